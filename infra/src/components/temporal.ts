@@ -1,0 +1,74 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { parse } from 'yaml';
+import { REPO_ROOT, VERSIONS, type StackSettings } from '../settings.js';
+import { runStep, spawnDetached } from '../process.js';
+import type { Component } from './component.js';
+
+const ATTRIBUTE_TYPES = new Set(['Keyword', 'Text', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList']);
+
+/** The custom search attributes the workflows need, from infra/temporal/search-attributes.yaml. */
+export function searchAttributes(): Record<string, string> {
+  const file = join(REPO_ROOT, 'infra', 'temporal', 'search-attributes.yaml');
+  const parsed = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v !== 'string' || !ATTRIBUTE_TYPES.has(v)) throw new Error(`${file}: ${k} has type ${String(v)}; expected one of ${[...ATTRIBUTE_TYPES].join(', ')}`);
+  }
+  return parsed as Record<string, string>;
+}
+
+export function temporalBinary(s: StackSettings): string {
+  return join(s.cacheDir, `temporal-${VERSIONS.temporalCli}`, 'bin', 'temporal');
+}
+
+export function temporalComponent(s: StackSettings): Component {
+  const bin = temporalBinary(s);
+  return {
+    name: 'temporal',
+    logFile: join(s.runDir, 'logs', 'temporal.log'),
+    pidFile: join(s.runDir, 'run', 'temporal.pid'),
+    version: () => `Temporal CLI v${VERSIONS.temporalCli} dev server (Server 1.29.1, UI 2.42.1)`,
+    address: () => `${s.host}:${s.temporalPort} (UI http://${s.host}:${s.temporalUiPort})`,
+    async install() {
+      if (existsSync(bin)) return;
+      // v1.5.1: later tags carry a replace directive that `go install` refuses.
+      runStep(
+        `building the Temporal CLI v${VERSIONS.temporalCli} with go install (first run only; about 3-5 minutes)`,
+        'go',
+        ['install', `github.com/temporalio/cli/cmd/temporal@v${VERSIONS.temporalCli}`],
+        { ...process.env, GOBIN: join(s.cacheDir, `temporal-${VERSIONS.temporalCli}`, 'bin'), GOFLAGS: '-mod=mod' },
+      );
+    },
+    async start() {
+      const dataDir = join(s.runDir, 'data');
+      mkdirSync(dataDir, { recursive: true });
+      const attrs = Object.entries(searchAttributes()).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]);
+      spawnDetached(
+        bin,
+        [
+          'server', 'start-dev',
+          '--ip', s.host,
+          '--port', String(s.temporalPort),
+          '--ui-port', String(s.temporalUiPort),
+          '--http-port', String(s.temporalHttpPort),
+          '--db-filename', join(dataDir, 'temporal.sqlite'),
+          '--log-level', 'warn',
+          ...attrs,
+        ],
+        { logFile: this.logFile, pidFile: this.pidFile },
+      );
+    },
+    async health() {
+      const out = await new Promise<string>((resolve, reject) => {
+        const p = spawn(bin, ['operator', 'cluster', 'health', '--address', `${s.host}:${s.temporalPort}`, '--command-timeout', '3s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let text = '';
+        p.stdout.on('data', (d: Buffer) => (text += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (text += d.toString()));
+        p.on('error', reject);
+        p.on('close', (code) => (code === 0 && /SERVING/.test(text) ? resolve(text.trim()) : reject(new Error(text.trim() || `exit ${code}`))));
+      });
+      return out.split('\n').pop() ?? out;
+    },
+  };
+}

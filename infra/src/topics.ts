@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Admin } from 'kafkajs';
+import { parse } from 'yaml';
+import { REPO_ROOT } from './settings.js';
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  retentionHours: number;
+  replicationFactor: number;
+  copartitionGroup?: string;
+}
+
+export const TOPICS_FILE = join(REPO_ROOT, 'infra', 'topics.yaml');
+
+/** Reads and validates infra/topics.yaml, including that co-partitioned topics agree on partitions. */
+export function loadTopicSpecs(file = TOPICS_FILE): TopicSpec[] {
+  const doc = parse(readFileSync(file, 'utf8')) as { defaults?: { replicationFactor?: number }; topics?: unknown[] };
+  if (!Array.isArray(doc.topics)) throw new Error(`${file}: expected a "topics" list`);
+  const rf = doc.defaults?.replicationFactor ?? 1;
+  const specs = doc.topics.map((t, i) => {
+    const o = t as Record<string, unknown>;
+    const where = `${file}: topics[${i}]`;
+    if (typeof o.name !== 'string' || !/^[a-zA-Z0-9._-]+$/.test(o.name)) throw new Error(`${where}: bad name ${String(o.name)}`);
+    if (!Number.isInteger(o.partitions) || (o.partitions as number) < 1) throw new Error(`${where} (${o.name}): partitions must be a positive integer`);
+    if (typeof o.retentionHours !== 'number' || o.retentionHours <= 0) throw new Error(`${where} (${o.name}): retentionHours must be positive`);
+    const spec: TopicSpec = { name: o.name, partitions: o.partitions as number, retentionHours: o.retentionHours, replicationFactor: rf };
+    if (typeof o.copartitionGroup === 'string') spec.copartitionGroup = o.copartitionGroup;
+    return spec;
+  });
+  const groups = new Map<string, TopicSpec[]>();
+  for (const s of specs) if (s.copartitionGroup) groups.set(s.copartitionGroup, [...(groups.get(s.copartitionGroup) ?? []), s]);
+  for (const [g, members] of groups) {
+    if (new Set(members.map((m) => m.partitions)).size > 1) {
+      throw new Error(`${file}: co-partitioned group ${g} has different partition counts: ${members.map((m) => `${m.name}=${m.partitions}`).join(', ')}`);
+    }
+  }
+  return specs;
+}
+
+/**
+ * Creates missing topics and verifies existing ones. A partition count that differs is an error (it
+ * would break co-partitioning by VIN), never silently "fixed".
+ */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<{ created: string[]; verified: string[] }> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor: s.replicationFactor,
+        configEntries: [{ name: 'retention.ms', value: String(Math.round(s.retentionHours * 3_600_000)) }],
+      })),
+    });
+  }
+  const present = specs.filter((s) => existing.has(s.name));
+  if (present.length > 0) {
+    const meta = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
+    for (const t of meta.topics) {
+      const want = present.find((s) => s.name === t.name)!;
+      if (t.partitions.length !== want.partitions) {
+        throw new Error(`topic ${t.name} has ${t.partitions.length} partitions but infra/topics.yaml says ${want.partitions}; fix the file or recreate the topic`);
+      }
+    }
+  }
+  return { created: missing.map((s) => s.name), verified: present.map((s) => s.name) };
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/**
+ * Validate an environment once, at start, and fail with a message that names every bad variable.
+ * Services define a zod object whose keys are the variable names and map it to their config type.
+ */
+export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** Common variable shapes, so every service spells them the same way. */
+export const envVars = {
+  brokers: z
+    .string()
+    .default('127.0.0.1:19092')
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .refine((a) => a.length > 0, 'needs at least one host:port'),
+  port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
+  positiveInt: (def: number) => z.coerce.number().int().positive().default(def),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  redisUrl: z.string().url().default('redis://127.0.0.1:16379'),
+  temporalAddress: z.string().default('127.0.0.1:17233'),
+};

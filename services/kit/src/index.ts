@@ -1,0 +1,20 @@
+export { NonRetriableError, RetriableError, ConfigError, isNonRetriable, errorMessage } from './errors.js';
+export { createLogger, type Logger } from './logger.js';
+export { parseEnv, envVars } from './config.js';
+export { backoffDelay, sleep } from './backoff.js';
+export { createRegistry, createHealthServer, type HealthServer } from './metrics-server.js';
+export { installShutdown, runMain } from './shutdown.js';
+export { createKafka, createIdempotentProducer } from './kafka.js';
+export {
+  DLQ_HEADERS,
+  dlqTopicFor,
+  createDeadLetterWriter,
+  type DeadLetter,
+  type DeadLetterWriter,
+} from './dead-letter.js';
+export {
+  createBatchConsumer,
+  type BatchConsumer,
+  type BatchConsumerOptions,
+  type Decoded,
+} from './batch-consumer.js';
