@@ -1,0 +1,30 @@
+/** Kafka topics carrying the zmwatch contracts. Keys are normalised VINs on every topic. */
+export const TOPICS = {
+  registrations: 'vehicle.registrations.v1',
+  declarations: 'customs.declarations.v1',
+  alerts: 'zm.alerts.v1',
+  caseOutcomes: 'zm.case-outcomes.v1',
+} as const;
+
+export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+
+export const ALL_TOPICS: readonly Topic[] = Object.values(TOPICS);
+
+export function isTopic(value: string): value is Topic {
+  return (ALL_TOPICS as readonly string[]).includes(value);
+}
+
+/** Confluent TopicNameStrategy subject for record values: `<topic>-value`. */
+export function subjectFor(topic: string): string {
+  return `${topic}-value`;
+}
+
+/** Inverse of {@link subjectFor}; undefined for subjects that are not `<topic>-value`. */
+export function topicOfSubject(subject: string): string | undefined {
+  return subject.endsWith('-value') ? subject.slice(0, -'-value'.length) : undefined;
+}
+
+/** Dead-letter topic for a source topic. */
+export function dlqTopicFor(topic: string): string {
+  return `${topic}.dlq`;
+}
