@@ -1,5 +1,12 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { components, formatStatusTable, stackDown, stackStatus, stackUp, type ComponentName } from './index.js';
+import {
+  components,
+  formatStatusTable,
+  stackDown,
+  stackStatus,
+  stackUp,
+  type ComponentName,
+} from './index.js';
 import { clientEnv } from './settings.js';
 
 const USAGE = `usage: stack <up|down|status|logs|env> [kafka|redis|temporal ...] [--json] [-n LINES]
@@ -14,8 +21,11 @@ export async function stackCli(argv: string[]): Promise<number> {
   const json = rest.includes('--json');
   const nIdx = rest.indexOf('-n');
   const lines = nIdx >= 0 ? Number(rest[nIdx + 1]) : 40;
-  const names = rest.filter((a, i) => !a.startsWith('-') && !(nIdx >= 0 && i === nIdx + 1)) as ComponentName[];
-  for (const n of names) if (!['kafka', 'redis', 'temporal'].includes(n)) throw new Error(`unknown component "${n}"\n${USAGE}`);
+  const names = rest.filter(
+    (a, i) => !a.startsWith('-') && !(nIdx >= 0 && i === nIdx + 1),
+  ) as ComponentName[];
+  for (const n of names)
+    if (!['kafka', 'redis', 'temporal'].includes(n)) throw new Error(`unknown component "${n}"\n${USAGE}`);
   const only = names.length > 0 ? names : undefined;
   switch (cmd) {
     case 'up': {
@@ -39,7 +49,11 @@ export async function stackCli(argv: string[]): Promise<number> {
       for (const c of components()) {
         if (only && !only.includes(c.name)) continue;
         console.log(`==> ${c.name}: ${c.logFile}`);
-        console.log(existsSync(c.logFile) ? readFileSync(c.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log yet)');
+        console.log(
+          existsSync(c.logFile)
+            ? readFileSync(c.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+            : '(no log yet)',
+        );
       }
       return 0;
     }

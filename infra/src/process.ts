@@ -18,7 +18,11 @@ export function readPid(file: string): number | undefined {
 }
 
 /** Starts a long-running server detached from us, output appended to `logFile`, pid recorded. */
-export function spawnDetached(cmd: string, args: string[], opts: { logFile: string; pidFile: string; cwd?: string; env?: NodeJS.ProcessEnv }): number {
+export function spawnDetached(
+  cmd: string,
+  args: string[],
+  opts: { logFile: string; pidFile: string; cwd?: string; env?: NodeJS.ProcessEnv },
+): number {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   mkdirSync(dirname(opts.pidFile), { recursive: true });
   const fd = openSync(opts.logFile, 'a');
@@ -48,9 +52,19 @@ export async function stopPid(pidFile: string, graceMs = 20_000): Promise<'stopp
 }
 
 /** Runs an install step in the foreground, streaming its output to our stderr; throws on failure. */
-export function runStep(what: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string): void {
+export function runStep(
+  what: string,
+  cmd: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+  cwd?: string,
+): void {
   process.stderr.write(`zmwatch: ${what}\n`);
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env: env ?? process.env, ...(cwd ? { cwd } : {}) });
+  const r = spawnSync(cmd, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: env ?? process.env,
+    ...(cwd ? { cwd } : {}),
+  });
   if (r.error) throw new Error(`${what}: could not run ${cmd}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${what}: ${cmd} ${args.join(' ')} exited with ${r.status}`);
 }
@@ -60,7 +74,12 @@ export function which(cmd: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutMs: number, isDead?: () => boolean): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  timeoutMs: number,
+  isDead?: () => boolean,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
@@ -72,5 +91,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutM
       await new Promise((r) => setTimeout(r, 300));
     }
   }
-  throw new Error(`${what}: not healthy after ${Math.round(timeoutMs / 1000)}s (${last instanceof Error ? last.message : String(last)})`);
+  throw new Error(
+    `${what}: not healthy after ${Math.round(timeoutMs / 1000)}s (${last instanceof Error ? last.message : String(last)})`,
+  );
 }

@@ -33,13 +33,18 @@ function lastLines(file: string, n: number): string {
 }
 
 /** Idempotent: installs what is missing, starts what is not healthy, waits for real health, creates topics. */
-export async function stackUp(opts: { only?: ComponentName[]; timeoutMs?: number } = {}): Promise<ComponentStatus[]> {
+export async function stackUp(
+  opts: { only?: ComponentName[]; timeoutMs?: number } = {},
+): Promise<ComponentStatus[]> {
   const s = stackSettings();
   const specs = loadTopicSpecs(); // validate before starting anything
   const chosen = components(s).filter((c) => !opts.only || opts.only.includes(c.name));
   for (const c of chosen) await c.install();
   for (const c of chosen) {
-    const up = await c.health().then(() => true, () => false);
+    const up = await c.health().then(
+      () => true,
+      () => false,
+    );
     if (up) {
       log(`${c.name} already healthy at ${c.address()}`);
       continue;
@@ -55,17 +60,28 @@ export async function stackUp(opts: { only?: ComponentName[]; timeoutMs?: number
   for (const c of chosen) {
     const t0 = Date.now();
     try {
-      await waitFor(`${c.name}`, () => c.health(), opts.timeoutMs ?? 90_000, () => {
-        const pid = readPid(c.pidFile);
-        return pid !== undefined && !isAlive(pid);
-      });
+      await waitFor(
+        `${c.name}`,
+        () => c.health(),
+        opts.timeoutMs ?? 90_000,
+        () => {
+          const pid = readPid(c.pidFile);
+          return pid !== undefined && !isAlive(pid);
+        },
+      );
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n  log: ${c.logFile}\n  last lines:\n${lastLines(c.logFile, 15).replace(/^/gm, '    ')}`);
+      throw new Error(
+        `${(err as Error).message}\n  log: ${c.logFile}\n  last lines:\n${lastLines(c.logFile, 15).replace(/^/gm, '    ')}`,
+      );
     }
     log(`${c.name} healthy (${Date.now() - t0} ms)`);
   }
   if (chosen.some((c) => c.name === 'kafka')) {
-    const kafka = new Kafka({ clientId: 'zmwatch-stack', brokers: [`${s.host}:${s.kafkaPort}`], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'zmwatch-stack',
+      brokers: [`${s.host}:${s.kafkaPort}`],
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -90,7 +106,9 @@ export async function stackStatus(): Promise<ComponentStatus[]> {
         detail = await c.health();
         healthy = true;
       } catch (err) {
-        detail = ours ? `process ${pid} alive but unhealthy: ${(err as Error).message}` : `down: ${(err as Error).message}`;
+        detail = ours
+          ? `process ${pid} alive but unhealthy: ${(err as Error).message}`
+          : `down: ${(err as Error).message}`;
       }
       return {
         name: c.name,
@@ -106,7 +124,9 @@ export async function stackStatus(): Promise<ComponentStatus[]> {
 }
 
 /** Stops only the processes this clone's stack started (those with a live pid file). */
-export async function stackDown(opts: { only?: ComponentName[] } = {}): Promise<Array<{ name: ComponentName; result: string }>> {
+export async function stackDown(
+  opts: { only?: ComponentName[] } = {},
+): Promise<Array<{ name: ComponentName; result: string }>> {
   const out: Array<{ name: ComponentName; result: string }> = [];
   // Reverse start order: Temporal and Redis before Kafka.
   for (const c of components().reverse()) {

@@ -16,24 +16,38 @@ export const TOPICS_FILE = join(REPO_ROOT, 'infra', 'topics.yaml');
 
 /** Reads and validates infra/topics.yaml, including that co-partitioned topics agree on partitions. */
 export function loadTopicSpecs(file = TOPICS_FILE): TopicSpec[] {
-  const doc = parse(readFileSync(file, 'utf8')) as { defaults?: { replicationFactor?: number }; topics?: unknown[] };
+  const doc = parse(readFileSync(file, 'utf8')) as {
+    defaults?: { replicationFactor?: number };
+    topics?: unknown[];
+  };
   if (!Array.isArray(doc.topics)) throw new Error(`${file}: expected a "topics" list`);
   const rf = doc.defaults?.replicationFactor ?? 1;
   const specs = doc.topics.map((t, i) => {
     const o = t as Record<string, unknown>;
     const where = `${file}: topics[${i}]`;
-    if (typeof o.name !== 'string' || !/^[a-zA-Z0-9._-]+$/.test(o.name)) throw new Error(`${where}: bad name ${String(o.name)}`);
-    if (!Number.isInteger(o.partitions) || (o.partitions as number) < 1) throw new Error(`${where} (${o.name}): partitions must be a positive integer`);
-    if (typeof o.retentionHours !== 'number' || o.retentionHours <= 0) throw new Error(`${where} (${o.name}): retentionHours must be positive`);
-    const spec: TopicSpec = { name: o.name, partitions: o.partitions as number, retentionHours: o.retentionHours, replicationFactor: rf };
+    if (typeof o.name !== 'string' || !/^[a-zA-Z0-9._-]+$/.test(o.name))
+      throw new Error(`${where}: bad name ${String(o.name)}`);
+    if (!Number.isInteger(o.partitions) || (o.partitions as number) < 1)
+      throw new Error(`${where} (${o.name}): partitions must be a positive integer`);
+    if (typeof o.retentionHours !== 'number' || o.retentionHours <= 0)
+      throw new Error(`${where} (${o.name}): retentionHours must be positive`);
+    const spec: TopicSpec = {
+      name: o.name,
+      partitions: o.partitions as number,
+      retentionHours: o.retentionHours,
+      replicationFactor: rf,
+    };
     if (typeof o.copartitionGroup === 'string') spec.copartitionGroup = o.copartitionGroup;
     return spec;
   });
   const groups = new Map<string, TopicSpec[]>();
-  for (const s of specs) if (s.copartitionGroup) groups.set(s.copartitionGroup, [...(groups.get(s.copartitionGroup) ?? []), s]);
+  for (const s of specs)
+    if (s.copartitionGroup) groups.set(s.copartitionGroup, [...(groups.get(s.copartitionGroup) ?? []), s]);
   for (const [g, members] of groups) {
     if (new Set(members.map((m) => m.partitions)).size > 1) {
-      throw new Error(`${file}: co-partitioned group ${g} has different partition counts: ${members.map((m) => `${m.name}=${m.partitions}`).join(', ')}`);
+      throw new Error(
+        `${file}: co-partitioned group ${g} has different partition counts: ${members.map((m) => `${m.name}=${m.partitions}`).join(', ')}`,
+      );
     }
   }
   return specs;
@@ -43,7 +57,10 @@ export function loadTopicSpecs(file = TOPICS_FILE): TopicSpec[] {
  * Creates missing topics and verifies existing ones. A partition count that differs is an error (it
  * would break co-partitioning by VIN), never silently "fixed".
  */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<{ created: string[]; verified: string[] }> {
+export async function ensureTopics(
+  admin: Admin,
+  specs: TopicSpec[],
+): Promise<{ created: string[]; verified: string[] }> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
@@ -63,7 +80,9 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<{ 
     for (const t of meta.topics) {
       const want = present.find((s) => s.name === t.name)!;
       if (t.partitions.length !== want.partitions) {
-        throw new Error(`topic ${t.name} has ${t.partitions.length} partitions but infra/topics.yaml says ${want.partitions}; fix the file or recreate the topic`);
+        throw new Error(
+          `topic ${t.name} has ${t.partitions.length} partitions but infra/topics.yaml says ${want.partitions}; fix the file or recreate the topic`,
+        );
       }
     }
   }

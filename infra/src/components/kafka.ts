@@ -62,7 +62,15 @@ export function kafkaComponent(s: StackSettings): Component {
       runStep(
         `resolving Kafka ${VERSIONS.kafka} jars from Maven Central into ${libs} (first run only)`,
         'mvn',
-        ['-q', '-B', '-f', join(home, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime'],
+        [
+          '-q',
+          '-B',
+          '-f',
+          join(home, 'pom.xml'),
+          'dependency:copy-dependencies',
+          `-DoutputDirectory=${tmp}`,
+          '-DincludeScope=runtime',
+        ],
       );
       rmSync(libs, { recursive: true, force: true });
       renameSync(tmp, libs);
@@ -73,7 +81,17 @@ export function kafkaComponent(s: StackSettings): Component {
         mkdirSync(dataDir, { recursive: true });
         const r = spawnSync(
           'java',
-          ['-cp', classpath, `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra', 'kafka', 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', CLUSTER_ID, '-c', propsFile],
+          [
+            '-cp',
+            classpath,
+            `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra', 'kafka', 'log4j2.properties')}`,
+            'kafka.tools.StorageTool',
+            'format',
+            '-t',
+            CLUSTER_ID,
+            '-c',
+            propsFile,
+          ],
           { encoding: 'utf8' },
         );
         if (r.status !== 0) throw new Error(`kafka: formatting ${dataDir} failed:\n${r.stdout}\n${r.stderr}`);

@@ -24,7 +24,12 @@ export function redisComponent(s: StackSettings): Component {
       if (which('redis-server')) return;
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       runStep('apt-get update (to install redis-server)', 'apt-get', ['update', '-qq'], env);
-      runStep("installing Debian's redis-server", 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], env);
+      runStep(
+        "installing Debian's redis-server",
+        'apt-get',
+        ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'],
+        env,
+      );
     },
     async start() {
       mkdirSync(dataDir, { recursive: true });
@@ -49,7 +54,14 @@ export function redisComponent(s: StackSettings): Component {
       spawnDetached('redis-server', [confFile], { logFile: this.logFile, pidFile: this.pidFile });
     },
     async health() {
-      const redis = new Redis({ host: s.host, port: s.redisPort, lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const redis = new Redis({
+        host: s.host,
+        port: s.redisPort,
+        lazyConnect: true,
+        connectTimeout: 1500,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       redis.on('error', () => {});
       try {
         await redis.connect();

@@ -13,7 +13,10 @@ export function searchAttributes(): Record<string, string> {
   const file = join(REPO_ROOT, 'infra', 'temporal', 'search-attributes.yaml');
   const parsed = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   for (const [k, v] of Object.entries(parsed)) {
-    if (typeof v !== 'string' || !ATTRIBUTE_TYPES.has(v)) throw new Error(`${file}: ${k} has type ${String(v)}; expected one of ${[...ATTRIBUTE_TYPES].join(', ')}`);
+    if (typeof v !== 'string' || !ATTRIBUTE_TYPES.has(v))
+      throw new Error(
+        `${file}: ${k} has type ${String(v)}; expected one of ${[...ATTRIBUTE_TYPES].join(', ')}`,
+      );
   }
   return parsed as Record<string, string>;
 }
@@ -37,23 +40,37 @@ export function temporalComponent(s: StackSettings): Component {
         `building the Temporal CLI v${VERSIONS.temporalCli} with go install (first run only; about 3-5 minutes)`,
         'go',
         ['install', `github.com/temporalio/cli/cmd/temporal@v${VERSIONS.temporalCli}`],
-        { ...process.env, GOBIN: join(s.cacheDir, `temporal-${VERSIONS.temporalCli}`, 'bin'), GOFLAGS: '-mod=mod' },
+        {
+          ...process.env,
+          GOBIN: join(s.cacheDir, `temporal-${VERSIONS.temporalCli}`, 'bin'),
+          GOFLAGS: '-mod=mod',
+        },
       );
     },
     async start() {
       const dataDir = join(s.runDir, 'data');
       mkdirSync(dataDir, { recursive: true });
-      const attrs = Object.entries(searchAttributes()).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]);
+      const attrs = Object.entries(searchAttributes()).flatMap(([k, v]) => [
+        '--search-attribute',
+        `${k}=${v}`,
+      ]);
       spawnDetached(
         bin,
         [
-          'server', 'start-dev',
-          '--ip', s.host,
-          '--port', String(s.temporalPort),
-          '--ui-port', String(s.temporalUiPort),
-          '--http-port', String(s.temporalHttpPort),
-          '--db-filename', join(dataDir, 'temporal.sqlite'),
-          '--log-level', 'warn',
+          'server',
+          'start-dev',
+          '--ip',
+          s.host,
+          '--port',
+          String(s.temporalPort),
+          '--ui-port',
+          String(s.temporalUiPort),
+          '--http-port',
+          String(s.temporalHttpPort),
+          '--db-filename',
+          join(dataDir, 'temporal.sqlite'),
+          '--log-level',
+          'warn',
           ...attrs,
         ],
         { logFile: this.logFile, pidFile: this.pidFile },
@@ -61,12 +78,28 @@ export function temporalComponent(s: StackSettings): Component {
     },
     async health() {
       const out = await new Promise<string>((resolve, reject) => {
-        const p = spawn(bin, ['operator', 'cluster', 'health', '--address', `${s.host}:${s.temporalPort}`, '--command-timeout', '3s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const p = spawn(
+          bin,
+          [
+            'operator',
+            'cluster',
+            'health',
+            '--address',
+            `${s.host}:${s.temporalPort}`,
+            '--command-timeout',
+            '3s',
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
         let text = '';
         p.stdout.on('data', (d: Buffer) => (text += d.toString()));
         p.stderr.on('data', (d: Buffer) => (text += d.toString()));
         p.on('error', reject);
-        p.on('close', (code) => (code === 0 && /SERVING/.test(text) ? resolve(text.trim()) : reject(new Error(text.trim() || `exit ${code}`))));
+        p.on('close', (code) =>
+          code === 0 && /SERVING/.test(text)
+            ? resolve(text.trim())
+            : reject(new Error(text.trim() || `exit ${code}`)),
+        );
       });
       return out.split('\n').pop() ?? out;
     },

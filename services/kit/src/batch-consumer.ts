@@ -13,7 +13,13 @@ export interface Decoded<T> {
 
 export interface BatchHooks {
   /** Called once per processed batch (after its offsets are resolved). */
-  onBatch?(info: { topic: string; partition: number; processed: number; deadLettered: number; ms: number }): void;
+  onBatch?(info: {
+    topic: string;
+    partition: number;
+    processed: number;
+    deadLettered: number;
+    ms: number;
+  }): void;
   /** Called on each retriable failure, before backing off. */
   onRetry?(info: { topic: string; partition: number; attempt: number; error: unknown }): void;
 }
@@ -32,7 +38,9 @@ export interface BatchConsumerOptions<T> extends BatchHooks {
    * durable. Records it cannot process for good are returned as dead letters; any thrown error is
    * treated as retriable (the whole batch is retried and nothing is committed).
    */
-  handle(records: Decoded<T>[]): Promise<{ rejected?: Array<{ record: Decoded<T>; error: NonRetriableError }> } | void>;
+  handle(
+    records: Decoded<T>[],
+  ): Promise<{ rejected?: Array<{ record: Decoded<T>; error: NonRetriableError }> } | void>;
   consumerConfig?: Partial<Parameters<Kafka['consumer']>[0]>;
   maxRetryDelayMs?: number;
 }
@@ -67,9 +75,16 @@ export function createBatchConsumer<T>(opts: BatchConsumerOptions<T>): BatchCons
     const dead: DeadLetter[] = [];
     for (const message of batch.messages) {
       try {
-        good.push({ topic: batch.topic, partition: batch.partition, message, value: opts.decode(message, batch.topic, batch.partition) });
+        good.push({
+          topic: batch.topic,
+          partition: batch.partition,
+          message,
+          value: opts.decode(message, batch.topic, batch.partition),
+        });
       } catch (err) {
-        const error = isNonRetriable(err) ? err : new NonRetriableError(errorMessage(err), 'undecodable', { cause: err });
+        const error = isNonRetriable(err)
+          ? err
+          : new NonRetriableError(errorMessage(err), 'undecodable', { cause: err });
         dead.push({ topic: batch.topic, partition: batch.partition, message, error });
       }
     }
@@ -80,12 +95,23 @@ export function createBatchConsumer<T>(opts: BatchConsumerOptions<T>): BatchCons
         const result = good.length > 0 ? await opts.handle(good) : undefined;
         const rejected = result?.rejected ?? [];
         const letters = dead.concat(
-          rejected.map(({ record, error }) => ({ topic: record.topic, partition: record.partition, message: record.message, error })),
+          rejected.map(({ record, error }) => ({
+            topic: record.topic,
+            partition: record.partition,
+            message: record.message,
+            error,
+          })),
         );
         await opts.deadLetters.write(letters);
         for (const l of letters) {
           opts.logger.warn(
-            { topic: l.topic, partition: l.partition, offset: l.message.offset, errorClass: l.error.errorClass, err: l.error.message },
+            {
+              topic: l.topic,
+              partition: l.partition,
+              offset: l.message.offset,
+              errorClass: l.error.errorClass,
+              err: l.error.message,
+            },
             'dead-lettered record',
           );
         }
@@ -105,7 +131,14 @@ export function createBatchConsumer<T>(opts: BatchConsumerOptions<T>): BatchCons
         opts.onRetry?.({ topic: batch.topic, partition: batch.partition, attempt, error: err });
         const delay = backoffDelay(attempt, 200, opts.maxRetryDelayMs ?? 10_000);
         opts.logger.warn(
-          { topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset(), attempt, delay, err: errorMessage(err) },
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            firstOffset: batch.firstOffset(),
+            attempt,
+            delay,
+            err: errorMessage(err),
+          },
           'batch failed with a retriable error; backing off without committing',
         );
         await sleep(delay, stopping.signal);
@@ -122,8 +155,14 @@ export function createBatchConsumer<T>(opts: BatchConsumerOptions<T>): BatchCons
     consumer,
     async start() {
       await consumer.connect();
-      for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
-      await consumer.run({ eachBatchAutoResolve: false, autoCommit: true, autoCommitInterval: 1000, eachBatch });
+      for (const topic of opts.topics)
+        await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommit: true,
+        autoCommitInterval: 1000,
+        eachBatch,
+      });
     },
     async stop() {
       stopping.abort();

@@ -17,7 +17,12 @@ export const envVars = {
   brokers: z
     .string()
     .default('127.0.0.1:19092')
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
     .refine((a) => a.length > 0, 'needs at least one host:port'),
   port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
   positiveInt: (def: number) => z.coerce.number().int().positive().default(def),

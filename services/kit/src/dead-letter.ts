@@ -34,7 +34,10 @@ export function createDeadLetterWriter(producer: Producer, service: string): Dea
   return {
     async write(letters) {
       if (letters.length === 0) return;
-      const byTopic = new Map<string, Array<{ key: Buffer | null; value: Buffer | null; headers: IHeaders }>>();
+      const byTopic = new Map<
+        string,
+        Array<{ key: Buffer | null; value: Buffer | null; headers: IHeaders }>
+      >();
       for (const l of letters) {
         const headers: IHeaders = {
           ...(l.message.headers ?? {}),

@@ -13,7 +13,12 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /** A kafkajs client whose logs go through pino (warn and above by default). */
-export function createKafka(opts: { clientId: string; brokers: string[]; logger: Logger; level?: logLevel }): Kafka {
+export function createKafka(opts: {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+  level?: logLevel;
+}): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
