@@ -9,3 +9,69 @@ export {
   dlqTopicFor,
   type Topic,
 } from './topics.js';
+export {
+  CodecError,
+  TruncatedPayloadError,
+  WrongMagicByteError,
+  UnknownSchemaIdError,
+  SchemaMismatchError,
+  MalformedPayloadError,
+  InvalidRecordError,
+  UnknownTopicError,
+  SchemaRegistryError,
+  isCodecError,
+} from './errors.js';
+export {
+  createCodec,
+  readWireHeader,
+  frame,
+  MAGIC_BYTE,
+  WIRE_HEADER_BYTES,
+  SchemaNotLoadedError,
+  type Codec,
+  type CreateCodecOptions,
+  type Decoded,
+} from './codec.js';
+export {
+  createEmbeddedCatalog,
+  createRegistryCatalog,
+  type SchemaCatalog,
+  type CatalogSchema,
+  type RegistryCatalogOptions,
+} from './catalog.js';
+export { normalizeVin, validateVin, computeCheckDigit, VIN_LENGTH, type VinValidation } from './vin.js';
+export { alertIdFor } from './alert-id.js';
+export {
+  DLQ_HEADERS,
+  DLQ_MAX_ERROR_MESSAGE,
+  buildDeadLetter,
+  parseDeadLetterHeaders,
+  errorClassOf,
+  type DeadLetterInput,
+  type DeadLetterMessage,
+  type DeadLetterInfo,
+  type KafkaHeaders,
+} from './dead-letter.js';
+export { toJsonForm, fromJsonForm } from './json-form.js';
+export {
+  parseNdjsonLine,
+  toNdjsonLine,
+  readNdjson,
+  type NdjsonRecord,
+  type NdjsonError,
+  type NdjsonResult,
+} from './ndjson.js';
+export {
+  replayNdjson,
+  formatTailRecord,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayProgress,
+  type TailMessage,
+} from './replay.js';
+export {
+  checkCompatibility,
+  checkAllEvolution,
+  type CompatibilityReport,
+  type EvolutionProblem,
+} from './evolution.js';

@@ -50,6 +50,7 @@ export interface FieldNode {
   name: string;
   doc?: string | undefined;
   hasDefault: boolean;
+  defaultValue?: unknown;
   type: Node;
 }
 
@@ -87,6 +88,7 @@ export function resolveSchema(schema: AvroSchemaJson): Node {
             name: f.name,
             doc: f.doc,
             hasDefault: Object.prototype.hasOwnProperty.call(f, 'default'),
+            defaultValue: f.default,
             type: visit(f.type, childNs),
           });
         }

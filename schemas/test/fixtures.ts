@@ -1,0 +1,110 @@
+import type { Alert, CaseOutcome, CustomsDeclarationEvent, RegistrationEvent } from '../src/index.js';
+
+export const VALID_VIN = '1M8GDM9AXKP042788'; // check digit X, valid
+export const CN_VIN = 'LGXCE4CB5N0123456'; // structurally valid, check digit not used
+
+const T0 = Date.parse('2026-03-01T08:00:00.000Z');
+const DAY = 86_400_000;
+
+export function registration(overrides: Partial<RegistrationEvent> = {}): RegistrationEvent {
+  return {
+    eventId: 'reg-0001',
+    eventType: 'FIRST_REGISTRATION',
+    vin: VALID_VIN,
+    vinCheckDigitValid: true,
+    jurisdiction: 'CN-GD',
+    party: { id: '91440300MA5XXXXX1', type: 'TRADING_COMPANY' },
+    pendingExport: false,
+    deregistrationReason: null,
+    condition: 'NEW',
+    make: 'BYD',
+    model: 'Song PLUS DM-i',
+    modelYear: 2026,
+    fuelType: 'PHEV',
+    odometerKm: 3,
+    priceCny: 159800,
+    plateNumber: '粤B12345',
+    sourceSystem: 'cn-gd-vms',
+    eventTime: T0,
+    recordedAt: T0 + 3_600_000,
+    ...overrides,
+  };
+}
+
+export function declaration(overrides: Partial<CustomsDeclarationEvent> = {}): CustomsDeclarationEvent {
+  return {
+    eventId: 'dec-0001',
+    eventType: 'DECLARED',
+    declarationId: '531620260000123456',
+    vin: VALID_VIN,
+    vinCheckDigitValid: true,
+    exporterId: '91440300MA5XXXXX1',
+    exporterType: 'TRADING_COMPANY',
+    declaredCondition: 'USED',
+    declaredOdometerKm: 12,
+    destinationCountry: 'RU',
+    portOfExit: 'CNSZX',
+    hsCode: '8703600010',
+    declaredValue: 21500.5,
+    currency: 'USD',
+    afterSalesConfirmationRef: null,
+    exportLicenceRef: null,
+    eventTime: T0 + 6 * DAY,
+    recordedAt: T0 + 6 * DAY + 60_000,
+    ...overrides,
+  };
+}
+
+export function alert(overrides: Partial<Alert> = {}): Alert {
+  return {
+    alertId: 'zma-00000000000000000000000000000000',
+    vin: VALID_VIN,
+    declarationId: '531620260000123456',
+    severity: 'HIGH',
+    score: 0.85,
+    rules: [
+      {
+        ruleId: 'ZM-EXPORT-WITHIN-DAYS',
+        weight: 0.5,
+        evidence: 'exported 6 days after first registration',
+        facts: { daysSinceFirstRegistration: '6' },
+      },
+      {
+        ruleId: 'ZM-LOW-ODOMETER',
+        weight: 0.35,
+        evidence: 'declared odometer 12 km',
+        facts: { declaredOdometerKm: '12' },
+      },
+    ],
+    facts: { daysSinceFirstRegistration: '6', declaredOdometerKm: '12', declaredCondition: 'USED' },
+    registrantId: '91440300MA5XXXXX1',
+    registrantType: 'TRADING_COMPANY',
+    exporterId: '91440300MA5XXXXX1',
+    destinationCountry: 'RU',
+    jurisdiction: 'CN-GD',
+    rulesetVersion: '2026.03.1',
+    registrationTime: T0,
+    declarationTime: T0 + 6 * DAY,
+    detectedAt: T0 + 6 * DAY + 2_000,
+    ...overrides,
+  };
+}
+
+export function caseOutcome(overrides: Partial<CaseOutcome> = {}): CaseOutcome {
+  return {
+    caseId: `case-${VALID_VIN}`,
+    vin: VALID_VIN,
+    decision: 'CONFIRMED',
+    reason: 'dealer registered and exported within a week, odometer 12 km',
+    analyst: 'analyst-7',
+    alertIds: ['zma-00000000000000000000000000000000'],
+    openedAt: T0 + 6 * DAY + 5_000,
+    decidedAt: T0 + 7 * DAY,
+    ...overrides,
+  };
+}
+
+/** Plain-object copy (avsc decodes records as instances of generated classes). */
+export function plain<T>(v: T): T {
+  return structuredClone(v);
+}
