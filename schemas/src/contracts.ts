@@ -66,7 +66,17 @@ export function validationProblems(type: Type, value: unknown): { path: string; 
   const problems: { path: string; value: unknown }[] = [];
   type.isValid(value, {
     noUndeclaredFields: true,
-    errorHook: (path: string[], val: unknown) => {
+    errorHook: (path: string[], val: unknown, t: Type) => {
+      if (t.typeName === 'record' && val !== null && typeof val === 'object') {
+        // avsc reports undeclared fields at the record itself; name them instead.
+        const declared = new Set((t as unknown as { fields: { name: string }[] }).fields.map((f) => f.name));
+        const extra = Object.keys(val).filter((k) => !declared.has(k));
+        if (extra.length > 0) {
+          for (const k of extra)
+            problems.push({ path: [...path, k].join('.'), value: (val as Record<string, unknown>)[k] });
+          return;
+        }
+      }
       problems.push({ path: path.join('.'), value: val });
     },
   });

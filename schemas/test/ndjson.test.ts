@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import {
+  createCodec,
+  formatTailRecord,
+  parseNdjsonLine,
+  readNdjson,
+  TOPICS,
+  toNdjsonLine,
+  UnknownSchemaIdError,
+  type NdjsonResult,
+  type Topic,
+} from '../src/index.js';
+import { alert, caseOutcome, declaration, plain, registration, VALID_VIN } from './fixtures.js';
+
+const samples: [Topic, object][] = [
+  [TOPICS.registrations, registration()],
+  [TOPICS.declarations, declaration()],
+  [TOPICS.alerts, alert()],
+  [TOPICS.caseOutcomes, caseOutcome()],
+];
+
+function reasonOf(r: NdjsonResult): string {
+  assert.equal(r.ok, false, `expected a rejected line, got ${JSON.stringify(r)}`);
+  return (r as { reason: string }).reason;
+}
+
+const line = (value: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ topic: TOPICS.registrations, key: VALID_VIN, value, ...extra });
+const regJson = () =>
+  JSON.parse(toNdjsonLine(TOPICS.registrations, VALID_VIN, registration())).value as Record<string, unknown>;
+
+describe('NDJSON: JSON form and round trip', () => {
+  for (const [topic, record] of samples) {
+    it(`${topic}: toNdjsonLine then parseNdjsonLine gives back the record`, () => {
+      const text = toNdjsonLine(topic, VALID_VIN, record as never, { source: 'test' });
+      assert.ok(!text.includes('\n'));
+      const r = parseNdjsonLine(text, 7);
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal(r.lineNo, 7);
+      assert.equal(r.topic, topic);
+      assert.equal(r.key, VALID_VIN);
+      assert.deepEqual(r.headers, { source: 'test' });
+      assert.deepEqual(r.record, record);
+    });
+  }
+
+  it('writes timestamps as ISO-8601 UTC strings, optional fields as plain null, longs as numbers', () => {
+    const v = JSON.parse(toNdjsonLine(TOPICS.alerts, VALID_VIN, alert({ registrationTime: null }))).value;
+    assert.equal(v.declarationTime, '2026-03-07T08:00:00.000Z');
+    assert.equal(v.registrationTime, null);
+    assert.equal(v.score, 0.85);
+    const r = JSON.parse(toNdjsonLine(TOPICS.registrations, VALID_VIN, registration())).value;
+    assert.equal(r.eventTime, '2026-03-01T08:00:00.000Z');
+    assert.equal(r.odometerKm, 3);
+    assert.equal(r.deregistrationReason, null);
+  });
+
+  it('accepts timestamps with offsets and fills omitted optional fields from schema defaults', () => {
+    const v = regJson();
+    v.eventTime = '2026-03-01T16:00:00+08:00';
+    delete v.plateNumber;
+    delete v.odometerKm;
+    delete v.pendingExport;
+    delete v.vinCheckDigitValid; // derived from the VIN when omitted
+    const r = parseNdjsonLine(line(v), 1);
+    assert.ok(r.ok, JSON.stringify(r));
+    const rec = r.record as {
+      eventTime: number;
+      plateNumber: unknown;
+      odometerKm: unknown;
+      pendingExport: unknown;
+      vinCheckDigitValid: unknown;
+    };
+    assert.equal(rec.eventTime, Date.parse('2026-03-01T08:00:00Z'));
+    assert.equal(rec.plateNumber, null);
+    assert.equal(rec.odometerKm, null);
+    assert.equal(rec.pendingExport, false);
+    assert.equal(rec.vinCheckDigitValid, true);
+  });
+
+  it('normalises the VIN and key (trim, upper-case)', () => {
+    const v = regJson();
+    v.vin = ` ${VALID_VIN.toLowerCase()} `;
+    const r = parseNdjsonLine(line(v, { key: VALID_VIN.toLowerCase() }), 1);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.key, VALID_VIN);
+    assert.equal((r.record as { vin: string }).vin, VALID_VIN);
+  });
+});
+
+describe('NDJSON: invalid lines are reported with the reason', () => {
+  const cases: [string, () => string, RegExp][] = [
+    ['broken JSON', () => '{"topic":', /invalid JSON/],
+    ['not an object', () => '[1,2]', /not a JSON object/],
+    [
+      'unknown topic',
+      () => JSON.stringify({ topic: 'x.v1', key: VALID_VIN, value: {} }),
+      /unknown topic "x.v1"/,
+    ],
+    ['missing key', () => JSON.stringify({ topic: TOPICS.registrations, value: regJson() }), /missing "key"/],
+    [
+      'unknown envelope field',
+      () => line(regJson(), { partiton: 1 }),
+      /unknown envelope field\(s\): partiton/,
+    ],
+    [
+      'missing required field',
+      () => {
+        const v = regJson();
+        delete v.make;
+        return line(v);
+      },
+      /value\.make: missing required field/,
+    ],
+    [
+      'bad enum symbol',
+      () => line({ ...regJson(), fuelType: 'STEAM' }),
+      /value\.fuelType: invalid value "STEAM"/,
+    ],
+    [
+      'nested bad enum',
+      () => line({ ...regJson(), party: { id: 'p', type: 'ALIEN' } }),
+      /value\.party\.type/,
+    ],
+    [
+      'epoch number instead of ISO time',
+      () => line({ ...regJson(), eventTime: 1772352000000 }),
+      /value\.eventTime: expected an ISO-8601/,
+    ],
+    [
+      'time without zone',
+      () => line({ ...regJson(), recordedAt: '2026-03-01T08:00:00' }),
+      /value\.recordedAt/,
+    ],
+    [
+      'unknown value field (typo)',
+      () => line({ ...regJson(), odometerKM: 5 }),
+      /value\.odometerKM: unknown field/,
+    ],
+    ['string where int expected', () => line({ ...regJson(), modelYear: '2026' }), /value\.modelYear/],
+    ['structurally invalid VIN', () => line({ ...regJson(), vin: 'SHORTVIN' }), /value\.vin: VIN must be 17/],
+    ['key not the VIN', () => line(regJson(), { key: '11111111111111111' }), /does not match value\.vin/],
+    [
+      'false check-digit claim',
+      () => line({ ...regJson(), vinCheckDigitValid: false }),
+      /check digit of .* is valid/,
+    ],
+    ['non-string header', () => line(regJson(), { headers: { a: 1 } }), /header "a" must be a string/],
+  ];
+  for (const [name, make, reason] of cases) {
+    it(name, () => assert.match(reasonOf(parseNdjsonLine(make(), 3)), reason));
+  }
+});
+
+describe('NDJSON: streaming reader', () => {
+  it('yields every non-blank line with its line number; bad lines do not stop good ones', async () => {
+    const text = [
+      toNdjsonLine(TOPICS.registrations, VALID_VIN, registration()),
+      '',
+      'not json',
+      toNdjsonLine(TOPICS.declarations, VALID_VIN, declaration()),
+      line({ ...regJson(), fuelType: 'STEAM' }),
+      toNdjsonLine(TOPICS.alerts, VALID_VIN, alert()),
+    ].join('\n');
+    const results: NdjsonResult[] = [];
+    for await (const r of readNdjson(Readable.from([text.slice(0, 50), text.slice(50)]))) results.push(r);
+    assert.deepEqual(
+      results.map((r) => [r.lineNo, r.ok]),
+      [
+        [1, true],
+        [3, false],
+        [4, true],
+        [5, false],
+        [6, true],
+      ],
+    );
+  });
+});
+
+describe('tail formatting', () => {
+  it('prints partition, offset and timestamp and can be replayed as NDJSON', async () => {
+    const codec = await createCodec();
+    const decoded = codec.decodeSync(codec.encode(TOPICS.declarations, declaration()));
+    const msg = {
+      topic: TOPICS.declarations,
+      partition: 2,
+      offset: '41',
+      timestamp: String(Date.parse('2026-03-07T08:01:00Z')),
+      key: Buffer.from(VALID_VIN),
+      headers: { trace: Buffer.from('abc') },
+    };
+    const out = formatTailRecord(msg, { decoded });
+    const j = JSON.parse(out);
+    assert.equal(j.partition, 2);
+    assert.equal(j.offset, '41');
+    assert.equal(j.timestamp, '2026-03-07T08:01:00.000Z');
+    assert.equal(j.schemaId, 6);
+    assert.equal(j.value.eventTime, '2026-03-07T08:00:00.000Z');
+    const back = parseNdjsonLine(out, 1);
+    assert.ok(back.ok, JSON.stringify(back));
+    assert.deepEqual(back.record, plain(declaration()));
+    assert.deepEqual(back.headers, { trace: 'abc' });
+
+    const text = formatTailRecord(msg, { decoded }, 'text');
+    assert.match(
+      text,
+      /^customs\.declarations\.v1\[2\]@41 2026-03-07T08:01:00\.000Z key=1M8GDM9AXKP042788 schema=6 \{/,
+    );
+    const err = JSON.parse(formatTailRecord(msg, { error: new UnknownSchemaIdError(99) }));
+    assert.deepEqual(err.error, { class: 'UnknownSchemaId', message: 'unknown schema id 99' });
+    assert.equal(err.offset, '41');
+  });
+});
