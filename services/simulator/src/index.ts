@@ -1,0 +1,45 @@
+/** Public surface of @zmwatch/simulator: seeded scenarios with ground truth, and their outputs. */
+export { generateScenario, type Scenario, type ScenarioItem } from './scenario.js';
+export {
+  resolveOptions,
+  DEFAULT_NOISE,
+  NO_NOISE,
+  DAY_MS,
+  type ScenarioOptions,
+  type ResolvedOptions,
+  type NoiseRates,
+} from './options.js';
+export {
+  LABELS,
+  ZERO_MILEAGE_LABELS,
+  DEFAULT_MIX,
+  LABEL_DESCRIPTIONS,
+  isZeroMileageLabel,
+  type Label,
+} from './labels.js';
+export {
+  IGNORABLE_NOISE,
+  type SimEvent,
+  type SimRegistrationEvent,
+  type SimDeclarationEvent,
+  type SimMalformedEvent,
+  type SimTopic,
+  type NoiseKind,
+  type VehicleTruth,
+  type NoiseTruth,
+} from './types.js';
+export {
+  produceToKafka,
+  encodeEvent,
+  type ProduceOptions,
+  type ProduceProgress,
+  type ProduceResult,
+} from './kafka-output.js';
+export {
+  writeNdjson,
+  eventToNdjsonLine,
+  EVENTS_FILE,
+  GROUND_TRUTH_FILE,
+  type NdjsonOutputResult,
+} from './ndjson-output.js';
+export { type EventCounts } from './counts.js';
