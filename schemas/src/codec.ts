@@ -141,6 +141,12 @@ export async function createCodec(options: CreateCodecOptions = {}): Promise<Cod
   };
 
   for (const known of await catalog.preload()) writers.set(known.id, buildEntry(known));
+  // The schemas this codec writes are the reader schemas: decodable without a lookup.
+  for (const c of contracts.values()) {
+    const id = writeIds.get(c.topic)!;
+    if (!writers.has(id))
+      writers.set(id, { ok: true, schemaId: id, contract: c, reader: c.type, resolver: undefined });
+  }
   const preloadedAll = catalog.kind === 'embedded';
 
   const load = async (schemaId: number): Promise<WriterEntry> => {
