@@ -1,0 +1,322 @@
+/**
+ * The typed case API used by the escalator, the console and the CLI: queues are Temporal visibility
+ * queries over the Zm* search attributes, a case is its workflow's `getCase` query, analyst actions
+ * are workflow updates whose validator rejections come back as CaseActionRejectedError.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionStatusName,
+} from '@temporalio/client';
+import {
+  defaultPayloadConverter,
+  encodeWorkflowIdReusePolicy,
+  type SearchAttributePair,
+  type UpdateDefinition,
+} from '@temporalio/common';
+import {
+  decodeTypedSearchAttributes,
+  encodeUnifiedSearchAttributes,
+} from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { routeQueue, slaFor } from './case-rules.js';
+import {
+  addNoteUpdate,
+  alertSignal,
+  CASE_WORKFLOW_TYPE,
+  caseIdFor,
+  CASES_TASK_QUEUE,
+  claimUpdate,
+  decideUpdate,
+  getCaseQuery,
+  overrideUpdate,
+  reassignUpdate,
+  releaseUpdate,
+  requestInfoUpdate,
+  SA,
+  severityRank,
+  type AddNoteInput,
+  type Alert,
+  type AlertSignalInput,
+  type CaseConfig,
+  type CaseInput,
+  type CaseState,
+  type CaseStatus,
+  type ClaimInput,
+  type DecideInput,
+  type OverrideInput,
+  type ReassignInput,
+  type ReleaseInput,
+  type RequestInfoInput,
+  type Severity,
+} from './shared.js';
+
+/** A decided case that has ended may be reopened by a new alert: a new run with the same id. */
+const ALLOW_DUPLICATE = encodeWorkflowIdReusePolicy('ALLOW_DUPLICATE')!;
+
+export const OPEN_CASE_STATUSES: readonly CaseStatus[] = ['open', 'in_review', 'escalated'];
+
+export interface QueueFilters {
+  /** Default: the open statuses (open, in_review, escalated). */
+  status?: CaseStatus | CaseStatus[];
+  severity?: Severity | Severity[];
+  /** A user id, or null for unassigned cases only. */
+  assignee?: string | null;
+  destination?: string;
+  registrant?: string;
+  jurisdiction?: string;
+}
+
+export interface Paging {
+  /** Default 50, at most 1000. */
+  pageSize?: number;
+  /** `nextPageToken` of the previous page. */
+  pageToken?: string;
+}
+
+export interface CaseSummary {
+  caseId: string;
+  vin: string;
+  runId: string;
+  queue: string | null;
+  status: CaseStatus | null;
+  severity: Severity | null;
+  score: number | null;
+  assignee: string | null;
+  destination: string | null;
+  registrant: string | null;
+  jurisdiction: string | null;
+  slaDueAt: Date | null;
+  openedAt: Date;
+  executionStatus: WorkflowExecutionStatusName;
+}
+
+export interface CasePage {
+  /** Within the page: most severe first, then earliest SLA. (SQL visibility cannot ORDER BY custom attributes.) */
+  cases: CaseSummary[];
+  nextPageToken: string | null;
+}
+
+export interface SignalAlertResult {
+  caseId: string;
+  runId: string;
+  /** True when this alert opened a new run (a new or reopened case). */
+  started: boolean;
+}
+
+/** An analyst or supervisor action refused by the case (validator rejection): show the message to the user. */
+export class CaseActionRejectedError extends Error {
+  override readonly name = 'CaseActionRejectedError';
+}
+
+export class CaseNotFoundError extends Error {
+  override readonly name = 'CaseNotFoundError';
+}
+
+export interface CaseClient {
+  /** Open a case for the alert's VIN, or add the alert to the open one (signal-with-start). */
+  signalAlert(alert: Alert, config: CaseConfig): Promise<SignalAlertResult>;
+  listQueue(queue: string, filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
+  /** Escalated cases, and open ones already past their SLA (the timer fires within moments). */
+  listBreached(filters?: Omit<QueueFilters, 'status'>, paging?: Paging): Promise<CasePage>;
+  /** The full case (evidence, notes, audit trail) of the VIN's latest run; null when there is none. */
+  getCase(vin: string): Promise<CaseState | null>;
+  claim(vin: string, input: ClaimInput): Promise<CaseState>;
+  release(vin: string, input: ReleaseInput): Promise<CaseState>;
+  addNote(vin: string, input: AddNoteInput): Promise<CaseState>;
+  requestInfo(vin: string, input: RequestInfoInput): Promise<CaseState>;
+  decide(vin: string, input: DecideInput): Promise<CaseState>;
+  reassign(vin: string, input: ReassignInput): Promise<CaseState>;
+  override(vin: string, input: OverrideInput): Promise<CaseState>;
+}
+
+export interface CaseClientOptions {
+  /** Temporal task queue of the case worker (default `zm-cases`). */
+  taskQueue?: string;
+}
+
+/** Visibility query values are quoted; refuse anything that could break out of the quotes. */
+function quote(value: string): string {
+  if (!/^[\w.@:+-]{1,200}$/.test(value))
+    throw new CaseActionRejectedError(`invalid filter value ${JSON.stringify(value)}`);
+  return `'${value}'`;
+}
+
+function inList(field: string, values: readonly string[]): string {
+  return values.length === 1
+    ? `${field} = ${quote(values[0]!)}`
+    : `${field} IN (${values.map(quote).join(', ')})`;
+}
+
+const asList = <T>(v: T | T[] | undefined): T[] | undefined =>
+  v === undefined ? undefined : Array.isArray(v) ? v : [v];
+
+/** Builds the visibility query of a queue listing (exported for tests and the console's debugging view). */
+export function queueQuery(queue: string | null, filters: QueueFilters = {}, extra?: string): string {
+  const parts = [`WorkflowType = '${CASE_WORKFLOW_TYPE}'`, `ExecutionStatus = 'Running'`];
+  if (queue !== null) parts.push(`ZmQueue = ${quote(queue)}`);
+  const statuses = asList(filters.status) ?? OPEN_CASE_STATUSES;
+  if (extra === undefined) parts.push(inList('ZmStatus', statuses));
+  const severities = asList(filters.severity);
+  if (severities?.length) parts.push(inList('ZmSeverity', severities));
+  if (filters.assignee === null) parts.push('ZmAssignee IS NULL');
+  else if (filters.assignee !== undefined) parts.push(`ZmAssignee = ${quote(filters.assignee)}`);
+  if (filters.destination !== undefined)
+    parts.push(`ZmDestination = ${quote(filters.destination.toUpperCase())}`);
+  if (filters.registrant !== undefined) parts.push(`ZmRegistrant = ${quote(filters.registrant)}`);
+  if (filters.jurisdiction !== undefined) parts.push(`ZmJurisdiction = ${quote(filters.jurisdiction)}`);
+  if (extra !== undefined) parts.push(`(${extra})`);
+  return parts.join(' AND ');
+}
+
+function bySeverityThenSla(a: CaseSummary, b: CaseSummary): number {
+  const rank = (s: Severity | null) => (s ? severityRank(s) : 0);
+  const d = rank(b.severity) - rank(a.severity);
+  if (d !== 0) return d;
+  return (a.slaDueAt?.getTime() ?? Infinity) - (b.slaDueAt?.getTime() ?? Infinity);
+}
+
+const EXECUTION_STATUS: Record<number, WorkflowExecutionStatusName> = {
+  0: 'UNSPECIFIED',
+  1: 'RUNNING',
+  2: 'COMPLETED',
+  3: 'FAILED',
+  4: 'CANCELLED',
+  5: 'TERMINATED',
+  6: 'CONTINUED_AS_NEW',
+  7: 'TIMED_OUT',
+};
+
+export function createCaseClient(client: Client, options: CaseClientOptions = {}): CaseClient {
+  const taskQueue = options.taskQueue ?? CASES_TASK_QUEUE;
+  const namespace = client.options.namespace;
+
+  async function list(query: string, paging: Paging = {}): Promise<CasePage> {
+    const res = await client.workflowService.listWorkflowExecutions({
+      namespace,
+      query,
+      pageSize: Math.min(Math.max(paging.pageSize ?? 50, 1), 1000),
+      nextPageToken: paging.pageToken ? Buffer.from(paging.pageToken, 'base64url') : Buffer.alloc(0),
+    });
+    const cases = res.executions.map((raw): CaseSummary => {
+      const sa = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
+      const caseId = raw.execution?.workflowId ?? '';
+      const start = raw.startTime?.seconds;
+      return {
+        caseId,
+        vin: sa.get(SA.vin) ?? caseId.replace(/^case-/, ''),
+        runId: raw.execution?.runId ?? '',
+        queue: sa.get(SA.queue) ?? null,
+        status: (sa.get(SA.status) as CaseStatus | undefined) ?? null,
+        severity: (sa.get(SA.severity) as Severity | undefined) ?? null,
+        score: sa.get(SA.score) ?? null,
+        assignee: sa.get(SA.assignee) ?? null,
+        destination: sa.get(SA.destination) ?? null,
+        registrant: sa.get(SA.registrant) ?? null,
+        jurisdiction: sa.get(SA.jurisdiction) ?? null,
+        slaDueAt: sa.get(SA.slaDueAt) ?? null,
+        openedAt: new Date(
+          start === undefined || start === null
+            ? 0
+            : Number(start) * 1000 + Math.floor((raw.startTime?.nanos ?? 0) / 1e6),
+        ),
+        executionStatus: EXECUTION_STATUS[raw.status ?? 0] ?? 'UNSPECIFIED',
+      };
+    });
+    cases.sort(bySeverityThenSla);
+    const token =
+      res.nextPageToken && res.nextPageToken.length > 0
+        ? Buffer.from(res.nextPageToken).toString('base64url')
+        : null;
+    return { cases, nextPageToken: token };
+  }
+
+  async function update<I>(vin: string, def: UpdateDefinition<CaseState, [I]>, input: I): Promise<CaseState> {
+    const handle = client.workflow.getHandle(caseIdFor(vin));
+    try {
+      return await handle.executeUpdate(def, { args: [input] });
+    } catch (err) {
+      throw translate(err, vin);
+    }
+  }
+
+  function translate(err: unknown, vin: string): unknown {
+    if (err instanceof WorkflowUpdateFailedError)
+      return new CaseActionRejectedError(err.cause?.message ?? err.message, { cause: err });
+    if (err instanceof WorkflowNotFoundError)
+      return new CaseNotFoundError(`no case for VIN ${vin}`, { cause: err });
+    return err;
+  }
+
+  return {
+    async signalAlert(alert, config) {
+      const caseId = caseIdFor(alert.vin);
+      const input: CaseInput = { caseId, vin: alert.vin, config };
+      const signal: AlertSignalInput = { alert };
+      // Pre-set the attributes the workflow will set in its first task, so a new case is in its
+      // queue as soon as it exists. Ignored by the server when the case is already running.
+      const queue = routeQueue(config, {
+        severity: alert.severity,
+        destinationCountry: alert.destinationCountry,
+        escalated: false,
+      });
+      const attributes: SearchAttributePair[] = [
+        { key: SA.vin, value: alert.vin },
+        { key: SA.queue, value: queue },
+        { key: SA.status, value: 'open' },
+        { key: SA.severity, value: alert.severity },
+        { key: SA.severityRank, value: severityRank(alert.severity) },
+        { key: SA.score, value: alert.score },
+        { key: SA.destination, value: alert.destinationCountry },
+        { key: SA.slaDueAt, value: new Date(Date.now() + slaFor(config, alert.severity)) },
+      ];
+      if (alert.registrantId) attributes.push({ key: SA.registrant, value: alert.registrantId });
+      if (alert.jurisdiction) attributes.push({ key: SA.jurisdiction, value: alert.jurisdiction });
+      // The raw call (rather than WorkflowClient.signalWithStart) because only its response says
+      // whether a run was started: the escalator's "cases started" metric. Payloads use the default
+      // converter, as the worker does.
+      const res = await client.workflowService.signalWithStartWorkflowExecution({
+        namespace,
+        identity: client.options.identity,
+        requestId: randomUUID(),
+        workflowId: caseId,
+        workflowIdReusePolicy: ALLOW_DUPLICATE,
+        workflowType: { name: CASE_WORKFLOW_TYPE },
+        taskQueue: { name: taskQueue },
+        input: { payloads: [defaultPayloadConverter.toPayload(input)] },
+        signalName: alertSignal.name,
+        signalInput: { payloads: [defaultPayloadConverter.toPayload(signal)] },
+        searchAttributes: { indexedFields: encodeUnifiedSearchAttributes(undefined, attributes) },
+      });
+      return { caseId, runId: res.runId ?? '', started: res.started ?? false };
+    },
+
+    listQueue(queue, filters, paging) {
+      return list(queueQuery(queue, filters), paging);
+    },
+
+    listBreached(filters = {}, paging) {
+      const now = new Date().toISOString();
+      const extra = `ZmStatus = 'escalated' OR (ZmStatus IN ('open', 'in_review') AND ZmSlaDueAt < '${now}')`;
+      return list(queueQuery(null, filters, extra), paging);
+    },
+
+    async getCase(vin) {
+      try {
+        return await client.workflow.getHandle(caseIdFor(vin)).query(getCaseQuery, {});
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      }
+    },
+
+    claim: (vin, input) => update(vin, claimUpdate, input),
+    release: (vin, input) => update(vin, releaseUpdate, input),
+    addNote: (vin, input) => update(vin, addNoteUpdate, input),
+    requestInfo: (vin, input) => update(vin, requestInfoUpdate, input),
+    decide: (vin, input) => update(vin, decideUpdate, input),
+    reassign: (vin, input) => update(vin, reassignUpdate, input),
+    override: (vin, input) => update(vin, overrideUpdate, input),
+  };
+}

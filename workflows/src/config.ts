@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { envVars, parseEnv } from '@zmwatch/kit';
+import { CASES_TASK_QUEUE } from './shared.js';
+import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH, type WorkflowSource } from './worker.js';
+
+/** Configuration of the case worker process (src/worker-main.ts); read once, from the environment. */
+export interface WorkerConfig {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  brokers: string[];
+  outcomesTopic: string;
+  customsUrl: string;
+  customsToken: string | undefined;
+  notifyUrl: string | undefined;
+  workflows: WorkflowSource;
+  logLevel: string;
+}
+
+const schema = z.object({
+  ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
+  ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
+  ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
+  ZM_KAFKA_BROKERS: envVars.brokers,
+  ZM_OUTCOMES_TOPIC: z.string().default('zm.case-outcomes.v1'),
+  ZM_CUSTOMS_URL: z.string().url(),
+  ZM_CUSTOMS_TOKEN: z.string().optional(),
+  ZM_NOTIFY_URL: z.string().url().optional(),
+  /** `bundle` (production: the prebuilt dist/workflow-bundle.js) or `source` (bundle at start, development). */
+  ZM_WORKFLOW_CODE: z.enum(['bundle', 'source']).default('bundle'),
+  ZM_WORKFLOW_BUNDLE: z.string().default(WORKFLOW_BUNDLE_PATH),
+  ZM_LOG_LEVEL: envVars.logLevel,
+});
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(schema, env);
+  return {
+    temporalAddress: e.ZM_TEMPORAL_ADDRESS,
+    namespace: e.ZM_TEMPORAL_NAMESPACE,
+    taskQueue: e.ZM_CASES_TASK_QUEUE,
+    brokers: e.ZM_KAFKA_BROKERS,
+    outcomesTopic: e.ZM_OUTCOMES_TOPIC,
+    customsUrl: e.ZM_CUSTOMS_URL,
+    customsToken: e.ZM_CUSTOMS_TOKEN,
+    notifyUrl: e.ZM_NOTIFY_URL,
+    workflows:
+      e.ZM_WORKFLOW_CODE === 'bundle'
+        ? { bundlePath: e.ZM_WORKFLOW_BUNDLE }
+        : { workflowsPath: WORKFLOWS_PATH },
+    logLevel: e.ZM_LOG_LEVEL,
+  };
+}

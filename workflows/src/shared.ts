@@ -1,0 +1,303 @@
+/**
+ * Everything the case workflow, its worker, the escalator and the client agree on: task queue, message
+ * definitions (one input object per handler), state and config types, search attribute keys.
+ * Imported by workflow code, so: no Node APIs, no I/O clients, only `import type` from other packages.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Alert, Severity } from '@zmwatch/schemas';
+
+export type { Alert, Severity };
+
+/** The task queue the case worker polls (Temporal's, not an analyst queue). */
+export const CASES_TASK_QUEUE = 'zm-cases';
+
+/** Workflow type name as registered by the worker (the exported function name). */
+export const CASE_WORKFLOW_TYPE = 'caseWorkflow';
+
+/** Business id: one case per VIN, so repeated alerts for a VIN signal the same case. */
+export const caseIdFor = (vin: string): string => `case-${vin}`;
+
+export const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s) + 1;
+
+export type CaseStatus = 'open' | 'in_review' | 'escalated' | 'confirmed' | 'dismissed';
+export const CLOSED_STATUSES: readonly CaseStatus[] = ['confirmed', 'dismissed'];
+
+export type Decision = 'confirm' | 'dismiss';
+
+// ---------------------------------------------------------------------------------------------
+// Configuration (passed as workflow input, so a running case keeps the rules it was opened with)
+// ---------------------------------------------------------------------------------------------
+
+export interface RoutingConfig {
+  priorityQueue: string;
+  standardQueue: string;
+  supervisorQueue: string;
+  /** Severities that always go to the priority queue. */
+  prioritySeverities: Severity[];
+  /** ISO 3166-1 alpha-2 destinations that always go to the priority queue. */
+  priorityDestinations: string[];
+}
+
+export interface CaseConfig {
+  routing: RoutingConfig;
+  /** Time allowed to decide a case, per severity, in milliseconds (counted from opening or reassignment). */
+  slaMs: Record<Severity, number>;
+  /** Ids allowed to reassign and override; empty means anyone (development only). */
+  supervisors: string[];
+  /**
+   * How long a decided case keeps running after its decision: replays of its alerts are absorbed
+   * (ignored) during that time, and a new alert reopens it as a new run (continue-as-new).
+   */
+  closedRetentionMs: number;
+  /** Continue-as-new once the run's history has this many events (Temporal's own suggestion also counts). */
+  maxHistoryEvents: number;
+}
+
+const HOUR = 3_600_000;
+
+export const DEFAULT_CASE_CONFIG: CaseConfig = {
+  routing: {
+    priorityQueue: 'priority',
+    standardQueue: 'standard',
+    supervisorQueue: 'supervisor',
+    prioritySeverities: ['CRITICAL'],
+    priorityDestinations: ['RU'],
+  },
+  slaMs: { CRITICAL: 2 * HOUR, HIGH: 8 * HOUR, MEDIUM: 48 * HOUR, LOW: 7 * 24 * HOUR },
+  supervisors: [],
+  closedRetentionMs: 30 * 24 * HOUR,
+  maxHistoryEvents: 5_000,
+};
+
+// ---------------------------------------------------------------------------------------------
+// State
+// ---------------------------------------------------------------------------------------------
+
+/** One applied alert; `appliedAt` is workflow time (ISO). */
+export interface AlertEvidence {
+  alert: Alert;
+  appliedAt: string;
+}
+
+export interface CaseNote {
+  by: string;
+  at: string;
+  text: string;
+}
+
+export interface InfoRequest {
+  by: string;
+  at: string;
+  question: string;
+}
+
+export interface AuditEntry {
+  /** Workflow time (deterministic), ISO 8601. */
+  at: string;
+  /** Analyst / supervisor id, or `system` for the workflow itself. */
+  by: string;
+  action:
+    | 'opened'
+    | 'reopened'
+    | 'evidence-added'
+    | 'duplicate-alert-ignored'
+    | 'rerouted'
+    | 'claimed'
+    | 'released'
+    | 'note-added'
+    | 'info-requested'
+    | 'decided'
+    | 'sla-breached'
+    | 'reassigned'
+    | 'overridden'
+    | 'outcome-published'
+    | 'customs-notified'
+    | 'customs-notification-failed'
+    | 'continued-as-new';
+  detail?: string;
+}
+
+export interface CaseDecisionRecord {
+  decision: Decision;
+  reason: string;
+  by: string;
+  at: string;
+  /** True when a supervisor decided through `override`. */
+  override: boolean;
+}
+
+export interface CaseState {
+  caseId: string;
+  vin: string;
+  status: CaseStatus;
+  queue: string;
+  severity: Severity;
+  score: number;
+  assignee: string | null;
+  destinationCountry: string | null;
+  registrantId: string | null;
+  jurisdiction: string | null;
+  openedAt: string;
+  /** When the current SLA expires; null while escalated (the supervisor owns it). */
+  slaDueAt: string | null;
+  escalations: number;
+  evidence: AlertEvidence[];
+  /** Union of all alerts' facts, later alerts win. */
+  facts: Record<string, string>;
+  notes: CaseNote[];
+  infoRequests: InfoRequest[];
+  decision: CaseDecisionRecord | null;
+  audit: AuditEntry[];
+  /** Alert ids applied by earlier (decided) runs of this case; replays of them never reopen it. */
+  priorAlertIds: string[];
+  /** Decisions of earlier runs, oldest first (a reopened case shows what was decided before). */
+  previousDecisions: CaseDecisionRecord[];
+  /** Run that was decided and then reopened into this one. */
+  reopenedFromRunId: string | null;
+}
+
+export interface CaseInput {
+  caseId: string;
+  vin: string;
+  config: CaseConfig;
+  /** Set only by continue-as-new: the state to carry on with. */
+  carried?: CaseState;
+  /** Set only by continue-as-new after a decision: new alerts that reopen the case, and what came before. */
+  reopen?: {
+    alerts: Alert[];
+    priorAlertIds: string[];
+    previousDecisions: CaseDecisionRecord[];
+    fromRunId: string;
+  };
+}
+
+export interface CaseResult {
+  caseId: string;
+  vin: string;
+  status: CaseStatus;
+  decision: CaseDecisionRecord | null;
+  alertIds: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages: one input object per handler
+// ---------------------------------------------------------------------------------------------
+
+export interface AlertSignalInput {
+  alert: Alert;
+}
+export interface ClaimInput {
+  by: string;
+}
+export interface ReleaseInput {
+  by: string;
+}
+export interface AddNoteInput {
+  by: string;
+  text: string;
+}
+export interface RequestInfoInput {
+  by: string;
+  question: string;
+}
+export interface DecideInput {
+  by: string;
+  decision: Decision;
+  /** Mandatory, non-blank. */
+  reason: string;
+}
+export interface ReassignInput {
+  /** Supervisor. */
+  by: string;
+  to: string;
+  reason: string;
+}
+export interface OverrideInput {
+  /** Supervisor. */
+  by: string;
+  reason: string;
+  /** Decide the case directly (no assignee needed). */
+  decision?: Decision;
+  /** Set the severity (re-routes the case and recomputes its SLA). */
+  severity?: Severity;
+}
+export type GetCaseInput = Record<string, never>;
+
+export const alertSignal = defineSignal<[AlertSignalInput]>('alert');
+export const getCaseQuery = defineQuery<CaseState, [GetCaseInput]>('getCase');
+export const claimUpdate = defineUpdate<CaseState, [ClaimInput]>('claim');
+export const releaseUpdate = defineUpdate<CaseState, [ReleaseInput]>('release');
+export const addNoteUpdate = defineUpdate<CaseState, [AddNoteInput]>('addNote');
+export const requestInfoUpdate = defineUpdate<CaseState, [RequestInfoInput]>('requestInfo');
+export const decideUpdate = defineUpdate<CaseState, [DecideInput]>('decide');
+export const reassignUpdate = defineUpdate<CaseState, [ReassignInput]>('reassign');
+export const overrideUpdate = defineUpdate<CaseState, [OverrideInput]>('override');
+
+// ---------------------------------------------------------------------------------------------
+// Activities' inputs (the activity implementations live in activities.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** Sent to supervisors: an SLA breach, or a customs notification that failed for good. */
+export interface CaseNotification {
+  kind: 'sla-breached' | 'customs-notification-failed';
+  caseId: string;
+  vin: string;
+  severity: Severity;
+  queue: string;
+  assignee: string | null;
+  /** The SLA that was missed (sla-breached). */
+  slaDueAt: string | null;
+  at: string;
+  escalations: number;
+  message: string;
+}
+
+export interface OutcomeInput {
+  caseId: string;
+  vin: string;
+  decision: Decision;
+  reason: string;
+  analyst: string;
+  alertIds: string[];
+  openedAt: string;
+  decidedAt: string;
+}
+
+export interface HoldRecommendationInput {
+  caseId: string;
+  /** First run id of this case's decision (with caseId: the idempotency key). */
+  runId: string;
+  vin: string;
+  reason: string;
+  analyst: string;
+  severity: Severity;
+  score: number;
+  destinationCountry: string | null;
+  exporterIds: string[];
+  declarationIds: string[];
+  alertIds: string[];
+  decidedAt: string;
+}
+
+/** `Idempotency-Key` the customs endpoint dedupes on: one hold recommendation per decided run. */
+export const holdIdempotencyKey = (caseId: string, runId: string): string => `${caseId}-${runId}`;
+
+// ---------------------------------------------------------------------------------------------
+// Search attributes (registered on the dev server from infra/temporal/search-attributes.yaml)
+// ---------------------------------------------------------------------------------------------
+
+export const SA = {
+  queue: defineSearchAttributeKey('ZmQueue', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('ZmStatus', SearchAttributeType.KEYWORD),
+  severity: defineSearchAttributeKey('ZmSeverity', SearchAttributeType.KEYWORD),
+  severityRank: defineSearchAttributeKey('ZmSeverityRank', SearchAttributeType.INT),
+  assignee: defineSearchAttributeKey('ZmAssignee', SearchAttributeType.KEYWORD),
+  destination: defineSearchAttributeKey('ZmDestination', SearchAttributeType.KEYWORD),
+  registrant: defineSearchAttributeKey('ZmRegistrant', SearchAttributeType.KEYWORD),
+  jurisdiction: defineSearchAttributeKey('ZmJurisdiction', SearchAttributeType.KEYWORD),
+  vin: defineSearchAttributeKey('ZmVin', SearchAttributeType.KEYWORD),
+  slaDueAt: defineSearchAttributeKey('ZmSlaDueAt', SearchAttributeType.DATETIME),
+  score: defineSearchAttributeKey('ZmScore', SearchAttributeType.DOUBLE),
+} as const;

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { alertIdFor, computeCheckDigit, type Alert, type Severity } from '@zmwatch/schemas';
+import type { CaseConfig } from '../../src/index.js';
+
+const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
+
+/** A structurally valid VIN with a correct check digit, unique per call. */
+export function randomVin(): string {
+  const bytes = randomBytes(17);
+  const chars = [...bytes].map((b) => VIN_CHARS[b % VIN_CHARS.length]!);
+  chars[9] = 'S'; // model year
+  const draft = chars.join('');
+  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
+}
+
+export function runId(): string {
+  return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export function makeAlert(vin: string, overrides: Partial<Alert> & { declarationId?: string } = {}): Alert {
+  const declarationId = overrides.declarationId ?? `DEC-${randomBytes(4).toString('hex')}`;
+  const rulesetVersion = overrides.rulesetVersion ?? '2026.03.1';
+  const severity: Severity = overrides.severity ?? 'HIGH';
+  const now = Date.now();
+  return {
+    alertId: alertIdFor(vin, declarationId, rulesetVersion),
+    vin,
+    declarationId,
+    severity,
+    score: 0.8,
+    rules: [
+      {
+        ruleId: 'ZM-EXPORT-WITHIN-DAYS',
+        weight: 0.8,
+        evidence: 'exported 6 days after first registration',
+        facts: { daysSinceFirstRegistration: '6' },
+      },
+    ],
+    facts: { daysSinceFirstRegistration: '6', odometerKm: '12' },
+    registrantId: 'REG-ACME-TRADING',
+    registrantType: 'TRADING_COMPANY',
+    exporterId: 'EXP-42',
+    destinationCountry: 'KZ',
+    jurisdiction: 'CN-SH',
+    rulesetVersion,
+    registrationTime: now - 6 * 86_400_000,
+    declarationTime: now - 60_000,
+    detectedAt: now,
+    ...overrides,
+  };
+}
+
+/** Case rules with queue names unique to a test run (other engineers share the dev server). */
+export function testCaseConfig(run: string, overrides: Partial<CaseConfig> = {}): CaseConfig {
+  return {
+    routing: {
+      priorityQueue: `priority-${run}`,
+      standardQueue: `standard-${run}`,
+      supervisorQueue: `supervisor-${run}`,
+      prioritySeverities: ['CRITICAL'],
+      priorityDestinations: ['RU'],
+    },
+    slaMs: { CRITICAL: 3_600_000, HIGH: 3_600_000, MEDIUM: 3_600_000, LOW: 3_600_000 },
+    supervisors: ['sup-1'],
+    closedRetentionMs: 60_000,
+    maxHistoryEvents: 5_000,
+    ...overrides,
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
