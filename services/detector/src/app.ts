@@ -1,0 +1,194 @@
+import { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import {
+  createBatchConsumer,
+  createDeadLetterWriter,
+  createHealthServer,
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  createRegistry,
+  errorMessage,
+  type BatchConsumer,
+  type HealthServer,
+  type Logger,
+} from '@zmwatch/kit';
+import { createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
+import type { DetectorEvent } from './apply-events.js';
+import type { DetectorConfig } from './config.js';
+import { createDecoder } from './decode.js';
+import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
+import { createMutex } from './mutex.js';
+import { createProcessor } from './processor.js';
+import { createStateStore } from './redis-store.js';
+import { createSweeper } from './sweeper.js';
+import { tuneRedisForListpacks } from './redis-tuning.js';
+
+export interface DetectorApp {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly metrics: DetectorMetrics;
+  readonly registry: Registry;
+  /** Base URL of /metrics, /healthz, /readyz once started. */
+  readonly metricsUrl: string;
+  /** Runs one sweeper tick now (tests). */
+  sweepOnce(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Processing clock, epoch ms (tests). */
+  now?: () => number;
+}
+
+export function createApp(config: DetectorConfig, options: AppOptions = {}): DetectorApp {
+  const logger = options.logger ?? createLogger('detector', config.logLevel);
+  const registry = createRegistry('detector');
+  const metrics = createDetectorMetrics(registry);
+  const withLock = createMutex();
+  let redis: Redis | undefined;
+  let producer: Producer | undefined;
+  let consumer: BatchConsumer | undefined;
+  let sweeper: ReturnType<typeof createSweeper> | undefined;
+  let joined = false;
+  const health: HealthServer = createHealthServer({
+    port: config.metricsPort,
+    host: config.metricsHost,
+    registry,
+    ready: () => joined && redis?.status === 'ready',
+  });
+
+  async function start(): Promise<void> {
+    const codec = await createCodec();
+    redis = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      // Fail commands fast while Redis is away: the batch backs off and retries without committing.
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(100 * times, 2000),
+      connectionName: config.clientId,
+    });
+    redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+    await redis.connect();
+    if (config.tuneRedis) await tuneRedisForListpacks(redis, logger);
+    const store = createStateStore(redis, config.keys, () => metrics.redisErrors.inc());
+
+    const kafka = createKafka({ clientId: config.clientId, brokers: config.brokers, logger });
+    producer = createIdempotentProducer(kafka);
+    await producer.connect();
+    const alertsProducer = producer;
+    const publish = async (alerts: Alert[]): Promise<void> => {
+      await alertsProducer.send({
+        topic: config.topics.alerts,
+        acks: -1,
+        messages: alerts.map((a) => ({
+          key: a.vin,
+          value: codec.encode(TOPICS.alerts, a),
+          headers: { 'zm-alert-id': a.alertId },
+        })),
+      });
+    };
+    const proc = createProcessor({
+      store,
+      ruleset: config.ruleset,
+      publish,
+      logger,
+      metrics,
+      ...(options.now ? { now: options.now } : {}),
+    });
+
+    consumer = createBatchConsumer<DetectorEvent>({
+      kafka,
+      groupId: config.groupId,
+      topics: [config.topics.registrations, config.topics.declarations],
+      fromBeginning: config.fromBeginning,
+      logger,
+      deadLetters: createDeadLetterWriter(producer, 'detector'),
+      decode: createDecoder(codec, config.topics),
+      consumerConfig: {
+        sessionTimeout: config.sessionTimeoutMs,
+        heartbeatInterval: Math.floor(config.sessionTimeoutMs / 10),
+      },
+      maxRetryDelayMs: config.maxRetryDelayMs,
+      handle: (records) =>
+        withLock(async () => {
+          const events = records.map((r) => r.value);
+          if (config.mode === 'naive') {
+            for (const e of events) await proc.process([{ vin: e.event.vin, events: [e] }]);
+          } else {
+            await proc.process(proc.group(events));
+          }
+        }),
+      onBatch: ({ topic, processed, deadLettered }) => {
+        metrics.eventsIn.inc({ topic }, processed);
+        if (deadLettered > 0) metrics.deadLetters.inc({ topic }, deadLettered);
+      },
+      onRetry: ({ topic, error }) => {
+        metrics.batchRetries.inc({ topic });
+        logger.debug({ topic, err: errorMessage(error) }, 'batch retry');
+      },
+    });
+    const c = consumer.consumer;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      joined = true;
+      logger.info(
+        { groupId: e.payload.groupId, memberId: e.payload.memberId, assignment: e.payload.memberAssignment },
+        'joined consumer group',
+      );
+    });
+    c.on(c.events.CRASH, (e) => {
+      joined = false;
+      logger.error({ err: errorMessage(e.payload.error), restart: e.payload.restart }, 'consumer crashed');
+    });
+
+    await health.start();
+    await consumer.start();
+    sweeper = createSweeper({
+      store,
+      processor: proc,
+      ruleset: config.ruleset,
+      intervalMs: config.sweep.intervalMs,
+      bucketsPerTick: config.sweep.bucketsPerTick,
+      withLock,
+      logger,
+      metrics,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    sweeper.start();
+    logger.info(
+      {
+        topics: config.topics,
+        groupId: config.groupId,
+        rulesetVersion: config.ruleset.version,
+        mode: config.mode,
+        metrics: health.url,
+      },
+      'detector started',
+    );
+  }
+
+  async function stop(): Promise<void> {
+    // Order: no new work (sweeper, consumer: an in-flight batch finishes or is left uncommitted),
+    // then flush the producer, then Redis, then the HTTP endpoint.
+    await sweeper?.stop();
+    await consumer?.stop();
+    await producer?.disconnect();
+    if (redis && redis.status !== 'end') await redis.quit().catch(() => redis?.disconnect());
+    await health.stop();
+    logger.info('detector stopped');
+  }
+
+  return {
+    start,
+    stop,
+    metrics,
+    registry,
+    get metricsUrl() {
+      return health.url;
+    },
+    async sweepOnce() {
+      if (!sweeper) throw new Error('detector not started');
+      await sweeper.tick();
+    },
+  };
+}

@@ -1,0 +1,277 @@
+import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
+import type { Ruleset } from './ruleset.js';
+import {
+  emptyState,
+  type DeclarationFacts,
+  type FirstRegistration,
+  type OpenDeclaration,
+  type VinState,
+} from './vin-state.js';
+
+/** Where an input event came from, for logs. */
+export interface EventSource {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** A decoded input event; `arrival` is its Kafka message timestamp (ms), the processing-time clock. */
+export type DetectorEvent = (
+  { kind: 'registration'; event: RegistrationEvent } | { kind: 'declaration'; event: CustomsDeclarationEvent }
+) & { arrival: number; source?: EventSource };
+
+/** Something worth a log line and a metric that happened while merging events. */
+export type MergeNote =
+  | { kind: 'late-registration'; eventId: string; declarationId: string; lateBySeconds: number }
+  | { kind: 'stale-declaration'; eventId: string; declarationId: string }
+  | { kind: 'amended-after-alert'; eventId: string; declarationId: string }
+  | { kind: 'cancelled-after-alert'; eventId: string; declarationId: string }
+  | { kind: 'ignored-event'; eventId: string; eventType: string };
+
+export interface MergeResult {
+  state: VinState;
+  /** True when the merged events changed anything the rules look at. */
+  changed: boolean;
+  /** Open declarations to (re-)evaluate now. */
+  due: OpenDeclaration[];
+  /** Set when this merge added the VIN's first registration (it counts towards registrant velocity). */
+  newFirstRegistration?: FirstRegistration;
+  notes: MergeNote[];
+}
+
+const DAY_S = 86_400;
+/**
+ * Whatever its event times, a VIN's state outlives its latest arrival by at least this much, so a
+ * replay of anything still on the input topics (7 days' retention) finds its "already alerted" marks.
+ */
+export const MIN_RETENTION_SECONDS = 8 * DAY_S;
+
+/**
+ * Merge a VIN's events (offset order) into its state and say which declarations are due. Pure and
+ * idempotent: every merge is a min/max or "latest event time wins", so duplicates are no-ops and the
+ * result does not depend on the arrival order of the two topics.
+ *
+ * `nowSeconds` is the processing clock used only for the grace deadline of declarations still
+ * waiting for their registration (and for the state's minimum retention).
+ */
+export function mergeEvents(
+  previous: VinState | undefined,
+  events: readonly DetectorEvent[],
+  ruleset: Ruleset,
+  nowSeconds: number,
+): MergeResult {
+  const grace = ruleset.timing.gracePeriodSeconds;
+  const state: VinState = previous ? structuredClone(previous) : emptyState();
+  const before = bodyOf(previous ?? emptyState());
+  const notes: MergeNote[] = [];
+  let newFirstRegistration: FirstRegistration | undefined;
+  let lastArrivalS = 0;
+
+  for (const e of events) {
+    const arrivalS = Math.floor(e.arrival / 1000);
+    lastArrivalS = Math.max(lastArrivalS, arrivalS);
+    if (e.kind === 'registration') {
+      const r = e.event;
+      switch (r.eventType) {
+        case 'FIRST_REGISTRATION': {
+          const hadRegistration = state.registration !== undefined;
+          if (!state.registration || r.eventTime < state.registration.time) {
+            state.registration = {
+              time: r.eventTime,
+              jurisdiction: r.jurisdiction,
+              partyId: r.party.id,
+              partyType: r.party.type,
+              condition: r.condition,
+            };
+            if (!hadRegistration) newFirstRegistration = state.registration;
+          }
+          if (!hadRegistration) {
+            // Declarations that waited for this registration longer than the grace period: late.
+            for (const d of state.declarations) {
+              if (d.status === 'cancelled') continue;
+              const lateBy = arrivalS - (d.firstSeenAt + grace);
+              if (lateBy > 0)
+                notes.push({
+                  kind: 'late-registration',
+                  eventId: r.eventId,
+                  declarationId: d.declarationId,
+                  lateBySeconds: lateBy,
+                });
+            }
+          }
+          break;
+        }
+        case 'TRANSFER':
+          if (!state.lastTransfer || r.eventTime > state.lastTransfer.time) {
+            state.lastTransfer = { time: r.eventTime, partyId: r.party.id, partyType: r.party.type };
+          }
+          if (
+            r.pendingExport &&
+            (state.pendingExportTransferAt === undefined || r.eventTime < state.pendingExportTransferAt)
+          ) {
+            state.pendingExportTransferAt = r.eventTime;
+          }
+          break;
+        case 'TEMP_EXPORT_PLATE':
+          if (state.tempExportPlateAt === undefined || r.eventTime < state.tempExportPlateAt)
+            state.tempExportPlateAt = r.eventTime;
+          break;
+        case 'DEREGISTRATION':
+          if (!state.deregistration || r.eventTime < state.deregistration.time) {
+            state.deregistration = { time: r.eventTime, reason: r.deregistrationReason ?? 'OTHER' };
+          }
+          break;
+        default:
+          notes.push({ kind: 'ignored-event', eventId: r.eventId, eventType: r.eventType });
+      }
+      continue;
+    }
+
+    const c = e.event;
+    const i = state.declarations.findIndex((d) => d.declarationId === c.declarationId);
+    const existing = i >= 0 ? state.declarations[i]! : undefined;
+    const withdraw = c.eventType === 'CANCELLED' || c.eventType === 'REJECTED';
+    if (!withdraw && c.eventType !== 'DECLARED' && c.eventType !== 'AMENDED' && c.eventType !== 'CLEARED') {
+      notes.push({ kind: 'ignored-event', eventId: c.eventId, eventType: c.eventType });
+      continue;
+    }
+    // Latest event time wins, whatever the arrival order; at equal times a withdrawal wins.
+    const facts = factsOf(c);
+    if (existing) {
+      if (c.eventTime < existing.eventTime) {
+        notes.push({ kind: 'stale-declaration', eventId: c.eventId, declarationId: c.declarationId });
+        continue;
+      }
+      if (c.eventTime === existing.eventTime) {
+        if (existing.status === 'cancelled') continue;
+        if (!withdraw && sameFacts(existing, facts)) continue; // a duplicate
+      }
+    }
+    if (withdraw) {
+      if (existing && existing.status === 'alerted')
+        notes.push({ kind: 'cancelled-after-alert', eventId: c.eventId, declarationId: c.declarationId });
+      const tomb = { declarationId: c.declarationId, status: 'cancelled' as const, eventTime: c.eventTime };
+      if (existing) state.declarations[i] = tomb;
+      else state.declarations.push(tomb);
+      continue;
+    }
+    if (existing && existing.status !== 'cancelled') {
+      if (existing.status === 'alerted' && !sameFacts(existing, facts)) {
+        notes.push({ kind: 'amended-after-alert', eventId: c.eventId, declarationId: c.declarationId });
+      }
+      state.declarations[i] = { ...existing, ...facts, eventTime: c.eventTime };
+    } else {
+      const opened: OpenDeclaration = {
+        declarationId: c.declarationId,
+        status: 'pending',
+        eventTime: c.eventTime,
+        firstSeenAt: arrivalS,
+        ...facts,
+      };
+      if (existing) state.declarations[i] = opened;
+      else state.declarations.push(opened);
+    }
+  }
+
+  const changed = bodyOf(state) !== before;
+  const due: OpenDeclaration[] = [];
+  for (const d of state.declarations) {
+    if (d.status === 'cancelled') continue;
+    if (d.status === 'pending') {
+      if (state.registration || nowSeconds >= d.firstSeenAt + grace) due.push(d);
+    } else if (changed && (d.status === 'evaluated' || d.alertedVersion !== ruleset.version)) {
+      due.push(d);
+    }
+  }
+  state.expireAt = expiryOf(state, ruleset, lastArrivalS, previous?.expireAt ?? 0);
+  const result: MergeResult = { state, changed, due, notes };
+  if (newFirstRegistration) result.newFirstRegistration = newFirstRegistration;
+  return result;
+}
+
+/**
+ * Record the verdict on a due declaration. `alerted` means the alert was produced and acknowledged
+ * (or, on a replay, had been before); an alert mark is never taken back by a later evaluation.
+ */
+export function recordVerdict(
+  state: VinState,
+  declarationId: string,
+  alerted: boolean,
+  rulesetVersion: string,
+): void {
+  const i = state.declarations.findIndex((d) => d.declarationId === declarationId);
+  const d = state.declarations[i];
+  if (!d || d.status === 'cancelled') return;
+  if (alerted) state.declarations[i] = { ...d, status: 'alerted', alertedVersion: rulesetVersion };
+  else if (d.status !== 'alerted') state.declarations[i] = { ...d, status: 'evaluated' };
+}
+
+/** Latest event time the state holds + TTL, and never before the minimum retention after arrival. */
+export function expiryOf(
+  state: VinState,
+  ruleset: Ruleset,
+  lastArrivalS: number,
+  previousExpireAt: number,
+): number {
+  let latest = 0;
+  const see = (t: number | undefined) => {
+    if (t !== undefined && t > latest) latest = t;
+  };
+  see(state.registration?.time);
+  see(state.lastTransfer?.time);
+  see(state.pendingExportTransferAt);
+  see(state.tempExportPlateAt);
+  see(state.deregistration?.time);
+  for (const d of state.declarations) see(d.eventTime);
+  const byEvents = Math.floor(latest / 1000) + Math.round(ruleset.timing.stateTtlDays * DAY_S);
+  const byArrival =
+    lastArrivalS > 0 ? lastArrivalS + ruleset.timing.gracePeriodSeconds + MIN_RETENTION_SECONDS : 0;
+  return Math.max(byEvents, byArrival, previousExpireAt);
+}
+
+function factsOf(c: CustomsDeclarationEvent): DeclarationFacts {
+  return {
+    exporterId: c.exporterId,
+    exporterType: c.exporterType,
+    declaredCondition: c.declaredCondition,
+    declaredOdometerKm: c.declaredOdometerKm,
+    destinationCountry: c.destinationCountry,
+    hasAfterSalesRef: c.afterSalesConfirmationRef !== null && c.afterSalesConfirmationRef.trim() !== '',
+  };
+}
+
+function sameFacts(a: DeclarationFacts, b: DeclarationFacts): boolean {
+  return (
+    a.exporterId === b.exporterId &&
+    a.exporterType === b.exporterType &&
+    a.declaredCondition === b.declaredCondition &&
+    a.declaredOdometerKm === b.declaredOdometerKm &&
+    a.destinationCountry === b.destinationCountry &&
+    a.hasAfterSalesRef === b.hasAfterSalesRef
+  );
+}
+
+/** Everything but the header and statuses: what the rules see. */
+function bodyOf(s: VinState): string {
+  return JSON.stringify([
+    s.registration,
+    s.lastTransfer,
+    s.pendingExportTransferAt,
+    s.tempExportPlateAt,
+    s.deregistration,
+    s.declarations.map((d) =>
+      d.status === 'cancelled'
+        ? [d.declarationId, 'c', d.eventTime]
+        : [
+            d.declarationId,
+            d.eventTime,
+            d.exporterId,
+            d.exporterType,
+            d.declaredCondition,
+            d.declaredOdometerKm,
+            d.destinationCountry,
+            d.hasAfterSalesRef,
+          ],
+    ),
+  ]);
+}

@@ -1,0 +1,96 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { envVars, parseEnv } from '@zmwatch/kit';
+import { TOPICS } from '@zmwatch/schemas';
+import type { KeyLayout } from './keys.js';
+import { DEFAULT_RULESET_FILE, loadRuleset, type Ruleset } from './ruleset.js';
+
+export interface DetectorConfig {
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  topics: { registrations: string; declarations: string; alerts: string };
+  /** Start a new consumer group at the beginning of the input topics (true) or at their end. */
+  fromBeginning: boolean;
+  sessionTimeoutMs: number;
+  /** Upper bound of the backoff between retries of a failing batch. */
+  maxRetryDelayMs: number;
+  redisUrl: string;
+  keys: KeyLayout;
+  /** Raise hash-max-listpack-value with CONFIG SET at start so packed states stay listpack-encoded. */
+  tuneRedis: boolean;
+  ruleset: Ruleset;
+  /** 'batched' (production) or 'naive' (one VIN event at a time: per-event Redis round trips, for the benchmark). */
+  mode: 'batched' | 'naive';
+  sweep: { intervalMs: number; bucketsPerTick: number };
+  metricsPort: number;
+  metricsHost: string;
+  logLevel: string;
+}
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+const envSchema = z.object({
+  ZM_KAFKA_BROKERS: envVars.brokers,
+  ZM_REDIS_URL: envVars.redisUrl,
+  ZM_LOG_LEVEL: envVars.logLevel,
+  ZM_DETECTOR_CLIENT_ID: z.string().min(1).default(`zm-detector-${hostname()}-${process.pid}`),
+  ZM_DETECTOR_GROUP_ID: z.string().min(1).default('zm-detector'),
+  ZM_DETECTOR_REGISTRATIONS_TOPIC: z.string().min(1).default(TOPICS.registrations),
+  ZM_DETECTOR_DECLARATIONS_TOPIC: z.string().min(1).default(TOPICS.declarations),
+  ZM_DETECTOR_ALERTS_TOPIC: z.string().min(1).default(TOPICS.alerts),
+  ZM_DETECTOR_FROM_BEGINNING: bool(true),
+  ZM_DETECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+  ZM_DETECTOR_MAX_RETRY_DELAY_MS: envVars.positiveInt(5_000),
+  ZM_DETECTOR_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('zm'),
+  ZM_DETECTOR_STATE_BUCKETS: envVars.positiveInt(4096),
+  ZM_DETECTOR_VELOCITY_BUCKETS: envVars.positiveInt(1024),
+  ZM_DETECTOR_TUNE_REDIS: bool(true),
+  ZM_DETECTOR_RULESET: z.string().min(1).default(DEFAULT_RULESET_FILE),
+  ZM_DETECTOR_MODE: z.enum(['batched', 'naive']).default('batched'),
+  ZM_DETECTOR_SWEEP_INTERVAL_MS: envVars.positiveInt(1000),
+  ZM_DETECTOR_SWEEP_BUCKETS_PER_TICK: envVars.positiveInt(64),
+  ZM_DETECTOR_METRICS_PORT: envVars.port(9464),
+  ZM_DETECTOR_METRICS_HOST: z.string().default('127.0.0.1'),
+});
+
+/** Reads the environment once; throws ConfigError (or RulesetError) naming what is wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv): DetectorConfig {
+  const e = parseEnv(envSchema, env);
+  return {
+    brokers: e.ZM_KAFKA_BROKERS,
+    clientId: e.ZM_DETECTOR_CLIENT_ID,
+    groupId: e.ZM_DETECTOR_GROUP_ID,
+    topics: {
+      registrations: e.ZM_DETECTOR_REGISTRATIONS_TOPIC,
+      declarations: e.ZM_DETECTOR_DECLARATIONS_TOPIC,
+      alerts: e.ZM_DETECTOR_ALERTS_TOPIC,
+    },
+    fromBeginning: e.ZM_DETECTOR_FROM_BEGINNING,
+    sessionTimeoutMs: e.ZM_DETECTOR_SESSION_TIMEOUT_MS,
+    maxRetryDelayMs: e.ZM_DETECTOR_MAX_RETRY_DELAY_MS,
+    redisUrl: e.ZM_REDIS_URL,
+    keys: {
+      prefix: e.ZM_DETECTOR_KEY_PREFIX,
+      stateBuckets: e.ZM_DETECTOR_STATE_BUCKETS,
+      velocityBuckets: e.ZM_DETECTOR_VELOCITY_BUCKETS,
+    },
+    tuneRedis: e.ZM_DETECTOR_TUNE_REDIS,
+    ruleset: loadRuleset(e.ZM_DETECTOR_RULESET),
+    mode: e.ZM_DETECTOR_MODE,
+    sweep: {
+      intervalMs: e.ZM_DETECTOR_SWEEP_INTERVAL_MS,
+      bucketsPerTick: e.ZM_DETECTOR_SWEEP_BUCKETS_PER_TICK,
+    },
+    metricsPort: e.ZM_DETECTOR_METRICS_PORT,
+    metricsHost: e.ZM_DETECTOR_METRICS_HOST,
+    logLevel: e.ZM_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,260 @@
+import { SEVERITY_SYMBOLS, type PartyType, type RuleHit, type Severity } from '@zmwatch/schemas';
+import type { Ruleset } from './ruleset.js';
+import type { OpenDeclaration, VinState } from './vin-state.js';
+
+/** Everything known about the VIN when a declaration is evaluated. */
+export interface EvaluationSubject {
+  vin: string;
+  vinCheckDigitValid: boolean;
+  state: VinState;
+  /**
+   * Vehicles the first registrant registered on days within the velocity window of this vehicle's
+   * first registration (this one included); null when unknown (no registration).
+   */
+  registrantVelocity: number | null;
+}
+
+export interface Evaluation {
+  score: number;
+  /** Severity band of the score; null when the score is below the lowest band. */
+  severity: Severity | null;
+  /** True when the score reaches the ruleset's minAlertScore. */
+  alert: boolean;
+  rules: RuleHit[];
+  /** Every fact the rules looked at, as strings (the Alert schema's facts map). */
+  facts: Record<string, string>;
+}
+
+export const RULE_IDS = {
+  rapidExport: 'ZM-RAPID-EXPORT',
+  nearZeroOdometer: 'ZM-NEAR-ZERO-ODOMETER',
+  usedButNewToTrade: 'ZM-USED-BUT-NEW-TO-TRADE',
+  exportPreparation: 'ZM-EXPORT-PREPARATION',
+  deregistrationNearDeclaration: 'ZM-DEREGISTRATION-NEAR-DECLARATION',
+  registrantVelocity: 'ZM-REGISTRANT-VELOCITY',
+  afterSalesConfirmation: 'ZM-NO-AFTER-SALES-CONFIRMATION',
+  destinationBan: 'ZM-DESTINATION-BAN',
+  destinationWaitingPeriod: 'ZM-DESTINATION-WAITING-PERIOD',
+  vinCheckDigitMismatch: 'ZM-VIN-CHECK-DIGIT-MISMATCH',
+} as const;
+
+const DAY_MS = 86_400_000;
+const fmtDays = (d: number): string => (Math.round(d * 10) / 10).toString();
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Score one declaration against what is known about its VIN. Pure: same inputs, same output, so a
+ * replay or a second worker reaches the same verdict (and the same alert id) as the first.
+ */
+export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: Ruleset): Evaluation {
+  const { state } = subject;
+  const rules = ruleset.rules;
+  const reg = state.registration;
+  const hits: RuleHit[] = [];
+  const used = decl.declaredCondition === 'USED';
+  const days = reg ? (decl.eventTime - reg.time) / DAY_MS : null;
+
+  const facts: Record<string, string> = {
+    vin: subject.vin,
+    declarationId: decl.declarationId,
+    declarationTime: iso(decl.eventTime),
+    declaredCondition: decl.declaredCondition,
+    declaredOdometerKm: decl.declaredOdometerKm === null ? 'unknown' : String(decl.declaredOdometerKm),
+    destinationCountry: decl.destinationCountry,
+    exporterId: decl.exporterId,
+    exporterType: decl.exporterType,
+    afterSalesConfirmationRef: decl.hasAfterSalesRef ? 'present' : 'absent',
+    vinCheckDigitValid: String(subject.vinCheckDigitValid),
+    firstRegistration: reg ? iso(reg.time) : 'unknown',
+  };
+  if (reg && days !== null) {
+    facts.daysSinceFirstRegistration = fmtDays(days);
+    facts.registrantId = reg.partyId;
+    facts.registrantType = reg.partyType;
+    facts.registrationCondition = reg.condition;
+    facts.jurisdiction = reg.jurisdiction;
+  }
+  if (subject.registrantVelocity !== null) facts.registrantVelocity = String(subject.registrantVelocity);
+  if (state.lastTransfer)
+    facts.lastTransfer = `${iso(state.lastTransfer.time)} to ${state.lastTransfer.partyType} ${state.lastTransfer.partyId}`;
+  if (state.pendingExportTransferAt !== undefined)
+    facts.pendingExportTransfer = iso(state.pendingExportTransferAt);
+  if (state.tempExportPlateAt !== undefined) facts.tempExportPlate = iso(state.tempExportPlateAt);
+  if (state.deregistration)
+    facts.deregistration = `${iso(state.deregistration.time)} (${state.deregistration.reason})`;
+
+  const hit = (ruleId: string, weight: number, evidence: string, ruleFacts: Record<string, string>) =>
+    hits.push({ ruleId, weight, evidence, facts: ruleFacts });
+
+  // Rapid export: the first (tightest) tier the elapsed days fall into.
+  if (reg && days !== null) {
+    const tier = rules.rapidExport.tiers.find((t) => days <= t.maxDays);
+    if (tier) {
+      const evidence =
+        days >= 0
+          ? `declared for export ${fmtDays(days)} days after first registration (within ${tier.maxDays} days)`
+          : `declared for export ${fmtDays(-days)} days before its first registration`;
+      hit(RULE_IDS.rapidExport, tier.weight, evidence, {
+        daysSinceFirstRegistration: fmtDays(days),
+        tierMaxDays: String(tier.maxDays),
+      });
+    }
+  }
+
+  // Declared used with (almost) nothing on the odometer.
+  const odo = decl.declaredOdometerKm;
+  if (used && odo !== null && odo <= rules.nearZeroOdometer.maxKm) {
+    hit(
+      RULE_IDS.nearZeroOdometer,
+      rules.nearZeroOdometer.weight,
+      `declared used with ${odo} km on the odometer`,
+      {
+        declaredOdometerKm: String(odo),
+        maxKm: String(rules.nearZeroOdometer.maxKm),
+      },
+    );
+  }
+
+  // Declared used although it was first registered new to a trader.
+  if (
+    used &&
+    reg &&
+    reg.condition === 'NEW' &&
+    (rules.usedButNewToTrade.registrantTypes as readonly PartyType[]).includes(reg.partyType)
+  ) {
+    hit(
+      RULE_IDS.usedButNewToTrade,
+      rules.usedButNewToTrade.weight,
+      `declared used, but first registered new to ${reg.partyType} ${reg.partyId}`,
+      { registrantType: reg.partyType, registrantId: reg.partyId, registrationCondition: reg.condition },
+    );
+  }
+
+  // Export preparation soon after first registration.
+  if (reg) {
+    const within = rules.exportPreparation.withinDays;
+    const signs: string[] = [];
+    const ruleFacts: Record<string, string> = { withinDays: String(within) };
+    const near = (t: number | undefined) =>
+      t !== undefined && t >= reg.time && (t - reg.time) / DAY_MS <= within;
+    if (near(state.pendingExportTransferAt)) {
+      const d = (state.pendingExportTransferAt! - reg.time) / DAY_MS;
+      signs.push(`transfer flagged pending export ${fmtDays(d)} days after first registration`);
+      ruleFacts.daysToPendingExportTransfer = fmtDays(d);
+    }
+    if (near(state.tempExportPlateAt)) {
+      const d = (state.tempExportPlateAt! - reg.time) / DAY_MS;
+      signs.push(`temporary export plate ${fmtDays(d)} days after first registration`);
+      ruleFacts.daysToTempExportPlate = fmtDays(d);
+    }
+    if (signs.length > 0)
+      hit(RULE_IDS.exportPreparation, rules.exportPreparation.weight, signs.join('; '), ruleFacts);
+  }
+
+  // Deregistration shortly before or after the declaration.
+  const dereg = state.deregistration;
+  if (dereg) {
+    const d = (dereg.time - decl.eventTime) / DAY_MS;
+    if (Math.abs(d) <= rules.deregistrationNearDeclaration.withinDays) {
+      hit(
+        RULE_IDS.deregistrationNearDeclaration,
+        rules.deregistrationNearDeclaration.weight,
+        `deregistered (${dereg.reason}) ${fmtDays(Math.abs(d))} days ${d < 0 ? 'before' : 'after'} the declaration`,
+        { daysFromDeclaration: fmtDays(d), reason: dereg.reason },
+      );
+    }
+  }
+
+  // One registrant registering many vehicles in a short window.
+  const v = subject.registrantVelocity;
+  if (reg && v !== null && v >= rules.registrantVelocity.threshold) {
+    hit(
+      RULE_IDS.registrantVelocity,
+      rules.registrantVelocity.weight,
+      `registrant ${reg.partyId} registered ${v} vehicles within ${rules.registrantVelocity.windowDays} days of this one`,
+      {
+        registrantId: reg.partyId,
+        registrations: String(v),
+        windowDays: String(rules.registrantVelocity.windowDays),
+      },
+    );
+  }
+
+  // China 2026: used export within N days of registration needs an after-sales confirmation.
+  const asc = rules.afterSalesConfirmation;
+  if (
+    used &&
+    reg &&
+    days !== null &&
+    days <= asc.withinDays &&
+    !decl.hasAfterSalesRef &&
+    decl.eventTime >= Date.parse(asc.effectiveFrom) &&
+    asc.jurisdictionPrefixes.some((p) => reg.jurisdiction.startsWith(p))
+  ) {
+    hit(
+      RULE_IDS.afterSalesConfirmation,
+      asc.weight,
+      `used export ${fmtDays(days)} days after registration in ${reg.jurisdiction} without an after-sales confirmation reference`,
+      {
+        daysSinceFirstRegistration: fmtDays(days),
+        jurisdiction: reg.jurisdiction,
+        withinDays: String(asc.withinDays),
+      },
+    );
+  }
+
+  // Destination country rules.
+  const dest = rules.destinations.find((r) => r.country === decl.destinationCountry);
+  if (dest && days !== null) {
+    if (dest.kind === 'ban' && days <= dest.withinDays) {
+      hit(
+        RULE_IDS.destinationBan,
+        dest.weight,
+        `${dest.country} bans importing vehicles registered within ${dest.withinDays} days; this one was registered ${fmtDays(days)} days before export`,
+        {
+          destinationCountry: dest.country,
+          withinDays: String(dest.withinDays),
+          daysSinceFirstRegistration: fmtDays(days),
+        },
+      );
+    } else if (dest.kind === 'waiting-period' && days < dest.waitingDays) {
+      hit(
+        RULE_IDS.destinationWaitingPeriod,
+        dest.weight,
+        `${dest.country} requires ${dest.waitingDays} days between first registration and export; this one had ${fmtDays(days)}`,
+        {
+          destinationCountry: dest.country,
+          waitingDays: String(dest.waitingDays),
+          daysSinceFirstRegistration: fmtDays(days),
+        },
+      );
+    }
+  }
+
+  // Aggravating only: a bad check digit on its own is common (many Chinese VINs skip it).
+  if (!subject.vinCheckDigitValid && hits.length > 0) {
+    hit(
+      RULE_IDS.vinCheckDigitMismatch,
+      rules.vinCheckDigitMismatch.weight,
+      'VIN check digit (position 9) does not match',
+      {
+        vin: subject.vin,
+      },
+    );
+  }
+
+  const score = hits.reduce((s, h) => s + h.weight, 0);
+  return {
+    score,
+    severity: severityFor(score, ruleset),
+    alert: score >= ruleset.scoring.minAlertScore,
+    rules: hits,
+    facts,
+  };
+}
+
+export function severityFor(score: number, ruleset: Ruleset): Severity | null {
+  let band: Severity | null = null;
+  for (const s of SEVERITY_SYMBOLS) if (score >= ruleset.scoring.severityBands[s]) band = s;
+  return band;
+}

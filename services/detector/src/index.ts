@@ -1,0 +1,16 @@
+/** Public surface of @zmwatch/detector. */
+export { createApp, type DetectorApp, type AppOptions } from './app.js';
+export { loadConfig, type DetectorConfig } from './config.js';
+export { loadRuleset, parseRuleset, DEFAULT_RULESET_FILE, RulesetError, type Ruleset } from './ruleset.js';
+export { evaluate, severityFor, RULE_IDS, type Evaluation, type EvaluationSubject } from './evaluate.js';
+export {
+  mergeEvents,
+  recordVerdict,
+  type DetectorEvent,
+  type MergeResult,
+  type MergeNote,
+} from './apply-events.js';
+export { packState, unpackState, type VinState, type OpenDeclaration } from './vin-state.js';
+export { createStateStore, type StateStore } from './redis-store.js';
+export { stateKeyOf, velocityKeyOf, fnv1a, type KeyLayout } from './keys.js';
+export { createDetectorMetrics, type DetectorMetrics } from './metrics.js';

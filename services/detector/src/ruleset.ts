@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { PARTY_TYPE_SYMBOLS, SEVERITY_SYMBOLS } from '@zmwatch/schemas';
+
+/** The ruleset shipped with the detector; ZM_DETECTOR_RULESET points elsewhere. */
+export const DEFAULT_RULESET_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'rulesets',
+  'ruleset-v1.yaml',
+);
+
+const weight = z.number().finite().min(0);
+const days = z.number().positive();
+const country = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case');
+
+const destinationRule = z.discriminatedUnion('kind', [
+  z.object({ country, kind: z.literal('ban'), withinDays: days, weight }).strict(),
+  z.object({ country, kind: z.literal('waiting-period'), waitingDays: days, weight }).strict(),
+]);
+
+export const rulesetSchema = z
+  .object({
+    version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$/, 'short version string, e.g. 2026.1.0'),
+    scoring: z
+      .object({
+        minAlertScore: z.number().positive(),
+        severityBands: z
+          .object(
+            Object.fromEntries(SEVERITY_SYMBOLS.map((s) => [s, z.number().min(0)])) as Record<
+              (typeof SEVERITY_SYMBOLS)[number],
+              z.ZodNumber
+            >,
+          )
+          .strict(),
+      })
+      .strict(),
+    timing: z.object({ gracePeriodSeconds: z.number().int().min(0), stateTtlDays: days }).strict(),
+    rules: z
+      .object({
+        rapidExport: z
+          .object({ tiers: z.array(z.object({ maxDays: days, weight }).strict()).min(1) })
+          .strict()
+          .refine(
+            (r) => r.tiers.every((t, i) => i === 0 || t.maxDays > r.tiers[i - 1]!.maxDays),
+            'tiers must have increasing maxDays',
+          ),
+        nearZeroOdometer: z.object({ maxKm: z.number().min(0), weight }).strict(),
+        usedButNewToTrade: z
+          .object({ registrantTypes: z.array(z.enum(PARTY_TYPE_SYMBOLS)).min(1), weight })
+          .strict(),
+        exportPreparation: z.object({ withinDays: days, weight }).strict(),
+        deregistrationNearDeclaration: z.object({ withinDays: days, weight }).strict(),
+        registrantVelocity: z
+          .object({ windowDays: z.number().int().positive(), threshold: z.number().int().min(2), weight })
+          .strict(),
+        afterSalesConfirmation: z
+          .object({
+            withinDays: days,
+            effectiveFrom: z.iso.datetime({ offset: true }),
+            jurisdictionPrefixes: z.array(z.string().min(1)),
+            weight,
+          })
+          .strict(),
+        destinations: z
+          .array(destinationRule)
+          .refine(
+            (d) => new Set(d.map((x) => x.country)).size === d.length,
+            'one rule per destination country',
+          ),
+        vinCheckDigitMismatch: z.object({ weight }).strict(),
+      })
+      .strict(),
+  })
+  .strict()
+  .refine(
+    (r) =>
+      SEVERITY_SYMBOLS.every(
+        (s, i) => i === 0 || r.scoring.severityBands[s] > r.scoring.severityBands[SEVERITY_SYMBOLS[i - 1]!],
+      ),
+    {
+      message: 'severity bands must increase LOW < MEDIUM < HIGH < CRITICAL',
+      path: ['scoring', 'severityBands'],
+    },
+  )
+  .refine((r) => r.scoring.minAlertScore >= r.scoring.severityBands.LOW, {
+    message: 'minAlertScore must be at least the LOW band',
+    path: ['scoring', 'minAlertScore'],
+  });
+
+export type Ruleset = z.infer<typeof rulesetSchema>;
+export type DestinationRule = z.infer<typeof destinationRule>;
+
+export class RulesetError extends Error {
+  override readonly name = 'RulesetError';
+}
+
+/** Validate a parsed ruleset document; the error names every bad field. */
+export function parseRuleset(doc: unknown, source = 'ruleset'): Ruleset {
+  const result = rulesetSchema.safeParse(doc);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new RulesetError(`${source} is invalid:\n${problems.join('\n')}`);
+}
+
+/** Read and validate a ruleset file (YAML or JSON, YAML being a superset). */
+export function loadRuleset(file: string = DEFAULT_RULESET_FILE): Ruleset {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new RulesetError(
+      `cannot read ruleset ${file}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return parseRuleset(doc, file);
+}

@@ -1,0 +1,245 @@
+import {
+  DEREGISTRATION_REASON_SYMBOLS,
+  PARTY_TYPE_SYMBOLS,
+  VEHICLE_CONDITION_SYMBOLS,
+  type DeregistrationReason,
+  type PartyType,
+  type VehicleCondition,
+} from '@zmwatch/schemas';
+
+/**
+ * What the rules need to know about one VIN, kept in Redis as one packed string (see packState).
+ * Times are UTC epoch milliseconds unless the name says seconds.
+ */
+export interface VinState {
+  /** Epoch seconds after which the sweeper removes the entry. */
+  expireAt: number;
+  registration?: FirstRegistration;
+  /** Latest ownership transfer: who holds the registration now. */
+  lastTransfer?: { time: number; partyId: string; partyType: PartyType };
+  /** Earliest transfer the authority flagged "pending export". */
+  pendingExportTransferAt?: number;
+  /** Earliest temporary export plate. */
+  tempExportPlateAt?: number;
+  /** Earliest deregistration. */
+  deregistration?: { time: number; reason: DeregistrationReason };
+  declarations: DeclarationEntry[];
+}
+
+export interface FirstRegistration {
+  time: number;
+  jurisdiction: string;
+  partyId: string;
+  partyType: PartyType;
+  condition: VehicleCondition;
+}
+
+/**
+ * pending: waiting for the VIN's first registration (grace period);
+ * evaluated: scored below the alert threshold, re-evaluated whenever the VIN's state changes;
+ * alerted: an alert was produced and acknowledged under ruleset `alertedVersion`;
+ * cancelled: withdrawn by customs (CANCELLED or REJECTED); only the id and time are kept.
+ */
+export type DeclarationStatus = 'pending' | 'evaluated' | 'alerted' | 'cancelled';
+
+export interface DeclarationFacts {
+  exporterId: string;
+  exporterType: PartyType;
+  declaredCondition: VehicleCondition;
+  declaredOdometerKm: number | null;
+  destinationCountry: string;
+  hasAfterSalesRef: boolean;
+}
+
+export interface OpenDeclaration extends DeclarationFacts {
+  declarationId: string;
+  status: 'pending' | 'evaluated' | 'alerted';
+  alertedVersion?: string;
+  /** eventTime of the latest applied version of the declaration. */
+  eventTime: number;
+  /** Epoch seconds at which the declaration was first seen (Kafka timestamp): the grace clock. */
+  firstSeenAt: number;
+}
+
+export interface CancelledDeclaration {
+  declarationId: string;
+  status: 'cancelled';
+  eventTime: number;
+}
+
+export type DeclarationEntry = OpenDeclaration | CancelledDeclaration;
+
+export function emptyState(): VinState {
+  return { expireAt: 0, declarations: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packed layout. A VIN is one field of a bucket hash; its value must stay small (the memory target
+// is <= 100 bytes per tracked VIN including the 17-byte field), so the common case, a VIN with only
+// a first registration, packs to ~45 bytes:
+//
+//   <expireAt b36 s>;<dueAt b36 s or empty>;R<time b36 ms>,<jurisdiction>,<partyId>,<flags b36>
+//
+// Sections after the two-field header, separated by ';', start with a tag:
+//   R  first registration   time,jurisdiction,partyId,(partyType*3+condition)
+//   T  last transfer        time,partyId,partyType
+//   P  pending-export transfer time     X  temporary export plate time
+//   G  deregistration       time,reason
+//   D  declaration          id,status,time,firstSeenAt,exporterId,(exporterType*6+condition*2+hasRef),odometer,dest[,alertedVersion]
+//      cancelled           id,c,time
+// Enum values are stored as their index in the Avro symbol list (symbols are only ever appended).
+// The Lua sweeper reads only the header, so the rest can evolve with this file alone.
+// ---------------------------------------------------------------------------------------------
+
+const b36 = (n: number): string => Math.round(n).toString(36);
+const unb36 = (s: string): number => {
+  const n = parseInt(s, 36);
+  if (!Number.isFinite(n)) throw new StateFormatError(`bad number ${JSON.stringify(s)}`);
+  return n;
+};
+
+// Free-text fields may contain the separators; escape them (and the escape char) percent-style.
+const esc = (s: string): string =>
+  s.replace(/[%,;]/g, (c) => (c === '%' ? '%25' : c === ',' ? '%2C' : '%3B'));
+const unesc = (s: string): string =>
+  s.includes('%') ? s.replace(/%(25|2C|3B)/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
+
+export class StateFormatError extends Error {
+  override readonly name = 'StateFormatError';
+}
+
+function idx<T extends string>(symbols: readonly T[], value: T): number {
+  const i = symbols.indexOf(value);
+  return i < 0 ? 0 : i; // index 0 is each enum's "unknown/other" symbol
+}
+function sym<T extends string>(symbols: readonly T[], i: number): T {
+  return symbols[i] ?? symbols[0]!;
+}
+
+const STATUS_CODE = { pending: 'p', evaluated: 'e', alerted: 'a', cancelled: 'c' } as const;
+const CODE_STATUS: Record<string, DeclarationStatus> = {
+  p: 'pending',
+  e: 'evaluated',
+  a: 'alerted',
+  c: 'cancelled',
+};
+
+/** Earliest time (epoch seconds) a pending declaration is due without a registration; 0 if none. */
+export function dueAt(state: VinState, graceSeconds: number): number {
+  let due = 0;
+  for (const d of state.declarations) {
+    if (d.status !== 'pending') continue;
+    const t = d.firstSeenAt + graceSeconds;
+    if (due === 0 || t < due) due = t;
+  }
+  return due;
+}
+
+export function packState(state: VinState, graceSeconds: number): string {
+  const due = dueAt(state, graceSeconds);
+  const parts: string[] = [b36(state.expireAt), due ? b36(due) : ''];
+  const r = state.registration;
+  if (r) {
+    const flags = idx(PARTY_TYPE_SYMBOLS, r.partyType) * 3 + idx(VEHICLE_CONDITION_SYMBOLS, r.condition);
+    parts.push(`R${b36(r.time)},${esc(r.jurisdiction)},${esc(r.partyId)},${b36(flags)}`);
+  }
+  const t = state.lastTransfer;
+  if (t) parts.push(`T${b36(t.time)},${esc(t.partyId)},${b36(idx(PARTY_TYPE_SYMBOLS, t.partyType))}`);
+  if (state.pendingExportTransferAt !== undefined) parts.push(`P${b36(state.pendingExportTransferAt)}`);
+  if (state.tempExportPlateAt !== undefined) parts.push(`X${b36(state.tempExportPlateAt)}`);
+  const g = state.deregistration;
+  if (g) parts.push(`G${b36(g.time)},${b36(idx(DEREGISTRATION_REASON_SYMBOLS, g.reason))}`);
+  for (const d of state.declarations) {
+    if (d.status === 'cancelled') {
+      parts.push(`D${esc(d.declarationId)},c,${b36(d.eventTime)}`);
+      continue;
+    }
+    const flags =
+      idx(PARTY_TYPE_SYMBOLS, d.exporterType) * 6 +
+      idx(VEHICLE_CONDITION_SYMBOLS, d.declaredCondition) * 2 +
+      (d.hasAfterSalesRef ? 1 : 0);
+    const fields = [
+      esc(d.declarationId),
+      STATUS_CODE[d.status],
+      b36(d.eventTime),
+      b36(d.firstSeenAt),
+      esc(d.exporterId),
+      b36(flags),
+      d.declaredOdometerKm === null ? '' : b36(d.declaredOdometerKm),
+      esc(d.destinationCountry),
+    ];
+    if (d.status === 'alerted' && d.alertedVersion !== undefined) fields.push(esc(d.alertedVersion));
+    parts.push(`D${fields.join(',')}`);
+  }
+  return parts.join(';');
+}
+
+export function unpackState(packed: string): VinState {
+  const parts = packed.split(';');
+  if (parts.length < 2)
+    throw new StateFormatError(`state has no header: ${JSON.stringify(packed.slice(0, 40))}`);
+  const state: VinState = { expireAt: unb36(parts[0]!), declarations: [] };
+  for (let i = 2; i < parts.length; i++) {
+    const p = parts[i]!;
+    const f = p.slice(1).split(',');
+    switch (p[0]) {
+      case 'R': {
+        const flags = unb36(f[3] ?? '0');
+        state.registration = {
+          time: unb36(f[0]!),
+          jurisdiction: unesc(f[1] ?? ''),
+          partyId: unesc(f[2] ?? ''),
+          partyType: sym(PARTY_TYPE_SYMBOLS, Math.floor(flags / 3)),
+          condition: sym(VEHICLE_CONDITION_SYMBOLS, flags % 3),
+        };
+        break;
+      }
+      case 'T':
+        state.lastTransfer = {
+          time: unb36(f[0]!),
+          partyId: unesc(f[1] ?? ''),
+          partyType: sym(PARTY_TYPE_SYMBOLS, unb36(f[2] ?? '0')),
+        };
+        break;
+      case 'P':
+        state.pendingExportTransferAt = unb36(f[0]!);
+        break;
+      case 'X':
+        state.tempExportPlateAt = unb36(f[0]!);
+        break;
+      case 'G':
+        state.deregistration = {
+          time: unb36(f[0]!),
+          reason: sym(DEREGISTRATION_REASON_SYMBOLS, unb36(f[1] ?? '0')),
+        };
+        break;
+      case 'D': {
+        const status = CODE_STATUS[f[1] ?? ''];
+        if (!status) throw new StateFormatError(`bad declaration status in ${JSON.stringify(p)}`);
+        if (status === 'cancelled') {
+          state.declarations.push({ declarationId: unesc(f[0]!), status, eventTime: unb36(f[2]!) });
+          break;
+        }
+        const flags = unb36(f[5] ?? '0');
+        const d: OpenDeclaration = {
+          declarationId: unesc(f[0]!),
+          status,
+          eventTime: unb36(f[2]!),
+          firstSeenAt: unb36(f[3]!),
+          exporterId: unesc(f[4] ?? ''),
+          exporterType: sym(PARTY_TYPE_SYMBOLS, Math.floor(flags / 6)),
+          declaredCondition: sym(VEHICLE_CONDITION_SYMBOLS, Math.floor(flags / 2) % 3),
+          hasAfterSalesRef: flags % 2 === 1,
+          declaredOdometerKm: f[6] ? unb36(f[6]) : null,
+          destinationCountry: unesc(f[7] ?? ''),
+        };
+        if (f[8] !== undefined) d.alertedVersion = unesc(f[8]);
+        state.declarations.push(d);
+        break;
+      }
+      default:
+        throw new StateFormatError(`unknown state section ${JSON.stringify(p.slice(0, 20))}`);
+    }
+  }
+  return state;
+}

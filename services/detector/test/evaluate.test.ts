@@ -1,0 +1,265 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluate, RULE_IDS, severityFor, type EvaluationSubject } from '../src/evaluate.js';
+import { loadRuleset } from '../src/ruleset.js';
+import type { OpenDeclaration, VinState } from '../src/vin-state.js';
+import { DAY, T0, vinFor } from './support/fixtures.js';
+
+const ruleset = loadRuleset();
+const VIN = vinFor('evaluate');
+
+/** A declaration that fires nothing on its own: NEW, no odometer, ASC ref present, neutral destination. */
+function decl(over: Partial<OpenDeclaration> = {}): OpenDeclaration {
+  return {
+    declarationId: 'D1',
+    status: 'pending',
+    eventTime: T0 + 400 * DAY,
+    firstSeenAt: Math.floor((T0 + 400 * DAY) / 1000),
+    exporterId: 'EXP1',
+    exporterType: 'LICENSED_EXPORTER',
+    declaredCondition: 'NEW',
+    declaredOdometerKm: null,
+    destinationCountry: 'AE',
+    hasAfterSalesRef: true,
+    ...over,
+  };
+}
+
+function subject(state: Partial<VinState> = {}, over: Partial<EvaluationSubject> = {}): EvaluationSubject {
+  return {
+    vin: VIN,
+    vinCheckDigitValid: true,
+    state: {
+      expireAt: 0,
+      declarations: [],
+      registration: {
+        time: T0,
+        jurisdiction: 'CN-GD',
+        partyId: 'R1',
+        partyType: 'INDIVIDUAL',
+        condition: 'NEW',
+      },
+      ...state,
+    },
+    registrantVelocity: 1,
+    ...over,
+  };
+}
+
+const ids = (e: { rules: { ruleId: string }[] }) => e.rules.map((r) => r.ruleId);
+
+test('a declaration with no risk signal fires no rule and raises no alert', () => {
+  const e = evaluate(subject(), decl(), ruleset);
+  assert.deepEqual(ids(e), []);
+  assert.equal(e.score, 0);
+  assert.equal(e.alert, false);
+  assert.equal(e.severity, null);
+});
+
+test('rapid export is graded by days since first registration (tightest tier wins)', () => {
+  const at = (days: number) => evaluate(subject(), decl({ eventTime: T0 + days * DAY }), ruleset);
+  assert.deepEqual(
+    at(6).rules.map((r) => [r.ruleId, r.weight]),
+    [[RULE_IDS.rapidExport, 40]],
+  );
+  assert.equal(at(6).rules[0]!.facts.daysSinceFirstRegistration, '6');
+  assert.match(at(6).rules[0]!.evidence, /6 days after first registration/);
+  assert.equal(at(60).rules[0]!.weight, 25);
+  assert.equal(at(150).rules[0]!.weight, 10);
+  assert.deepEqual(ids(at(181)), []);
+});
+
+test('near-zero odometer fires only when declared used with an odometer at or below the limit', () => {
+  const far = T0 + 400 * DAY;
+  assert.deepEqual(
+    ids(
+      evaluate(
+        subject(),
+        decl({ eventTime: far, declaredCondition: 'USED', declaredOdometerKm: 12 }),
+        ruleset,
+      ),
+    ),
+    [RULE_IDS.nearZeroOdometer],
+  );
+  assert.deepEqual(
+    ids(evaluate(subject(), decl({ declaredCondition: 'USED', declaredOdometerKm: 51 }), ruleset)),
+    [],
+  );
+  assert.deepEqual(
+    ids(evaluate(subject(), decl({ declaredCondition: 'NEW', declaredOdometerKm: 0 }), ruleset)),
+    [],
+  );
+  assert.deepEqual(
+    ids(evaluate(subject(), decl({ declaredCondition: 'USED', declaredOdometerKm: null }), ruleset)),
+    [],
+  );
+});
+
+test('declared used although first registered new to a dealer, trading company or exporter', () => {
+  const reg = (partyType: 'DEALER' | 'INDIVIDUAL', condition: 'NEW' | 'USED' = 'NEW') => ({
+    registration: { time: T0, jurisdiction: 'CN-GD', partyId: 'R1', partyType, condition },
+  });
+  const used = decl({ declaredCondition: 'USED' });
+  const e = evaluate(subject(reg('DEALER')), used, ruleset);
+  assert.deepEqual(ids(e), [RULE_IDS.usedButNewToTrade]);
+  assert.equal(e.rules[0]!.facts.registrantType, 'DEALER');
+  assert.deepEqual(ids(evaluate(subject(reg('INDIVIDUAL')), used, ruleset)), []);
+  assert.deepEqual(ids(evaluate(subject(reg('DEALER', 'USED')), used, ruleset)), []);
+  assert.deepEqual(ids(evaluate(subject(reg('DEALER')), decl({ declaredCondition: 'NEW' }), ruleset)), []);
+});
+
+test('pending-export transfer or temporary export plate soon after first registration', () => {
+  const e = evaluate(
+    subject({ pendingExportTransferAt: T0 + 5 * DAY, tempExportPlateAt: T0 + 9 * DAY }),
+    decl(),
+    ruleset,
+  );
+  assert.deepEqual(ids(e), [RULE_IDS.exportPreparation]);
+  assert.equal(e.rules[0]!.facts.daysToPendingExportTransfer, '5');
+  assert.equal(e.rules[0]!.facts.daysToTempExportPlate, '9');
+  assert.deepEqual(ids(evaluate(subject({ tempExportPlateAt: T0 + 45 * DAY }), decl(), ruleset)), []);
+});
+
+test('deregistration shortly before or after the declaration', () => {
+  const d = decl();
+  assert.deepEqual(
+    ids(evaluate(subject({ deregistration: { time: d.eventTime - 3 * DAY, reason: 'EXPORT' } }), d, ruleset)),
+    [RULE_IDS.deregistrationNearDeclaration],
+  );
+  const after = evaluate(
+    subject({ deregistration: { time: d.eventTime + 2 * DAY, reason: 'EXPORT' } }),
+    d,
+    ruleset,
+  );
+  assert.match(after.rules[0]!.evidence, /2 days after the declaration/);
+  assert.deepEqual(
+    ids(
+      evaluate(subject({ deregistration: { time: d.eventTime - 30 * DAY, reason: 'EXPORT' } }), d, ruleset),
+    ),
+    [],
+  );
+});
+
+test('registrant velocity: many registrations by one registrant in the window', () => {
+  assert.deepEqual(ids(evaluate(subject({}, { registrantVelocity: 20 }), decl(), ruleset)), [
+    RULE_IDS.registrantVelocity,
+  ]);
+  assert.deepEqual(ids(evaluate(subject({}, { registrantVelocity: 19 }), decl(), ruleset)), []);
+  assert.deepEqual(ids(evaluate(subject({}, { registrantVelocity: null }), decl(), ruleset)), []);
+});
+
+test('China 2026: used export within 180 days without an after-sales confirmation reference', () => {
+  const d = decl({ eventTime: T0 + 100 * DAY, declaredCondition: 'USED', hasAfterSalesRef: false });
+  const without = evaluate(subject(), d, ruleset);
+  assert.ok(ids(without).includes(RULE_IDS.afterSalesConfirmation));
+  assert.ok(
+    !ids(evaluate(subject(), { ...d, hasAfterSalesRef: true }, ruleset)).includes(
+      RULE_IDS.afterSalesConfirmation,
+    ),
+  );
+  // Not a Chinese registration, or before the policy took effect: no breach.
+  const foreign = subject({
+    registration: {
+      time: T0,
+      jurisdiction: 'KZ-ALA',
+      partyId: 'R1',
+      partyType: 'INDIVIDUAL',
+      condition: 'NEW',
+    },
+  });
+  assert.ok(!ids(evaluate(foreign, d, ruleset)).includes(RULE_IDS.afterSalesConfirmation));
+  const early = subject({
+    registration: {
+      time: Date.parse('2025-06-01T00:00:00Z'),
+      jurisdiction: 'CN-GD',
+      partyId: 'R1',
+      partyType: 'INDIVIDUAL',
+      condition: 'NEW',
+    },
+  });
+  assert.ok(
+    !ids(evaluate(early, { ...d, eventTime: Date.parse('2025-12-01T00:00:00Z') }, ruleset)).includes(
+      RULE_IDS.afterSalesConfirmation,
+    ),
+  );
+});
+
+test('destination ban: RU bans vehicles registered within a year', () => {
+  const e = evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + 300 * DAY }), ruleset);
+  assert.deepEqual(ids(e), [RULE_IDS.destinationBan]);
+  assert.equal(e.rules[0]!.weight, 30);
+  assert.deepEqual(
+    ids(evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + 400 * DAY }), ruleset)),
+    [],
+  );
+});
+
+test('destination waiting period: KZ requires 180 days between registration and export', () => {
+  assert.deepEqual(
+    ids(evaluate(subject(), decl({ destinationCountry: 'KZ', eventTime: T0 + 179 * DAY }), ruleset)),
+    [RULE_IDS.rapidExport, RULE_IDS.destinationWaitingPeriod],
+  );
+  assert.deepEqual(
+    ids(evaluate(subject(), decl({ destinationCountry: 'KZ', eventTime: T0 + 181 * DAY }), ruleset)),
+    [],
+  );
+});
+
+test('VIN check-digit mismatch aggravates other signals but never fires alone', () => {
+  const bad = { vinCheckDigitValid: false };
+  assert.deepEqual(ids(evaluate(subject({}, bad), decl(), ruleset)), []);
+  const e = evaluate(subject({}, bad), decl({ eventTime: T0 + 6 * DAY }), ruleset);
+  assert.deepEqual(ids(e), [RULE_IDS.rapidExport, RULE_IDS.vinCheckDigitMismatch]);
+  assert.equal(e.score, 45);
+});
+
+test('score is the sum of weights and picks the severity band; all facts are strings', () => {
+  const s = subject(
+    {
+      registration: {
+        time: T0,
+        jurisdiction: 'CN-GD',
+        partyId: 'R1',
+        partyType: 'TRADING_COMPANY',
+        condition: 'NEW',
+      },
+    },
+    { registrantVelocity: 30 },
+  );
+  const e = evaluate(
+    s,
+    decl({
+      eventTime: T0 + 8 * DAY,
+      declaredCondition: 'USED',
+      declaredOdometerKm: 5,
+      destinationCountry: 'RU',
+      hasAfterSalesRef: false,
+    }),
+    ruleset,
+  );
+  assert.deepEqual(ids(e), [
+    RULE_IDS.rapidExport,
+    RULE_IDS.nearZeroOdometer,
+    RULE_IDS.usedButNewToTrade,
+    RULE_IDS.registrantVelocity,
+    RULE_IDS.afterSalesConfirmation,
+    RULE_IDS.destinationBan,
+  ]);
+  assert.equal(e.score, 40 + 25 + 20 + 15 + 20 + 30);
+  assert.equal(e.severity, 'CRITICAL');
+  assert.equal(e.alert, true);
+  for (const v of Object.values(e.facts)) assert.equal(typeof v, 'string');
+  assert.equal(severityFor(24, ruleset), null);
+  assert.equal(severityFor(25, ruleset), 'LOW');
+  assert.equal(severityFor(70, ruleset), 'HIGH');
+});
+
+test('without a registration only registration-free rules can fire', () => {
+  const e = evaluate(
+    subject({ registration: undefined as never }, { registrantVelocity: null }),
+    decl({ declaredCondition: 'USED', declaredOdometerKm: 2, destinationCountry: 'RU' }),
+    ruleset,
+  );
+  assert.deepEqual(ids(e), [RULE_IDS.nearZeroOdometer]);
+  assert.equal(e.facts.firstRegistration, 'unknown');
+});

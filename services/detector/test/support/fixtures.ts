@@ -1,0 +1,92 @@
+import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
+import { computeCheckDigit } from '@zmwatch/schemas';
+import type { DetectorEvent } from '../../src/apply-events.js';
+
+export const DAY = 86_400_000;
+/** A fixed "now" for pure tests: 2026-03-01T00:00:00Z. */
+export const T0 = Date.parse('2026-03-01T00:00:00Z');
+
+const VIN_CHARS = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ';
+
+/** A structurally valid VIN with a correct check digit, derived from a seed. */
+export function vinFor(seed: string | number, opts: { validCheckDigit?: boolean } = {}): string {
+  let h = 2166136261;
+  const s = String(seed);
+  let out = 'LGX';
+  for (let i = 0; out.length < 17; i++) {
+    h ^= s.charCodeAt(i % s.length) + i;
+    h = Math.imul(h, 16777619) >>> 0;
+    out += VIN_CHARS[h % VIN_CHARS.length];
+  }
+  const chk = computeCheckDigit(out.slice(0, 8) + '0' + out.slice(9));
+  const good = out.slice(0, 8) + chk + out.slice(9);
+  if (opts.validCheckDigit === false) {
+    const bad = chk === '1' ? '2' : '1';
+    return good.slice(0, 8) + bad + good.slice(9);
+  }
+  return good;
+}
+
+export function registration(vin: string, over: Partial<RegistrationEvent> = {}): RegistrationEvent {
+  return {
+    eventId: `reg-${vin}-${over.eventType ?? 'FIRST_REGISTRATION'}-${over.eventTime ?? T0}`,
+    eventType: 'FIRST_REGISTRATION',
+    vin,
+    vinCheckDigitValid: true,
+    jurisdiction: 'CN-GD',
+    party: { id: '91440300MA5DEALER1', type: 'DEALER' },
+    pendingExport: false,
+    deregistrationReason: null,
+    condition: 'NEW',
+    make: 'BYD',
+    model: 'Song PLUS DM-i',
+    modelYear: 2026,
+    fuelType: 'PHEV',
+    odometerKm: 3,
+    priceCny: 159800,
+    plateNumber: null,
+    sourceSystem: 'cn-gd-vms',
+    eventTime: T0,
+    recordedAt: T0,
+    ...over,
+  };
+}
+
+export function declaration(
+  vin: string,
+  over: Partial<CustomsDeclarationEvent> = {},
+): CustomsDeclarationEvent {
+  const eventTime = over.eventTime ?? T0 + 10 * DAY;
+  return {
+    eventId: `decl-${vin}-${over.declarationId ?? 'D1'}-${over.eventType ?? 'DECLARED'}-${eventTime}`,
+    eventType: 'DECLARED',
+    declarationId: `D1-${vin}`,
+    vin,
+    vinCheckDigitValid: true,
+    exporterId: '91440300MA5EXPORT1',
+    exporterType: 'LICENSED_EXPORTER',
+    declaredCondition: 'USED',
+    declaredOdometerKm: 12,
+    destinationCountry: 'AE',
+    portOfExit: 'CNSZX',
+    hsCode: '8703800010',
+    declaredValue: 21000,
+    currency: 'USD',
+    afterSalesConfirmationRef: 'ASC-1',
+    exportLicenceRef: null,
+    eventTime,
+    recordedAt: eventTime,
+    ...over,
+  };
+}
+
+export const regEvent = (e: RegistrationEvent, arrival = e.eventTime): DetectorEvent => ({
+  kind: 'registration',
+  event: e,
+  arrival,
+});
+export const declEvent = (e: CustomsDeclarationEvent, arrival = e.eventTime): DetectorEvent => ({
+  kind: 'declaration',
+  event: e,
+  arrival,
+});

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dueAt, packState, unpackState, StateFormatError, type VinState } from '../src/vin-state.js';
+import { T0, DAY } from './support/fixtures.js';
+
+const full: VinState = {
+  expireAt: Math.floor(T0 / 1000) + 200 * 86400,
+  registration: {
+    time: T0 + 123,
+    jurisdiction: 'CN-GD',
+    partyId: '91440300MA5DEALER1',
+    partyType: 'TRADING_COMPANY',
+    condition: 'NEW',
+  },
+  lastTransfer: { time: T0 + DAY, partyId: 'odd,id;with%seps', partyType: 'LICENSED_EXPORTER' },
+  pendingExportTransferAt: T0 + DAY,
+  tempExportPlateAt: T0 + 2 * DAY,
+  deregistration: { time: T0 + 9 * DAY, reason: 'EXPORT' },
+  declarations: [
+    {
+      declarationId: '531620260000123456',
+      status: 'alerted',
+      alertedVersion: '2026.1.0',
+      eventTime: T0 + 10 * DAY,
+      firstSeenAt: Math.floor(T0 / 1000) + 10 * 86400,
+      exporterId: 'EXP1',
+      exporterType: 'LICENSED_EXPORTER',
+      declaredCondition: 'USED',
+      declaredOdometerKm: 0,
+      destinationCountry: 'RU',
+      hasAfterSalesRef: false,
+    },
+    {
+      declarationId: 'D2',
+      status: 'pending',
+      eventTime: T0 + 11 * DAY,
+      firstSeenAt: Math.floor(T0 / 1000) + 11 * 86400,
+      exporterId: 'EXP2',
+      exporterType: 'OTHER',
+      declaredCondition: 'UNKNOWN',
+      declaredOdometerKm: null,
+      destinationCountry: 'KZ',
+      hasAfterSalesRef: true,
+    },
+    { declarationId: 'D3', status: 'cancelled', eventTime: T0 + 12 * DAY },
+  ],
+};
+
+test('packState/unpackState round-trip every section, escaping separators in free text', () => {
+  const packed = packState(full, 3600);
+  assert.deepEqual(unpackState(packed), full);
+});
+
+test('the header carries expiry and the earliest grace deadline of pending declarations (read by the Lua sweeper)', () => {
+  const packed = packState(full, 3600);
+  const [exp, due] = packed.split(';');
+  assert.equal(parseInt(exp!, 36), full.expireAt);
+  assert.equal(parseInt(due!, 36), Math.floor(T0 / 1000) + 11 * 86400 + 3600);
+  assert.equal(dueAt(full, 3600), parseInt(due!, 36));
+  assert.equal(packState({ ...full, declarations: [] }, 3600).split(';')[1], '');
+});
+
+test('a VIN with only a first registration packs small enough for the memory target', () => {
+  const packed = packState(
+    { expireAt: full.expireAt, registration: full.registration!, declarations: [] },
+    3600,
+  );
+  assert.ok(packed.length <= 48, `packed length ${packed.length}: ${packed}`);
+});
+
+test('garbage state is reported as a StateFormatError', () => {
+  assert.throws(() => unpackState('nonsense'), StateFormatError);
+  assert.throws(() => unpackState('abc;;Zfoo'), StateFormatError);
+  assert.throws(() => unpackState('abc;;Dx,q,1'), StateFormatError);
+});
