@@ -42,6 +42,7 @@ export function deliver(
   core: TruthCore,
   rng: Rng,
   noise: NoiseRates,
+  startTime: number,
 ): { events: TimedEvent[]; truth: VehicleTruth } {
   const real: TimedEvent[] = planned.map((p) => ({
     topic: p.topic,
@@ -150,12 +151,26 @@ export function deliver(
   const regArrivals = real.filter((e) => !isDecl(e)).map((e) => e.arrival);
   const hasDecl = real.some(isDecl);
   const lag = regArrivals.length > 0 && hasDecl ? Math.min(...regArrivals) - firstDeclArrival() : null;
+  const liveDeclared = real.find(
+    (e) =>
+      isDecl(e) &&
+      e.noise !== 'cancellation' &&
+      (e.value as CustomsDeclarationEvent).eventType === 'DECLARED',
+  );
+  const firstRegistration = real.find(
+    (e) => !isDecl(e) && (e.value as RegistrationEvent).eventType === 'FIRST_REGISTRATION',
+  );
+  const lastArrival = Math.max(...real.map((e) => e.arrival));
 
   return {
     events: out,
     truth: {
       vehicle,
       ...core,
+      lastArrivalOffsetMs: lastArrival - startTime,
+      detectableAtOffsetMs: liveDeclared
+        ? Math.max(liveDeclared.arrival, firstRegistration?.arrival ?? 0) - startTime
+        : null,
       noise: {
         outOfOrder,
         registrationArrivedAfterDeclarationMs: lag !== null && lag > 0 ? lag : null,

@@ -1,16 +1,15 @@
 /**
  * NDJSON output: `events.ndjson` (one schemas NDJSON line per record, in arrival order, so
- * `zmwatch replay` can produce it) and `ground-truth.ndjson` (scenario, one line per vehicle, one per
- * ignorable noise record, and a closing summary). Undecodable records cannot be written in the JSON
- * form; they are written as `{"topic","key","bytes":<base64>}` lines, which the schemas NDJSON reader
- * rejects exactly like the detector dead-letters them on Kafka.
+ * `zmwatch replay` can produce it) and `ground-truth.ndjson` (see ground-truth-file.ts). Undecodable
+ * records cannot be written in the JSON form; they are written as `{"topic","key","bytes":<base64>}`
+ * lines, which the schemas NDJSON reader rejects just as the detector dead-letters them on Kafka.
  */
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { toNdjsonLine } from '@zmwatch/schemas';
+import { countEvent, createCounts, type EventCounts } from './counts.js';
+import { closeStream, createGroundTruthWriter, writeLine } from './ground-truth-file.js';
 import type { Scenario } from './scenario.js';
-import { createCounts, countEvent, type EventCounts } from './counts.js';
 import type { SimEvent } from './types.js';
 
 export const EVENTS_FILE = 'events.ndjson';
@@ -20,6 +19,7 @@ export interface NdjsonOutputResult {
   readonly eventsPath: string;
   readonly groundTruthPath: string;
   readonly counts: EventCounts;
+  readonly aborted: boolean;
 }
 
 export function eventToNdjsonLine(e: SimEvent): string {
@@ -38,43 +38,23 @@ export async function writeNdjson(
   const eventsPath = join(dir, EVENTS_FILE);
   const groundTruthPath = join(dir, GROUND_TRUTH_FILE);
   const events = createWriteStream(eventsPath, { encoding: 'utf8' });
-  const truth = createWriteStream(groundTruthPath, { encoding: 'utf8' });
+  const truth = await createGroundTruthWriter(groundTruthPath, scenario.options);
   const counts = createCounts();
-  const o = scenario.options;
-  await write(truth, {
-    type: 'scenario',
-    seed: o.seed,
-    vehicles: o.vehicles,
-    startTime: new Date(o.startTime).toISOString(),
-    durationDays: o.durationDays,
-    mix: o.mix,
-    noise: o.noise,
-  });
+  let aborted = false;
   for (const item of scenario.items()) {
-    if (opts.signal?.aborted) break;
-    if (item.kind === 'vehicle') await write(truth, { type: 'vehicle', ...item.truth });
-    else if (item.kind === 'noise') await write(truth, { type: 'noise', ...item.noise });
+    if (opts.signal?.aborted) {
+      aborted = true;
+      break;
+    }
+    if (item.kind === 'vehicle') await truth.vehicle(item.truth);
+    else if (item.kind === 'noise') await truth.noise(item.noise);
     else {
       countEvent(counts, item.event);
       await writeLine(events, eventToNdjsonLine(item.event));
-      if (counts.total % 10_000 === 0) opts.onProgress?.(counts);
+      if (counts.total % 5_000 === 0) opts.onProgress?.(counts);
     }
   }
-  await write(truth, { type: 'summary', complete: !opts.signal?.aborted, ...counts });
-  await Promise.all([close(events), close(truth)]);
+  await Promise.all([closeStream(events), truth.close(counts, !aborted)]);
   opts.onProgress?.(counts);
-  return { eventsPath, groundTruthPath, counts };
-}
-
-async function write(stream: WriteStream, obj: object): Promise<void> {
-  await writeLine(stream, JSON.stringify(obj));
-}
-
-async function writeLine(stream: WriteStream, line: string): Promise<void> {
-  if (!stream.write(`${line}\n`)) await once(stream, 'drain');
-}
-
-async function close(stream: WriteStream): Promise<void> {
-  stream.end();
-  await once(stream, 'finish');
+  return { eventsPath, groundTruthPath, counts, aborted };
 }

@@ -89,7 +89,7 @@ function* run(o: ResolvedOptions, withEvents: boolean): Generator<ScenarioItem> 
       badCheckDigit: noiseRng.chance(o.noise.checkDigitMismatch),
       cancelFirstDeclaration: noiseRng.chance(o.noise.cancellations),
     });
-    const { events, truth } = deliver(vehicle, story.events, story.truth, noiseRng, o.noise);
+    const { events, truth } = deliver(vehicle, story.events, story.truth, noiseRng, o.noise, o.startTime);
     yield { kind: 'vehicle', truth };
     if (withEvents) for (const e of events) heap.push(e.arrival, { ...e, vehicle });
   }

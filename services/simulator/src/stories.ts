@@ -44,7 +44,10 @@ export interface PlannedEvent {
   readonly noise: NoiseKind | null;
 }
 
-export type TruthCore = Omit<VehicleTruth, 'vehicle' | 'noise'>;
+export type TruthCore = Omit<
+  VehicleTruth,
+  'vehicle' | 'noise' | 'lastArrivalOffsetMs' | 'detectableAtOffsetMs'
+>;
 
 export interface StoryResult {
   readonly events: PlannedEvent[];

@@ -94,6 +94,14 @@ export interface VehicleTruth {
   readonly afterSalesConfirmation: boolean;
   /** Id of the registration batch (velocity) the car belongs to, for scheme and fleet stories. */
   readonly batchId: string | null;
+  /** Arrival offset (ms from scenario start) of the vehicle's last real (non-noise-record) event. */
+  readonly lastArrivalOffsetMs: number;
+  /**
+   * Arrival offset by which everything needed to judge the export has arrived (the live DECLARED event
+   * and, when in the feed, the first registration); null when not exported. Scoring a stream cut short
+   * only counts vehicles whose offset was reached.
+   */
+  readonly detectableAtOffsetMs: number | null;
   readonly noise: {
     /** Registration-topic events arrived after the first declaration. */
     readonly outOfOrder: boolean;
