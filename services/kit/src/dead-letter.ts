@@ -1,18 +1,9 @@
-import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
-import { errorMessage, type NonRetriableError } from './errors.js';
+import type { KafkaMessage, Producer } from 'kafkajs';
+import { buildDeadLetter, DLQ_HEADERS, dlqTopicFor } from '@zmwatch/schemas';
+import type { NonRetriableError } from './errors.js';
 
-/** Header names of the `<topic>.dlq` convention (documented in schemas/README.md). */
-export const DLQ_HEADERS = {
-  sourceTopic: 'zm-dlq-source-topic',
-  sourcePartition: 'zm-dlq-source-partition',
-  sourceOffset: 'zm-dlq-source-offset',
-  errorClass: 'zm-dlq-error-class',
-  errorMessage: 'zm-dlq-error-message',
-  failedAt: 'zm-dlq-failed-at',
-  service: 'zm-dlq-service',
-} as const;
-
-export const dlqTopicFor = (topic: string): string => `${topic}.dlq`;
+// The header convention lives with the contracts (schemas/src/dead-letter.ts); re-exported for services.
+export { DLQ_HEADERS, dlqTopicFor };
 
 export interface DeadLetter {
   topic: string;
@@ -34,29 +25,23 @@ export function createDeadLetterWriter(producer: Producer, service: string): Dea
   return {
     async write(letters) {
       if (letters.length === 0) return;
-      const byTopic = new Map<
-        string,
-        Array<{ key: Buffer | null; value: Buffer | null; headers: IHeaders }>
-      >();
+      const byTopic = new Map<string, ReturnType<typeof buildDeadLetter>[]>();
       for (const l of letters) {
-        const headers: IHeaders = {
-          ...(l.message.headers ?? {}),
-          [DLQ_HEADERS.sourceTopic]: l.topic,
-          [DLQ_HEADERS.sourcePartition]: String(l.partition),
-          [DLQ_HEADERS.sourceOffset]: l.message.offset,
-          [DLQ_HEADERS.errorClass]: l.error.errorClass,
-          [DLQ_HEADERS.errorMessage]: errorMessage(l.error).slice(0, 2000),
-          [DLQ_HEADERS.failedAt]: new Date().toISOString(),
-          [DLQ_HEADERS.service]: service,
-        };
-        const dlq = dlqTopicFor(l.topic);
-        const list = byTopic.get(dlq) ?? [];
-        list.push({ key: l.message.key, value: l.message.value, headers });
-        byTopic.set(dlq, list);
+        const dl = buildDeadLetter({
+          topic: l.topic,
+          partition: l.partition,
+          message: l.message,
+          error: l.error,
+          service,
+        });
+        byTopic.set(dl.topic, [...(byTopic.get(dl.topic) ?? []), dl]);
       }
       await producer.sendBatch({
         acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        topicMessages: [...byTopic].map(([topic, messages]) => ({
+          topic,
+          messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
+        })),
       });
     },
   };

@@ -13,6 +13,11 @@ export class NonRetriableError extends Error {
   ) {
     super(message, options);
   }
+
+  /** The DLQ convention (schemas' errorClassOf) reads an error's class from `code`. */
+  get code(): string {
+    return this.errorClass;
+  }
 }
 
 export class RetriableError extends Error {
