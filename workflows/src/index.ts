@@ -1,5 +1,6 @@
 /** Public surface of @zmwatch/workflows for non-workflow code (escalator, console, CLI, tests). */
 export * from './shared.js';
+export { caseConfigEnv, caseConfigFromEnv, parseDuration } from './case-config-env.js';
 export { routeQueue, slaFor, maxSeverity, validateCaseConfig, type RouteInput } from './case-rules.js';
 export {
   createCaseClient,

@@ -1,6 +1,8 @@
+/** Test fixtures for case tests in any package (`@zmwatch/workflows/testing`): alerts, VINs, isolated case configs, polling. */
 import { randomBytes } from 'node:crypto';
 import { alertIdFor, computeCheckDigit, type Alert, type Severity } from '@zmwatch/schemas';
-import type { CaseConfig } from '../../src/index.js';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { CaseConfig } from './shared.js';
 
 const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 
@@ -86,5 +88,20 @@ export async function eventually<T>(
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let runtimeInstalled = false;
+/** The SDK logs every worker state change at INFO to stdout; tests want warnings only. Call before any worker/connection. */
+export function quietTemporalRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      telemetryOptions: { logging: { filter: { core: level, other: level } } },
+    });
+  } catch {
+    // already installed by another helper in this process
   }
 }

@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { CaseActionRejectedError, caseIdFor, WORKFLOWS_PATH, type CaseState } from '../src/index.js';
 import { startCaseEnv, type CaseEnv } from './helpers/case-env.js';
 import { startCustomsServer } from './helpers/customs-server.js';
-import { eventually, makeAlert, randomVin, runId, testCaseConfig } from './helpers/fixtures.js';
+import { eventually, makeAlert, randomVin, runId, testCaseConfig } from '../src/testing.js';
 
 const run = runId();
 const config = testCaseConfig(run);

@@ -2,7 +2,7 @@ import { logLevel, type Consumer } from 'kafkajs';
 import { Client, Connection } from '@temporalio/client';
 import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec, TOPICS, type CaseOutcome } from '@zmwatch/schemas';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { quietTemporalRuntime } from '../../src/testing.js';
 import {
   createCaseClient,
   createCaseWorker,
@@ -14,20 +14,6 @@ import {
 
 export const TEMPORAL_ADDRESS = process.env.ZM_TEMPORAL_ADDRESS ?? '127.0.0.1:17233';
 export const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-
-let runtimeInstalled = false;
-/** The SDK logs every worker state change at INFO to stdout; tests want warnings only. */
-export function quietTemporalRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({
-      logger: new DefaultLogger((process.env.ZM_TEST_TEMPORAL_LOG as 'WARN' | undefined) ?? 'WARN'),
-    });
-  } catch {
-    // already installed by another helper in this process
-  }
-}
 
 export interface CaseEnvOptions {
   run: string;

@@ -1,0 +1,72 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { envVars, parseEnv } from '@zmwatch/kit';
+import { TOPICS } from '@zmwatch/schemas';
+import { caseConfigEnv, caseConfigFromEnv, CASES_TASK_QUEUE, type CaseConfig } from '@zmwatch/workflows';
+
+export interface EscalatorConfig {
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  alertsTopic: string;
+  fromBeginning: boolean;
+  maxRetryDelayMs: number;
+  temporalAddress: string;
+  namespace: string;
+  /** Temporal task queue of the case worker. */
+  taskQueue: string;
+  /** Deadline of one signal-with-start call; past it the batch is retried (Temporal unreachable). */
+  callTimeoutMs: number;
+  /** Signal-with-start calls in flight per batch (different VINs; one VIN's alerts stay in order). */
+  concurrency: number;
+  /** Case rules given to every new case as workflow input. */
+  caseConfig: CaseConfig;
+  lagIntervalMs: number;
+  metricsPort: number;
+  metricsHost: string;
+  logLevel: string;
+}
+
+const envSchema = z.object({
+  ZM_KAFKA_BROKERS: envVars.brokers,
+  ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
+  ZM_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  ZM_CASES_TASK_QUEUE: z.string().min(1).default(CASES_TASK_QUEUE),
+  ZM_LOG_LEVEL: envVars.logLevel,
+  ZM_ESCALATOR_CLIENT_ID: z.string().min(1).default(`zm-escalator-${hostname()}-${process.pid}`),
+  ZM_ESCALATOR_GROUP_ID: z.string().min(1).default('zm-escalator'),
+  ZM_ESCALATOR_ALERTS_TOPIC: z.string().min(1).default(TOPICS.alerts),
+  ZM_ESCALATOR_FROM_BEGINNING: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  ZM_ESCALATOR_MAX_RETRY_DELAY_MS: envVars.positiveInt(10_000),
+  ZM_ESCALATOR_CALL_TIMEOUT_MS: envVars.positiveInt(10_000),
+  ZM_ESCALATOR_CONCURRENCY: envVars.positiveInt(32),
+  ZM_ESCALATOR_LAG_INTERVAL_MS: envVars.positiveInt(10_000),
+  ZM_ESCALATOR_METRICS_PORT: envVars.port(9464),
+  ZM_ESCALATOR_METRICS_HOST: z.string().default('127.0.0.1'),
+  ...caseConfigEnv,
+});
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): EscalatorConfig {
+  const e = parseEnv(envSchema, env);
+  return {
+    brokers: e.ZM_KAFKA_BROKERS,
+    clientId: e.ZM_ESCALATOR_CLIENT_ID,
+    groupId: e.ZM_ESCALATOR_GROUP_ID,
+    alertsTopic: e.ZM_ESCALATOR_ALERTS_TOPIC,
+    fromBeginning: e.ZM_ESCALATOR_FROM_BEGINNING,
+    maxRetryDelayMs: e.ZM_ESCALATOR_MAX_RETRY_DELAY_MS,
+    temporalAddress: e.ZM_TEMPORAL_ADDRESS,
+    namespace: e.ZM_TEMPORAL_NAMESPACE,
+    taskQueue: e.ZM_CASES_TASK_QUEUE,
+    callTimeoutMs: e.ZM_ESCALATOR_CALL_TIMEOUT_MS,
+    concurrency: e.ZM_ESCALATOR_CONCURRENCY,
+    caseConfig: caseConfigFromEnv(e),
+    lagIntervalMs: e.ZM_ESCALATOR_LAG_INTERVAL_MS,
+    metricsPort: e.ZM_ESCALATOR_METRICS_PORT,
+    metricsHost: e.ZM_ESCALATOR_METRICS_HOST,
+    logLevel: e.ZM_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,47 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface EscalatorMetrics {
+  casesStarted: Counter;
+  evidenceAdded: Counter;
+  startFailures: Counter;
+  deadLettered: Counter;
+  signalSeconds: Histogram;
+  lag: Gauge<'partition'>;
+}
+
+export function createMetrics(registry: Registry): EscalatorMetrics {
+  return {
+    casesStarted: new Counter({
+      name: 'zm_escalator_cases_started_total',
+      help: 'Alerts that started a case workflow run (a new or reopened case)',
+      registers: [registry],
+    }),
+    evidenceAdded: new Counter({
+      name: 'zm_escalator_evidence_added_total',
+      help: 'Alerts signalled to an already running case (the workflow ignores alert ids it already has)',
+      registers: [registry],
+    }),
+    startFailures: new Counter({
+      name: 'zm_escalator_start_failures_total',
+      help: 'Failed signal-with-start calls (Temporal unreachable or refusing); the batch is retried uncommitted',
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'zm_escalator_dead_lettered_total',
+      help: 'Alerts sent to the dead-letter topic (undecodable or invalid)',
+      registers: [registry],
+    }),
+    signalSeconds: new Histogram({
+      name: 'zm_escalator_signal_seconds',
+      help: 'Latency of one signal-with-start call',
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'zm_escalator_consumer_lag',
+      help: 'Alerts not yet committed by the escalator group, per partition (log end offset - committed offset)',
+      labelNames: ['partition'],
+      registers: [registry],
+    }),
+  };
+}
