@@ -1,0 +1,42 @@
+import { badge, h, table } from './dom.js';
+import { relative } from './format.js';
+
+/** Queue rows, shared by the queues and breached-SLA pages. */
+export function caseTable(cases, opts = {}) {
+  const now = Date.now();
+  return table(
+    [
+      'VIN',
+      'Severity',
+      'Status',
+      'Score',
+      'Destination',
+      'Registrant',
+      'Jurisdiction',
+      'Assignee',
+      'SLA due',
+      'Opened',
+    ],
+    cases.map((c) =>
+      h(
+        'tr',
+        { 'data-vin': c.vin },
+        h('td', {}, h('a', { href: `#/cases/${c.vin}`, class: 'mono' }, c.vin)),
+        h('td', {}, c.severity ? badge(c.severity) : '—'),
+        h('td', {}, c.status ? badge(c.status.replace('_', ' '), c.status) : '—'),
+        h('td', { class: 'num' }, c.score ?? '—'),
+        h('td', {}, c.destination ?? '—'),
+        h('td', { class: 'mono small' }, c.registrant ?? '—'),
+        h('td', {}, c.jurisdiction ?? '—'),
+        h('td', {}, c.assignee ?? h('span', { class: 'muted' }, 'unassigned')),
+        h(
+          'td',
+          { class: c.slaDueAt && Date.parse(c.slaDueAt) < now ? 'breached' : '' },
+          c.slaDueAt ? relative(c.slaDueAt, now) : '—',
+        ),
+        h('td', {}, relative(c.openedAt, now)),
+      ),
+    ),
+    { empty: opts.empty ?? 'No cases match.' },
+  );
+}

@@ -1,0 +1,163 @@
+import { currentSession, signIn, signOut } from './api.js';
+import { h, mount, toast } from './dom.js';
+import { renderQueues } from './page-queues.js';
+import { renderCase } from './page-case.js';
+import { renderBreached } from './page-breached.js';
+import { renderAlerts } from './page-alerts.js';
+import { renderOps } from './page-ops.js';
+
+/** Hash routes: #/queues, #/cases/<VIN>, #/breached, #/alerts, #/ops, #/login. */
+const NAV = [
+  { path: '/queues', label: 'Queues', permission: 'cases:read' },
+  { path: '/breached', label: 'Breached SLA', permission: 'cases:supervise' },
+  { path: '/alerts', label: 'Alerts', permission: 'alerts:read' },
+  { path: '/ops', label: 'Ops', permission: 'ops:read' },
+];
+
+let session = null;
+let cleanup = null;
+
+const can = (permission) => session?.permissions.includes(permission) ?? false;
+
+function home() {
+  return NAV.find((n) => can(n.permission))?.path ?? '/login';
+}
+
+function renderChrome(path) {
+  const nav = document.getElementById('nav');
+  mount(
+    nav,
+    session
+      ? NAV.filter((n) => can(n.permission)).map((n) =>
+          h(
+            'a',
+            {
+              href: `#${n.path}`,
+              class:
+                path.startsWith(n.path) || (n.path === '/queues' && path.startsWith('/cases'))
+                  ? 'active'
+                  : '',
+            },
+            n.label,
+          ),
+        )
+      : [],
+  );
+  const who = document.getElementById('whoami');
+  mount(
+    who,
+    session
+      ? [
+          h('span', { class: 'user', 'data-testid': 'whoami' }, session.user.name),
+          h('span', { class: `badge role b-role-${session.user.role}` }, session.user.role),
+          h('button', { class: 'link', type: 'button', onclick: () => void logout() }, 'Sign out'),
+        ]
+      : [],
+  );
+}
+
+async function logout() {
+  await signOut().catch(() => undefined);
+  session = null;
+  location.hash = '#/login';
+}
+
+function renderLogin(view) {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const form = h(
+    'form',
+    {
+      class: 'card login',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const data = new FormData(form);
+        error.textContent = '';
+        try {
+          session = await signIn(String(data.get('username')), String(data.get('password')));
+          location.hash = `#${home()}`;
+        } catch (err) {
+          error.textContent = err.message;
+        }
+      },
+    },
+    h('h1', {}, 'Sign in'),
+    h('p', { class: 'muted' }, 'Zero-mileage export watch: analysts, supervisors, ops and customs.'),
+    h(
+      'label',
+      {},
+      'Username',
+      h('input', { name: 'username', autocomplete: 'username', required: true, autofocus: true }),
+    ),
+    h(
+      'label',
+      {},
+      'Password',
+      h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+    ),
+    error,
+    h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
+  );
+  mount(view, form);
+}
+
+async function route() {
+  cleanup?.();
+  cleanup = null;
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const [path, query = ''] = raw.split('?');
+  const params = new URLSearchParams(query);
+  const view = document.getElementById('view');
+  if (!session) session = await currentSession().catch(() => null);
+  if (!session && path !== '/login') {
+    location.hash = '#/login';
+    return;
+  }
+  renderChrome(path);
+  if (path === '/login') {
+    if (session) location.hash = `#${home()}`;
+    else renderLogin(view);
+    return;
+  }
+  if (path === '/') {
+    location.hash = `#${home()}`;
+    return;
+  }
+  const ctx = { session, can, params, navigate: (p) => (location.hash = `#${p}`) };
+  try {
+    const caseMatch = /^\/cases\/([A-Za-z0-9]+)$/.exec(path);
+    if (path === '/queues' && can('cases:read')) cleanup = await renderQueues(view, ctx);
+    else if (caseMatch && can('cases:read')) cleanup = await renderCase(view, ctx, caseMatch[1]);
+    else if (path === '/breached' && can('cases:supervise')) cleanup = await renderBreached(view, ctx);
+    else if (path === '/alerts' && can('alerts:read')) cleanup = await renderAlerts(view, ctx);
+    else if (path === '/ops' && can('ops:read')) cleanup = await renderOps(view, ctx);
+    else
+      mount(
+        view,
+        h(
+          'div',
+          { class: 'card' },
+          h('h1', {}, 'Not available'),
+          h('p', {}, `Your role (${session.user.role}) has no page at ${path}.`),
+        ),
+      );
+  } catch (err) {
+    if (err.status === 401) {
+      session = null;
+      location.hash = '#/login';
+      return;
+    }
+    toast(err.message, 'error');
+    mount(
+      view,
+      h(
+        'div',
+        { class: 'card' },
+        h('h1', {}, 'Something went wrong'),
+        h('p', { class: 'error' }, err.message),
+      ),
+    );
+  }
+}
+
+window.addEventListener('hashchange', () => void route());
+void route();

@@ -1,0 +1,90 @@
+import { badge, h, mount } from './dom.js';
+import { dateTime, relative } from './format.js';
+
+const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+const MAX_SHOWN = 200;
+
+/** Customs' live feed: server-sent events, newest first, filtered by severity on the server. */
+export async function renderAlerts(view, ctx) {
+  const chosen = new Set((ctx.params.get('severity') ?? '').split(',').filter(Boolean));
+  const status = h('span', { class: 'conn', 'data-testid': 'feed-status' }, 'connecting…');
+  const list = h('ol', { class: 'feed', 'data-testid': 'feed' });
+  const empty = h('p', { class: 'muted' }, 'Waiting for alerts…');
+  const filters = h(
+    'form',
+    { class: 'filters inline' },
+    h('span', { class: 'label' }, 'Severity'),
+    SEVERITIES.map((s) =>
+      h(
+        'label',
+        { class: 'check' },
+        h('input', {
+          type: 'checkbox',
+          value: s,
+          checked: chosen.has(s),
+          onchange: (e) => {
+            if (e.target.checked) chosen.add(s);
+            else chosen.delete(s);
+            ctx.navigate(`/alerts${chosen.size ? `?severity=${[...chosen].join(',')}` : ''}`);
+          },
+        }),
+        badge(s),
+      ),
+    ),
+  );
+  mount(
+    view,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Live alerts'), status),
+    h('div', { class: 'card' }, filters),
+    h('div', { class: 'card' }, empty, list),
+  );
+
+  const source = new EventSource(
+    `/api/alerts/stream${chosen.size ? `?severity=${[...chosen].join(',')}` : ''}`,
+  );
+  source.addEventListener('ready', () => {
+    status.textContent = 'live';
+    status.className = 'conn live';
+  });
+  source.addEventListener('error', () => {
+    status.textContent = 'reconnecting…';
+    status.className = 'conn';
+  });
+  source.addEventListener('alert', (e) => {
+    const a = JSON.parse(e.data);
+    empty.remove();
+    list.prepend(alertItem(a, ctx));
+    while (list.children.length > MAX_SHOWN) list.lastChild.remove();
+  });
+  return () => source.close();
+}
+
+function alertItem(a, ctx) {
+  return h(
+    'li',
+    { class: `alert s-${a.severity.toLowerCase()}`, 'data-vin': a.vin },
+    h(
+      'div',
+      { class: 'alert-head' },
+      badge(a.severity),
+      ctx.can('cases:read')
+        ? h('a', { href: `#/cases/${a.vin}`, class: 'mono' }, a.vin)
+        : h('span', { class: 'mono' }, a.vin),
+      h('span', { class: 'muted' }, `score ${a.score}`),
+      h('span', { class: 'muted right', title: dateTime(a.detectedAt) }, relative(a.detectedAt)),
+    ),
+    h(
+      'div',
+      { class: 'alert-body' },
+      `${a.destinationCountry} · exporter ${a.exporterId}`,
+      a.registrantId ? ` · registrant ${a.registrantId}` : '',
+      a.jurisdiction ? ` · ${a.jurisdiction}` : '',
+      ` · declaration ${a.declarationId}`,
+    ),
+    h(
+      'ul',
+      { class: 'alert-rules' },
+      a.rules.map((r) => h('li', {}, h('span', { class: 'mono' }, r.ruleId), ` ${r.evidence}`)),
+    ),
+  );
+}

@@ -1,0 +1,341 @@
+import { get, post } from './api.js';
+import { badge, h, mount, table, toast } from './dom.js';
+import { dateTime, relative } from './format.js';
+
+/** The case page: what happened to the VIN, why it was flagged, and what the analyst can do. */
+export async function renderCase(view, ctx, vin) {
+  let data = await get(`/api/cases/${encodeURIComponent(vin)}`);
+
+  const act = async (action, body = {}) => {
+    try {
+      data = await post(`/api/cases/${encodeURIComponent(vin)}/${action}`, body);
+      toast(`${action === 'notes' ? 'note added' : `${action} done`}`, 'ok');
+      draw();
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+  };
+
+  const draw = () => {
+    const c = data.case;
+    const me = ctx.session.user.id;
+    const open = ['open', 'in_review', 'escalated'].includes(c.status);
+    const mine = c.assignee === me;
+    mount(
+      view,
+      h('a', { href: '#/queues', class: 'back' }, '← Queues'),
+      h(
+        'div',
+        { class: 'page-head case-head' },
+        h('h1', {}, h('span', { class: 'mono', 'data-testid': 'case-vin' }, c.vin)),
+        badge(c.severity),
+        h('span', { 'data-testid': 'case-status' }, badge(c.status.replace('_', ' '), c.status)),
+      ),
+      h(
+        'div',
+        { class: 'summary card' },
+        fact('Queue', c.queue),
+        fact('Score', String(c.score)),
+        fact('Assignee', c.assignee ?? 'unassigned', 'case-assignee'),
+        fact(
+          'SLA due',
+          c.slaDueAt ? `${relative(c.slaDueAt)} (${dateTime(c.slaDueAt)})` : '—',
+          '',
+          c.slaDueAt && Date.parse(c.slaDueAt) < Date.now() ? 'breached' : '',
+        ),
+        fact('Destination', c.destinationCountry ?? '—'),
+        fact('Registrant', c.registrantId ?? '—'),
+        fact('Jurisdiction', c.jurisdiction ?? '—'),
+        fact('Opened', dateTime(c.openedAt)),
+        c.escalations ? fact('Escalations', String(c.escalations)) : null,
+      ),
+      actions(c, open, mine),
+      c.decision ? decisionCard(c.decision) : null,
+      h(
+        'div',
+        { class: 'columns' },
+        h('section', { class: 'card' }, h('h2', {}, 'Timeline'), timeline(data.timeline)),
+        h('section', { class: 'card' }, h('h2', {}, 'Rules that fired'), rules(data.rules)),
+      ),
+      h(
+        'div',
+        { class: 'columns' },
+        h('section', { class: 'card' }, h('h2', {}, 'Notes'), notes(c, open)),
+        h('section', { class: 'card' }, h('h2', {}, 'Related cases'), related(data.related)),
+      ),
+      h('section', { class: 'card' }, h('h2', {}, 'Facts'), factsTable(c.facts)),
+      h('section', { class: 'card' }, h('h2', {}, 'Audit trail'), audit(c.audit)),
+    );
+  };
+
+  function actions(c, open, mine) {
+    if (!ctx.can('cases:act') && !ctx.can('cases:supervise')) {
+      return h(
+        'div',
+        { class: 'card readonly', 'data-testid': 'read-only' },
+        'Read-only view: your role can see cases but not act on them.',
+      );
+    }
+    if (!open) return null;
+    const parts = [];
+    if (ctx.can('cases:act')) {
+      if (!c.assignee)
+        parts.push(
+          h(
+            'button',
+            { type: 'button', class: 'primary', 'data-testid': 'claim', onclick: () => void act('claim') },
+            'Claim',
+          ),
+        );
+      if (mine)
+        parts.push(
+          h(
+            'button',
+            { type: 'button', 'data-testid': 'release', onclick: () => void act('release') },
+            'Release',
+          ),
+        );
+      if (c.assignee && !mine) parts.push(h('span', { class: 'muted' }, `Claimed by ${c.assignee}.`));
+    }
+    const blocks = [h('div', { class: 'row' }, parts)];
+    if (ctx.can('cases:act') && mine) {
+      const form = h(
+        'form',
+        {
+          class: 'decide',
+          'data-testid': 'decide-form',
+          onsubmit: (e) => {
+            e.preventDefault();
+            const f = new FormData(form);
+            void act('decide', { decision: f.get('decision'), reason: String(f.get('reason') ?? '') });
+          },
+        },
+        h('h2', {}, 'Decide'),
+        h(
+          'div',
+          { class: 'row' },
+          h(
+            'label',
+            { class: 'radio' },
+            h('input', { type: 'radio', name: 'decision', value: 'confirm', required: true }),
+            'Confirm zero-mileage export',
+          ),
+          h(
+            'label',
+            { class: 'radio' },
+            h('input', { type: 'radio', name: 'decision', value: 'dismiss' }),
+            'Dismiss',
+          ),
+        ),
+        h(
+          'label',
+          {},
+          'Reason (required, goes to the audit trail and the outcome)',
+          h('textarea', { name: 'reason', rows: 3, required: true, maxlength: 4000 }),
+        ),
+        h('button', { type: 'submit', class: 'primary', 'data-testid': 'decide' }, 'Record decision'),
+      );
+      blocks.push(form);
+    }
+    if (ctx.can('cases:supervise')) blocks.push(reassignForm(c));
+    return h('section', { class: 'card actions-card' }, blocks);
+  }
+
+  function reassignForm(c) {
+    const select = h('select', { name: 'to', required: true }, h('option', { value: '' }, 'Choose…'));
+    void get('/api/assignees').then(({ users }) => {
+      for (const u of users)
+        if (u.id !== c.assignee) select.append(h('option', { value: u.id }, `${u.name} (${u.id})`));
+    });
+    const form = h(
+      'form',
+      {
+        class: 'reassign',
+        onsubmit: (e) => {
+          e.preventDefault();
+          const f = new FormData(form);
+          void act('reassign', { to: f.get('to'), reason: String(f.get('reason') ?? '') });
+        },
+      },
+      h('h2', {}, 'Reassign (supervisor)'),
+      h(
+        'div',
+        { class: 'row' },
+        h('label', {}, 'To', select),
+        h(
+          'label',
+          { class: 'grow' },
+          'Reason',
+          h('input', { name: 'reason', required: true, maxlength: 4000 }),
+        ),
+      ),
+      h('button', { type: 'submit' }, 'Reassign'),
+    );
+    return form;
+  }
+
+  function notes(c, open) {
+    const list = c.notes.length
+      ? h(
+          'ul',
+          { class: 'notes' },
+          c.notes.map((n) =>
+            h('li', {}, h('div', { class: 'meta' }, `${n.by} · ${dateTime(n.at)}`), h('div', {}, n.text)),
+          ),
+        )
+      : h('p', { class: 'muted' }, 'No notes yet.');
+    if (!ctx.can('cases:act') || !open) return list;
+    const form = h(
+      'form',
+      {
+        class: 'note-form',
+        onsubmit: (e) => {
+          e.preventDefault();
+          const f = new FormData(form);
+          void act('notes', { text: String(f.get('text') ?? '') });
+        },
+      },
+      h('textarea', {
+        name: 'text',
+        rows: 2,
+        required: true,
+        maxlength: 4000,
+        placeholder: 'Add a note for the next analyst…',
+      }),
+      h('button', { type: 'submit' }, 'Add note'),
+    );
+    return [list, form];
+  }
+
+  draw();
+}
+
+function fact(label, value, testid = '', cls = '') {
+  return h(
+    'div',
+    { class: `fact ${cls}` },
+    h('div', { class: 'label' }, label),
+    h('div', { class: 'value', 'data-testid': testid || undefined }, value),
+  );
+}
+
+function decisionCard(d) {
+  return h(
+    'section',
+    { class: `card decision d-${d.decision}`, 'data-testid': 'decision' },
+    h('strong', {}, d.decision === 'confirm' ? 'Confirmed' : 'Dismissed'),
+    ` by ${d.by} ${d.override ? '(supervisor override) ' : ''}on ${dateTime(d.at)}: `,
+    h('q', {}, d.reason),
+  );
+}
+
+function timeline(entries) {
+  if (!entries.length) return h('p', { class: 'muted' }, 'No events.');
+  return h(
+    'ol',
+    { class: 'timeline' },
+    entries.map((e) =>
+      h(
+        'li',
+        { class: `t-${e.kind}` },
+        h('div', { class: 'when' }, dateTime(e.at)),
+        h('div', { class: 'what' }, h('strong', {}, e.title)),
+        h('div', { class: 'detail' }, e.detail),
+      ),
+    ),
+  );
+}
+
+function rules(list) {
+  if (!list.length) return h('p', { class: 'muted' }, 'No rules fired.');
+  return h(
+    'ul',
+    { class: 'rules' },
+    list.map((r) =>
+      h(
+        'li',
+        {},
+        h(
+          'div',
+          { class: 'rule-head' },
+          h('span', { class: 'mono' }, r.ruleId),
+          h('span', { class: 'weight' }, `+${r.weight}`),
+        ),
+        h('div', {}, r.evidence),
+        Object.keys(r.facts).length
+          ? h(
+              'dl',
+              { class: 'kv' },
+              Object.entries(r.facts).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+            )
+          : null,
+        h('div', { class: 'muted small' }, `declaration ${r.declarationId} · alert ${r.alertId}`),
+      ),
+    ),
+  );
+}
+
+function related(rel) {
+  const reg = rel.byRegistrant.length
+    ? h(
+        'ul',
+        { class: 'plain' },
+        rel.byRegistrant.map((c) =>
+          h(
+            'li',
+            {},
+            h('a', { href: `#/cases/${c.vin}`, class: 'mono' }, c.vin),
+            ' ',
+            badge(c.severity ?? '—', c.severity ?? 'none'),
+            ' ',
+            c.status ?? '',
+          ),
+        ),
+      )
+    : h('p', { class: 'muted' }, 'No other case with this registrant.');
+  const exp = rel.byExporter.length
+    ? h(
+        'ul',
+        { class: 'plain' },
+        rel.byExporter.map((a) =>
+          h(
+            'li',
+            {},
+            h('a', { href: `#/cases/${a.vin}`, class: 'mono' }, a.vin),
+            ' ',
+            badge(a.severity),
+            ` ${a.exporterId}`,
+          ),
+        ),
+      )
+    : h('p', { class: 'muted' }, 'No recent alert with the same exporter.');
+  return [h('h3', {}, 'Same registrant'), reg, h('h3', {}, 'Same exporter (recent alerts)'), exp];
+}
+
+function factsTable(facts) {
+  const entries = Object.entries(facts ?? {});
+  return table(
+    ['Fact', 'Value'],
+    entries.map(([k, v]) => h('tr', {}, h('td', { class: 'mono small' }, k), h('td', {}, v))),
+    { empty: 'No facts.', class: 'grid compact' },
+  );
+}
+
+function audit(entries) {
+  return table(
+    ['When', 'Who', 'Action', 'Detail'],
+    [...entries]
+      .reverse()
+      .map((a) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, dateTime(a.at)),
+          h('td', {}, a.by),
+          h('td', {}, a.action),
+          h('td', {}, a.detail ?? ''),
+        ),
+      ),
+    { class: 'grid compact', empty: 'No audit entries.' },
+  );
+}

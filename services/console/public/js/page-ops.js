@@ -1,0 +1,255 @@
+import { get, post } from './api.js';
+import { badge, h, mount, table, toast } from './dom.js';
+import { dateTime, duration, num } from './format.js';
+
+const REFRESH_MS = 3000;
+
+/** Ops: consumer lag per group/partition with Burrow-style status, throughput, dead letters. */
+export async function renderOps(view, ctx) {
+  const lagBox = h('div', { 'data-testid': 'lag' });
+  const topicsBox = h('div');
+  const dlqBox = h('div');
+  const lettersBox = h('div', { 'data-testid': 'letters' });
+  const updated = h('span', { class: 'muted' });
+  let selectedDlq = ctx.params.get('dlq');
+  const expanded = new Set();
+  let stopped = false;
+
+  mount(
+    view,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Operations'), updated),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Consumer lag'),
+      h(
+        'p',
+        { class: 'muted small' },
+        'Status per group in the manner of Burrow: OK, WARN (lag grows every sample while consuming), STALLED (offset not moving with lag), STOPPED (no consumer, lag waiting).',
+      ),
+      lagBox,
+    ),
+    h(
+      'div',
+      { class: 'columns' },
+      h('section', { class: 'card' }, h('h2', {}, 'Throughput'), topicsBox),
+      h('section', { class: 'card' }, h('h2', {}, 'Dead letters'), dlqBox),
+    ),
+    h('section', { class: 'card' }, lettersBox),
+  );
+
+  async function refresh() {
+    const [lag, dlq] = await Promise.all([get('/api/ops/lag'), get('/api/ops/dlq')]);
+    updated.textContent = `sampled ${dateTime(new Date(lag.at).toISOString())} · refreshes every ${REFRESH_MS / 1000} s`;
+    mount(
+      lagBox,
+      lag.groups.length
+        ? lag.groups.map((g) => groupCard(g, lag.at))
+        : h('p', { class: 'muted' }, 'No consumer group has committed offsets yet.'),
+    );
+    mount(
+      topicsBox,
+      table(
+        ['Topic', 'Partitions', 'Records/s', 'Retained'],
+        lag.topics.map((t) =>
+          h(
+            'tr',
+            {},
+            h('td', { class: 'mono small' }, t.topic),
+            h('td', { class: 'num' }, t.partitions),
+            h('td', { class: 'num' }, t.perSecond === null ? '—' : t.perSecond.toFixed(1)),
+            h('td', { class: 'num' }, num(t.retained)),
+          ),
+        ),
+        { class: 'grid compact' },
+      ),
+    );
+    mount(
+      dlqBox,
+      table(
+        ['Dead-letter topic', 'Letters', ''],
+        dlq.topics.map((t) =>
+          h(
+            'tr',
+            { class: t.count > 0 ? 'has-letters' : '' },
+            h('td', { class: 'mono small' }, t.topic),
+            h('td', { class: 'num' }, num(t.count)),
+            h(
+              'td',
+              {},
+              t.count > 0
+                ? h(
+                    'button',
+                    { type: 'button', class: 'small', onclick: () => void showLetters(t.topic) },
+                    'Inspect',
+                  )
+                : '',
+            ),
+          ),
+        ),
+        { class: 'grid compact', empty: 'No dead-letter topics.' },
+      ),
+    );
+  }
+
+  function groupCard(g, at) {
+    const open = expanded.has(g.groupId);
+    return h(
+      'div',
+      { class: `group s-${g.status.toLowerCase()}`, 'data-group': g.groupId },
+      h(
+        'div',
+        { class: 'group-head' },
+        h('span', { 'data-testid': 'group-status' }, badge(g.status)),
+        h('strong', { class: 'mono' }, g.groupId),
+        h('span', { class: 'muted' }, `${g.state} · ${g.members} member${g.members === 1 ? '' : 's'}`),
+        h('span', { class: 'metric' }, 'lag ', h('strong', { 'data-testid': 'group-lag' }, num(g.totalLag))),
+        h('span', { class: 'metric' }, 'oldest ', h('strong', {}, duration(g.maxTimeLagMs))),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'small',
+            onclick: () => {
+              if (open) expanded.delete(g.groupId);
+              else expanded.add(g.groupId);
+              void refresh();
+            },
+          },
+          open ? 'Hide partitions' : 'Partitions',
+        ),
+      ),
+      h(
+        'div',
+        { class: 'charts' },
+        h('img', {
+          src: `/api/ops/lag/${encodeURIComponent(g.groupId)}/chart.svg?metric=lag&at=${at}`,
+          alt: `offset lag of ${g.groupId} over time`,
+          width: 640,
+          height: 220,
+        }),
+        h('img', {
+          src: `/api/ops/lag/${encodeURIComponent(g.groupId)}/chart.svg?metric=time&at=${at}`,
+          alt: `time lag of ${g.groupId} over time`,
+          width: 640,
+          height: 220,
+        }),
+      ),
+      open
+        ? table(
+            ['Topic', 'Partition', 'Committed', 'Log end', 'Lag', 'Time lag', 'Status', 'Why'],
+            g.partitions.map((p) =>
+              h(
+                'tr',
+                {},
+                h('td', { class: 'mono small' }, p.topic),
+                h('td', { class: 'num' }, p.partition),
+                h('td', { class: 'num' }, num(p.committed)),
+                h('td', { class: 'num' }, num(p.high)),
+                h('td', { class: 'num' }, num(p.lag)),
+                h('td', {}, duration(p.timeLagMs)),
+                h('td', {}, badge(p.status)),
+                h('td', { class: 'small' }, p.reason),
+              ),
+            ),
+            { class: 'grid compact' },
+          )
+        : null,
+    );
+  }
+
+  async function showLetters(topic) {
+    selectedDlq = topic;
+    const { letters } = await get(`/api/ops/dlq/${encodeURIComponent(topic)}/letters?limit=50`);
+    const checks = [];
+    const rows = letters.map((l) => {
+      const box = h('input', {
+        type: 'checkbox',
+        value: `${l.partition}:${l.offset}`,
+        disabled: !ctx.can('ops:write'),
+      });
+      checks.push(box);
+      return h(
+        'tr',
+        {},
+        h('td', {}, box),
+        h('td', { class: 'num' }, `${l.partition}@${l.offset}`),
+        h('td', {}, dateTime(l.failedAt ?? l.timestamp)),
+        h('td', { class: 'mono small' }, l.key ?? '—'),
+        h('td', {}, badge(l.errorClass, 'error'), h('div', { class: 'small' }, l.errorMessage)),
+        h(
+          'td',
+          { class: 'small' },
+          l.source ? `${l.source.topic}[${l.source.partition}]@${l.source.offset}` : '—',
+          l.service ? h('div', { class: 'muted' }, l.service) : null,
+        ),
+        h(
+          'td',
+          { class: 'small' },
+          'error' in l.decoded
+            ? h('span', { class: 'muted' }, `undecodable: ${l.decoded.error}`)
+            : h(
+                'details',
+                {},
+                h('summary', {}, `${l.decoded.topic} (schema ${l.decoded.schemaId})`),
+                h('pre', {}, JSON.stringify(l.decoded.value, null, 2)),
+              ),
+        ),
+      );
+    });
+    const replay = h(
+      'button',
+      {
+        type: 'button',
+        class: 'primary',
+        disabled: !ctx.can('ops:write'),
+        onclick: async () => {
+          const chosen = checks.filter((c) => c.checked).map((c) => c.value.split(':'));
+          if (!chosen.length) return toast('Choose the dead letters to replay first.', 'error');
+          try {
+            const r = await post(`/api/ops/dlq/${encodeURIComponent(topic)}/replay`, {
+              letters: chosen.map(([p, o]) => ({ partition: Number(p), offset: o })),
+            });
+            const failed = r.results.filter((x) => !x.ok);
+            toast(
+              `Replayed ${r.replayed} to ${topic.replace(/\.dlq$/, '')}${failed.length ? `; ${failed.length} failed: ${failed[0].error}` : ''}`,
+              failed.length ? 'error' : 'ok',
+            );
+          } catch (err) {
+            toast(err.message, 'error');
+          }
+        },
+      },
+      'Replay selected to source topic',
+    );
+    mount(
+      lettersBox,
+      h('div', { class: 'page-head' }, h('h2', {}, `Newest dead letters in ${topic}`), replay),
+      h(
+        'p',
+        { class: 'muted small' },
+        'Replay after the fix is deployed: the original key, value and headers go back to the source topic (zm-dlq-* headers removed).',
+      ),
+      table(['', 'Offset', 'Failed', 'Key', 'Error', 'Source', 'Record'], rows, {
+        class: 'grid compact',
+        empty: 'No dead letters.',
+      }),
+    );
+  }
+
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        await refresh();
+      } catch (err) {
+        toast(err.message, 'error');
+      }
+      await new Promise((r) => setTimeout(r, REFRESH_MS));
+    }
+  };
+  void loop();
+  if (selectedDlq) void showLetters(selectedDlq);
+  return () => {
+    stopped = true;
+  };
+}

@@ -1,0 +1,63 @@
+import type { Severity } from '@zmwatch/schemas';
+import type { Api } from '../http/api.js';
+import { badRequest, HttpError } from '../http/http-error.js';
+import { sendJson } from '../http/respond.js';
+import type { AlertFeed, FeedAlert } from './alert-feed.js';
+
+const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+
+export function parseSeverityFilter(raw: string | null): Set<Severity> | undefined {
+  if (raw === null || raw.trim() === '') return undefined;
+  const out = new Set<Severity>();
+  for (const v of raw
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean)) {
+    if (!(SEVERITIES as readonly string[]).includes(v))
+      throw badRequest(`unknown severity "${v}" (expected ${SEVERITIES.join(', ')})`);
+    out.add(v as Severity);
+  }
+  return out;
+}
+
+/** Customs' live feed: the recent alerts as JSON, and a server-sent event stream of new ones. */
+export function registerAlertRoutes(api: Api, feed: () => AlertFeed | undefined, heartbeatMs = 15_000): void {
+  const requireFeed = () => {
+    const f = feed();
+    if (!f) throw new HttpError(503, 'the alert feed is not running');
+    return f;
+  };
+
+  api.route('GET', '/api/alerts/recent', 'alerts:read', ({ res, url }) => {
+    const severities = parseSeverityFilter(url.searchParams.get('severity'));
+    const alerts = requireFeed()
+      .recent()
+      .filter((a) => !severities || severities.has(a.severity))
+      .reverse();
+    sendJson(res, 200, { alerts });
+  });
+
+  api.route('GET', '/api/alerts/stream', 'alerts:read', ({ req, res, url }) => {
+    const severities = parseSeverityFilter(url.searchParams.get('severity'));
+    const f = requireFeed();
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (a: FeedAlert) => {
+      if (severities && !severities.has(a.severity)) return;
+      res.write(`event: alert\nid: ${a.kafka.partition}-${a.kafka.offset}\ndata: ${JSON.stringify(a)}\n\n`);
+    };
+    res.write('retry: 3000\n\n');
+    for (const a of f.recent()) send(a);
+    res.write('event: ready\ndata: {}\n\n');
+    const unsubscribe = f.subscribe(send);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
+    req.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+}

@@ -1,0 +1,233 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import {
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  createRegistry,
+  errorMessage,
+  type Logger,
+} from '@zmwatch/kit';
+import { createCodec } from '@zmwatch/schemas';
+import { CaseActionRejectedError, CaseNotFoundError, createCaseClient } from '@zmwatch/workflows';
+import { createAlertFeed, type AlertFeed } from './alerts/alert-feed.js';
+import { registerAlertRoutes } from './alerts/alert-routes.js';
+import { registerAuthRoutes } from './auth/auth-routes.js';
+import { createSessionStore } from './auth/sessions.js';
+import { createUserDirectory } from './auth/users.js';
+import { registerCaseRoutes, type CaseBackend } from './cases/case-routes.js';
+import type { ConsoleConfig } from './config.js';
+import { Api } from './http/api.js';
+import { HttpError } from './http/http-error.js';
+import { sendError } from './http/respond.js';
+import { applySecurityHeaders } from './http/security-headers.js';
+import { serveStatic } from './http/static-files.js';
+import { createConsoleMetrics } from './metrics.js';
+import { createKafkaPeeker } from './ops/kafka-peek.js';
+import { createLagMonitor } from './ops/lag-monitor.js';
+import { registerOpsRoutes, type OpsBackend } from './ops/ops-routes.js';
+
+export const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
+
+/** Replace the real backends in tests (e.g. an in-memory case backend for the HTTP-level tests). */
+export interface ConsoleOverrides {
+  cases?: CaseBackend;
+  /** Skip Kafka entirely (no feed, no ops view): HTTP/auth tests. */
+  withoutKafka?: boolean;
+  logger?: Logger;
+}
+
+export interface ConsoleApp {
+  start(): Promise<string>;
+  stop(): Promise<void>;
+  /** `http://host:port` once started. */
+  readonly url: string;
+  /** The alert feed's consumer group (unique per instance), once started. */
+  readonly feedGroupId: string | undefined;
+}
+
+export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {}): ConsoleApp {
+  const logger = overrides.logger ?? createLogger('console', config.logLevel);
+  const registry = createRegistry('console');
+  const metrics = createConsoleMetrics(registry);
+  const users = createUserDirectory(config.users);
+  const sessions = createSessionStore({
+    idleTimeoutMs: config.sessionIdleMs,
+    absoluteTimeoutMs: config.sessionMaxMs,
+    secureCookie: config.secureCookie,
+  });
+  const groupFilter = new RegExp(config.lag.groupPattern);
+  const topicFilter = new RegExp(config.lag.topicPattern);
+  const FEED_GROUP_PREFIX = 'zm-console-feed';
+
+  let cases: CaseBackend | undefined = overrides.cases;
+  let temporal: Connection | undefined;
+  let kafka: Kafka | undefined;
+  let admin: Admin | undefined;
+  let producer: Producer | undefined;
+  let feed: AlertFeed | undefined;
+  let ops: OpsBackend | undefined;
+  let server: Server | undefined;
+  let url = '';
+
+  const api = new Api(sessions);
+  registerAuthRoutes(api, sessions, users);
+  registerCaseRoutes(api, {
+    cases: () => {
+      if (!cases) throw new HttpError(503, 'not connected to Temporal yet');
+      return cases;
+    },
+    queues: config.queues,
+    users,
+    feed: () => feed,
+  });
+  registerAlertRoutes(api, () => feed);
+  registerOpsRoutes(api, { ops: () => ops, topicFilter: (t) => topicFilter.test(t) });
+
+  const ready = () =>
+    cases !== undefined && (overrides.withoutKafka === true || (ops !== undefined && feed?.ready() === true));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    applySecurityHeaders(res);
+    const url = new URL(req.url ?? '/', 'http://console.invalid');
+    const path = url.pathname;
+    let route = 'static';
+    res.on('finish', () => metrics.http.inc({ route, status: String(res.statusCode) }));
+    try {
+      if (path === '/healthz') {
+        route = path;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return;
+      }
+      if (path === '/readyz') {
+        route = path;
+        const ok = ready();
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
+        return;
+      }
+      if (path === '/metrics') {
+        route = path;
+        metrics.sessions.set(sessions.size());
+        metrics.feedSubscribers.set(feed?.subscribers() ?? 0);
+        const body = await registry.metrics();
+        res.writeHead(200, { 'content-type': registry.contentType }).end(body);
+        return;
+      }
+      if (path.startsWith('/api/')) {
+        const match = api.router.match(req.method ?? 'GET', path);
+        if (!match) throw new HttpError(404, `no API route ${path}`);
+        if ('allowed' in match) {
+          res.setHeader('allow', match.allowed.join(', '));
+          throw new HttpError(
+            405,
+            `${req.method} is not allowed on ${path} (use ${match.allowed.join(' or ')})`,
+          );
+        }
+        route = match.pattern;
+        await match.handler({ req, res, url, params: match.params });
+        return;
+      }
+      if ((req.method === 'GET' || req.method === 'HEAD') && (await serveStatic(PUBLIC_DIR, path, res)))
+        return;
+      route = 'not-found';
+      throw new HttpError(404, `no page ${path}`);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) sendError(res, err.status, err.message);
+      else if (err instanceof CaseActionRejectedError) sendError(res, 409, err.message);
+      else if (err instanceof CaseNotFoundError) sendError(res, 404, err.message);
+      else {
+        logger.error({ err, method: req.method, path }, 'request failed');
+        sendError(res, 500, `internal error: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  return {
+    get url() {
+      return url;
+    },
+    get feedGroupId() {
+      return feed?.groupId;
+    },
+    async start() {
+      if (!cases) {
+        temporal = await Connection.connect({ address: config.temporalAddress });
+        const client = new Client({ connection: temporal, namespace: config.temporalNamespace });
+        cases = createCaseClient(client, { taskQueue: config.casesTaskQueue });
+      }
+      if (!overrides.withoutKafka) {
+        const codec = await createCodec();
+        kafka = createKafka({ clientId: 'zm-console', brokers: config.brokers, logger });
+        admin = kafka.admin();
+        await admin.connect();
+        producer = createIdempotentProducer(kafka);
+        await producer.connect();
+        const peeker = await createKafkaPeeker(kafka);
+        const lag = createLagMonitor({
+          admin,
+          peeker,
+          logger,
+          intervalMs: config.lag.intervalMs,
+          windowSize: config.lag.windowSize,
+          historySize: config.lag.historySize,
+          groupFilter: (g) => groupFilter.test(g) && !g.startsWith(FEED_GROUP_PREFIX),
+          extraTopics: (t) => topicFilter.test(t),
+          onSample: (s) => metrics.recordLag(s),
+        });
+        ops = { admin, peeker, producer, codec, lag };
+        lag.start();
+        feed = createAlertFeed({
+          kafka,
+          codec,
+          topic: config.alertsTopic,
+          logger,
+          bufferSize: config.feedSize,
+          groupPrefix: FEED_GROUP_PREFIX,
+        });
+        await feed.start();
+      }
+      server = createServer((req, res) => void handle(req, res));
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port, config.host, () => resolve());
+      });
+      const addr = server.address() as AddressInfo;
+      url = `http://${addr.address}:${addr.port}`;
+      logger.info({ url, users: config.users.length, alertsTopic: config.alertsTopic }, 'console listening');
+      return url;
+    },
+    async stop() {
+      // Stop taking requests first (SSE connections are closed so close() can finish), then the
+      // consumers, then the clients.
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        });
+        server = undefined;
+      }
+      await ops?.lag.stop();
+      const feedGroup = feed?.groupId;
+      await feed?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the alert feed failed'));
+      feed = undefined;
+      if (admin && feedGroup) {
+        // The feed never commits, but remove its group so instances do not leave names behind.
+        await admin.deleteGroups([feedGroup]).catch(() => undefined);
+      }
+      await ops?.peeker.close().catch(() => undefined);
+      ops = undefined;
+      await producer?.disconnect();
+      await admin?.disconnect();
+      await temporal?.close();
+      if (!overrides.cases) cases = undefined;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { envVars, parseEnv } from '@zmwatch/kit';
+import { loadUsersFile, parseUsers, type User } from './auth/users.js';
+
+export interface ConsoleConfig {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  users: User[];
+  /** Mark the session cookie Secure (when served over TLS). */
+  secureCookie: boolean;
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  brokers: string[];
+  temporalAddress: string;
+  temporalNamespace: string;
+  /** Temporal task queue of the case worker (the case client starts nothing, but keeps it consistent). */
+  casesTaskQueue: string;
+  /** Analysts' queues (the case workflow's routing names). */
+  queues: string[];
+  alertsTopic: string;
+  /** Alerts kept for new feed subscribers. */
+  feedSize: number;
+  lag: {
+    intervalMs: number;
+    windowSize: number;
+    historySize: number;
+    /** Consumer groups shown (regex source). */
+    groupPattern: string;
+    /** Topics shown for throughput and dead letters, besides those the groups consume (regex source). */
+    topicPattern: string;
+  };
+  logLevel: string;
+}
+
+export const DEFAULT_USERS_FILE = fileURLToPath(new URL('../users.example.json', import.meta.url));
+export const DEFAULT_TOPIC_PATTERN =
+  '^(vehicle\\.registrations|customs\\.declarations|zm\\.alerts|zm\\.case-outcomes)\\.v\\d+(\\.dlq)?$';
+
+const regex = z.string().refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression');
+
+const schema = z.object({
+  ZM_CONSOLE_HOST: z.string().default('127.0.0.1'),
+  ZM_CONSOLE_PORT: envVars.port(18480),
+  ZM_CONSOLE_USERS: z.string().optional(),
+  ZM_CONSOLE_USERS_FILE: z.string().default(DEFAULT_USERS_FILE),
+  ZM_CONSOLE_SECURE_COOKIE: z.enum(['true', 'false']).default('false'),
+  ZM_CONSOLE_SESSION_IDLE_MINUTES: envVars.positiveInt(480),
+  ZM_CONSOLE_QUEUES: z.string().default('priority,standard,supervisor'),
+  ZM_CONSOLE_FEED_SIZE: envVars.positiveInt(200),
+  ZM_CONSOLE_LAG_INTERVAL_MS: envVars.positiveInt(5000),
+  ZM_CONSOLE_LAG_WINDOW: z.coerce.number().int().min(2).max(100).default(10),
+  ZM_CONSOLE_GROUPS: regex.default('.*'),
+  ZM_CONSOLE_TOPICS: regex.default(DEFAULT_TOPIC_PATTERN),
+  ZM_KAFKA_BROKERS: envVars.brokers,
+  ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
+  ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
+  ZM_CASES_TASK_QUEUE: z.string().default('zm-cases'),
+  ZM_ALERTS_TOPIC: z.string().default('zm.alerts.v1'),
+  ZM_LOG_LEVEL: envVars.logLevel,
+});
+
+/** Reads the console's configuration once; fails naming the bad variable (or users entry). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
+  const e = parseEnv(schema, env);
+  const users = e.ZM_CONSOLE_USERS
+    ? parseUsers(e.ZM_CONSOLE_USERS, 'ZM_CONSOLE_USERS')
+    : loadUsersFile(e.ZM_CONSOLE_USERS_FILE);
+  const queues = e.ZM_CONSOLE_QUEUES.split(',')
+    .map((q) => q.trim())
+    .filter(Boolean);
+  if (queues.length === 0) throw new Error('ZM_CONSOLE_QUEUES: name at least one queue');
+  return {
+    host: e.ZM_CONSOLE_HOST,
+    port: e.ZM_CONSOLE_PORT,
+    users,
+    secureCookie: e.ZM_CONSOLE_SECURE_COOKIE === 'true',
+    sessionIdleMs: e.ZM_CONSOLE_SESSION_IDLE_MINUTES * 60_000,
+    sessionMaxMs: 24 * 3_600_000,
+    brokers: e.ZM_KAFKA_BROKERS,
+    temporalAddress: e.ZM_TEMPORAL_ADDRESS,
+    temporalNamespace: e.ZM_TEMPORAL_NAMESPACE,
+    casesTaskQueue: e.ZM_CASES_TASK_QUEUE,
+    queues,
+    alertsTopic: e.ZM_ALERTS_TOPIC,
+    feedSize: e.ZM_CONSOLE_FEED_SIZE,
+    lag: {
+      intervalMs: e.ZM_CONSOLE_LAG_INTERVAL_MS,
+      windowSize: e.ZM_CONSOLE_LAG_WINDOW,
+      historySize: 360,
+      groupPattern: e.ZM_CONSOLE_GROUPS,
+      topicPattern: e.ZM_CONSOLE_TOPICS,
+    },
+    logLevel: e.ZM_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,81 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { STATUSES } from './ops/lag-rules.js';
+import type { LagSnapshot } from './ops/lag-monitor.js';
+
+/** The console's Prometheus metrics: the lag figures it samples, and its own HTTP traffic. */
+export function createConsoleMetrics(registry: Registry) {
+  const lag = new Gauge({
+    name: 'zm_consumer_lag_messages',
+    help: 'Records between a consumer group committed offset and the log end, per partition',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [registry],
+  });
+  const timeLag = new Gauge({
+    name: 'zm_consumer_lag_seconds',
+    help: 'Age of the oldest record a consumer group has not consumed yet, per partition',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [registry],
+  });
+  const status = new Gauge({
+    name: 'zm_consumer_group_status',
+    help: `Burrow-style group status: ${STATUSES.map((s, i) => `${i}=${s}`).join(', ')}`,
+    labelNames: ['group'] as const,
+    registers: [registry],
+  });
+  const throughput = new Gauge({
+    name: 'zm_topic_append_rate',
+    help: 'Records appended per second to a topic between the last two samples',
+    labelNames: ['topic'] as const,
+    registers: [registry],
+  });
+  const retained = new Gauge({
+    name: 'zm_topic_retained_messages',
+    help: 'Records retained in a topic (sum of high minus low watermarks; dead letters for .dlq topics)',
+    labelNames: ['topic'] as const,
+    registers: [registry],
+  });
+  const http = new Counter({
+    name: 'zm_console_http_requests_total',
+    help: 'HTTP requests served by the console, by route pattern and status',
+    labelNames: ['route', 'status'] as const,
+    registers: [registry],
+  });
+  const sessions = new Gauge({
+    name: 'zm_console_sessions',
+    help: 'Signed-in sessions held in memory',
+    registers: [registry],
+  });
+  const feedSubscribers = new Gauge({
+    name: 'zm_console_alert_feed_subscribers',
+    help: 'Open server-sent event connections of the alert feed',
+    registers: [registry],
+  });
+
+  return {
+    http,
+    sessions,
+    feedSubscribers,
+    /** Replaces the lag gauges with one sample, so groups and topics that went away disappear. */
+    recordLag(snapshot: LagSnapshot) {
+      lag.reset();
+      timeLag.reset();
+      status.reset();
+      throughput.reset();
+      retained.reset();
+      for (const g of snapshot.groups) {
+        status.set({ group: g.groupId }, STATUSES.indexOf(g.status));
+        for (const p of g.partitions) {
+          const labels = { group: g.groupId, topic: p.topic, partition: String(p.partition) };
+          lag.set(labels, p.lag);
+          if (p.timeLagMs !== null) timeLag.set(labels, p.timeLagMs / 1000);
+        }
+      }
+      for (const t of snapshot.topics) {
+        retained.set({ topic: t.topic }, t.retained);
+        if (t.perSecond !== null) throughput.set({ topic: t.topic }, t.perSecond);
+      }
+    },
+  };
+}
+
+export type ConsoleMetrics = ReturnType<typeof createConsoleMetrics>;
