@@ -1,0 +1,56 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Codec, Severity, Topic } from '@zmwatch/schemas';
+
+/**
+ * Follows the alerts topic from "now" (a fresh group per demo run) and keeps what the summary needs:
+ * the highest severity per VIN (for precision/recall), counts by severity, and physical duplicates
+ * (the same alert id delivered twice, which downstream consumers deduplicate).
+ */
+export interface AlertTally {
+  bySeverity: Record<string, number>;
+  alerts: number;
+  duplicates: number;
+  maxSeverityByVin: Map<string, Severity>;
+}
+
+const RANK: Record<string, number> = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 };
+
+export async function startAlertCollector(
+  kafka: Kafka,
+  codec: Codec,
+  topic: Topic,
+): Promise<{ tally: AlertTally; stop: () => Promise<void> }> {
+  const tally: AlertTally = { bySeverity: {}, alerts: 0, duplicates: 0, maxSeverityByVin: new Map() };
+  const seen = new Set<string>();
+  const consumer: Consumer = kafka.consumer({ groupId: `zm-demo-summary-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: false });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      if (!message.value) return;
+      let alert;
+      try {
+        alert = codec.decodeSync(message.value, topic).record as {
+          alertId: string;
+          vin: string;
+          severity: Severity;
+        };
+      } catch {
+        return; // the escalator dead-letters undecodable alerts; the summary only counts good ones
+      }
+      if (seen.has(alert.alertId)) {
+        tally.duplicates++;
+        return;
+      }
+      seen.add(alert.alertId);
+      tally.alerts++;
+      tally.bySeverity[alert.severity] = (tally.bySeverity[alert.severity] ?? 0) + 1;
+      const prev = tally.maxSeverityByVin.get(alert.vin);
+      if (prev === undefined || RANK[alert.severity]! > RANK[prev]!)
+        tally.maxSeverityByVin.set(alert.vin, alert.severity);
+    },
+  });
+  await joined; // "from now" means after the group has its partitions, before the simulator starts
+  return { tally, stop: () => consumer.disconnect() };
+}

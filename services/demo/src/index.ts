@@ -1,0 +1,2 @@
+export { loadDemoConfig, type DemoConfig } from './config.js';
+export { formatSummary, type DemoSummary } from './summary.js';

@@ -1,0 +1,223 @@
+// The README's main command: stack up, pipeline running, simulator streaming, console URL printed;
+// Ctrl-C (or --duration) prints a summary with precision and recall against the ground truth.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, createKafka, createLogger } from '@zmwatch/kit';
+import { clientEnv, stackSettings, stackUp } from '@zmwatch/infra';
+import { createCodec, TOPICS } from '@zmwatch/schemas';
+import {
+  createApp as createSimulator,
+  formatQualityTable,
+  loadConfig as loadSimulatorConfig,
+  readGroundTruth,
+  scoreDetections,
+} from '@zmwatch/simulator';
+import { CASE_WORKFLOW_TYPE, CASES_TASK_QUEUE } from '@zmwatch/workflows';
+import { startAlertCollector } from './alert-collector.js';
+import { loadDemoConfig, USAGE } from './config.js';
+import { startCustomsReceiver } from './customs-receiver.js';
+import { SERVICE_MAINS, startService, stopService, waitReady, type RunningService } from './services.js';
+import { formatSummary } from './summary.js';
+import { consumerLag, dlqOffsets } from './kafka-figures.js';
+
+const say = (msg: string) => process.stdout.write(`${msg}\n`);
+
+async function main(): Promise<number> {
+  const config = loadDemoConfig(process.argv.slice(2));
+  if (config === 'help') {
+    say(USAGE);
+    return 0;
+  }
+  const started = Date.now();
+  say(
+    'zmwatch demo: bringing the local stack up (first run installs Kafka, Redis and Temporal; later runs take seconds)',
+  );
+  await stackUp();
+  const s = stackSettings();
+  const env = clientEnv(s);
+  const runDir = join(s.runDir, 'demo');
+  mkdirSync(runDir, { recursive: true });
+  const logDir = join(s.runDir, 'logs');
+  const logger = createLogger('demo', 'warn');
+
+  const customs = await startCustomsReceiver();
+  const base = { ...env, ZM_LOG_LEVEL: 'info' };
+  const ports = { detector: 19464, escalator: 19465 };
+  const services: RunningService[] = [
+    startService(
+      {
+        name: 'detector',
+        main: SERVICE_MAINS.detector,
+        env: { ...base, ZM_DETECTOR_METRICS_PORT: String(ports.detector) },
+      },
+      logDir,
+    ),
+    startService(
+      {
+        name: 'escalator',
+        main: SERVICE_MAINS.escalator,
+        env: { ...base, ZM_ESCALATOR_METRICS_PORT: String(ports.escalator) },
+      },
+      logDir,
+    ),
+    startService(
+      { name: 'worker', main: SERVICE_MAINS.worker, env: { ...base, ZM_CUSTOMS_URL: customs.url } },
+      logDir,
+    ),
+    startService(
+      {
+        name: 'console',
+        main: SERVICE_MAINS.console,
+        env: { ...base, ZM_CONSOLE_PORT: String(config.consolePort) },
+      },
+      logDir,
+    ),
+  ];
+  const byName = (n: string) => services.find((x) => x.name === n)!;
+  const stopAll = async () => {
+    await Promise.all(services.map((x) => stopService(x)));
+    await customs.stop();
+  };
+
+  const consoleUrl = `http://127.0.0.1:${config.consolePort}`;
+  try {
+    await Promise.all([
+      waitReady(`http://127.0.0.1:${ports.detector}/readyz`, byName('detector'), 60_000),
+      waitReady(`http://127.0.0.1:${ports.escalator}/readyz`, byName('escalator'), 60_000),
+      waitReady(`${consoleUrl}/healthz`, byName('console'), 60_000),
+    ]);
+    await new Promise((r) => setTimeout(r, 1000));
+    const worker = byName('worker');
+    if (worker.child.exitCode !== null)
+      throw new Error(`worker exited during start-up; see ${worker.logFile}`);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  const kafka = createKafka({ clientId: 'zmwatch-demo', brokers: env.ZM_KAFKA_BROKERS!.split(','), logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  const codec = await createCodec();
+  const collector = await startAlertCollector(kafka, codec, TOPICS.alerts);
+  const dlqBefore = await dlqOffsets(admin);
+
+  say('');
+  say('zmwatch demo is running');
+  say(
+    `  console       ${consoleUrl}   (analyst / analyst-demo, supervisor / supervisor-demo, ops / ops-demo, customs / customs-demo)`,
+  );
+  say(`  temporal UI   ${env.ZM_TEMPORAL_UI_URL}   (case workflows: WorkflowType="${CASE_WORKFLOW_TYPE}")`);
+  say(
+    `  metrics       http://127.0.0.1:${ports.detector}/metrics (detector), http://127.0.0.1:${ports.escalator}/metrics (escalator), ${consoleUrl}/metrics`,
+  );
+  say(`  logs          ${logDir}/demo-*.log`);
+  say(
+    `  simulator     seed ${config.seed}; ${config.durationMs ? `stops after ${config.durationMs / 1000} s` : 'press Ctrl-C for the summary'}`,
+  );
+  say('');
+
+  const truthFile = join(runDir, `ground-truth-${config.seed}.ndjson`);
+  const simConfig = loadSimulatorConfig([...config.simulatorArgs, '--truth', truthFile], process.env);
+  if (simConfig === 'help') throw new ConfigError('simulator --help is not a demo option');
+  const simulator = createSimulator(simConfig);
+  const simRun = simulator.start();
+
+  let stopping = false;
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    if (config.durationMs) setTimeout(resolve, config.durationMs).unref();
+    for (const svc of services)
+      void svc.exited.then((code) => {
+        if (!stopping && code !== null && code !== 0) {
+          say(`\n${svc.name} exited with code ${code}; see ${svc.logFile}`);
+          resolve();
+        }
+      });
+  });
+  stopping = true;
+  process.once('SIGINT', () => {
+    say('second Ctrl-C: exiting without the summary');
+    process.exit(130);
+  });
+
+  say('\nstopping the simulator and letting the pipeline drain (up to 20 s)...');
+  await simulator.stop();
+  const run = await simRun.catch((err: unknown) => {
+    say(`simulator failed: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  });
+  const drainUntil = Date.now() + 20_000;
+  while (Date.now() < drainUntil) {
+    const lag = await consumerLag(admin, 'zm-detector', [TOPICS.registrations, TOPICS.declarations]).catch(
+      () => -1,
+    );
+    const alertLag = await consumerLag(admin, 'zm-escalator', [TOPICS.alerts]).catch(() => -1);
+    if (lag === 0 && alertLag === 0) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await new Promise((r) => setTimeout(r, 1500)); // last alerts reach the collector
+
+  let cases: number | string = '?';
+  try {
+    const connection = await Connection.connect({ address: env.ZM_TEMPORAL_ADDRESS! });
+    const client = new Client({ connection });
+    const res = await client.workflow.count(
+      `WorkflowType = "${CASE_WORKFLOW_TYPE}" AND TaskQueue = "${CASES_TASK_QUEUE}" AND StartTime >= "${new Date(started).toISOString()}"`,
+    );
+    cases = res.count;
+    await connection.close();
+  } catch (err) {
+    cases = `unknown (${err instanceof Error ? err.message : String(err)})`;
+  }
+  const dlqAfter = await dlqOffsets(admin);
+  const dlq = Object.fromEntries(
+    Object.entries(dlqAfter)
+      .map(([t, n]) => [t, n - (dlqBefore[t] ?? 0)])
+      .filter(([, n]) => (n as number) > 0),
+  );
+
+  let quality;
+  if (run) {
+    const truth = await readGroundTruth(truthFile);
+    const report = scoreDetections(
+      truth.vehicles,
+      collector.tally.maxSeverityByVin,
+      run.lastArrivalOffsetMs !== null ? { upToOffsetMs: run.lastArrivalOffsetMs } : {},
+    );
+    quality = { ...report, table: formatQualityTable(report) };
+  }
+  await collector.stop();
+  await admin.disconnect();
+  const holds = customs.holds();
+  await stopAll();
+  say(
+    formatSummary({
+      elapsedS: (Date.now() - started) / 1000,
+      events: run
+        ? {
+            total: run.counts.total,
+            registrations: run.counts.registrations,
+            declarations: run.counts.declarations,
+            noise: run.counts.noise,
+          }
+        : { total: 0 },
+      alerts: collector.tally,
+      cases,
+      dlq,
+      holds,
+      ...(quality ? { quality } : {}),
+    }),
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`zmwatch demo: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
