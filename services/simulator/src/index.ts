@@ -43,3 +43,20 @@ export {
   type NdjsonOutputResult,
 } from './ndjson-output.js';
 export { type EventCounts } from './counts.js';
+export {
+  scoreDetections,
+  recordDetection,
+  formatQualityTable,
+  type QualityReport,
+  type LabelQuality,
+  type Detections,
+  type ScoreOptions,
+} from './quality.js';
+export {
+  readGroundTruth,
+  createGroundTruthWriter,
+  type GroundTruthFile,
+  type GroundTruthWriter,
+} from './ground-truth-file.js';
+export { createApp, type SimulatorApp, type RunSummary } from './app.js';
+export { loadConfig, USAGE, type SimulatorConfig, type OutputConfig } from './config.js';

@@ -112,7 +112,7 @@ const optionsSchema = z.object({
     .max(Date.UTC(2029, 0, 1))
     .optional(),
   durationDays: z.number().positive().max(3650).optional(),
-  mix: z.record(z.enum(LABELS), z.number().min(0)).optional(),
+  mix: z.partialRecord(z.enum(LABELS), z.number().min(0)).optional(),
   noise: z
     .union([z.literal('default'), z.literal('none'), z.number().min(0).max(20), noiseSchema.partial()])
     .optional(),
