@@ -86,17 +86,19 @@ export function mergeEvents(
             if (!hadRegistration) newFirstRegistration = state.registration;
           }
           if (!hadRegistration) {
-            // Declarations that waited for this registration longer than the grace period: late.
+            // Late: the declaration already had to be evaluated without this registration (or is past
+            // its grace deadline and about to be). It is still used for declarations not alerted yet.
             for (const d of state.declarations) {
               if (d.status === 'cancelled') continue;
-              const lateBy = arrivalS - (d.firstSeenAt + grace);
-              if (lateBy > 0)
+              const deadline = d.firstSeenAt + grace;
+              if (d.status !== 'pending' || arrivalS >= deadline) {
                 notes.push({
                   kind: 'late-registration',
                   eventId: r.eventId,
                   declarationId: d.declarationId,
-                  lateBySeconds: lateBy,
+                  lateBySeconds: Math.max(0, arrivalS - deadline),
                 });
+              }
             }
           }
           break;

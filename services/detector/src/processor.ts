@@ -101,6 +101,17 @@ export function createProcessor(deps: ProcessorDeps) {
         }
       }
       const result = mergeEvents(previous, w.events, ruleset, nowS);
+      if (logger.isLevelEnabled('debug')) {
+        logger.debug(
+          {
+            vin: w.vin,
+            events: w.events.map((e) => [e.event.eventType, e.event.eventTime, e.source?.offset]),
+            before,
+            due: result.due.map((d) => d.declarationId),
+          },
+          'merged',
+        );
+      }
       const v = validateVin(w.vin);
       merged.push({ work: w, before, result, subjectCheck: v.ok ? v.checkDigitValid : false });
       for (const note of result.notes) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
 import { computeCheckDigit } from '@zmwatch/schemas';
 import type { DetectorEvent } from '../../src/apply-events.js';
@@ -10,14 +11,9 @@ const VIN_CHARS = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ';
 
 /** A structurally valid VIN with a correct check digit, derived from a seed. */
 export function vinFor(seed: string | number, opts: { validCheckDigit?: boolean } = {}): string {
-  let h = 2166136261;
-  const s = String(seed);
+  const digest = createHash('sha256').update(String(seed)).digest();
   let out = 'LGX';
-  for (let i = 0; out.length < 17; i++) {
-    h ^= s.charCodeAt(i % s.length) + i;
-    h = Math.imul(h, 16777619) >>> 0;
-    out += VIN_CHARS[h % VIN_CHARS.length];
-  }
+  for (let i = 0; out.length < 17; i++) out += VIN_CHARS[digest[i]! % VIN_CHARS.length];
   const chk = computeCheckDigit(out.slice(0, 8) + '0' + out.slice(9));
   const good = out.slice(0, 8) + chk + out.slice(9);
   if (opts.validCheckDigit === false) {

@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import {
+  createCodec,
+  TOPICS,
+  type Alert,
+  type Codec,
+  type CustomsDeclarationEvent,
+  type RegistrationEvent,
+} from '@zmwatch/schemas';
+import { createLogger } from '@zmwatch/kit';
+import { loadRuleset, type Ruleset } from '../../src/ruleset.js';
+import type { DetectorConfig } from '../../src/config.js';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+/** The shared local stack (infra/bin/stack up); tests only create uniquely named things on it. */
+export const stack = {
+  brokers: (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+  redisUrl: process.env.ZM_REDIS_URL ?? 'redis://127.0.0.1:16379',
+};
+
+export const quietLogger = createLogger('detector-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface TestTopics {
+  registrations: string;
+  declarations: string;
+  alerts: string;
+}
+
+/** Unique input/alert topics plus their .dlq topics, co-partitioned like infra/topics.yaml. */
+export async function createTestTopics(admin: Admin, id: string, partitions = 6): Promise<TestTopics> {
+  const t = {
+    registrations: `${id}.registrations`,
+    declarations: `${id}.declarations`,
+    alerts: `${id}.alerts`,
+  };
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: t.registrations, numPartitions: partitions },
+      { topic: t.declarations, numPartitions: partitions },
+      { topic: t.alerts, numPartitions: 3 },
+      { topic: `${t.registrations}.dlq`, numPartitions: 1 },
+      { topic: `${t.declarations}.dlq`, numPartitions: 1 },
+    ],
+  });
+  return t;
+}
+
+export async function deleteTestTopics(admin: Admin, t: TestTopics): Promise<void> {
+  await admin
+    .deleteTopics({
+      topics: [t.registrations, t.declarations, t.alerts, `${t.registrations}.dlq`, `${t.declarations}.dlq`],
+    })
+    .catch(() => undefined);
+}
+
+export function testConfig(
+  id: string,
+  topics: TestTopics,
+  over: Partial<DetectorConfig> = {},
+  ruleset: Ruleset = loadRuleset(),
+): DetectorConfig {
+  return {
+    brokers: stack.brokers,
+    clientId: id,
+    groupId: `${id}-detector`,
+    topics,
+    fromBeginning: true,
+    sessionTimeoutMs: 10_000,
+    maxRetryDelayMs: 1000,
+    redisUrl: stack.redisUrl,
+    keys: { prefix: id, stateBuckets: 64, velocityBuckets: 16 },
+    tuneRedis: true,
+    ruleset,
+    mode: 'batched',
+    sweep: { intervalMs: 200, bucketsPerTick: 64 },
+    metricsPort: 0,
+    metricsHost: '127.0.0.1',
+    logLevel: 'silent',
+    ...over,
+  };
+}
+
+/** Produces Avro-framed input events keyed by VIN (the default, murmur2 partitioner). */
+export class EventProducer {
+  private constructor(
+    readonly producer: Producer,
+    readonly codec: Codec,
+    readonly topics: TestTopics,
+  ) {}
+  static async create(kafka: Kafka, topics: TestTopics): Promise<EventProducer> {
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    return new EventProducer(producer, await createCodec(), topics);
+  }
+  async send(events: Array<{ reg: RegistrationEvent } | { decl: CustomsDeclarationEvent }>): Promise<void> {
+    const regs = events.flatMap((e) =>
+      'reg' in e ? [{ key: e.reg.vin, value: this.codec.encode(TOPICS.registrations, e.reg) }] : [],
+    );
+    const decls = events.flatMap((e) =>
+      'decl' in e ? [{ key: e.decl.vin, value: this.codec.encode(TOPICS.declarations, e.decl) }] : [],
+    );
+    const topicMessages = [];
+    if (regs.length) topicMessages.push({ topic: this.topics.registrations, messages: regs });
+    if (decls.length) topicMessages.push({ topic: this.topics.declarations, messages: decls });
+    await this.producer.sendBatch({ acks: -1, topicMessages });
+  }
+  /** Sends events one call at a time, in order (so cross-topic order is the given order). */
+  async sendInOrder(
+    events: Array<{ reg: RegistrationEvent } | { decl: CustomsDeclarationEvent }>,
+  ): Promise<void> {
+    for (const e of events) await this.send([e]);
+  }
+  async sendRaw(topic: string, key: string | null, value: Buffer, headers?: IHeaders): Promise<void> {
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key, value, ...(headers ? { headers } : {}) }],
+    });
+  }
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+export interface CollectedAlert {
+  alert: Alert;
+  partition: number;
+  offset: string;
+}
+
+/** Reads a topic from the beginning into memory (alerts decoded, DLQ records raw). */
+export class TopicCollector<T> {
+  readonly items: T[] = [];
+  private constructor(private readonly consumer: Consumer) {}
+  static async start<T>(
+    kafka: Kafka,
+    topic: string,
+    map: (m: {
+      value: Buffer | null;
+      key: Buffer | null;
+      headers: IHeaders;
+      partition: number;
+      offset: string;
+    }) => T,
+  ): Promise<TopicCollector<T>> {
+    const consumer = kafka.consumer({
+      groupId: uniqueId('collector'),
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const c = new TopicCollector<T>(consumer);
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        c.items.push(
+          map({
+            value: message.value,
+            key: message.key,
+            headers: message.headers ?? {},
+            partition,
+            offset: message.offset,
+          }),
+        );
+      },
+    });
+    return c;
+  }
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+export async function collectAlerts(kafka: Kafka, topic: string): Promise<TopicCollector<CollectedAlert>> {
+  const codec = await createCodec();
+  return TopicCollector.start(kafka, topic, (m) => ({
+    alert: codec.decodeSync(m.value, TOPICS.alerts).record,
+    partition: m.partition,
+    offset: m.offset,
+  }));
+}
+
+export function testKafka(clientId: string): Kafka {
+  return new Kafka({ clientId, brokers: stack.brokers, logLevel: logLevel.NOTHING });
+}
+
+/** Polls until `check` returns a truthy value or the timeout passes (then throws with `what`). */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await check();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Sum of a counter in the app's registry, optionally filtered by labels. */
+export async function counterValue(
+  registry: { getSingleMetric(name: string): unknown },
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = registry.getSingleMetric(name) as
+    | { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string | number> }> }> }
+    | undefined;
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, x]) => String(v.labels[k]) === x))
+    .reduce((s, v) => s + v.value, 0);
+}
