@@ -7,7 +7,10 @@ zm_ensure_deps() {
   local stamp="$zm_root/node_modules/.zm-lock-stamp"
   if [ ! -f "$stamp" ] || [ "$zm_root/pnpm-lock.yaml" -nt "$stamp" ]; then
     echo "zmwatch: installing node dependencies (pnpm install --frozen-lockfile)" >&2
-    (cd "$zm_root" && "$ZM_PNPM" install --frozen-lockfile --reporter=append-only >&2)
+    (cd "$zm_root" && "$ZM_PNPM" install --frozen-lockfile --reporter=append-only >&2) || {
+      echo "zmwatch: pnpm install failed (see above)" >&2
+      return 1
+    }
     touch "$stamp"
   fi
   export PATH="$zm_root/node_modules/.bin:$PATH"
