@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+/** A free TCP port on 127.0.0.1 (asks the OS, then releases it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A private redis-server for tests that stop and restart Redis: never the shared one. AOF with
+ * fsync always, so a stop/start keeps every acknowledged write, like the stack's Redis.
+ */
+export class PrivateRedis {
+  private proc: ChildProcess | undefined;
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<PrivateRedis> {
+    const r = new PrivateRedis(await freePort(), await mkdtemp(join(tmpdir(), 'zm-redis-')));
+    await r.startServer();
+    return r;
+  }
+
+  async startServer(): Promise<void> {
+    this.proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--dir',
+        this.dir,
+      ],
+      { stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const c = new Redis(this.url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      c.on('error', () => {});
+      try {
+        await c.connect();
+        if ((await c.ping()) === 'PONG') return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`private redis on ${this.port} did not start`);
+        await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        c.disconnect();
+      }
+    }
+  }
+
+  /** SIGTERM and wait for exit (Redis flushes the AOF on a clean shutdown). */
+  async stopServer(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill('SIGTERM');
+    });
+    this.proc = undefined;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stopServer();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
