@@ -10,3 +10,4 @@ export { stackSettings, clientEnv, VERSIONS, REPO_ROOT, type StackSettings } fro
 export { loadTopicSpecs, ensureTopics, type TopicSpec } from './topics.js';
 export { searchAttributes, temporalBinary } from './components/temporal.js';
 export { formatStatusTable } from './format.js';
+export { stackCli } from './main.js';

@@ -2,7 +2,8 @@ import type { CaseClient, CaseState, CaseStatus, Decision } from '@zmwatch/workf
 import type { AlertFeed } from '../alerts/alert-feed.js';
 import type { UserDirectory } from '../auth/users.js';
 import type { Api } from '../http/api.js';
-import { badRequest, notFound } from '../http/http-error.js';
+import { errorMessage } from '@zmwatch/kit';
+import { badRequest, HttpError, notFound } from '../http/http-error.js';
 import { readJson, sendJson } from '../http/respond.js';
 import { buildTimeline, firedRules, sortCases, summaryJson } from './case-views.js';
 import { parseQueueRequest, parseVinParam, requireText } from './filters.js';
@@ -61,7 +62,7 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
 
   api.route('GET', '/api/cases/:vin', 'cases:read', async ({ res, params }) => {
     const vin = parseVinParam(params.vin);
-    const state = await deps.cases().getCase(vin);
+    const state = await readCase(deps.cases(), vin);
     if (!state) throw notFound(`no case for VIN ${vin}`);
     sendJson(res, 200, await caseView(state, deps));
   });
@@ -102,6 +103,21 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
       users: deps.users.list().filter((u) => u.role === 'analyst' || u.role === 'supervisor'),
     });
   });
+}
+
+/**
+ * A case is read with a workflow query, which needs a case worker polling; say so rather than
+ * surfacing Temporal's bare "Failed to query Workflow".
+ */
+export async function readCase(backend: CaseBackend, vin: string): Promise<CaseState | null> {
+  try {
+    return await backend.getCase(vin);
+  } catch (err) {
+    throw new HttpError(
+      503,
+      `could not read case-${vin} from its workflow (is the case worker running?): ${errorMessage(err)}`,
+    );
+  }
 }
 
 /** The case page's document: the case, its timeline, the rules that fired and related cases. */

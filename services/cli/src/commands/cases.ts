@@ -1,0 +1,216 @@
+import { buildTimeline, sortCases, type CaseSort } from '@zmwatch/console';
+import { normalizeVin, validateVin } from '@zmwatch/schemas';
+import {
+  CaseActionRejectedError,
+  type CaseState,
+  type CaseStatus,
+  type CaseSummary,
+  type QueueFilters,
+  type Severity,
+} from '@zmwatch/workflows';
+import { intOption, listOption, str, type CommandSpec, type OptionValues } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { EXIT, NotFoundError, UsageError } from '../exit-codes.js';
+import { formatDuration, formatTable } from '../table.js';
+
+const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+const STATUSES: readonly CaseStatus[] = ['open', 'in_review', 'escalated', 'confirmed', 'dismissed'];
+const SORTS: readonly CaseSort[] = ['sla', 'age', 'severity'];
+
+export function vinArg(raw: string): string {
+  const v = validateVin(normalizeVin(raw));
+  if (!v.ok) throw new UsageError(`not a VIN: ${v.reason}`);
+  return v.vin;
+}
+
+export function queueFilters(values: OptionValues): QueueFilters {
+  const f: QueueFilters = {};
+  const severity = listOption(values, 'severity', SEVERITIES);
+  if (severity) f.severity = severity;
+  const status = listOption(values, 'status', STATUSES);
+  if (status) f.status = status;
+  for (const [opt, key] of [
+    ['destination', 'destination'],
+    ['registrant', 'registrant'],
+    ['jurisdiction', 'jurisdiction'],
+  ] as const) {
+    const v = str(values, opt);
+    if (v !== undefined) f[key] = opt === 'registrant' ? v : v.toUpperCase();
+  }
+  const assignee = str(values, 'assignee');
+  if (assignee === 'none') f.assignee = null;
+  else if (assignee !== undefined) f.assignee = assignee;
+  return f;
+}
+
+export function formatCaseTable(cases: readonly CaseSummary[], now = Date.now()): string {
+  return formatTable(
+    cases,
+    [
+      { header: 'vin', value: (c) => c.vin },
+      { header: 'severity', value: (c) => c.severity },
+      { header: 'status', value: (c) => c.status },
+      { header: 'score', value: (c) => c.score, align: 'right' },
+      { header: 'queue', value: (c) => c.queue },
+      { header: 'dest', value: (c) => c.destination },
+      { header: 'registrant', value: (c) => c.registrant, max: 24 },
+      { header: 'assignee', value: (c) => c.assignee },
+      {
+        header: 'sla due',
+        value: (c) => (c.slaDueAt ? formatDuration(c.slaDueAt.getTime() - now) : null),
+        align: 'right',
+      },
+      { header: 'age', value: (c) => formatDuration(now - c.openedAt.getTime()), align: 'right' },
+    ],
+    '(no cases)',
+  );
+}
+
+export function formatCase(state: CaseState): string {
+  const lines = [
+    `${state.vin}  ${state.severity}  ${state.status}  score ${state.score}  queue ${state.queue}`,
+    `assignee ${state.assignee ?? '-'}  SLA due ${state.slaDueAt ?? '-'}  opened ${state.openedAt}`,
+    `destination ${state.destinationCountry ?? '-'}  registrant ${state.registrantId ?? '-'}  jurisdiction ${state.jurisdiction ?? '-'}`,
+  ];
+  if (state.decision)
+    lines.push(
+      `decision: ${state.decision.decision} by ${state.decision.by} at ${state.decision.at}: ${state.decision.reason}`,
+    );
+  lines.push('', 'timeline:');
+  for (const e of buildTimeline(state))
+    lines.push(`  ${e.at}  ${e.title}${e.detail ? ` (${e.detail})` : ''}`);
+  lines.push('', 'rules:');
+  for (const { alert } of state.evidence)
+    for (const r of alert.rules) lines.push(`  ${r.ruleId} +${r.weight}  ${r.evidence}`);
+  if (state.notes.length) {
+    lines.push('', 'notes:');
+    for (const n of state.notes) lines.push(`  ${n.at} ${n.by}: ${n.text}`);
+  }
+  lines.push('', 'audit:');
+  for (const a of state.audit) lines.push(`  ${a.at} ${a.by} ${a.action}${a.detail ? `: ${a.detail}` : ''}`);
+  return lines.join('\n');
+}
+
+const caseJson = (c: CaseSummary) => ({
+  ...c,
+  slaDueAt: c.slaDueAt?.toISOString() ?? null,
+  openedAt: c.openedAt.toISOString(),
+});
+
+/** Case actions report the workflow's refusal (e.g. "claim the case before deciding it") as a failure. */
+async function action(
+  ctx: CommandContext & { json: boolean },
+  run: () => Promise<CaseState>,
+): Promise<number> {
+  try {
+    const state = await run();
+    ctx.io.out(
+      ctx.json
+        ? JSON.stringify(state)
+        : `${state.vin}: ${state.status}, assignee ${state.assignee ?? '-'}${state.decision ? `, decided ${state.decision.decision}` : ''}`,
+    );
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CaseActionRejectedError) {
+      ctx.io.err(`refused: ${err.message}`);
+      return EXIT.failure;
+    }
+    throw err;
+  }
+}
+
+const actorOption = { as: { type: 'string' as const } };
+
+export const caseCommands: CommandSpec<CommandContext>[] = [
+  {
+    path: ['cases', 'list'],
+    summary: 'cases in a queue (or --breached), filtered and sorted',
+    usage:
+      '[--queue Q | --breached] [--severity S,..] [--status S,..] [--destination CC] [--registrant ID] [--jurisdiction J] [--assignee ID|none] [--sort sla|age|severity] [--limit N]',
+    options: {
+      queue: { type: 'string' },
+      breached: { type: 'boolean', default: false },
+      severity: { type: 'string' },
+      status: { type: 'string' },
+      destination: { type: 'string' },
+      registrant: { type: 'string' },
+      jurisdiction: { type: 'string' },
+      assignee: { type: 'string' },
+      sort: { type: 'string' },
+      limit: { type: 'string' },
+    },
+    async run(ctx) {
+      const { values, config } = ctx;
+      const filters = queueFilters(values);
+      const sort = (listOption(values, 'sort', SORTS) ?? ['sla'])[0]!;
+      const limit = intOption(values, 'limit', 50, 1, 1000);
+      const cases = await ctx.cases();
+      let page;
+      if (values.breached === true) {
+        const { status: _ignored, ...rest } = filters;
+        page = await cases.listBreached(rest, { pageSize: limit });
+      } else {
+        const queue = str(values, 'queue') ?? config.queues[0]!;
+        page = await cases.listQueue(queue, filters, { pageSize: limit });
+      }
+      const sorted = sortCases(page.cases, sort);
+      ctx.io.out(
+        ctx.json
+          ? JSON.stringify({ cases: sorted.map(caseJson), nextPageToken: page.nextPageToken })
+          : formatCaseTable(sorted),
+      );
+      return EXIT.ok;
+    },
+  },
+  {
+    path: ['cases', 'show'],
+    summary: 'one case: timeline, rules that fired, notes, audit trail (exit 3 if there is none)',
+    usage: 'VIN',
+    positionals: { min: 1, max: 1 },
+    async run(ctx) {
+      const vin = vinArg(ctx.positionals[0]!);
+      let state: CaseState | null;
+      try {
+        state = await (await ctx.cases()).getCase(vin);
+      } catch (err) {
+        throw new Error(
+          `could not read case-${vin} from its workflow (is the case worker running?): ${(err as Error).message}`,
+        );
+      }
+      if (!state) throw new NotFoundError(`no case for VIN ${vin}`);
+      ctx.io.out(ctx.json ? JSON.stringify(state) : formatCase(state));
+      return EXIT.ok;
+    },
+  },
+  {
+    path: ['cases', 'claim'],
+    summary: 'claim a case (as --as USER, default $ZM_USER or your login)',
+    usage: 'VIN [--as USER]',
+    positionals: { min: 1, max: 1 },
+    options: actorOption,
+    async run(ctx) {
+      const vin = vinArg(ctx.positionals[0]!);
+      const by = str(ctx.values, 'as') ?? ctx.config.user;
+      const cases = await ctx.cases();
+      return action(ctx, () => cases.claim(vin, { by }));
+    },
+  },
+  {
+    path: ['cases', 'decide'],
+    summary: 'decide a claimed case with a reason',
+    usage: 'VIN --decision confirm|dismiss --reason TEXT [--as USER]',
+    positionals: { min: 1, max: 1 },
+    options: { ...actorOption, decision: { type: 'string' }, reason: { type: 'string' } },
+    async run(ctx) {
+      const vin = vinArg(ctx.positionals[0]!);
+      const decision = str(ctx.values, 'decision');
+      if (decision !== 'confirm' && decision !== 'dismiss')
+        throw new UsageError('--decision must be confirm or dismiss');
+      const reason = str(ctx.values, 'reason')?.trim();
+      if (!reason) throw new UsageError('--reason is required');
+      const by = str(ctx.values, 'as') ?? ctx.config.user;
+      const cases = await ctx.cases();
+      return action(ctx, () => cases.decide(vin, { by, decision, reason }));
+    },
+  },
+];

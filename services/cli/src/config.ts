@@ -1,0 +1,56 @@
+import { userInfo } from 'node:os';
+import { z } from 'zod';
+import { envVars, parseEnv } from '@zmwatch/kit';
+
+/** Where the CLI's clients point: the same ZM_* variables as the services (`zmwatch stack env`). */
+export interface CliConfig {
+  brokers: string[];
+  temporalAddress: string;
+  temporalNamespace: string;
+  casesTaskQueue: string;
+  /** Analysts' queues, for `cases list` without --queue. */
+  queues: string[];
+  alertsTopic: string;
+  /** Actor id for case actions when --as is not given. */
+  user: string;
+  /** Client logs (kafkajs, Temporal) are silent unless asked for: stdout is for results. */
+  logLevel: string;
+  /** The environment, for commands that delegate to another program's config (simulate, console). */
+  env: NodeJS.ProcessEnv;
+}
+
+const schema = z.object({
+  ZM_KAFKA_BROKERS: envVars.brokers,
+  ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
+  ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
+  ZM_CASES_TASK_QUEUE: z.string().default('zm-cases'),
+  ZM_CONSOLE_QUEUES: z.string().default('priority,standard,supervisor'),
+  ZM_ALERTS_TOPIC: z.string().default('zm.alerts.v1'),
+  ZM_USER: z.string().optional(),
+  ZM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('silent'),
+});
+
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const e = parseEnv(schema, env);
+  let user = e.ZM_USER;
+  if (!user) {
+    try {
+      user = userInfo().username;
+    } catch {
+      user = 'cli';
+    }
+  }
+  return {
+    brokers: e.ZM_KAFKA_BROKERS,
+    temporalAddress: e.ZM_TEMPORAL_ADDRESS,
+    temporalNamespace: e.ZM_TEMPORAL_NAMESPACE,
+    casesTaskQueue: e.ZM_CASES_TASK_QUEUE,
+    queues: e.ZM_CONSOLE_QUEUES.split(',')
+      .map((q) => q.trim())
+      .filter(Boolean),
+    alertsTopic: e.ZM_ALERTS_TOPIC,
+    user,
+    logLevel: e.ZM_LOG_LEVEL,
+    env,
+  };
+}
