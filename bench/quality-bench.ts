@@ -126,6 +126,19 @@ async function main(): Promise<void> {
     );
   }
   lines.push(`precision target >= ${PRECISION_TARGET}: ${r.precision >= PRECISION_TARGET ? 'ok' : 'MISS'}`);
+  lines.push('');
+  lines.push('alerted share by label and min severity (recall for zm-*, false-positive rate otherwise)');
+  lines.push(`${'label'.padEnd(20)} ${SEVERITY_SYMBOLS.map((s) => s.padStart(9)).join('')}`);
+  for (const row of r.byLabel) {
+    if (row.vehicles === 0 || (!row.label.startsWith('zm-') && row.flagged === 0)) continue;
+    const rates = SEVERITY_SYMBOLS.map((s) =>
+      reports[s].byLabel
+        .find((x) => x.label === row.label)!
+        .flaggedRate.toFixed(4)
+        .padStart(9),
+    );
+    lines.push(`${row.label.padEnd(20)} ${rates.join('')}`);
+  }
   for (const label of ZERO_MILEAGE_LABELS) {
     const missed = combos((t) => t.label === label && !detections.has(t.vin));
     if (missed.length === 0) continue;
@@ -193,6 +206,16 @@ async function main(): Promise<void> {
       fpRateByLabel,
       precisionAtSeverity: Object.fromEntries(SEVERITY_SYMBOLS.map((s) => [s, round(reports[s].precision)])),
       recallAtSeverity: Object.fromEntries(SEVERITY_SYMBOLS.map((s) => [s, round(reports[s].recall)])),
+      recallByLabelAtSeverity: Object.fromEntries(
+        SEVERITY_SYMBOLS.map((s) => [
+          s,
+          Object.fromEntries(
+            reports[s].byLabel
+              .filter((x) => x.label.startsWith('zm-'))
+              .map((x) => [x.label, round(x.flaggedRate)]),
+          ),
+        ]),
+      ),
       deadLettered: model.stats.deadLettered,
       lateRegistrations: model.stats.lateRegistrations,
       targetsMet: met,

@@ -15,6 +15,7 @@ import { mangleVin } from './vins.js';
 
 /** A record with its simulated arrival time (absolute, ms). */
 export interface TimedEvent {
+  readonly vehicle: number;
   readonly topic: SimTopic;
   readonly key: string | null;
   readonly value: RegistrationEvent | CustomsDeclarationEvent | null;
@@ -45,6 +46,7 @@ export function deliver(
   startTime: number,
 ): { events: TimedEvent[]; truth: VehicleTruth } {
   const real: TimedEvent[] = planned.map((p) => ({
+    vehicle,
     topic: p.topic,
     key: p.value.vin,
     value: p.value,
@@ -102,6 +104,7 @@ export function deliver(
       changes,
     );
     real.push({
+      vehicle,
       topic: TOPICS.declarations,
       key: amended.vin,
       value: amended,
@@ -127,6 +130,7 @@ export function deliver(
     }
     if (rng.chance(noise.malformed)) {
       out.push({
+        vehicle,
         topic: e.topic,
         key: rng.chance(0.7) ? e.key : null,
         value: null,

@@ -4,7 +4,6 @@
  * arrival time and are released once no later vehicle can deliver anything earlier. Memory stays
  * bounded by the events still in flight, so millions of events stream without being held at once.
  */
-import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
 import { deliver, type TimedEvent } from './delivery.js';
 import { TimeHeap } from './heap.js';
 import { LABELS, type Label } from './labels.js';
@@ -51,7 +50,7 @@ function* run(o: ResolvedOptions, withEvents: boolean): Generator<ScenarioItem> 
   const clock = new Rng(o.seed, 'clock');
   const mix = LABELS.map((l) => [l, o.mix[l]] as const).filter(([, w]) => w > 0);
   const meanGap = (o.durationDays * DAY_MS) / o.vehicles;
-  const heap = new TimeHeap<TimedEvent & { vehicle: number }>();
+  const heap = new TimeHeap<TimedEvent>();
   let seq = 0;
   let anchor = o.startTime;
 
@@ -91,22 +90,21 @@ function* run(o: ResolvedOptions, withEvents: boolean): Generator<ScenarioItem> 
     });
     const { events, truth } = deliver(vehicle, story.events, story.truth, noiseRng, o.noise, o.startTime);
     yield { kind: 'vehicle', truth };
-    if (withEvents) for (const e of events) heap.push(e.arrival, { ...e, vehicle });
+    if (withEvents) for (const e of events) heap.push(e.arrival, e);
   }
   if (withEvents) yield* release(Number.POSITIVE_INFINITY);
 }
 
-function toSimEvent(e: TimedEvent & { vehicle: number }, seq: number, startTime: number): SimEvent {
-  const base = {
+function toSimEvent(e: TimedEvent, seq: number, startTime: number): SimEvent {
+  return {
     seq,
+    topic: e.topic,
     key: e.key,
+    value: e.value,
+    ...(e.value === null ? { bytes: e.bytes ?? Buffer.alloc(0) } : {}),
     eventTime: e.eventTime,
     arrivalOffsetMs: e.arrival - startTime,
     noise: e.noise,
     vehicle: e.vehicle,
-  };
-  if (e.value === null) return { ...base, topic: e.topic, value: null, bytes: e.bytes ?? Buffer.alloc(0) };
-  if (e.topic === 'vehicle.registrations.v1')
-    return { ...base, topic: e.topic, value: e.value as RegistrationEvent };
-  return { ...base, topic: e.topic, value: e.value as CustomsDeclarationEvent };
+  } as SimEvent;
 }
