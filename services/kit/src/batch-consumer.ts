@@ -43,6 +43,11 @@ export interface BatchConsumerOptions<T> extends BatchHooks {
   ): Promise<{ rejected?: Array<{ record: Decoded<T>; error: NonRetriableError }> } | void>;
   consumerConfig?: Partial<Parameters<Kafka['consumer']>[0]>;
   maxRetryDelayMs?: number;
+  /**
+   * Batches of different partitions handled at once (kafkajs `partitionsConsumedConcurrently`,
+   * default 1). Order within a partition — hence per key — is kept either way.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface BatchConsumer {
@@ -161,6 +166,7 @@ export function createBatchConsumer<T>(opts: BatchConsumerOptions<T>): BatchCons
         eachBatchAutoResolve: false,
         autoCommit: true,
         autoCommitInterval: 1000,
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
         eachBatch,
       });
     },
