@@ -100,6 +100,8 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
         decode: createAlertDecoder(codec),
         handle: (records) => signalBatch(records),
         maxRetryDelayMs: config.maxRetryDelayMs,
+        // One slow partition (a Temporal call backing off) must not hold up the others.
+        partitionsConsumedConcurrently: config.partitionsConcurrently,
         onBatch: ({ deadLettered }) => metrics.deadLettered.inc(deadLettered),
         onRetry: () => {
           temporalOk = false;

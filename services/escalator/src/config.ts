@@ -19,6 +19,8 @@ export interface EscalatorConfig {
   callTimeoutMs: number;
   /** Signal-with-start calls in flight per batch (different VINs; one VIN's alerts stay in order). */
   concurrency: number;
+  /** Partitions whose batches are handled at the same time (kafkajs partitionsConsumedConcurrently). */
+  partitionsConcurrently: number;
   /** Case rules given to every new case as workflow input. */
   caseConfig: CaseConfig;
   lagIntervalMs: number;
@@ -43,6 +45,7 @@ const envSchema = z.object({
   ZM_ESCALATOR_MAX_RETRY_DELAY_MS: envVars.positiveInt(10_000),
   ZM_ESCALATOR_CALL_TIMEOUT_MS: envVars.positiveInt(10_000),
   ZM_ESCALATOR_CONCURRENCY: envVars.positiveInt(32),
+  ZM_ESCALATOR_PARTITIONS_CONCURRENTLY: envVars.positiveInt(6),
   ZM_ESCALATOR_LAG_INTERVAL_MS: envVars.positiveInt(10_000),
   ZM_ESCALATOR_METRICS_PORT: envVars.port(9464),
   ZM_ESCALATOR_METRICS_HOST: z.string().default('127.0.0.1'),
@@ -63,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EscalatorConfi
     taskQueue: e.ZM_CASES_TASK_QUEUE,
     callTimeoutMs: e.ZM_ESCALATOR_CALL_TIMEOUT_MS,
     concurrency: e.ZM_ESCALATOR_CONCURRENCY,
+    partitionsConcurrently: e.ZM_ESCALATOR_PARTITIONS_CONCURRENTLY,
     caseConfig: caseConfigFromEnv(e),
     lagIntervalMs: e.ZM_ESCALATOR_LAG_INTERVAL_MS,
     metricsPort: e.ZM_ESCALATOR_METRICS_PORT,

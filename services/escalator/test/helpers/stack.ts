@@ -68,6 +68,7 @@ export function escalatorConfig(
     taskQueue: `zm-cases-esc-${run}`,
     callTimeoutMs: 3_000,
     concurrency: 16,
+    partitionsConcurrently: 3,
     lagIntervalMs: 500,
     metricsPort: 0,
     metricsHost: '127.0.0.1',

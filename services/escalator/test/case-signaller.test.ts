@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Connection } from '@temporalio/client';
+import type { KafkaMessage } from 'kafkajs';
+import { createLogger, createRegistry, RetriableError, type Decoded } from '@zmwatch/kit';
+import type { Alert } from '@zmwatch/schemas';
+import { DEFAULT_CASE_CONFIG, type CaseClient } from '@zmwatch/workflows';
+import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
+import { createCaseSignaller } from '../src/case-signaller.js';
+import { createMetrics } from '../src/metrics.js';
+
+const logger = createLogger('signaller-test', 'silent');
+const connection = { withDeadline: <T>(_d: number, fn: () => Promise<T>) => fn() } as unknown as Connection;
+const record = (alert: Alert, offset: number): Decoded<Alert> => ({
+  topic: 't',
+  partition: 0,
+  message: { offset: String(offset) } as KafkaMessage,
+  value: alert,
+});
+
+function fakeCases(behaviour: (alert: Alert) => Promise<boolean>) {
+  const calls: string[] = [];
+  const cases = {
+    async signalAlert(alert: Alert) {
+      calls.push(alert.alertId);
+      const started = await behaviour(alert);
+      return { caseId: `case-${alert.vin}`, runId: 'r', started };
+    },
+  } as unknown as CaseClient;
+  return { cases, calls };
+}
+
+const value = async (m: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
+  (await m.get()).values[0]?.value ?? 0;
+
+test('alerts of one VIN are signalled in offset order; VINs in parallel; started vs evidence counted', async () => {
+  const metrics = createMetrics(createRegistry('t'));
+  const vinA = randomVin();
+  const vinB = randomVin();
+  const a = [makeAlert(vinA), makeAlert(vinA), makeAlert(vinA)];
+  const b = [makeAlert(vinB), makeAlert(vinB)];
+  const seen = new Set<string>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const { cases, calls } = fakeCases(async (alert) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    await new Promise((r) => setTimeout(r, 5));
+    inFlight--;
+    const first = !seen.has(alert.vin);
+    seen.add(alert.vin);
+    return first;
+  });
+  const signal = createCaseSignaller({
+    cases,
+    connection,
+    caseConfig: DEFAULT_CASE_CONFIG,
+    callTimeoutMs: 1000,
+    concurrency: 8,
+    metrics,
+    logger,
+  });
+  await signal([a[0]!, b[0]!, a[1]!, b[1]!, a[2]!].map(record));
+  assert.deepEqual(
+    calls.filter((id) => a.some((x) => x.alertId === id)),
+    a.map((x) => x.alertId),
+  );
+  assert.deepEqual(
+    calls.filter((id) => b.some((x) => x.alertId === id)),
+    b.map((x) => x.alertId),
+  );
+  assert.equal(maxInFlight, 2, 'two VINs in parallel, never two calls for one VIN');
+  assert.equal(await value(metrics.casesStarted), 2);
+  assert.equal(await value(metrics.evidenceAdded), 3);
+});
+
+test('a Temporal failure fails the batch as retriable and counts a start failure; later lanes are not started', async () => {
+  const metrics = createMetrics(createRegistry('t'));
+  const { cases, calls } = fakeCases(async () => {
+    throw new Error('14 UNAVAILABLE: connect ECONNREFUSED');
+  });
+  const signal = createCaseSignaller({
+    cases,
+    connection,
+    caseConfig: DEFAULT_CASE_CONFIG,
+    callTimeoutMs: 1000,
+    concurrency: 1,
+    metrics,
+    logger,
+  });
+  const alerts = [makeAlert(randomVin()), makeAlert(randomVin()), makeAlert(randomVin())];
+  await assert.rejects(
+    signal(alerts.map(record)),
+    (err: unknown) => err instanceof RetriableError && /UNAVAILABLE/.test(err.message),
+  );
+  assert.equal(calls.length, 1);
+  assert.equal(await value(metrics.startFailures), 1);
+  assert.equal(await value(metrics.casesStarted), 0);
+});

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '@zmwatch/kit';
+import { loadConfig } from '../src/index.js';
+
+test('defaults: shared stack addresses, alerts topic, zm-cases task queue, default case rules', () => {
+  const c = loadConfig({});
+  assert.deepEqual(c.brokers, ['127.0.0.1:19092']);
+  assert.equal(c.temporalAddress, '127.0.0.1:17233');
+  assert.equal(c.alertsTopic, 'zm.alerts.v1');
+  assert.equal(c.taskQueue, 'zm-cases');
+  assert.equal(c.caseConfig.slaMs.CRITICAL, 2 * 3_600_000);
+  assert.equal(c.caseConfig.slaMs.LOW, 7 * 24 * 3_600_000);
+});
+
+test('case rules come from the environment; a bad variable is named', () => {
+  const c = loadConfig({
+    ZM_SLA_HIGH: '15m',
+    ZM_PRIORITY_DESTINATIONS: 'RU,IR',
+    ZM_ESCALATOR_CONCURRENCY: '4',
+  });
+  assert.equal(c.caseConfig.slaMs.HIGH, 900_000);
+  assert.deepEqual(c.caseConfig.routing.priorityDestinations, ['RU', 'IR']);
+  assert.equal(c.concurrency, 4);
+  assert.throws(
+    () => loadConfig({ ZM_SLA_MEDIUM: 'tomorrow' }),
+    (err: unknown) => err instanceof ConfigError && /ZM_SLA_MEDIUM/.test(err.message),
+  );
+});
