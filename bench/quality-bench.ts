@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       [
         '',
         `real pipeline (Kafka + Redis, ${fmt(p.vehicles)} vehicles, ${fmt(p.events)} events, ${p.seconds} s): ${fmt(p.pipelineAlerts)} alerts on ${fmt(p.pipelineFlaggedVins)} VINs`,
-        `  flagged by both ${fmt(p.agreeFlagged)} (same severity ${fmt(p.agreeSeverity)}), pipeline only ${p.pipelineOnly}, model only ${p.modelOnly}`,
+        `  flagged by both ${fmt(p.agreeFlagged)} (same severity ${fmt(p.agreeSeverity)}; of the ${p.agreeFlagged - p.agreeSeverity} others the pipeline's is higher for ${p.severityDiffPipelineHigher}, and ${p.severityDiffLateRegistration} had their registration arrive after the grace period in simulated time), pipeline only ${p.pipelineOnly}, model only ${p.modelOnly}`,
         `  pipeline precision ${p.pipelinePrecision} recall ${p.pipelineRecall} | model on the same data precision ${p.modelPrecision} recall ${p.modelRecall}`,
       ].join('\n'),
     );

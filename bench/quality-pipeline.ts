@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createApp, type DetectorConfig, type Ruleset } from '@zmwatch/detector';
 import { createLogger } from '@zmwatch/kit';
-import { createCodec, TOPICS, type Severity } from '@zmwatch/schemas';
+import { createCodec, SEVERITY_SYMBOLS, TOPICS, type Severity } from '@zmwatch/schemas';
 import {
   generateScenario,
   produceToKafka,
@@ -28,6 +28,14 @@ export interface PipelineComparison {
   agreeFlagged: number;
   /** VINs flagged by both with the same (highest) severity. */
   agreeSeverity: number;
+  /**
+   * Of the severity disagreements, those whose registration arrived (in simulated time) more than the
+   * grace period after the declaration: the model evaluated them without it first, the pipeline,
+   * where the whole stream arrives within seconds, with it.
+   */
+  severityDiffLateRegistration: number;
+  /** Of the severity disagreements, those where the pipeline's alert is the more severe. */
+  severityDiffPipelineHigher: number;
   pipelineOnly: number;
   modelOnly: number;
   pipelinePrecision: number;
@@ -178,13 +186,21 @@ export async function runPipelineComparison(o: {
   const mod = scoreDetections(truths, modelFlags);
   let agree = 0;
   let agreeSeverity = 0;
+  let severityDiffLateRegistration = 0;
+  let severityDiffPipelineHigher = 0;
   let pipelineOnly = 0;
+  const truthByVin = new Map(truths.map((t) => [t.vin, t]));
+  const graceMs = o.ruleset.timing.gracePeriodSeconds * 1000;
   for (const [vin, severity] of pipelineFlags) {
     const m = modelFlags.get(vin);
     if (m === undefined) pipelineOnly++;
     else {
       agree++;
       if (m === severity) agreeSeverity++;
+      else if (SEVERITY_SYMBOLS.indexOf(severity) > SEVERITY_SYMBOLS.indexOf(m)) severityDiffPipelineHigher++;
+      const lateRegistration =
+        (truthByVin.get(vin)?.noise.registrationArrivedAfterDeclarationMs ?? 0) > graceMs;
+      if (m !== severity && lateRegistration) severityDiffLateRegistration++;
     }
   }
   const round = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -196,6 +212,8 @@ export async function runPipelineComparison(o: {
     modelFlaggedVins: modelFlags.size,
     agreeFlagged: agree,
     agreeSeverity,
+    severityDiffLateRegistration,
+    severityDiffPipelineHigher,
     pipelineOnly,
     modelOnly: modelFlags.size - agree,
     pipelinePrecision: round(pipe.precision),
