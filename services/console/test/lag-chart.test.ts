@@ -29,8 +29,9 @@ test('the chart draws one path per series, scaled into the plot, with escaped la
   assert.ok(svg.includes('orders&lt;&amp;&gt;'));
   assert.equal((svg.match(/<circle /g) ?? []).length, 2, 'the latest value of each series is marked');
   assert.ok(!svg.includes('<style'), 'no <style> element (CSP forbids inline styles)');
-  // 100 is the axis maximum, so the last point sits on the top of the plot (y = 24).
-  assert.match(svg, /L388\.0,24\.0/);
+  // 100 is the axis maximum, so the last point sits on the top of the plot (below a two-line legend).
+  assert.match(svg, /L388\.0,58\.0/);
+  assert.match(svg, />20</, 'ticks every fifth of the axis');
 });
 
 test('an empty chart says there are no samples', () => {

@@ -9,7 +9,14 @@ export async function renderCase(view, ctx, vin) {
   const act = async (action, body = {}) => {
     try {
       data = await post(`/api/cases/${encodeURIComponent(vin)}/${action}`, body);
-      toast(`${action === 'notes' ? 'note added' : `${action} done`}`, 'ok');
+      const done = {
+        claim: 'Claimed: the case is yours',
+        release: 'Released back to the queue',
+        notes: 'Note added',
+        decide: 'Decision recorded',
+        reassign: 'Reassigned',
+      };
+      toast(done[action] ?? 'Done', 'ok');
       draw();
     } catch (err) {
       toast(err.message, 'error');

@@ -35,7 +35,7 @@ export async function renderOps(view, ctx) {
       h('section', { class: 'card' }, h('h2', {}, 'Throughput'), topicsBox),
       h('section', { class: 'card' }, h('h2', {}, 'Dead letters'), dlqBox),
     ),
-    h('section', { class: 'card' }, lettersBox),
+    h('section', { class: 'card hidden', 'data-testid': 'letters-card' }, lettersBox),
   );
 
   async function refresh() {
@@ -160,6 +160,7 @@ export async function renderOps(view, ctx) {
 
   async function showLetters(topic) {
     selectedDlq = topic;
+    lettersBox.parentElement?.classList.remove('hidden');
     const { letters } = await get(`/api/ops/dlq/${encodeURIComponent(topic)}/letters?limit=50`);
     const checks = [];
     const rows = letters.map((l) => {

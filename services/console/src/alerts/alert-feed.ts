@@ -82,16 +82,31 @@ export function createAlertFeed(opts: AlertFeedOptions): AlertFeed {
   return {
     groupId,
     async start() {
-      consumer = opts.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
-      consumer.on(consumer.events.GROUP_JOIN, () => {
+      // "From latest" means from the log end at start(), pinned here: kafkajs resolves `latest` lazily
+      // at its first fetch after joining, and an alert appended in between would be skipped.
+      const admin = opts.kafka.admin();
+      await admin.connect();
+      const startAt = new Map<number, string>();
+      try {
+        for (const o of await admin.fetchTopicOffsets(opts.topic)) startAt.set(o.partition, o.high);
+      } finally {
+        await admin.disconnect();
+      }
+      const c = opts.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      consumer = c;
+      c.on(c.events.GROUP_JOIN, ({ payload }) => {
+        for (const partition of payload.memberAssignment[opts.topic] ?? []) {
+          const offset = startAt.get(partition);
+          if (offset !== undefined) c.seek({ topic: opts.topic, partition, offset });
+        }
         isReady = true;
       });
-      consumer.on(consumer.events.CRASH, () => {
+      c.on(c.events.CRASH, () => {
         isReady = false;
       });
-      await consumer.connect();
-      await consumer.subscribe({ topic: opts.topic, fromBeginning: false });
-      await consumer.run({
+      await c.connect();
+      await c.subscribe({ topic: opts.topic, fromBeginning: false });
+      await c.run({
         autoCommit: false,
         eachMessage: async ({ topic, partition, message }) => {
           let alert: Alert;

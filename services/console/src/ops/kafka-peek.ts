@@ -90,13 +90,20 @@ export async function createKafkaPeeker(kafka: Kafka): Promise<KafkaPeeker> {
     const nodeId = Object.keys(leaders)[0];
     if (nodeId === undefined) throw new Error(`no leader for ${topic}[${partition}]`);
     const broker = await cluster.findBroker({ nodeId });
-    const { responses } = await broker.fetch({
-      maxWaitTime: 50,
-      minBytes: 1,
-      maxBytes: 1_048_576,
-      isolationLevel: READ_COMMITTED,
-      topics: [{ topic, partitions: [{ partition, fetchOffset: offset.toString(), maxBytes: 262_144 }] }],
-    });
+    let responses: Awaited<ReturnType<InternalBroker['fetch']>>['responses'];
+    try {
+      ({ responses } = await broker.fetch({
+        maxWaitTime: 50,
+        minBytes: 1,
+        maxBytes: 1_048_576,
+        isolationLevel: READ_COMMITTED,
+        topics: [{ topic, partitions: [{ partition, fetchOffset: offset.toString(), maxBytes: 262_144 }] }],
+      }));
+    } catch (err) {
+      // Before the log start (deleted by retention) or past its end: there is no record there.
+      if ((err as { type?: unknown }).type === 'OFFSET_OUT_OF_RANGE') return [];
+      throw err;
+    }
     const messages =
       responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition)
         ?.messages ?? [];

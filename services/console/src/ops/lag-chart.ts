@@ -31,7 +31,8 @@ export function niceMax(v: number): number {
 export function renderLagChart(series: readonly ChartSeries[], opts: ChartOptions = {}): string {
   const width = opts.width ?? 640;
   const height = opts.height ?? 220;
-  const pad = { left: 56, right: 12, top: 24, bottom: 28 };
+  // The legend is one line per series under the title, above the plot, so labels never overlap it.
+  const pad = { left: 56, right: 12, top: 30 + 14 * series.length, bottom: 28 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const all = series.flatMap((s) => s.points);
@@ -51,8 +52,8 @@ export function renderLagChart(series: readonly ChartSeries[], opts: ChartOption
   const x = (t: number) => pad.left + (t1 === t0 ? plotW : ((t - t0) / (t1 - t0)) * plotW);
   const y = (v: number) => pad.top + plotH - (v / vMax) * plotH;
   const parts: string[] = [head, style, title];
-  for (let i = 0; i <= 4; i++) {
-    const v = (vMax * i) / 4;
+  for (let i = 0; i <= 5; i++) {
+    const v = (vMax * i) / 5;
     const yy = y(v).toFixed(1);
     parts.push(`<line stroke="#e2e8f0" x1="${pad.left}" x2="${width - pad.right}" y1="${yy}" y2="${yy}"/>`);
     parts.push(
@@ -80,10 +81,9 @@ export function renderLagChart(series: readonly ChartSeries[], opts: ChartOption
     parts.push(
       `<circle cx="${x(lastPoint.t).toFixed(1)}" cy="${y(lastPoint.v).toFixed(1)}" r="3" fill="${color}"/>`,
     );
-    const lx = pad.left + 8 + (i % 3) * Math.floor(plotW / 3);
-    const ly = pad.top + 12 + Math.floor(i / 3) * 14;
-    parts.push(`<rect x="${lx}" y="${ly - 8}" width="10" height="3" fill="${color}"/>`);
-    parts.push(`<text x="${lx + 14}" y="${ly - 4}">${escapeXml(truncate(s.label, 40))}</text>`);
+    const ly = 34 + i * 14;
+    parts.push(`<rect x="${pad.left}" y="${ly - 5}" width="12" height="3" fill="${color}"/>`);
+    parts.push(`<text x="${pad.left + 18}" y="${ly}">${escapeXml(truncate(s.label, 80))}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
@@ -92,7 +92,7 @@ export function renderLagChart(series: readonly ChartSeries[], opts: ChartOption
 function formatValue(v: number): string {
   if (v >= 1_000_000) return `${+(v / 1_000_000).toFixed(1)}M`;
   if (v >= 1_000) return `${+(v / 1_000).toFixed(1)}k`;
-  return String(+v.toFixed(1));
+  return String(+v.toFixed(2));
 }
 
 function clock(t: number): string {

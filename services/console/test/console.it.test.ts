@@ -1,0 +1,249 @@
+/**
+ * The console against the real local stack (Kafka for the feed and ops views; the case backend is a
+ * stub here, the browser tests in test/e2e use the real workflows): live alert feed over SSE,
+ * lag with time lag read from Kafka, dead letters listed and replayed through the API.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { buildDeadLetter, createCodec, type Codec } from '@zmwatch/schemas';
+import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
+import { createApp, type ConsoleApp } from '../src/app.js';
+import { parseUsers } from '../src/auth/users.js';
+import { DEFAULT_USERS_FILE } from '../src/config.js';
+
+const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const run = `console-it-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+const alertsTopic = `${run}.zm.alerts.v1`;
+const inputTopic = `${run}.input`;
+const kafka = new Kafka({ clientId: run, brokers, logLevel: logLevel.NOTHING });
+let admin: Admin;
+let producer: Producer;
+let codec: Codec;
+let app: ConsoleApp;
+
+const noCases = {
+  listQueue: async () => ({ cases: [], nextPageToken: null }),
+  listBreached: async () => ({ cases: [], nextPageToken: null }),
+  getCase: async () => null,
+  claim: async () => {
+    throw new Error('unused');
+  },
+  release: async () => {
+    throw new Error('unused');
+  },
+  addNote: async () => {
+    throw new Error('unused');
+  },
+  decide: async () => {
+    throw new Error('unused');
+  },
+  reassign: async () => {
+    throw new Error('unused');
+  },
+};
+
+before(async () => {
+  admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: alertsTopic, numPartitions: 3 },
+      { topic: inputTopic, numPartitions: 2 },
+      { topic: `${inputTopic}.dlq`, numPartitions: 1 },
+    ],
+  });
+  producer = kafka.producer();
+  await producer.connect();
+  codec = await createCodec();
+  app = createApp(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      users: parseUsers(readFileSync(DEFAULT_USERS_FILE, 'utf8'), 'users'),
+      secureCookie: false,
+      sessionIdleMs: 600_000,
+      sessionMaxMs: 600_000,
+      brokers,
+      temporalAddress: 'unused',
+      temporalNamespace: 'default',
+      casesTaskQueue: 'unused',
+      queues: ['standard'],
+      alertsTopic,
+      feedSize: 20,
+      lag: {
+        intervalMs: 300,
+        windowSize: 3,
+        historySize: 50,
+        groupPattern: `^${run}-`,
+        topicPattern: `^${run}\\.`,
+      },
+      logLevel: 'silent',
+    },
+    { cases: noCases },
+  );
+  await app.start();
+  for (let i = 0; i < 100 && !(await fetch(`${app.url}/readyz`)).ok; i++)
+    await new Promise((r) => setTimeout(r, 200));
+});
+
+after(async () => {
+  await app.stop();
+  await producer.disconnect();
+  await admin.deleteTopics({ topics: [alertsTopic, inputTopic, `${inputTopic}.dlq`] }).catch(() => undefined);
+  await admin.disconnect();
+});
+
+async function session(user: string) {
+  const res = await fetch(`${app.url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: user, password: `${user}-demo` }),
+  });
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: csrfToken };
+}
+
+async function poll<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('alerts produced after start reach the feed, and SSE subscribers get them with the severity filter', async () => {
+  const customs = await session('customs');
+  const ctrl = new AbortController();
+  const stream = await fetch(`${app.url}/api/alerts/stream?severity=CRITICAL`, {
+    headers: { cookie: customs.cookie },
+    signal: ctrl.signal,
+  });
+  assert.equal(stream.status, 200);
+  assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
+  const critical = makeAlert(randomVin(), { severity: 'CRITICAL' });
+  const low = makeAlert(randomVin(), { severity: 'LOW' });
+  await producer.send({
+    topic: alertsTopic,
+    messages: [low, critical].map((a) => ({ key: a.vin, value: codec.encode('zm.alerts.v1', a) })),
+  });
+  const reader = stream.body!.getReader();
+  let text = '';
+  await poll('the critical alert on the stream', async () => {
+    const { value } = await reader.read();
+    text += Buffer.from(value ?? new Uint8Array()).toString('utf8');
+    return text.includes(critical.vin) ? true : undefined;
+  });
+  ctrl.abort();
+  assert.ok(!text.includes(low.vin), 'LOW filtered out on the server');
+  assert.match(text, /event: alert\nid: \d+-\d+\ndata: \{"alertId":"zma-/);
+
+  const recent = await fetch(`${app.url}/api/alerts/recent`, { headers: { cookie: customs.cookie } });
+  const vins = ((await recent.json()) as { alerts: Array<{ vin: string }> }).alerts.map((a) => a.vin);
+  assert.ok(vins.includes(low.vin) && vins.includes(critical.vin));
+});
+
+test('ops sees a stopped group with offset and time lag, and its chart', async () => {
+  const groupId = `${run}-worker`;
+  await producer.send({
+    topic: inputTopic,
+    messages: [
+      { key: 'a', value: 'x', partition: 0 },
+      { key: 'b', value: 'y', partition: 0 },
+    ],
+  });
+  await admin.setOffsets({ groupId, topic: inputTopic, partitions: [{ partition: 0, offset: '0' }] });
+  const ops = await session('ops');
+  const group = await poll('the group in the lag view', async () => {
+    const res = await fetch(`${app.url}/api/ops/lag`, { headers: { cookie: ops.cookie } });
+    const body = (await res.json()) as {
+      groups: Array<{ groupId: string; status: string; totalLag: number; maxTimeLagMs: number | null }>;
+    };
+    // setOffsets joins briefly as a member: wait until the group is seen empty.
+    return body.groups.find((g) => g.groupId === groupId && g.status === 'STOPPED');
+  });
+  assert.equal(group.status, 'STOPPED', JSON.stringify(group));
+  assert.equal(group.totalLag, 2);
+  assert.ok(group.maxTimeLagMs !== null && group.maxTimeLagMs >= 0);
+  const chart = await fetch(`${app.url}/api/ops/lag/${encodeURIComponent(groupId)}/chart.svg`, {
+    headers: { cookie: ops.cookie },
+  });
+  assert.equal(chart.headers.get('content-type'), 'image/svg+xml; charset=utf-8');
+  assert.match(await chart.text(), /<path d="M/);
+  const metrics = await (await fetch(`${app.url}/metrics`)).text();
+  assert.match(
+    metrics,
+    new RegExp(`zm_consumer_lag_messages\\{group="${groupId}",topic="${inputTopic}",partition="0"[^}]*\\} 2`),
+  );
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+});
+
+test('dead letters are listed decoded with their error and replayed to the source topic', async () => {
+  const letter = buildDeadLetter({
+    topic: inputTopic,
+    partition: 1,
+    message: {
+      key: Buffer.from('VIN1'),
+      value: codec.encode('zm.alerts.v1', makeAlert(randomVin())),
+      offset: '7',
+      headers: { trace: 't1' },
+    },
+    error: Object.assign(new Error('schema mismatch'), { code: 'SchemaMismatch' }),
+    service: 'detector',
+  });
+  await producer.send({
+    topic: letter.topic,
+    messages: [{ key: letter.key, value: letter.value, headers: letter.headers }],
+  });
+  const ops = await session('ops');
+  const list = await fetch(`${app.url}/api/ops/dlq/${inputTopic}.dlq/letters`, {
+    headers: { cookie: ops.cookie },
+  });
+  const { letters } = (await list.json()) as {
+    letters: Array<{
+      offset: string;
+      errorClass: string;
+      source: { offset: string };
+      decoded: { topic?: string };
+    }>;
+  };
+  assert.equal(letters.length, 1);
+  assert.equal(letters[0]!.errorClass, 'SchemaMismatch');
+  assert.equal(letters[0]!.source.offset, '7');
+  assert.equal(letters[0]!.decoded.topic, 'zm.alerts.v1');
+
+  const analyst = await session('analyst');
+  const refused = await fetch(`${app.url}/api/ops/dlq/${inputTopic}.dlq/replay`, {
+    method: 'POST',
+    headers: { cookie: analyst.cookie, 'x-csrf-token': analyst.csrf, 'content-type': 'application/json' },
+    body: JSON.stringify({ letters: [{ partition: 0, offset: 0 }] }),
+  });
+  assert.equal(refused.status, 403);
+  const before =
+    Number((await admin.fetchTopicOffsets(inputTopic)).find((o) => o.partition === 0)!.high) +
+    Number((await admin.fetchTopicOffsets(inputTopic)).find((o) => o.partition === 1)!.high);
+  const replay = await fetch(`${app.url}/api/ops/dlq/${inputTopic}.dlq/replay`, {
+    method: 'POST',
+    headers: { cookie: ops.cookie, 'x-csrf-token': ops.csrf, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      letters: [
+        { partition: 0, offset: 0 },
+        { partition: 0, offset: 99 },
+      ],
+    }),
+  });
+  const body = (await replay.json()) as { replayed: number; results: Array<{ ok: boolean; error?: string }> };
+  assert.equal(replay.status, 200, JSON.stringify(body));
+  assert.equal(body.replayed, 1);
+  assert.match(body.results[1]!.error ?? '', /no dead letter/);
+  const afterOffsets = await admin.fetchTopicOffsets(inputTopic);
+  assert.equal(
+    afterOffsets.reduce((s, o) => s + Number(o.high), 0),
+    before + 1,
+  );
+});

@@ -1,0 +1,242 @@
+/**
+ * The console in a real browser (Debian's chromium via playwright-core) over the real pipeline:
+ * events pushed through Kafka → detector → alert → escalator → case workflow → console → decision →
+ * zm.case-outcomes. Screenshots of the queue, a case page and the ops page go to .zmwatch/screenshots/.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { CaseOutcome } from '@zmwatch/schemas';
+import { eventually } from '@zmwatch/workflows/testing';
+import { uniqueName } from '../support/env.js';
+import { launchBrowser, SCREENSHOTS } from './support/browser.js';
+import { DAY, firstRegistration, newVin, usedExportDeclaration } from './support/events.js';
+import { startPipeline, type Pipeline } from './support/pipeline.js';
+
+let p: Pipeline;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let page: Page;
+const vin = newVin();
+
+before(async () => {
+  p = await startPipeline(uniqueName('e2e'));
+  await p.startDetector();
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  // The alert feed reads from "latest": wait until it has joined before anything is produced.
+  await eventually(
+    async () => ((await fetch(`${p.console.url}/readyz`)).ok ? true : undefined),
+    30_000,
+    'console ready',
+  );
+  const now = Date.now();
+  await p.producer.send({
+    topic: p.topics.registrations,
+    acks: -1,
+    messages: [
+      {
+        key: vin,
+        value: p.codec.encode('vehicle.registrations.v1', firstRegistration(vin, now - 6 * DAY, p.run)),
+      },
+    ],
+  });
+  await p.producer.send({
+    topic: p.topics.declarations,
+    acks: -1,
+    messages: [
+      {
+        key: vin,
+        value: p.codec.encode('customs.declarations.v1', usedExportDeclaration(vin, now - 60_000, p.run)),
+      },
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await p?.stop();
+});
+
+async function signIn(user: string): Promise<void> {
+  // A fresh document: the single-page app keeps the previous user's session in memory otherwise.
+  await browser.context.clearCookies();
+  await page.goto('about:blank');
+  await page.goto(`${p.console.url}/#/login`);
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(`${user}-demo`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('whoami').waitFor();
+}
+
+async function outcomeFor(vin: string): Promise<CaseOutcome> {
+  const consumer = p.kafka.consumer({ groupId: `${p.run}-outcomes-check` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: p.topics.outcomes, fromBeginning: true });
+  try {
+    return await new Promise<CaseOutcome>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no outcome for ${vin} on ${p.topics.outcomes}`)),
+        30_000,
+      );
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const outcome = p.codec.decodeSync(message.value, 'zm.case-outcomes.v1').record;
+          if (outcome.vin === vin) {
+            clearTimeout(timer);
+            resolve(outcome);
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+test('an analyst sees the case the pipeline opened, claims it, decides it, and the outcome is published', async () => {
+  const opened = await eventually(
+    async () => (await p.cases.getCase(vin)) ?? undefined,
+    60_000,
+    `case for ${vin}`,
+  );
+  await signIn('analyst');
+  await page.goto(`${p.console.url}/#/queues?queue=${encodeURIComponent(opened.queue)}`);
+  const row = page.locator(`tr[data-vin="${vin}"]`);
+  // Visibility is eventually consistent: refresh until the new case is listed.
+  await eventually(
+    async () => {
+      if (await row.count()) return true;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+      return undefined;
+    },
+    30_000,
+    'case in the queue',
+  );
+  await page.screenshot({ path: join(SCREENSHOTS, 'queue.png'), fullPage: true });
+
+  await row.getByRole('link', { name: vin }).click();
+  await page.getByTestId('case-vin').waitFor();
+  assert.equal(await page.getByTestId('case-vin').textContent(), vin);
+  await page.getByText('Export declaration').first().waitFor();
+  await page.getByTestId('claim').click();
+  await page.getByTestId('decide-form').waitFor();
+  assert.equal(await page.getByTestId('case-assignee').textContent(), 'analyst');
+  await page.screenshot({ path: join(SCREENSHOTS, 'case.png'), fullPage: true });
+
+  await page.getByLabel('Confirm zero-mileage export').check();
+  await page
+    .getByLabel(/^Reason/)
+    .fill('New car (0 km at registration) declared used with 12 km six days later.');
+  await page.getByTestId('decide').click();
+  await page.getByTestId('decision').waitFor();
+  assert.match((await page.getByTestId('case-status').textContent()) ?? '', /confirmed/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'case-decided.png'), fullPage: true });
+
+  const outcome = await outcomeFor(vin);
+  assert.equal(outcome.decision, 'CONFIRMED');
+  assert.equal(outcome.analyst, 'analyst', 'the signed-in user is the actor');
+  assert.match(outcome.reason, /declared used with 12 km/);
+  const state = await p.cases.getCase(vin);
+  assert.ok(state?.audit.some((a) => a.action === 'claimed' && a.by === 'analyst'));
+});
+
+test('a customs viewer sees the alert feed and the case, but cannot decide: the UI hides it and the API refuses', async () => {
+  await signIn('customs');
+  await page.goto(`${p.console.url}/#/alerts`);
+  try {
+    await page.locator(`li.alert[data-vin="${vin}"]`).waitFor({ timeout: 15_000 });
+  } catch (err) {
+    await page.screenshot({ path: join(SCREENSHOTS, 'alerts-failed.png'), fullPage: true });
+    const recent = await page.evaluate(async () => (await fetch('/api/alerts/recent')).text());
+    console.error(`alert feed (group ${p.console.feedGroupId ?? '-'}) held: ${recent.slice(0, 500)}`);
+    throw err;
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, 'alerts.png'), fullPage: true });
+
+  await page.goto(`${p.console.url}/#/cases/${vin}`);
+  await page.getByTestId('read-only').waitFor();
+  assert.equal(await page.getByTestId('claim').count(), 0);
+  assert.equal(await page.getByTestId('decide').count(), 0);
+
+  const status = await page.evaluate(async (v) => {
+    const s = (await (await fetch('/api/session')).json()) as { csrfToken: string };
+    const res = await fetch(`/api/cases/${v}/decide`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrfToken },
+      body: JSON.stringify({ decision: 'dismiss', reason: 'customs tries to decide' }),
+    });
+    return { status: res.status, body: (await res.json()) as { error: string } };
+  }, vin);
+  assert.equal(status.status, 403);
+  assert.match(status.body.error, /customs role may not/);
+});
+
+test('an ops user sees lag grow while the detector is paused and fall when it resumes', async () => {
+  await signIn('ops');
+  await page.goto(`${p.console.url}/#/ops`);
+  const group = page.locator(`[data-group="${p.detectorGroup}"]`);
+  await group.waitFor({ timeout: 20_000 });
+  const lagNow = async () =>
+    Number(((await group.getByTestId('group-lag').textContent()) ?? '').replace(/,/g, ''));
+
+  // Warm up so the detector has committed an offset on every partition (lag is measured from commits).
+  const t = Date.now();
+  await p.producer.send({
+    topic: p.topics.registrations,
+    acks: -1,
+    messages: Array.from({ length: 30 }, () => newVin()).map((v) => ({
+      key: v,
+      value: p.codec.encode('vehicle.registrations.v1', firstRegistration(v, t - DAY, p.run)),
+    })),
+  });
+  const admin = p.kafka.admin();
+  await admin.connect();
+  await eventually(
+    async () => {
+      const [committed] = await admin.fetchOffsets({
+        groupId: p.detectorGroup,
+        topics: [p.topics.registrations],
+      });
+      const ends = await admin.fetchTopicOffsets(p.topics.registrations);
+      const caughtUp = committed?.partitions.every(
+        (c) => c.offset === ends.find((e) => e.partition === c.partition)?.high,
+      );
+      return committed?.partitions.length === 3 && caughtUp ? true : undefined;
+    },
+    30_000,
+    'detector caught up on every partition',
+  );
+  await admin.disconnect();
+
+  await p.stopDetector();
+  const batch = Array.from({ length: 40 }, () => newVin());
+  await p.producer.send({
+    topic: p.topics.registrations,
+    acks: -1,
+    messages: batch.map((v) => ({
+      key: v,
+      value: p.codec.encode('vehicle.registrations.v1', firstRegistration(v, t - DAY, p.run)),
+    })),
+  });
+  await eventually(
+    async () => ((await lagNow()) === 40 ? true : undefined),
+    20_000,
+    'lag to grow to the 40 waiting events',
+  );
+  await eventually(
+    async () =>
+      (await group.getByTestId('group-status').textContent())?.includes('STOPPED') ? true : undefined,
+    10_000,
+    'status STOPPED while nobody consumes',
+  );
+  await page.waitForTimeout(1500); // a few more samples on the chart
+  await page.screenshot({ path: join(SCREENSHOTS, 'ops-paused.png'), fullPage: true });
+
+  await p.startDetector();
+  await eventually(async () => ((await lagNow()) === 0 ? true : undefined), 45_000, 'lag to fall back to 0');
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: join(SCREENSHOTS, 'ops.png'), fullPage: true });
+  assert.match((await group.getByTestId('group-status').textContent()) ?? '', /OK/);
+});
