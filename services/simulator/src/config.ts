@@ -21,7 +21,7 @@ Generates a seeded stream of vehicle registration and customs declaration events
   --day-ms <ms>              Kafka pacing by simulated time: wall ms per simulated day (off by default)
   --truth <file>             with --out kafka: also write the ground truth NDJSON to <file>
   --start <ISO date>         simulated clock start (default 2026-01-05T00:00:00Z)
-  --days <n>                 days over which stories start (default vehicles/5000, 2..120)
+  --days <n>                 days over which stories start (default vehicles/700, 2..120)
   --noise <spec>             default | none | <multiplier of default rates> | key=rate,... (keys: ${Object.keys(DEFAULT_NOISE).join(', ')})
   --mix <label=share,...>    story mix (labels: ${LABELS.join(', ')})
   --topic-registrations <t>  Kafka topic for registrations (default ${TOPICS.registrations})

@@ -30,11 +30,22 @@ export async function createGroundTruthWriter(
     mix: options.mix,
     noise: options.noise,
   });
+  // Callers may write without awaiting (the Kafka path taps a synchronous generator): share one
+  // drain wait instead of adding a listener per write.
+  let drained: Promise<void> | undefined;
+  const write = (obj: object): Promise<void> => {
+    if (out.write(`${JSON.stringify(obj)}\n`) && !drained) return Promise.resolve();
+    drained ??= once(out, 'drain').then(() => {
+      drained = undefined;
+    });
+    return drained;
+  };
   return {
-    vehicle: (truth) => writeLine(out, { type: 'vehicle', ...truth }),
-    noise: (noise) => writeLine(out, { type: 'noise', ...noise }),
+    vehicle: (truth) => write({ type: 'vehicle', ...truth }),
+    noise: (noise) => write({ type: 'noise', ...noise }),
     async close(counts, complete) {
-      await writeLine(out, { type: 'summary', complete, ...counts });
+      const { total, registrations, declarations, noise } = counts;
+      await write({ type: 'summary', complete, total, registrations, declarations, noise });
       await closeStream(out);
     },
   };

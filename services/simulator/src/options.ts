@@ -66,7 +66,11 @@ export interface ScenarioOptions {
   vehicles: number;
   /** Simulated clock start (event time), UTC ms. Default 2026-01-05T00:00:00Z. */
   startTime?: number;
-  /** Days over which stories start; default clamp(vehicles / 5000, 2, 120). Stories may run past it. */
+  /**
+   * Days over which stories start; default clamp(vehicles / 700, 2, 120): ~1,000 events per simulated
+   * day for small runs, so a demo at a few hundred events/s reaches the first exports (2+ simulated days
+   * after registration) within seconds. Stories may run past it.
+   */
   durationDays?: number;
   /** Shares per label (normalised); labels left out get 0 when a mix is given. */
   mix?: Partial<Record<Label, number>>;
@@ -130,7 +134,7 @@ export function resolveOptions(input: ScenarioOptions): ResolvedOptions {
     seed: String(o.seed),
     vehicles: o.vehicles,
     startTime: o.startTime ?? Date.UTC(2026, 0, 5),
-    durationDays: o.durationDays ?? Math.min(120, Math.max(2, Math.round(o.vehicles / 5000))),
+    durationDays: o.durationDays ?? Math.min(120, Math.max(2, Math.round(o.vehicles / 700))),
     mix,
     noise: resolveNoise(o.noise),
   };

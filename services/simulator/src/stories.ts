@@ -129,25 +129,25 @@ class Story {
       licenceRef: world.licenceRefOf(p.exporter),
     };
     const cancelled: string[] = [];
-    if (this.ctx.cancelFirstDeclaration) {
-      const first = p.at - rng.float(1, 4) * DAY_MS;
-      if (first >= p.earliest) {
-        const id = world.declarationId(port, first);
-        const declared = declarationRecord(rng, spec, {
-          ...fields,
-          eventType: 'DECLARED',
-          declarationId: id,
-          eventTime: first,
-        });
-        const cancelAt = first + rng.float(2 * HOUR_MS, p.at - first - 2 * HOUR_MS);
-        this.events.push({ topic: TOPICS.declarations, value: declared, noise: 'cancellation' });
-        this.events.push({
-          topic: TOPICS.declarations,
-          value: declarationFollowUp(rng, declared, 'CANCELLED', cancelAt),
-          noise: 'cancellation',
-        });
-        cancelled.push(id);
-      }
+    // The cancelled declaration goes 1-4 days before the live one, or as early as the story allows.
+    const gap = Math.min(rng.float(1, 4) * DAY_MS, p.at - p.earliest - HOUR_MS);
+    if (this.ctx.cancelFirstDeclaration && gap >= 4 * HOUR_MS) {
+      const first = p.at - gap;
+      const id = world.declarationId(port, first);
+      const declared = declarationRecord(rng, spec, {
+        ...fields,
+        eventType: 'DECLARED',
+        declarationId: id,
+        eventTime: first,
+      });
+      const cancelAt = first + rng.float(2 * HOUR_MS, p.at - first - 2 * HOUR_MS);
+      this.events.push({ topic: TOPICS.declarations, value: declared, noise: 'cancellation' });
+      this.events.push({
+        topic: TOPICS.declarations,
+        value: declarationFollowUp(rng, declared, 'CANCELLED', cancelAt),
+        noise: 'cancellation',
+      });
+      cancelled.push(id);
     }
     const declarationId = world.declarationId(port, p.at);
     const declared = declarationRecord(rng, spec, {
@@ -288,7 +288,7 @@ function dealerDemo(ctx: StoryContext): StoryResult {
 
 function fleet(ctx: StoryContext): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
-  const batch = world.fleetBatch();
+  const batch = world.fleetBatch(t0);
   const my = newModelYear(rng, t0);
   const s = new Story(ctx, car(ctx, rng.pick(batch.models), my));
   s.firstRegistration(batch.operator, batch.jurisdiction, t0, [0.8, 0.92]);
@@ -381,7 +381,7 @@ function legitNewExport(ctx: StoryContext): StoryResult {
     destinations: NEW_EXPORT_DESTINATIONS,
     valueCny: s.spec.listPriceCny * rng.float(0.82, 0.95),
     afterSales: false,
-    at: t0 + rng.float(2, 6) * DAY_MS,
+    at: t0 + rng.float(0, 4) * DAY_MS,
     earliest: t0,
   };
   const out = s.exportVehicle(plan);
@@ -450,7 +450,7 @@ type SchemeVariant = 'zm-plain' | 'zm-long-wait' | 'zm-faked-odometer';
 function scheme(ctx: StoryContext, variant: SchemeVariant): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
   const my = newModelYear(rng, t0);
-  const batch = world.schemeBatch(my);
+  const batch = world.schemeBatch(my, t0);
   const j = batch.jurisdiction;
   const s = new Story(ctx, car(ctx, rng.pick(batch.models), my));
   const { operator, exporter } = batch;

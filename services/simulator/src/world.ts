@@ -17,11 +17,16 @@ export interface Batch {
   readonly exporter: SimParty;
   readonly jurisdiction: Jurisdiction;
   readonly models: readonly { maker: Maker; model: Model }[];
+  /** Event time of the story that opened the batch. */
+  readonly openedAt: number;
   remaining: number;
 }
 
 const OPEN_SCHEME_BATCHES = 6;
 const OPEN_FLEET_BATCHES = 3;
+/** A batch is registered within this long, full or not: that is what makes it velocity. */
+const SCHEME_BATCH_SPAN_MS = 3 * 86_400_000;
+const FLEET_BATCH_SPAN_MS = 7 * 86_400_000;
 const RIDE_HAILING_MODELS: readonly (readonly [string, string])[] = [
   ['BYD', 'Qin PLUS DM-i'],
   ['BYD', 'Qin EV'],
@@ -100,7 +105,8 @@ export class World {
   }
 
   /** Next open batch of the scheme; operators are repeat offenders 60% of the time. */
-  schemeBatch(modelYear: number): Batch {
+  schemeBatch(modelYear: number, now: number): Batch {
+    closeOld(this.schemeBatches, now, SCHEME_BATCH_SPAN_MS);
     if (this.schemeBatches.length < OPEN_SCHEME_BATCHES) {
       const j = this.hubJurisdiction(this.rng);
       const kind = this.rng.weighted<PartyType>([
@@ -131,13 +137,15 @@ export class World {
         exporter,
         jurisdiction: j,
         models,
+        openedAt: now,
         remaining: this.rng.int(5, 40),
       });
     }
     return this.takeFrom(this.schemeBatches);
   }
 
-  fleetBatch(): Batch {
+  fleetBatch(now: number): Batch {
+    closeOld(this.fleetBatches, now, FLEET_BATCH_SPAN_MS);
     if (this.fleetBatches.length < OPEN_FLEET_BATCHES) {
       const j = this.rng.weighted(JURISDICTIONS.map((x) => [x, x.weight] as const));
       const operator =
@@ -155,6 +163,7 @@ export class World {
         exporter: operator,
         jurisdiction: JURISDICTIONS.find((x) => x.code === operator.jurisdiction)!,
         models: [{ maker, model }],
+        openedAt: now,
         remaining: this.rng.int(10, 80),
       });
     }
@@ -210,6 +219,10 @@ export class World {
     if (batch.remaining <= 0) open.splice(i, 1);
     return batch;
   }
+}
+
+function closeOld(open: Batch[], now: number, spanMs: number): void {
+  for (let i = open.length - 1; i >= 0; i--) if (now - open[i]!.openedAt > spanMs) open.splice(i, 1);
 }
 
 function hashPort(port: string): number {
