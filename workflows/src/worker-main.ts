@@ -5,9 +5,27 @@ import { createIdempotentProducer, createKafka, createLogger, installShutdown, r
 import { loadWorkerConfig } from './config.js';
 import { createLogNotifier, createWebhookNotifier } from './notifier.js';
 import { createCaseWorker, NativeConnection } from './worker.js';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 
 const config = loadWorkerConfig();
 const logger = createLogger('case-worker', config.logLevel);
+
+// The SDK's own logs (worker state, workflow/activity logs) go through the same JSON logger.
+const sdkLevel: LogLevel =
+  config.logLevel === 'debug' || config.logLevel === 'trace'
+    ? 'DEBUG'
+    : config.logLevel === 'info'
+      ? 'INFO'
+      : 'WARN';
+// shutdownSignals: [] — our installShutdown owns the order (worker, then producer, then connection).
+Runtime.install({
+  shutdownSignals: [],
+  logger: new DefaultLogger(sdkLevel, ({ level, message, meta }) => {
+    const method =
+      level === 'ERROR' ? 'error' : level === 'WARN' ? 'warn' : level === 'INFO' ? 'info' : 'debug';
+    logger[method]({ temporal: meta }, message);
+  }),
+});
 
 runMain(async () => {
   const codec = await createCodec();
@@ -35,7 +53,10 @@ runMain(async () => {
     async () => {
       await cases.shutdown();
       await producer.disconnect();
-      await connection.close();
+      // The SDK runtime may already have released the native client with its last worker.
+      await connection
+        .close()
+        .catch((err: unknown) => logger.debug({ err }, 'temporal connection already closed'));
     },
     logger,
     30_000,

@@ -90,6 +90,16 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.equal(c.audit[0]?.action, 'opened');
     assert.equal(c.audit[0]?.by, 'system');
     assert.match(c.audit[0]!.at, /^\d{4}-\d\d-\d\dT/);
+    // The escalator's start attributes already match: opening the case costs no upsert at all.
+    const upserts = async (vin: string) =>
+      ((await env.client.workflow.getHandle(caseIdFor(vin)).fetchHistory()).events ?? []).flatMap((e) =>
+        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+      );
+    assert.deepEqual(await upserts(standardVin), []);
+    // The RU case was routed by the v2 (patched) rule: its history carries the patch marker.
+    await caseWhere(ruVin, (x) => x.evidence.length === 1, 'RU case');
+    assert.deepEqual(await upserts(ruVin), ['TemporalChangeVersion']);
+    assert.equal(c.slaDueAt, s.slaDueAt!.toISOString());
   });
 
   test('duplicate alerts make one case with the evidence once; new evidence raises severity and moves the case', async () => {
@@ -396,6 +406,9 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     const desc = await env.client.workflow.getHandle(caseIdFor(vin)).describe();
     assert.notEqual(desc.runId, first.runId);
     assert.ok(desc.historyLength < 100);
+    // Search attributes carry over to the new run: the case is still in its queue.
+    const row = await inQueue(small.routing.standardQueue, vin);
+    assert.equal(row.runId, desc.runId);
   });
 
   test('every history this file produced replays deterministically with the current workflow code', async () => {

@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createActivities } from '../activities.js';
-import { maxSeverity, routeQueue, slaFor } from '../case-rules.js';
+import { maxSeverity, routeQueue, slaFor, type RouteInput } from '../case-rules.js';
 import {
   addNoteUpdate,
   alertSignal,
@@ -80,8 +80,18 @@ function requireText(value: unknown, field: string, max = 4_000): void {
 export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
   const { config } = input;
   const nowIso = () => new Date(Date.now()).toISOString();
-  // v2 routing (severity + destination). Runs whose history predates the patch replay with v1.
-  const routeByDestination = patched('routing-by-destination');
+  /**
+   * v2 routing (severity + destination) behind `patched`: runs whose history predates the patch replay
+   * with v1 (severity only). Asked only when the destination would change the queue, because the first
+   * `patched` call of a run also upserts TemporalChangeVersion (a visibility write).
+   */
+  const route = (input: RouteInput): string =>
+    routeQueue(
+      config,
+      input,
+      routeQueue(config, input, true) === routeQueue(config, input, false) ||
+        patched('routing-by-destination'),
+    );
 
   const state: CaseState = input.carried ?? {
     caseId: input.caseId,
@@ -111,7 +121,17 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
   let epoch = 0;
   /** New alerts that arrive after the decision: they reopen the case as a new run. */
   const lateAlerts: Alert[] = [];
-  let lastAttributes = '';
+  /**
+   * What visibility holds now: set at start by the escalator (or copied by continue-as-new). Only
+   * differences are upserted — every upsert is a history event and a visibility write.
+   */
+  const visible = new Map<string, string>();
+  const saValue = (v: unknown) => JSON.stringify(v instanceof Date ? v.toISOString() : (v ?? null));
+  for (const pair of workflowInfo().typedSearchAttributes.getAll())
+    visible.set(pair.key.name, saValue(pair.value));
+  /** SLA due time the escalator computed for the opening alert (it is in the start event: replay-safe). */
+  const presetSlaDueAt =
+    input.carried || input.reopen ? undefined : workflowInfo().typedSearchAttributes.get(SA.slaDueAt);
 
   const audit = (by: string, action: AuditEntry['action'], detail?: string) => {
     const entry: AuditEntry = { at: nowIso(), by, action };
@@ -138,23 +158,18 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
       { key: SA.slaDueAt, value: state.slaDueAt === null ? null : new Date(state.slaDueAt) },
       { key: SA.score, value: state.score },
     ];
-    // Only upsert real changes: each upsert is a history event.
-    const fingerprint = JSON.stringify(pairs.map((p) => p.value));
-    if (fingerprint === lastAttributes) return;
-    lastAttributes = fingerprint;
-    upsertSearchAttributes(pairs);
+    const changed = pairs.filter((p) => (visible.get(p.key.name) ?? 'null') !== saValue(p.value));
+    if (changed.length === 0) return;
+    for (const p of changed) visible.set(p.key.name, saValue(p.value));
+    upsertSearchAttributes(changed);
   }
 
   function reroute(by: string): void {
-    const queue = routeQueue(
-      config,
-      {
-        severity: state.severity,
-        destinationCountry: state.destinationCountry,
-        escalated: state.escalations > 0,
-      },
-      routeByDestination,
-    );
+    const queue = route({
+      severity: state.severity,
+      destinationCountry: state.destinationCountry,
+      escalated: state.escalations > 0,
+    });
     if (queue !== state.queue) {
       audit(by, 'rerouted', `${state.queue} -> ${queue}`);
       state.queue = queue;
@@ -185,12 +200,17 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
     Object.assign(state.facts, alert.facts);
     if (first) {
       state.openedAt = nowIso();
-      state.queue = routeQueue(
-        config,
-        { severity: state.severity, destinationCountry: state.destinationCountry, escalated: false },
-        routeByDestination,
-      );
+      state.queue = route({
+        severity: state.severity,
+        destinationCountry: state.destinationCountry,
+        escalated: false,
+      });
       startSla();
+      // Keep the escalator's due time when it is not later than ours: the case is then already
+      // visible exactly as it is, and the first task needs no upsert.
+      if (presetSlaDueAt && presetSlaDueAt.getTime() <= Date.parse(state.slaDueAt!)) {
+        state.slaDueAt = presetSlaDueAt.toISOString();
+      }
       audit(
         'system',
         state.reopenedFromRunId ? 'reopened' : 'opened',
