@@ -4,6 +4,10 @@ import type { CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 
+/** The simulator's usage names its own entry point; here it is `zmwatch simulate`. */
+const asZmwatch = (text: string): string =>
+  text.replace(/node --import tsx services\/simulator\/src\/main\.ts/g, 'zmwatch simulate');
+
 /** `zmwatch simulate …` is the simulator's own command line (its flags, its progress line). */
 export const simulateCommands: CommandSpec<CommandContext>[] = [
   {
@@ -17,11 +21,11 @@ export const simulateCommands: CommandSpec<CommandContext>[] = [
       try {
         simConfig = loadConfig(positionals, config.env);
       } catch (err) {
-        if (err instanceof ConfigError) throw new UsageError(err.message);
+        if (err instanceof ConfigError) throw new UsageError(asZmwatch(err.message));
         throw err;
       }
       if (simConfig === 'help') {
-        io.out(USAGE.replace(/node --import tsx services\/simulator\/src\/main\.ts/g, 'zmwatch simulate'));
+        io.out(asZmwatch(USAGE));
         return EXIT.ok;
       }
       const app = createApp(simConfig, { logger, progressStream: process.stderr });
