@@ -1,6 +1,7 @@
 /** Test fixtures for case tests in any package (`@zmwatch/workflows/testing`): alerts, VINs, isolated case configs, polling. */
 import { randomBytes } from 'node:crypto';
 import { alertIdFor, computeCheckDigit, type Alert, type Severity } from '@zmwatch/schemas';
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { CaseConfig } from './shared.js';
 
@@ -104,4 +105,32 @@ export function quietTemporalRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
   } catch {
     // already installed by another helper in this process
   }
+}
+
+/**
+ * Terminates every running workflow of a (test) task queue, so test runs leave no open cases on the
+ * shared dev server (they would slow everyone's visibility queries). Best effort: visibility lags.
+ */
+export async function terminateTaskQueue(client: Client, taskQueue: string): Promise<number> {
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({
+    query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+  })) {
+    ids.push(wf.workflowId);
+  }
+  let n = 0;
+  for (let i = 0; i < ids.length; i += 32) {
+    await Promise.all(
+      ids.slice(i, i + 32).map((id) =>
+        client.workflow
+          .getHandle(id)
+          .terminate('test cleanup')
+          .then(
+            () => n++,
+            () => undefined,
+          ),
+      ),
+    );
+  }
+  return n;
 }

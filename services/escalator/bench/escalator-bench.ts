@@ -29,6 +29,7 @@ import {
   makeAlert,
   quietTemporalRuntime,
   randomVin,
+  terminateTaskQueue,
   runId,
   testCaseConfig,
 } from '@zmwatch/workflows/testing';
@@ -232,25 +233,7 @@ const latencies = [...produced]
   .sort((a, b) => a - b);
 
 // --- cleanup: terminate everything this run created on the shared dev server --------------------
-let terminated = 0;
-const ids: string[] = [];
-for await (const wf of client.workflow.list({
-  query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-}))
-  ids.push(wf.workflowId);
-for (let i = 0; i < ids.length; i += 32) {
-  await Promise.all(
-    ids.slice(i, i + 32).map((id) =>
-      client.workflow
-        .getHandle(id)
-        .terminate('benchmark cleanup')
-        .then(
-          () => terminated++,
-          () => undefined,
-        ),
-    ),
-  );
-}
+const terminated = await terminateTaskQueue(client, taskQueue);
 await worker.shutdown();
 await workerRun.catch(() => undefined);
 await connection.close();

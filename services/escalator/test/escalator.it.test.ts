@@ -6,7 +6,14 @@ import { Client, Connection } from '@temporalio/client';
 import { DLQ_HEADERS } from '@zmwatch/kit';
 import { TOPICS, type Codec } from '@zmwatch/schemas';
 import { createCaseClient, type CaseClient } from '@zmwatch/workflows';
-import { eventually, makeAlert, randomVin, runId, testCaseConfig } from '@zmwatch/workflows/testing';
+import {
+  eventually,
+  makeAlert,
+  randomVin,
+  runId,
+  terminateTaskQueue,
+  testCaseConfig,
+} from '@zmwatch/workflows/testing';
 import { createApp, type EscalatorApp } from '../src/index.js';
 import {
   createAlertTopics,
@@ -43,6 +50,8 @@ before(async () => {
 
 after(async () => {
   await app?.stop();
+  if (connection)
+    await terminateTaskQueue(new Client({ connection }), config().taskQueue).catch(() => undefined);
   await worker?.stop();
   await connection?.close();
   if (topic) await deleteTopics(kafka, [topic, `${topic}.dlq`]);

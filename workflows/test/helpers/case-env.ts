@@ -2,7 +2,7 @@ import { logLevel, type Consumer } from 'kafkajs';
 import { Client, Connection } from '@temporalio/client';
 import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec, TOPICS, type CaseOutcome } from '@zmwatch/schemas';
-import { quietTemporalRuntime } from '../../src/testing.js';
+import { quietTemporalRuntime, terminateTaskQueue } from '../../src/testing.js';
 import {
   createCaseClient,
   createCaseWorker,
@@ -112,6 +112,7 @@ export async function startCaseEnv(opts: CaseEnvOptions) {
       running = worker.run();
     },
     async stop() {
+      await terminateTaskQueue(client, taskQueue).catch(() => undefined);
       await worker.shutdown();
       await running.catch(() => undefined);
       await connection.close();
