@@ -25,6 +25,8 @@ import { createStateStore } from './redis-store.js';
 import { createSweeper } from './sweeper.js';
 import { tuneRedisForListpacks } from './redis-tuning.js';
 
+const PUBLISH_CHUNK_BYTES = 512 * 1024;
+
 export interface DetectorApp {
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -78,15 +80,23 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     await producer.connect();
     const alertsProducer = producer;
     const publish = async (alerts: Alert[]): Promise<void> => {
-      await alertsProducer.send({
-        topic: config.topics.alerts,
-        acks: -1,
-        messages: alerts.map((a) => ({
-          key: a.vin,
-          value: codec.encode(TOPICS.alerts, a),
-          headers: { 'zm-alert-id': a.alertId },
-        })),
-      });
+      // Chunked: one request per ~512 KB, so a batch that raises thousands of alerts never exceeds the
+      // broker's max message size (which would fail and be retried forever).
+      let chunk: Array<{ key: string; value: Buffer; headers: { 'zm-alert-id': string } }> = [];
+      let bytes = 0;
+      const flush = async () => {
+        if (chunk.length === 0) return;
+        await alertsProducer.send({ topic: config.topics.alerts, acks: -1, messages: chunk });
+        chunk = [];
+        bytes = 0;
+      };
+      for (const a of alerts) {
+        const value = codec.encode(TOPICS.alerts, a);
+        if (bytes + value.length > PUBLISH_CHUNK_BYTES) await flush();
+        chunk.push({ key: a.vin, value, headers: { 'zm-alert-id': a.alertId } });
+        bytes += value.length + a.vin.length + 64;
+      }
+      await flush();
     };
     const proc = createProcessor({
       store,

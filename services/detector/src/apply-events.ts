@@ -61,7 +61,7 @@ export function mergeEvents(
   nowSeconds: number,
 ): MergeResult {
   const grace = ruleset.timing.gracePeriodSeconds;
-  const state: VinState = previous ? structuredClone(previous) : emptyState();
+  const state: VinState = previous ? cloneState(previous) : emptyState();
   const before = bodyOf(previous ?? emptyState());
   const notes: MergeNote[] = [];
   let newFirstRegistration: FirstRegistration | undefined;
@@ -276,4 +276,13 @@ function bodyOf(s: VinState): string {
           ],
     ),
   ]);
+}
+
+/** Deep copy (the merge never mutates the caller's state); cheaper than structuredClone. */
+function cloneState(s: VinState): VinState {
+  const c: VinState = { ...s, declarations: s.declarations.map((d) => ({ ...d })) };
+  if (s.registration) c.registration = { ...s.registration };
+  if (s.lastTransfer) c.lastTransfer = { ...s.lastTransfer };
+  if (s.deregistration) c.deregistration = { ...s.deregistration };
+  return c;
 }

@@ -75,6 +75,12 @@ export function createDetectorMetrics(registry: Registry) {
       help: 'Expired VIN states and velocity counters removed by the sweeper',
       registers,
     }),
+    stepSeconds: new Counter({
+      name: 'zm_detector_step_seconds_total',
+      help: 'Time spent per pipeline step (read, merge, velocity, evaluate, publish, write), for profiling',
+      labelNames: ['step'] as const,
+      registers,
+    }),
     redisRoundTrips: new Counter({
       name: 'zm_detector_redis_round_trips_total',
       help: 'Redis round trips made while processing input batches',

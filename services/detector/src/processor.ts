@@ -77,7 +77,14 @@ export function createProcessor(deps: ProcessorDeps) {
   async function process(work: readonly VinWork[]): Promise<ProcessResult> {
     let roundTrips = 0;
     const vins = work.map((w) => w.vin);
+    let mark = performance.now();
+    const step = (name: string) => {
+      const t = performance.now();
+      metrics.stepSeconds.inc({ step: name }, (t - mark) / 1000);
+      mark = t;
+    };
     const raw = await store.read(vins);
+    step('read');
     roundTrips++;
     const nowMs = now();
     const nowS = Math.floor(nowMs / 1000);
@@ -132,6 +139,7 @@ export function createProcessor(deps: ProcessorDeps) {
       }
     });
 
+    step('merge');
     // Registrant velocity, only for evaluations that have a registration to count from.
     const queries: VelocityQuery[] = [];
     const queryIndex = new Map<string, number>();
@@ -167,6 +175,7 @@ export function createProcessor(deps: ProcessorDeps) {
       });
     }
 
+    step('velocity');
     // Evaluate, then produce what alerts (awaiting acks) before anything is marked.
     const alerts: Alert[] = [];
     const verdicts: Array<{ m: (typeof merged)[number]; declarationId: string; alerted: boolean }> = [];
@@ -199,6 +208,7 @@ export function createProcessor(deps: ProcessorDeps) {
         if (arrival > 0) arrivals.push(arrival);
       }
     }
+    step('evaluate');
     if (alerts.length > 0) {
       await deps.publish(alerts);
       const ackedAt = now();
@@ -210,6 +220,7 @@ export function createProcessor(deps: ProcessorDeps) {
       for (const arrival of arrivals) metrics.detectionLatency.observe(Math.max(0, ackedAt - arrival) / 1000);
     }
 
+    step('publish');
     for (const v of verdicts) recordVerdict(v.m.result.state, v.declarationId, v.alerted, ruleset.version);
     const writes: StateWrite[] = [];
     for (const m of merged) {
@@ -217,7 +228,9 @@ export function createProcessor(deps: ProcessorDeps) {
         m.result.state.expireAt <= nowS ? '' : packState(m.result.state, ruleset.timing.gracePeriodSeconds);
       if (next !== (m.before ?? '')) writes.push({ vin: m.work.vin, expected: m.before ?? '', next });
     }
+    step('pack');
     const lost = await store.write(writes, increments);
+    step('write');
     if (writes.length > 0 || increments.length > 0) roundTrips++;
     if (lost.length > 0) {
       metrics.casConflicts.inc(lost.length);

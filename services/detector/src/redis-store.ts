@@ -2,31 +2,71 @@ import type { ChainableCommander, Redis, Result } from 'ioredis';
 import { RetriableError } from '@zmwatch/kit';
 import {
   dayOf,
+  registrantTag,
   stateKey,
   stateKeyOf,
   sweepCursorKey,
   velocityField,
   velocityKey,
   velocityKeyOf,
+  type BucketKey,
   type KeyLayout,
 } from './keys.js';
 
+// Every script takes the bucket keys of ONE slot group as KEYS and addresses them by index in ARGV.
+
+/** ARGV = (keyIndex, vin)...; returns the packed states in order, '' where absent. */
+const READ_SCRIPT = `
+local out = {}
+for i = 1, #ARGV, 2 do
+  out[#out + 1] = redis.call('HGET', KEYS[tonumber(ARGV[i])], ARGV[i + 1]) or ''
+end
+return out
+`;
+
 /**
- * Compare-and-set of one VIN's packed state. The worker that owns the VIN's partition is normally the
- * only writer, so this almost never fails; when it does (a rebalance overlap, a sweeper touching the
- * same VIN) the batch is retried from a fresh read instead of overwriting someone else's merge.
- * An empty new value deletes the field (HDEL on the last field removes the hash).
+ * Compare-and-set of packed VIN states, ARGV = (keyIndex, vin, expected, next)...
+ * The worker that owns a VIN's partition is normally its only writer, so this almost never fails;
+ * when it does (a rebalance overlap, a sweeper touching the same VIN) the batch is retried from a
+ * fresh read instead of overwriting someone else's merge. Each VIN is checked and written on its own
+ * (atomically); an empty `next` deletes the field. Returns the VINs whose CAS lost.
  */
 const CAS_SCRIPT = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if not cur then cur = '' end
-if cur ~= ARGV[2] then return 0 end
-if ARGV[3] == '' then
-  if cur ~= '' then redis.call('HDEL', KEYS[1], ARGV[1]) end
-else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+local lost = {}
+for i = 1, #ARGV, 4 do
+  local key, vin, expected, nxt = KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local cur = redis.call('HGET', key, vin) or ''
+  if cur ~= expected then
+    lost[#lost + 1] = vin
+  elseif nxt == '' then
+    if cur ~= '' then redis.call('HDEL', key, vin) end
+  else
+    redis.call('HSET', key, vin, nxt)
+  end
+end
+return lost
+`;
+
+/** ARGV = (keyIndex, day, tag)...: +1 on each registrant-day counter. */
+const INCR_SCRIPT = `
+for i = 1, #ARGV, 3 do
+  redis.call('HINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1] .. ':' .. ARGV[i + 2], 1)
 end
 return 1
+`;
+
+/** ARGV = (keyIndex, tag, fromDay, toDay)...: the sum of each registrant's counters over the days. */
+const VELOCITY_SCRIPT = `
+local out = {}
+for i = 1, #ARGV, 4 do
+  local key, tag = KEYS[tonumber(ARGV[i])], ARGV[i + 1]
+  local sum = 0
+  for d = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]) do
+    sum = sum + (tonumber(redis.call('HGET', key, d .. ':' .. tag)) or 0)
+  end
+  out[#out + 1] = sum
+end
+return out
 `;
 
 /**
@@ -59,8 +99,7 @@ local min = tonumber(ARGV[1])
 local fields = redis.call('HKEYS', KEYS[1])
 local removed = 0
 for _, f in ipairs(fields) do
-  local d = string.match(f, '^(%w+):')
-  local day = d and tonumber(d, 36)
+  local day = tonumber(string.match(f, '^(%d+):') or '')
   if day and day < min then
     redis.call('HDEL', KEYS[1], f)
     removed = removed + 1
@@ -71,14 +110,21 @@ return removed
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    zmStateCas(key: string, vin: string, expected: string, next: string): Result<number, Context>;
+    zmStateRead(numKeys: number, ...keysThenArgs: Array<string | number>): Result<string[], Context>;
+    zmStateCas(numKeys: number, ...keysThenArgs: Array<string | number>): Result<string[], Context>;
+    zmVelocityIncr(numKeys: number, ...keysThenArgs: Array<string | number>): Result<number, Context>;
+    zmVelocityRead(numKeys: number, ...keysThenArgs: Array<string | number>): Result<number[], Context>;
     zmSweepState(key: string, nowSeconds: number): Result<Array<number | string>, Context>;
     zmSweepVelocity(key: string, minDay: number): Result<number, Context>;
   }
 }
 
 export function defineDetectorCommands(redis: Redis): void {
-  redis.defineCommand('zmStateCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
+  // Variable key counts: numberOfKeys is passed as the first argument of each call.
+  redis.defineCommand('zmStateRead', { lua: READ_SCRIPT });
+  redis.defineCommand('zmStateCas', { lua: CAS_SCRIPT });
+  redis.defineCommand('zmVelocityIncr', { lua: INCR_SCRIPT });
+  redis.defineCommand('zmVelocityRead', { lua: VELOCITY_SCRIPT });
   redis.defineCommand('zmSweepState', { numberOfKeys: 1, lua: SWEEP_STATE_SCRIPT });
   redis.defineCommand('zmSweepVelocity', { numberOfKeys: 1, lua: SWEEP_VELOCITY_SCRIPT });
 }
@@ -96,13 +142,13 @@ export interface VelocityQuery {
 
 export interface StateStore {
   readonly layout: KeyLayout;
-  /** Packed states of these VINs (undefined when absent), in one pipelined round trip. */
+  /** Packed states of these VINs (undefined when absent): one Lua call per slot group, one round trip. */
   read(vins: readonly string[]): Promise<Array<string | undefined>>;
   /** Registrations per registrant on days [day - (window-1), day + (window-1)], one round trip. */
   velocity(queries: readonly VelocityQuery[], windowDays: number): Promise<number[]>;
   /**
-   * One round trip: a CAS per changed VIN plus the velocity increments of new first registrations.
-   * Returns the VINs whose CAS lost (someone else changed them since `read`).
+   * One round trip: a CAS Lua call per slot group of changed VINs plus the velocity increments of new
+   * first registrations. Returns the VINs whose CAS lost (someone else changed them since `read`).
    */
   write(writes: readonly StateWrite[], increments: readonly VelocityQuery[]): Promise<string[]>;
   /** Sweep `count` state buckets (and matching velocity buckets) from the shared cursor. */
@@ -135,6 +181,33 @@ async function execPipeline(p: ChainableCommander, what: string): Promise<unknow
   });
 }
 
+/**
+ * Items grouped by slot group, each group with its distinct keys (KEYS) and, per item, the 1-based
+ * index of its key: what one multi-key Lua call of that group needs.
+ */
+function byGroup<T>(
+  items: readonly T[],
+  keyOf: (x: T) => BucketKey,
+): Array<{ keys: string[]; entries: Array<{ item: T; k: number }> }> {
+  const groups = new Map<
+    number,
+    { keys: string[]; index: Map<string, number>; entries: Array<{ item: T; k: number }> }
+  >();
+  for (const item of items) {
+    const { group, key } = keyOf(item);
+    let g = groups.get(group);
+    if (!g) groups.set(group, (g = { keys: [], index: new Map(), entries: [] }));
+    let k = g.index.get(key);
+    if (k === undefined) {
+      g.keys.push(key);
+      k = g.keys.length;
+      g.index.set(key, k);
+    }
+    g.entries.push({ item, k });
+  }
+  return [...groups.values()];
+}
+
 export function createStateStore(
   redis: Redis,
   layout: KeyLayout,
@@ -149,42 +222,82 @@ export function createStateStore(
       throw err;
     }
   };
+  const tags = new Map<string, string>();
+  const tagOf = (registrantId: string): string => {
+    let t = tags.get(registrantId);
+    if (t === undefined) {
+      t = registrantTag(registrantId);
+      if (tags.size > 100_000) tags.clear();
+      tags.set(registrantId, t);
+    }
+    return t;
+  };
+
   return {
     layout,
     read: (vins) =>
       guarded(async () => {
         if (vins.length === 0) return [];
+        const groups = byGroup(
+          vins.map((vin, i) => ({ vin, i })),
+          (x) => stateKeyOf(layout, x.vin),
+        );
         const p = redis.pipeline();
-        for (const vin of vins) p.hget(stateKeyOf(layout, vin), vin);
+        for (const g of groups)
+          p.zmStateRead(g.keys.length, ...g.keys, ...g.entries.flatMap((e) => [e.k, e.item.vin]));
         const values = await execPipeline(p, 'state read');
-        return values.map((v) => (typeof v === 'string' ? v : undefined));
+        const out = new Array<string | undefined>(vins.length);
+        groups.forEach((g, gi) => {
+          const got = values[gi] as string[];
+          g.entries.forEach((e, j) => (out[e.item.i] = got[j] || undefined));
+        });
+        return out;
       }),
     velocity: (queries, windowDays) =>
       guarded(async () => {
         if (queries.length === 0) return [];
+        const groups = byGroup(
+          queries.map((q, i) => ({ q, i })),
+          (x) => velocityKeyOf(layout, x.q.registrantId),
+        );
         const p = redis.pipeline();
-        for (const q of queries) {
-          const fields: string[] = [];
-          for (let d = q.day - windowDays + 1; d <= q.day + windowDays - 1; d++)
-            fields.push(velocityField(d, q.registrantId));
-          p.hmget(velocityKeyOf(layout, q.registrantId), ...fields);
+        for (const g of groups) {
+          const args = g.entries.flatMap((e) => [
+            e.k,
+            tagOf(e.item.q.registrantId),
+            e.item.q.day - windowDays + 1,
+            e.item.q.day + windowDays - 1,
+          ]);
+          p.zmVelocityRead(g.keys.length, ...g.keys, ...args);
         }
         const values = await execPipeline(p, 'velocity read');
-        return values.map((v) => (v as Array<string | null>).reduce((s, x) => s + (x ? Number(x) : 0), 0));
+        const out = new Array<number>(queries.length).fill(0);
+        groups.forEach((g, gi) => {
+          const got = values[gi] as number[];
+          g.entries.forEach((e, j) => (out[e.item.i] = Number(got[j] ?? 0)));
+        });
+        return out;
       }),
     write: (writes, increments) =>
       guarded(async () => {
         if (writes.length === 0 && increments.length === 0) return [];
         const p = redis.pipeline();
-        for (const w of writes) p.zmStateCas(stateKeyOf(layout, w.vin), w.vin, w.expected, w.next);
-        for (const inc of increments)
-          p.hincrby(velocityKeyOf(layout, inc.registrantId), velocityField(inc.day, inc.registrantId), 1);
+        const cas = byGroup(writes, (w) => stateKeyOf(layout, w.vin));
+        for (const g of cas)
+          p.zmStateCas(
+            g.keys.length,
+            ...g.keys,
+            ...g.entries.flatMap((e) => [e.k, e.item.vin, e.item.expected, e.item.next]),
+          );
+        for (const g of byGroup(increments, (q) => velocityKeyOf(layout, q.registrantId))) {
+          p.zmVelocityIncr(
+            g.keys.length,
+            ...g.keys,
+            ...g.entries.flatMap((e) => [e.k, e.item.day, tagOf(e.item.registrantId)]),
+          );
+        }
         const values = await execPipeline(p, 'state write');
-        const lost: string[] = [];
-        writes.forEach((w, i) => {
-          if (values[i] !== 1) lost.push(w.vin);
-        });
-        return lost;
+        return values.slice(0, cas.length).flatMap((v) => v as string[]);
       }),
     sweep: (count, nowSeconds, velocityRetentionDays) =>
       guarded(async () => {
@@ -195,8 +308,8 @@ export function createStateStore(
         for (let i = end - count; i < end; i++)
           buckets.push(((i % layout.stateBuckets) + layout.stateBuckets) % layout.stateBuckets);
         for (const b of buckets) {
-          p.zmSweepState(stateKey(layout, b), nowSeconds);
-          if (b < layout.velocityBuckets) p.zmSweepVelocity(velocityKey(layout, b), minDay);
+          p.zmSweepState(stateKey(layout, b).key, nowSeconds);
+          if (b < layout.velocityBuckets) p.zmSweepVelocity(velocityKey(layout, b).key, minDay);
         }
         const values = await execPipeline(p, 'sweep');
         let removed = 0;
@@ -213,4 +326,4 @@ export function createStateStore(
   };
 }
 
-export { dayOf };
+export { dayOf, velocityField };

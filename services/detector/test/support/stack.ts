@@ -75,7 +75,7 @@ export function testConfig(
     sessionTimeoutMs: 10_000,
     maxRetryDelayMs: 1000,
     redisUrl: stack.redisUrl,
-    keys: { prefix: id, stateBuckets: 64, velocityBuckets: 16 },
+    keys: { prefix: id, stateBuckets: 64, velocityBuckets: 16, slotGroups: 8 },
     tuneRedis: true,
     ruleset,
     mode: 'batched',

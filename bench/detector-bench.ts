@@ -1,0 +1,492 @@
+// Detector benchmark, one run, same data for every figure:
+//   node --import tsx bench/detector-bench.ts [registrations=200000] [declarations=20000] [phases=raw,batched,latency,naive]
+// Uses the shared Kafka (unique topics, deleted afterwards) and a PRIVATE redis-server on a free port
+// (so INFO memory is not polluted by other users of the shared Redis). Prints a table and one JSON line.
+//   1. raw kafkajs consume of all input messages (eachBatch, count, resolve) — the ceiling;
+//   2. the detector (batched pipeline) over the same messages: events/s, Redis bytes per tracked VIN;
+//   3. detection latency at a steady produce rate (p50/p99 of detectedAt - declaration produce time);
+//   4. the naive variant (one VIN event at a time: 2-3 Redis round trips per event), same messages.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { createLogger } from '@zmwatch/kit';
+import {
+  computeCheckDigit,
+  createCodec,
+  TOPICS,
+  type Alert,
+  type CustomsDeclarationEvent,
+  type PartyType,
+  type RegistrationEvent,
+} from '@zmwatch/schemas';
+import { createApp, loadRuleset, type DetectorApp, type DetectorConfig } from '@zmwatch/detector';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+const REGISTRATIONS = Number(process.argv[2] ?? 200_000);
+const DECLARATIONS = Number(process.argv[3] ?? 20_000);
+const PHASES = new Set((process.argv[4] ?? 'raw,batched,latency,naive').split(','));
+const LATENCY_SECONDS = 15;
+const LATENCY_PAIRS_PER_SECOND = 200;
+const NAIVE_MAX_SECONDS = 30;
+const STATE_BUCKETS = Number(process.env.ZM_BENCH_STATE_BUCKETS ?? 4096);
+const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const DAY = 86_400_000;
+const id = `zmbench-det-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+const logger = createLogger('detector-bench', 'warn');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- deterministic data ---------------------------------------------------------------------------
+let seed = 7;
+const rand = (): number => {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+/** Unique, valid VINs: an 8-character prefix, the check digit, then an 8-digit serial. */
+function vinOf(prefix: string, n: number): string {
+  const body = `${prefix}0${String(n).padStart(8, '0')}`;
+  return body.slice(0, 8) + computeCheckDigit(body) + body.slice(9);
+}
+const vins = Array.from({ length: REGISTRATIONS }, (_, i) => vinOf('LGXBENCH', i));
+const now = Date.now();
+// 60% of cars registered by 2,000 organisations, 40% by individuals (one car each), over 90 days.
+const ORG_TYPES: PartyType[] = ['DEALER', 'TRADING_COMPANY', 'LICENSED_EXPORTER'];
+function registrationFor(i: number): RegistrationEvent {
+  const org = rand() < 0.6;
+  const orgId = Math.floor(rand() * 2000);
+  const time = now - Math.floor(rand() * 90 * DAY);
+  return {
+    eventId: `reg-${i}`,
+    eventType: 'FIRST_REGISTRATION',
+    vin: vins[i]!,
+    vinCheckDigitValid: true,
+    jurisdiction: 'CN-GD',
+    party: org
+      ? { id: `9144030${String(orgId).padStart(4, '0')}MA5ORG`, type: ORG_TYPES[orgId % 3]! }
+      : { id: `IND${String(i).padStart(12, '0')}`, type: 'INDIVIDUAL' },
+    pendingExport: false,
+    deregistrationReason: null,
+    condition: 'NEW',
+    make: 'BYD',
+    model: 'Song PLUS DM-i',
+    modelYear: 2026,
+    fuelType: 'PHEV',
+    odometerKm: 5,
+    priceCny: 159800,
+    plateNumber: null,
+    sourceSystem: 'bench',
+    eventTime: time,
+    recordedAt: time,
+  };
+}
+function declarationFor(
+  vin: string,
+  i: number,
+  eventTime: number,
+  suspicious: boolean,
+): CustomsDeclarationEvent {
+  return {
+    eventId: `decl-${i}-${eventTime}`,
+    eventType: 'DECLARED',
+    declarationId: `5316${String(i).padStart(14, '0')}`,
+    vin,
+    vinCheckDigitValid: true,
+    exporterId: '91440300MA5EXPORT1',
+    exporterType: 'LICENSED_EXPORTER',
+    declaredCondition: suspicious ? 'USED' : 'NEW',
+    declaredOdometerKm: suspicious ? 8 : null,
+    destinationCountry: suspicious ? 'RU' : 'AE',
+    portOfExit: 'CNSZX',
+    hsCode: '8703800010',
+    declaredValue: 21000,
+    currency: 'USD',
+    afterSalesConfirmationRef: suspicious ? null : 'ASC-1',
+    exportLicenceRef: null,
+    eventTime,
+    recordedAt: eventTime,
+  };
+}
+
+// ---- private redis --------------------------------------------------------------------------------
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+async function startRedis(): Promise<{ url: string; proc: ChildProcess; dir: string }> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'zm-bench-redis-'));
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      await c.ping();
+      c.disconnect();
+      return { url, proc, dir };
+    } catch {
+      c.disconnect();
+      await sleep(50);
+    }
+  }
+  throw new Error('private redis did not start');
+}
+const usedMemory = async (r: Redis): Promise<number> =>
+  Number(/used_memory:(\d+)/.exec(await r.info('memory'))![1]);
+
+// ---- helpers --------------------------------------------------------------------------------------
+function config(
+  mode: 'batched' | 'naive',
+  redisUrl: string,
+  topics: DetectorConfig['topics'],
+  prefix: string,
+): DetectorConfig {
+  return {
+    brokers: BROKERS,
+    clientId: `${id}-${mode}`,
+    groupId: `${id}-${mode}-${prefix}`,
+    topics,
+    fromBeginning: true,
+    sessionTimeoutMs: 30_000,
+    maxRetryDelayMs: 1000,
+    redisUrl,
+    keys: { prefix, stateBuckets: STATE_BUCKETS, velocityBuckets: 1024, slotGroups: 64 },
+    tuneRedis: true,
+    ruleset: loadRuleset(),
+    mode,
+    sweep: { intervalMs: 1000, bucketsPerTick: 64 },
+    metricsPort: 0,
+    metricsHost: '127.0.0.1',
+    logLevel: 'warn',
+  };
+}
+async function counter(app: DetectorApp, name: string): Promise<number> {
+  const m = app.registry.getSingleMetric(name) as unknown as
+    { get(): Promise<{ values: Array<{ value: number }> }> } | undefined;
+  return m ? (await m.get()).values.reduce((s, v) => s + v.value, 0) : 0;
+}
+/** Start an app and time it from its first processed event until `target` events (or the time cap). */
+async function timeApp(
+  app: DetectorApp,
+  target: number,
+  capSeconds = Infinity,
+): Promise<{ events: number; seconds: number }> {
+  await app.start();
+  let first = 0;
+  for (;;) {
+    const n = await counter(app, 'zm_detector_events_in_total');
+    const t = performance.now();
+    if (n > 0 && first === 0) first = t;
+    if (n >= target || (first > 0 && (t - first) / 1000 >= capSeconds))
+      return { events: n, seconds: (t - first) / 1000 };
+    await sleep(10);
+  }
+}
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+// ---- run ------------------------------------------------------------------------------------------
+async function main(): Promise<void> {
+  const kafka = new Kafka({ clientId: id, brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = {
+    registrations: `${id}.registrations`,
+    declarations: `${id}.declarations`,
+    alerts: `${id}.alerts`,
+  };
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: topics.registrations, numPartitions: 6 },
+      { topic: topics.declarations, numPartitions: 6 },
+      { topic: topics.alerts, numPartitions: 6 },
+      { topic: `${topics.registrations}.dlq`, numPartitions: 1 },
+      { topic: `${topics.declarations}.dlq`, numPartitions: 1 },
+    ],
+  });
+  const redis = await startRedis();
+  const r = new Redis(redis.url);
+  const codec = await createCodec();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    // Preload: every registration, then declarations for the first DECLARATIONS VINs (half suspicious).
+    const t0 = performance.now();
+    for (let i = 0; i < REGISTRATIONS; i += 5000) {
+      const messages = [];
+      for (let k = i; k < Math.min(REGISTRATIONS, i + 5000); k++)
+        messages.push({ key: vins[k]!, value: codec.encode(TOPICS.registrations, registrationFor(k)) });
+      await producer.send({ topic: topics.registrations, acks: 1, messages });
+    }
+    for (let i = 0; i < DECLARATIONS; i += 5000) {
+      const messages = [];
+      for (let k = i; k < Math.min(DECLARATIONS, i + 5000); k++) {
+        messages.push({
+          key: vins[k]!,
+          value: codec.encode(TOPICS.declarations, declarationFor(vins[k]!, k, now, k % 2 === 0)),
+        });
+      }
+      await producer.send({ topic: topics.declarations, acks: 1, messages });
+    }
+    const total = REGISTRATIONS + DECLARATIONS;
+    console.error(`preloaded ${total} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    // 1. raw kafkajs consume (the ceiling), and the same with Avro decoding (the floor of any consumer).
+    async function rawConsume(decode: boolean): Promise<number> {
+      const raw = kafka.consumer({ groupId: `${id}-raw-${decode}`, maxBytesPerPartition: 1_048_576 });
+      await raw.connect();
+      await raw.subscribe({ topics: [topics.registrations, topics.declarations], fromBeginning: true });
+      let count = 0;
+      let first = 0;
+      let last = 0;
+      await raw.run({
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          if (first === 0) first = performance.now();
+          const topic = batch.topic === topics.registrations ? TOPICS.registrations : TOPICS.declarations;
+          for (const m of batch.messages) {
+            if (decode) codec.decodeSync(m.value, topic);
+            count++;
+            resolveOffset(m.offset);
+          }
+          await heartbeat();
+          last = performance.now();
+        },
+      });
+      while (count < total) await sleep(10);
+      await raw.disconnect();
+      return total / ((last - first) / 1000);
+    }
+    let rawRate = NaN;
+    let rawDecodeRate = NaN;
+    if (PHASES.has('raw')) {
+      rawRate = await rawConsume(false);
+      rawDecodeRate = await rawConsume(true);
+      console.error(
+        `raw consume: ${Math.round(rawRate)} events/s; with Avro decode ${Math.round(rawDecodeRate)} events/s`,
+      );
+    }
+
+    // 2. detector, batched.
+    await r.flushall();
+    const memBefore = await usedMemory(r);
+    const app = createApp(config('batched', redis.url, topics, 'zm'), { logger });
+    const batched = await timeApp(app, total);
+    const batchedRate = batched.events / batched.seconds;
+    const roundTrips = await counter(app, 'zm_detector_redis_round_trips_total');
+    const steps = (
+      await (
+        app.registry.getSingleMetric('zm_detector_step_seconds_total') as unknown as {
+          get(): Promise<{ values: Array<{ value: number; labels: { step?: string } }> }>;
+        }
+      ).get()
+    ).values;
+    const stepSeconds = Object.fromEntries(steps.map((v) => [v.labels.step, +v.value.toFixed(2)]));
+    console.error(`batched wall ${batched.seconds.toFixed(1)} s, steps ${JSON.stringify(stepSeconds)}`);
+    await sleep(300);
+    const memAfter = await usedMemory(r);
+    let tracked = 0;
+    let stateBytes = 0;
+    const hlen = r.pipeline();
+    for (let b = 0; b < STATE_BUCKETS; b++) hlen.hlen(`zm:{s${b % 64}}:b${b}`);
+    for (const [, n] of (await hlen.exec())!) tracked += Number(n);
+    const mu = r.pipeline();
+    for (let b = 0; b < STATE_BUCKETS; b++) mu.memory('USAGE', `zm:{s${b % 64}}:b${b}`, 'SAMPLES', 0);
+    for (const [, n] of (await mu.exec())!) stateBytes += Number(n ?? 0);
+    let velocityBytes = 0;
+    let velocityFields = 0;
+    const vu = r.pipeline();
+    for (let b = 0; b < 1024; b++)
+      vu.memory('USAGE', `zm:{r${b % 64}}:v${b}`, 'SAMPLES', 0).hlen(`zm:{r${b % 64}}:v${b}`);
+    const vres = (await vu.exec())!;
+    for (let k = 0; k < vres.length; k += 2) {
+      velocityBytes += Number(vres[k]![1] ?? 0);
+      velocityFields += Number(vres[k + 1]![1] ?? 0);
+    }
+    const encodings = new Set<string>();
+    for (let b = 0; b < STATE_BUCKETS; b += Math.max(1, STATE_BUCKETS / 16))
+      encodings.add(String(await r.object('ENCODING', `zm:{s${b % 64}}:b${b}`)));
+    console.error(`detector batched: ${Math.round(batchedRate)} events/s, ${tracked} VINs tracked`);
+
+    // 3. latency at a steady rate, detector still running: pairs of (registration, declaration).
+    let detection: number[] = [];
+    let endToEnd: number[] = [];
+    let latCount = 0;
+    if (PHASES.has('latency')) {
+      const latCodec = codec;
+      const alertsSeen: Array<{ alert: Alert; at: number }> = [];
+      const alertConsumer = kafka.consumer({ groupId: `${id}-alerts`, maxWaitTimeInMs: 50 });
+      await alertConsumer.connect();
+      await alertConsumer.subscribe({ topic: topics.alerts, fromBeginning: false });
+      await alertConsumer.run({
+        eachMessage: async ({ message }) =>
+          void alertsSeen.push({
+            alert: latCodec.decodeSync(message.value, TOPICS.alerts).record,
+            at: Date.now(),
+          }),
+      });
+      await sleep(3000); // joined (fromBeginning false: only new alerts)
+      const latencyVins = new Set<string>();
+      const tickMs = 50;
+      const perTick = (LATENCY_PAIRS_PER_SECOND * tickMs) / 1000;
+      let j = 0;
+      const latStart = Date.now();
+      while (Date.now() - latStart < LATENCY_SECONDS * 1000) {
+        const tickStart = Date.now();
+        const regs = [];
+        const decls = [];
+        for (let k = 0; k < perTick; k++, j++) {
+          const vin = vinOf('LGXLATNC', j);
+          latencyVins.add(vin);
+          const reg = { ...registrationFor(j), eventId: `lat-reg-${j}`, vin, eventTime: tickStart - 5 * DAY };
+          regs.push({ key: vin, value: codec.encode(TOPICS.registrations, reg) });
+          decls.push({
+            key: vin,
+            value: codec.encode(TOPICS.declarations, declarationFor(vin, 90_000_000 + j, Date.now(), true)),
+          });
+        }
+        await producer.sendBatch({
+          acks: 1,
+          topicMessages: [
+            { topic: topics.registrations, messages: regs },
+            { topic: topics.declarations, messages: decls },
+          ],
+        });
+        await sleep(Math.max(0, tickMs - (Date.now() - tickStart)));
+      }
+      const deadline = Date.now() + 20_000;
+      while (
+        alertsSeen.filter((a) => latencyVins.has(a.alert.vin)).length < latencyVins.size &&
+        Date.now() < deadline
+      )
+        await sleep(50);
+      const lat = alertsSeen.filter((a) => latencyVins.has(a.alert.vin));
+      detection = lat.map((a) => a.alert.detectedAt - a.alert.declarationTime);
+      endToEnd = lat.map((a) => a.at - a.alert.declarationTime);
+      await alertConsumer.disconnect();
+      latCount = lat.length;
+      console.error(`latency: ${lat.length}/${latencyVins.size} alerts`);
+    }
+    await app.stop();
+
+    // 4. naive variant over the same preloaded messages (time-capped).
+    let naive = { events: 0, seconds: NaN };
+    let naiveRoundTrips = NaN;
+    if (PHASES.has('naive')) {
+      await r.flushall();
+      const naiveApp = createApp(config('naive', redis.url, topics, 'zmn'), { logger });
+      naive = await timeApp(naiveApp, total, NAIVE_MAX_SECONDS);
+      naiveRoundTrips = await counter(naiveApp, 'zm_detector_redis_round_trips_total');
+      await naiveApp.stop();
+    }
+    const naiveRate = naive.events / naive.seconds;
+
+    const figures = {
+      bench: 'detector',
+      registrations: REGISTRATIONS,
+      declarations: DECLARATIONS,
+      rawConsumeEventsPerSec: Math.round(rawRate),
+      rawConsumeWithDecodeEventsPerSec: Math.round(rawDecodeRate),
+      detectorEventsPerSec: Math.round(batchedRate),
+      detectorToRawRatio: +(batchedRate / rawRate).toFixed(3),
+      detectorToRawWithDecodeRatio: +(batchedRate / rawDecodeRate).toFixed(3),
+      batchedStepSeconds: stepSeconds,
+      redisRoundTripsPerEventBatched: +(roundTrips / batched.events).toFixed(4),
+      naiveEventsPerSec: Math.round(naiveRate),
+      naiveEvents: naive.events,
+      redisRoundTripsPerEventNaive: +(naiveRoundTrips / naive.events).toFixed(2),
+      batchedToNaiveRatio: +(batchedRate / naiveRate).toFixed(2),
+      latencyAlerts: latCount,
+      latencyRatePairsPerSec: LATENCY_PAIRS_PER_SECOND,
+      detectionLatencyP50Ms: pct(detection, 50),
+      detectionLatencyP99Ms: pct(detection, 99),
+      endToEndLatencyP50Ms: pct(endToEnd, 50),
+      endToEndLatencyP99Ms: pct(endToEnd, 99),
+      trackedVins: tracked,
+      usedMemoryDeltaBytes: memAfter - memBefore,
+      bytesPerTrackedVin: +((memAfter - memBefore) / tracked).toFixed(1),
+      stateBytesPerVin: +(stateBytes / tracked).toFixed(1),
+      velocityBytesPerVin: +(velocityBytes / tracked).toFixed(1),
+      velocityFields,
+      stateHashEncodings: [...encodings],
+    };
+    const row = (k: string, v: string | number) => console.log(`${k.padEnd(52)} ${v}`);
+    console.log(
+      `detector benchmark (${REGISTRATIONS} registrations + ${DECLARATIONS} declarations, 6 partitions, private redis-server 7.0)`,
+    );
+    row('raw kafkajs consume (events/s)', figures.rawConsumeEventsPerSec);
+    row('detector, batched (events/s)', figures.detectorEventsPerSec);
+    row('  ratio detector / raw (target >= 0.5)', figures.detectorToRawRatio);
+    row('raw kafkajs consume + Avro decode (events/s)', figures.rawConsumeWithDecodeEventsPerSec);
+    row('  ratio detector / raw+decode', figures.detectorToRawWithDecodeRatio);
+    row('  Redis round trips per event', figures.redisRoundTripsPerEventBatched);
+    row(`detector, naive per-event (events/s, first ${naive.events})`, figures.naiveEventsPerSec);
+    row('  Redis round trips per event', figures.redisRoundTripsPerEventNaive);
+    row('  batched / naive', figures.batchedToNaiveRatio);
+    row(
+      `detection latency p50 / p99 ms @ ${LATENCY_PAIRS_PER_SECOND} VIN pairs/s`,
+      `${figures.detectionLatencyP50Ms} / ${figures.detectionLatencyP99Ms} (target p99 < 250)`,
+    );
+    row(
+      '  end to end (alert consumed) p50 / p99 ms',
+      `${figures.endToEndLatencyP50Ms} / ${figures.endToEndLatencyP99Ms}`,
+    );
+    row('tracked VINs', tracked);
+    row('Redis used_memory delta / tracked VIN (target <= 100)', `${figures.bytesPerTrackedVin} bytes`);
+    row(
+      '  of which VIN state hashes (MEMORY USAGE)',
+      `${figures.stateBytesPerVin} bytes (encoding ${figures.stateHashEncodings.join(',')})`,
+    );
+    row(
+      '  of which registrant velocity counters',
+      `${figures.velocityBytesPerVin} bytes (${velocityFields} counters)`,
+    );
+    console.log(JSON.stringify(figures));
+  } finally {
+    await producer.disconnect();
+    r.disconnect();
+    redis.proc.kill('SIGTERM');
+    await rm(redis.dir, { recursive: true, force: true });
+    await admin
+      .deleteTopics({
+        topics: [
+          topics.registrations,
+          topics.declarations,
+          topics.alerts,
+          `${topics.registrations}.dlq`,
+          `${topics.declarations}.dlq`,
+        ],
+      })
+      .catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
