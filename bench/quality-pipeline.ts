@@ -116,7 +116,7 @@ export async function runPipelineComparison(o: {
     sessionTimeoutMs: 10_000,
     maxRetryDelayMs: 2_000,
     redisUrl,
-    keys: { prefix: run, stateBuckets: 64, velocityBuckets: 64 },
+    keys: { prefix: run, stateBuckets: 64, velocityBuckets: 64, slotGroups: 16 },
     tuneRedis: false,
     ruleset: o.ruleset,
     mode: 'batched',

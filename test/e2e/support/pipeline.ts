@@ -150,7 +150,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
     sessionTimeoutMs: 10_000,
     maxRetryDelayMs: 1000,
     redisUrl: stack.redisUrl,
-    keys: { prefix: run, stateBuckets: 16, velocityBuckets: 8 },
+    keys: { prefix: run, stateBuckets: 16, velocityBuckets: 8, slotGroups: 8 },
     tuneRedis: false,
     ruleset: loadRuleset(),
     mode: 'batched',
