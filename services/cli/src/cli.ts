@@ -1,6 +1,7 @@
 import { ConfigError, errorMessage } from '@zmwatch/kit';
 import { parseCommandLine, type CommandSpec } from './args.js';
 import { alertCommands } from './commands/alerts.js';
+import { benchCommands } from './commands/bench.js';
 import { caseCommands } from './commands/cases.js';
 import { consoleCommands } from './commands/console.js';
 import { dataCommands } from './commands/data.js';
@@ -22,6 +23,7 @@ export const COMMANDS: CommandSpec<CommandContext>[] = [
   ...dlqCommands,
   ...simulateCommands,
   ...consoleCommands,
+  ...benchCommands,
 ];
 
 /** Runs one `zmwatch` invocation and returns its exit code (see exit-codes.ts). */

@@ -1,0 +1,161 @@
+// Scale-out run: the same seeded simulator data consumed by 1, 2 and 3 detector PROCESSES in one
+// consumer group (each run a fresh group, key prefix and alerts topic), events/s until the group's lag
+// is zero. Prints a table and one JSON line.
+//   node --import tsx bench/detector-scaling.ts [vehicles=60000] [processes=1,2,3]
+// On the 2-core dev machine the broker, Redis and the detectors share two cores, so expect sub-linear
+// scaling: the figure that matters is that adding processes does not lose or duplicate work.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { createCodec } from '@zmwatch/schemas';
+import { generateScenario, produceToKafka } from '@zmwatch/simulator';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+const VEHICLES = Number(process.argv[2] ?? 60_000);
+const COUNTS = (process.argv[3] ?? '1,2,3').split(',').map(Number);
+const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const REDIS_URL = process.env.ZM_REDIS_URL ?? 'redis://127.0.0.1:16379';
+const PARTITIONS = 6;
+const DETECTOR_MAIN = fileURLToPath(new URL('../services/detector/src/main.ts', import.meta.url));
+const id = `zmbench-scale-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+const topics = { registrations: `${id}.registrations`, declarations: `${id}.declarations` };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function groupLag(admin: Admin, groupId: string): Promise<{ lag: number; committed: number }> {
+  let lag = 0;
+  let committed = 0;
+  for (const t of await admin.fetchOffsets({
+    groupId,
+    topics: [topics.registrations, topics.declarations],
+  })) {
+    const high = await admin.fetchTopicOffsets(t.topic);
+    for (const p of high) {
+      const c = t.partitions.find((x) => x.partition === p.partition);
+      const off = c && c.offset !== '-1' ? Number(c.offset) : 0;
+      committed += off;
+      lag += Number(p.high) - off;
+    }
+  }
+  return { lag, committed };
+}
+
+async function run(
+  admin: Admin,
+  processes: number,
+  total: number,
+): Promise<{ seconds: number; eventsPerSec: number; alerts: number }> {
+  const runId = `${id}-p${processes}`;
+  const alertsTopic = `${runId}.alerts`;
+  await admin.createTopics({
+    topics: [{ topic: alertsTopic, numPartitions: PARTITIONS }],
+    waitForLeaders: true,
+  });
+  const env = {
+    ...process.env,
+    ZM_KAFKA_BROKERS: BROKERS.join(','),
+    ZM_REDIS_URL: REDIS_URL,
+    ZM_LOG_LEVEL: 'warn',
+    ZM_DETECTOR_GROUP_ID: runId,
+    ZM_DETECTOR_KEY_PREFIX: runId.replace(/[^A-Za-z0-9_.-]/g, '_'),
+    ZM_DETECTOR_REGISTRATIONS_TOPIC: topics.registrations,
+    ZM_DETECTOR_DECLARATIONS_TOPIC: topics.declarations,
+    ZM_DETECTOR_ALERTS_TOPIC: alertsTopic,
+    ZM_DETECTOR_METRICS_PORT: '0',
+  };
+  const children: ChildProcess[] = Array.from({ length: processes }, () =>
+    spawn(process.execPath, ['--import', 'tsx', DETECTOR_MAIN], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
+  try {
+    // The clock starts when the group first commits (all processes joined and consuming), so start-up
+    // and rebalancing of the processes is not counted as processing time.
+    let t0 = 0;
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`${processes} process(es): not drained after 10 minutes`);
+      if (children.some((c) => c.exitCode !== null))
+        throw new Error(`a detector process exited early (${processes} process run)`);
+      const { lag, committed } = await groupLag(admin, runId).catch(() => ({ lag: total, committed: 0 }));
+      if (t0 === 0 && committed > 0) t0 = performance.now();
+      if (t0 !== 0 && lag === 0) break;
+      await sleep(100);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const alerts = (await admin.fetchTopicOffsets(alertsTopic)).reduce((s, p) => s + Number(p.high), 0);
+    return { seconds, eventsPerSec: total / seconds, alerts };
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(
+      children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once('exit', r)))),
+    );
+    await admin.deleteTopics({ topics: [alertsTopic] }).catch(() => {});
+  }
+}
+
+async function main(): Promise<void> {
+  const kafka = new Kafka({ clientId: 'detector-scaling', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const dlqs = [`${topics.registrations}.dlq`, `${topics.declarations}.dlq`];
+  await admin.createTopics({
+    topics: [...Object.values(topics), ...dlqs].map((topic) => ({
+      topic,
+      numPartitions: topic.endsWith('.dlq') ? 1 : PARTITIONS,
+    })),
+    waitForLeaders: true,
+  });
+  try {
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const scenario = generateScenario({ seed: 42, vehicles: VEHICLES });
+    const produced = await produceToKafka({
+      events: scenario.events(),
+      producer,
+      codec: await createCodec(),
+      rate: 0,
+      topics,
+    });
+    await producer.disconnect();
+    process.stderr.write(
+      `produced ${produced.total} events (seed 42, ${VEHICLES} vehicles) to ${PARTITIONS} partitions per topic\n`,
+    );
+
+    const rows: Array<{ processes: number; seconds: number; eventsPerSec: number; alerts: number }> = [];
+    for (const n of COUNTS) {
+      process.stderr.write(`running ${n} detector process(es)...\n`);
+      rows.push({ processes: n, ...(await run(admin, n, produced.total)) });
+    }
+    const base = rows[0]!.eventsPerSec;
+    console.log('processes  seconds  events/s  speed-up  alerts');
+    for (const r of rows) {
+      console.log(
+        `${String(r.processes).padStart(9)}  ${r.seconds.toFixed(1).padStart(7)}  ${Math.round(r.eventsPerSec).toString().padStart(8)}  ${(r.eventsPerSec / base).toFixed(2).padStart(8)}  ${String(r.alerts).padStart(6)}`,
+      );
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'detector-scaling',
+        events: produced.total,
+        partitions: PARTITIONS,
+        runs: rows.map((r) => ({
+          ...r,
+          seconds: +r.seconds.toFixed(2),
+          eventsPerSec: Math.round(r.eventsPerSec),
+          speedup: +(r.eventsPerSec / base).toFixed(2),
+        })),
+        sameAlertsInEveryRun: new Set(rows.map((r) => r.alerts)).size === 1,
+      }),
+    );
+  } finally {
+    await admin.deleteTopics({ topics: [...Object.values(topics), ...dlqs] }).catch(() => {});
+    await admin.disconnect();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
