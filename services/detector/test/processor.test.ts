@@ -1,0 +1,156 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import type { Alert } from '@zmwatch/schemas';
+import { alertIdFor } from '@zmwatch/schemas';
+import { createLogger } from '@zmwatch/kit';
+import { createDetectorMetrics } from '../src/metrics.js';
+import { createProcessor } from '../src/processor.js';
+import type { StateStore, StateWrite, VelocityQuery } from '../src/redis-store.js';
+import { loadRuleset } from '../src/ruleset.js';
+import { unpackState } from '../src/vin-state.js';
+import { DAY, T0, declaration, declEvent, regEvent, registration, vinFor } from './support/fixtures.js';
+
+const ruleset = loadRuleset();
+
+/** In-memory StateStore with the same CAS semantics, counting round trips; can fail a write once. */
+function memoryStore() {
+  const data = new Map<string, string>();
+  const velocity = new Map<string, number>();
+  const calls = { read: 0, velocity: 0, write: 0 };
+  let failNextWrite = false;
+  const store: StateStore = {
+    layout: { prefix: 't', stateBuckets: 1, velocityBuckets: 1, slotGroups: 1 },
+    async read(vins) {
+      calls.read++;
+      return vins.map((v) => data.get(v));
+    },
+    async velocity(queries: readonly VelocityQuery[], windowDays: number) {
+      calls.velocity++;
+      return queries.map((q) => {
+        let n = 0;
+        for (let d = q.day - windowDays + 1; d < q.day + windowDays; d++)
+          n += velocity.get(`${d}:${q.registrantId}`) ?? 0;
+        return n;
+      });
+    },
+    async write(writes: readonly StateWrite[], incs: readonly VelocityQuery[]) {
+      calls.write++;
+      if (failNextWrite) {
+        failNextWrite = false;
+        throw new Error('redis went away');
+      }
+      const lost: string[] = [];
+      for (const w of writes) {
+        if ((data.get(w.vin) ?? '') !== w.expected) lost.push(w.vin);
+        else if (w.next === '') data.delete(w.vin);
+        else data.set(w.vin, w.next);
+      }
+      for (const q of incs)
+        velocity.set(`${q.day}:${q.registrantId}`, (velocity.get(`${q.day}:${q.registrantId}`) ?? 0) + 1);
+      return lost;
+    },
+    async sweep() {
+      return { removed: 0, due: [] };
+    },
+  };
+  return { store, data, calls, failWriteOnce: () => (failNextWrite = true) };
+}
+
+function processor(store: StateStore, published: Alert[]) {
+  return createProcessor({
+    store,
+    ruleset,
+    publish: async (alerts) => void published.push(...alerts),
+    logger: createLogger('t', 'silent'),
+    metrics: createDetectorMetrics(new Registry()),
+    now: () => T0 + 10 * DAY,
+  });
+}
+
+test('a batch of many VINs costs a constant number of round trips and marks alerts in the state', async () => {
+  const mem = memoryStore();
+  const published: Alert[] = [];
+  const p = processor(mem.store, published);
+  const vins = Array.from({ length: 100 }, (_, i) => vinFor(`rt-${i}`));
+  const events = vins.flatMap((vin) => [regEvent(registration(vin)), declEvent(declaration(vin))]);
+  const { roundTrips } = await p.process(p.group(events));
+  assert.equal(roundTrips, 3); // read, velocity, write
+  assert.equal(published.length, 100);
+  assert.deepEqual(mem.calls, { read: 1, velocity: 1, write: 1 });
+  const s = unpackState(mem.data.get(vins[0]!)!);
+  assert.equal(s.declarations[0]!.status, 'alerted');
+});
+
+test('state that is already past its expiry is not written at all', async () => {
+  const mem = memoryStore();
+  const p = createProcessor({
+    store: mem.store,
+    ruleset,
+    publish: async () => {},
+    logger: createLogger('t', 'silent'),
+    metrics: createDetectorMetrics(new Registry()),
+    now: () => T0 + 400 * DAY,
+  });
+  const vin = vinFor('expired');
+  await p.process(p.group([regEvent(registration(vin), T0)]));
+  assert.equal(mem.data.has(vin), false);
+});
+
+test('replaying a processed batch produces nothing new', async () => {
+  const mem = memoryStore();
+  const published: Alert[] = [];
+  const p = processor(mem.store, published);
+  const vin = vinFor('replay');
+  const work = p.group([regEvent(registration(vin)), declEvent(declaration(vin))]);
+  await p.process(work);
+  await processor(mem.store, published).process(work); // a new process replays it
+  assert.equal(published.length, 1);
+});
+
+test('the duplicate window: alerts acked, then the state write fails', async () => {
+  const vin = vinFor('window');
+  const events = [regEvent(registration(vin)), declEvent(declaration(vin))];
+  // Same process retries the batch: the acked alert id is remembered, no second produce.
+  const a = memoryStore();
+  const pubA: Alert[] = [];
+  const pa = processor(a.store, pubA);
+  a.failWriteOnce();
+  await assert.rejects(pa.process(pa.group(events)), /redis went away/);
+  await pa.process(pa.group(events));
+  assert.equal(pubA.length, 1);
+  assert.equal(unpackState(a.data.get(vin)!).declarations[0]!.status, 'alerted');
+  // The process dies instead and another one replays: the same alert id is produced again
+  // (a physical duplicate, which downstream drops by alertId).
+  const b = memoryStore();
+  const pubB: Alert[] = [];
+  const pb = processor(b.store, pubB);
+  b.failWriteOnce();
+  await assert.rejects(pb.process(pb.group(events)));
+  await processor(b.store, pubB).process(pb.group(events));
+  assert.equal(pubB.length, 2);
+  assert.equal(pubB[0]!.alertId, pubB[1]!.alertId);
+  assert.equal(pubB[0]!.alertId, alertIdFor(vin, `D1-${vin}`, ruleset.version));
+});
+
+test('a lost compare-and-set fails the batch (retriable) instead of overwriting', async () => {
+  const mem = memoryStore();
+  const vin = vinFor('cas');
+  const p = createProcessor({
+    store: {
+      ...mem.store,
+      async read(vins) {
+        const got = await mem.store.read(vins);
+        mem.data.set(vin, 'zzzzzz;;'); // someone else writes between our read and our write
+        return got;
+      },
+    },
+    ruleset,
+    publish: async () => {},
+    logger: createLogger('t', 'silent'),
+    metrics: createDetectorMetrics(new Registry()),
+    now: () => T0,
+  });
+  await assert.rejects(p.process(p.group([regEvent(registration(vin))])), { name: 'StateConflictError' });
+  assert.equal(mem.data.get(vin), 'zzzzzz;;');
+});
