@@ -10,6 +10,7 @@ import {
   collectAlerts,
   counterValue,
   createTestTopics,
+  deleteRedisKeys,
   deleteTestTopics,
   EventProducer,
   quietLogger,
@@ -64,6 +65,7 @@ describe('detector end-to-end (real Kafka + Redis)', { timeout: 90_000 }, () => 
     await events?.close();
     if (topics) await deleteTestTopics(admin, topics);
     await admin?.disconnect();
+    await deleteRedisKeys(id);
   });
 
   it('registration then declaration: one alert listing every rule that fired, with evidence', async () => {

@@ -7,6 +7,7 @@ import { DetectorProcess } from './support/detector-process.js';
 import {
   collectAlerts,
   createTestTopics,
+  deleteRedisKeys,
   deleteTestTopics,
   EventProducer,
   stack,
@@ -152,6 +153,7 @@ test(
       await events.close();
       await deleteTestTopics(admin, topics);
       await admin.disconnect();
+      await deleteRedisKeys(id);
     }
   },
 );

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import {
   createCodec,
@@ -223,4 +224,19 @@ export async function counterValue(
   return values
     .filter((v) => Object.entries(labels).every(([k, x]) => String(v.labels[k]) === x))
     .reduce((s, v) => s + v.value, 0);
+}
+
+/** Removes this run's keys from the shared Redis (SCAN, never KEYS or FLUSH). */
+export async function deleteRedisKeys(prefix: string, url = stack.redisUrl): Promise<void> {
+  const r = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await r.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
 }
