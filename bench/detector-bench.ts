@@ -34,6 +34,8 @@ const LATENCY_SECONDS = 15;
 const LATENCY_PAIRS_PER_SECOND = 200;
 const NAIVE_MAX_SECONDS = 30;
 const STATE_BUCKETS = Number(process.env.ZM_BENCH_STATE_BUCKETS ?? 4096);
+// Same default as the detector's ZM_DETECTOR_PARTITIONS_CONCURRENTLY.
+const PARTITIONS_CONCURRENTLY = Number(process.env.ZM_DETECTOR_PARTITIONS_CONCURRENTLY ?? 3);
 const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const DAY = 86_400_000;
 const id = `zmbench-det-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -172,6 +174,7 @@ function config(
     tuneRedis: true,
     ruleset: loadRuleset(),
     mode,
+    partitionsConcurrently: PARTITIONS_CONCURRENTLY,
     sweep: { intervalMs: 1000, bucketsPerTick: 64 },
     metricsPort: 0,
     metricsHost: '127.0.0.1',

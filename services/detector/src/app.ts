@@ -19,7 +19,7 @@ import type { DetectorEvent } from './apply-events.js';
 import type { DetectorConfig } from './config.js';
 import { createDecoder } from './decode.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
-import { createMutex } from './mutex.js';
+import { createPartitionLocks } from './mutex.js';
 import { createProcessor } from './processor.js';
 import { createStateStore } from './redis-store.js';
 import { createSweeper } from './sweeper.js';
@@ -48,7 +48,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
   const logger = options.logger ?? createLogger('detector', config.logLevel);
   const registry = createRegistry('detector');
   const metrics = createDetectorMetrics(registry);
-  const withLock = createMutex();
+  const locks = createPartitionLocks();
   let redis: Redis | undefined;
   let producer: Producer | undefined;
   let consumer: BatchConsumer | undefined;
@@ -120,8 +120,9 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
         heartbeatInterval: Math.floor(config.sessionTimeoutMs / 10),
       },
       maxRetryDelayMs: config.maxRetryDelayMs,
+      partitionsConsumedConcurrently: config.partitionsConcurrently ?? 1,
       handle: (records) =>
-        withLock(async () => {
+        locks.withPartition(records[0]!.partition, async () => {
           const events = records.map((r) => r.value);
           if (config.mode === 'naive') {
             for (const e of events) await proc.process([{ vin: e.event.vin, events: [e] }]);
@@ -159,7 +160,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
       ruleset: config.ruleset,
       intervalMs: config.sweep.intervalMs,
       bucketsPerTick: config.sweep.bucketsPerTick,
-      withLock,
+      withLock: locks.withAll,
       logger,
       metrics,
       ...(options.now ? { now: options.now } : {}),

@@ -80,6 +80,7 @@ export function testConfig(
     tuneRedis: true,
     ruleset,
     mode: 'batched',
+    partitionsConcurrently: 3, // the production default: batches of several partitions overlap
     sweep: { intervalMs: 200, bucketsPerTick: 64 },
     metricsPort: 0,
     metricsHost: '127.0.0.1',
