@@ -62,7 +62,9 @@ export function mergeEvents(
 ): MergeResult {
   const grace = ruleset.timing.gracePeriodSeconds;
   const state: VinState = previous ? cloneState(previous) : emptyState();
-  const before = bodyOf(previous ?? emptyState());
+  // Every assignment below is guarded by a strict comparison, so "assigned" means "what the rules see
+  // changed" (statuses and the header excepted), without serialising the state before and after.
+  let changed = false;
   const notes: MergeNote[] = [];
   let newFirstRegistration: FirstRegistration | undefined;
   let lastArrivalS = 0;
@@ -83,6 +85,7 @@ export function mergeEvents(
               partyType: r.party.type,
               condition: r.condition,
             };
+            changed = true;
             if (!hadRegistration) newFirstRegistration = state.registration;
           }
           if (!hadRegistration) {
@@ -106,21 +109,26 @@ export function mergeEvents(
         case 'TRANSFER':
           if (!state.lastTransfer || r.eventTime > state.lastTransfer.time) {
             state.lastTransfer = { time: r.eventTime, partyId: r.party.id, partyType: r.party.type };
+            changed = true;
           }
           if (
             r.pendingExport &&
             (state.pendingExportTransferAt === undefined || r.eventTime < state.pendingExportTransferAt)
           ) {
             state.pendingExportTransferAt = r.eventTime;
+            changed = true;
           }
           break;
         case 'TEMP_EXPORT_PLATE':
-          if (state.tempExportPlateAt === undefined || r.eventTime < state.tempExportPlateAt)
+          if (state.tempExportPlateAt === undefined || r.eventTime < state.tempExportPlateAt) {
             state.tempExportPlateAt = r.eventTime;
+            changed = true;
+          }
           break;
         case 'DEREGISTRATION':
           if (!state.deregistration || r.eventTime < state.deregistration.time) {
             state.deregistration = { time: r.eventTime, reason: r.deregistrationReason ?? 'OTHER' };
+            changed = true;
           }
           break;
         default:
@@ -149,6 +157,7 @@ export function mergeEvents(
         if (!withdraw && sameFacts(existing, facts)) continue; // a duplicate
       }
     }
+    changed = true; // an equal-time duplicate was skipped above; anything else changes the declaration
     if (withdraw) {
       if (existing && existing.status === 'alerted')
         notes.push({ kind: 'cancelled-after-alert', eventId: c.eventId, declarationId: c.declarationId });
@@ -175,7 +184,6 @@ export function mergeEvents(
     }
   }
 
-  const changed = bodyOf(state) !== before;
   const due: OpenDeclaration[] = [];
   for (const d of state.declarations) {
     if (d.status === 'cancelled') continue;
@@ -251,31 +259,6 @@ function sameFacts(a: DeclarationFacts, b: DeclarationFacts): boolean {
     a.destinationCountry === b.destinationCountry &&
     a.hasAfterSalesRef === b.hasAfterSalesRef
   );
-}
-
-/** Everything but the header and statuses: what the rules see. */
-function bodyOf(s: VinState): string {
-  return JSON.stringify([
-    s.registration,
-    s.lastTransfer,
-    s.pendingExportTransferAt,
-    s.tempExportPlateAt,
-    s.deregistration,
-    s.declarations.map((d) =>
-      d.status === 'cancelled'
-        ? [d.declarationId, 'c', d.eventTime]
-        : [
-            d.declarationId,
-            d.eventTime,
-            d.exporterId,
-            d.exporterType,
-            d.declaredCondition,
-            d.declaredOdometerKm,
-            d.destinationCountry,
-            d.hasAfterSalesRef,
-          ],
-    ),
-  ]);
 }
 
 /** Deep copy (the merge never mutates the caller's state); cheaper than structuredClone. */

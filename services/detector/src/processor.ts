@@ -93,7 +93,6 @@ export function createProcessor(deps: ProcessorDeps) {
       work: VinWork;
       before: string | undefined;
       result: MergeResult;
-      subjectCheck: boolean;
     }> = [];
     work.forEach((w, i) => {
       const before = raw[i];
@@ -119,8 +118,7 @@ export function createProcessor(deps: ProcessorDeps) {
           'merged',
         );
       }
-      const v = validateVin(w.vin);
-      merged.push({ work: w, before, result, subjectCheck: v.ok ? v.checkDigitValid : false });
+      merged.push({ work: w, before, result });
       for (const note of result.notes) {
         const src = w.events.find((e) => e.event.eventId === note.eventId)?.source;
         const fields = { vin: w.vin, ...src, ...note };
@@ -167,10 +165,17 @@ export function createProcessor(deps: ProcessorDeps) {
     if (queries.length > 0) {
       counts = await store.velocity(queries, windowDays);
       roundTrips++;
-      // This batch's own new registrations are not in Redis yet (they are written in step 5).
+      // This batch's own new registrations are not in Redis yet (they are written in step 5). Indexed
+      // by registrant: a batch can hold thousands of both, and comparing every pair was quadratic.
+      const incDays = new Map<string, number[]>();
+      for (const inc of increments) {
+        const days = incDays.get(inc.registrantId);
+        if (days) days.push(inc.day);
+        else incDays.set(inc.registrantId, [inc.day]);
+      }
       queries.forEach((q, i) => {
-        for (const inc of increments) {
-          if (inc.registrantId === q.registrantId && Math.abs(inc.day - q.day) < windowDays) counts[i]! += 1;
+        for (const day of incDays.get(q.registrantId) ?? []) {
+          if (Math.abs(day - q.day) < windowDays) counts[i]! += 1;
         }
       });
     }
@@ -178,6 +183,7 @@ export function createProcessor(deps: ProcessorDeps) {
     step('velocity');
     // Evaluate, then produce what alerts (awaiting acks) before anything is marked.
     const alerts: Alert[] = [];
+    const alertWork: VinWork[] = [];
     const verdicts: Array<{ m: (typeof merged)[number]; declarationId: string; alerted: boolean }> = [];
     const arrivals: number[] = [];
     for (const m of merged) {
@@ -185,9 +191,11 @@ export function createProcessor(deps: ProcessorDeps) {
       if (due.length === 0) continue;
       const reg = state.registration;
       const qi = reg ? queryIndex.get(keyOf({ registrantId: reg.partyId, day: dayOf(reg.time) })) : undefined;
+      // Only VINs with something to evaluate pay for the check-digit computation.
+      const v = validateVin(m.work.vin);
       const subject = {
         vin: m.work.vin,
-        vinCheckDigitValid: m.subjectCheck,
+        vinCheckDigitValid: v.ok ? v.checkDigitValid : false,
         state,
         registrantVelocity: qi === undefined ? null : (counts[qi] ?? 0),
       };
@@ -204,6 +212,7 @@ export function createProcessor(deps: ProcessorDeps) {
         metrics.evaluations.inc({ outcome: 'alert' });
         if (emitted.has(alert.alertId)) continue;
         alerts.push(alert);
+        alertWork.push(m.work);
         const arrival = Math.max(0, ...m.work.events.map((e) => e.arrival));
         if (arrival > 0) arrivals.push(arrival);
       }
@@ -240,22 +249,22 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     metrics.redisRoundTrips.inc(roundTrips);
 
-    for (const a of alerts) {
-      const m = merged.find((x) => x.work.vin === a.vin);
-      const src = m?.work.events.at(-1)?.source;
-      logger.info(
-        {
-          vin: a.vin,
-          ...src,
-          alertId: a.alertId,
-          declarationId: a.declarationId,
-          severity: a.severity,
-          score: a.score,
-          rules: a.rules.map((r) => r.ruleId),
-        },
-        'alert produced',
-      );
-    }
+    if (logger.isLevelEnabled('info'))
+      alerts.forEach((a, i) => {
+        const src = alertWork[i]!.events.at(-1)?.source;
+        logger.info(
+          {
+            vin: a.vin,
+            ...src,
+            alertId: a.alertId,
+            declarationId: a.declarationId,
+            severity: a.severity,
+            score: a.score,
+            rules: a.rules.map((r) => r.ruleId),
+          },
+          'alert produced',
+        );
+      });
     return { alerts, roundTrips };
   }
 

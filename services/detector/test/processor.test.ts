@@ -154,3 +154,25 @@ test('a lost compare-and-set fails the batch (retriable) instead of overwriting'
   await assert.rejects(p.process(p.group([regEvent(registration(vin))])), { name: 'StateConflictError' });
   assert.equal(mem.data.get(vin), 'zzzzzz;;');
 });
+
+test("registrant velocity counts the batch's own new registrations (not yet in Redis), per registrant and window", async () => {
+  const mem = memoryStore();
+  const published: Alert[] = [];
+  const p = processor(mem.store, published);
+  const party = { id: 'VEL-BATCH', type: 'INDIVIDUAL' as const };
+  const vins = Array.from({ length: 20 }, (_, i) => vinFor(`vel-batch-${i}`));
+  const events = vins.map((vin, i) => regEvent(registration(vin, { party, eventTime: T0 + i * 3_600_000 })));
+  // Other registrants and days outside the 7-day window must not count.
+  for (let i = 0; i < 30; i++)
+    events.push(
+      regEvent(registration(vinFor(`vel-other-${i}`), { party: { id: `OTHER-${i}`, type: 'INDIVIDUAL' } })),
+    );
+  for (let i = 0; i < 5; i++)
+    events.push(regEvent(registration(vinFor(`vel-late-${i}`), { party, eventTime: T0 + 30 * DAY })));
+  events.push(declEvent(declaration(vins[7]!)));
+  await p.process(p.group(events));
+  const alert = published.find((a) => a.vin === vins[7]);
+  const hit = alert?.rules.find((r) => r.ruleId === 'ZM-REGISTRANT-VELOCITY');
+  assert.ok(hit, `rules: ${alert?.rules.map((r) => r.ruleId).join(',')}`);
+  assert.equal(hit.facts.registrations, '20');
+});
