@@ -151,6 +151,10 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess; dir: str
   }
   throw new Error('private redis did not start');
 }
+const redisCpu = async (r: Redis): Promise<number> => {
+  const info = await r.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
+};
 const usedMemory = async (r: Redis): Promise<number> =>
   Number(/used_memory:(\d+)/.exec(await r.info('memory'))![1]);
 
@@ -295,7 +299,13 @@ async function main(): Promise<void> {
     await r.flushall();
     const memBefore = await usedMemory(r);
     const app = createApp(config('batched', redis.url, topics, 'zm'), { logger });
+    const cpuBefore = process.cpuUsage();
+    const redisCpuBefore = await redisCpu(r);
     const batched = await timeApp(app, total);
+    const cpu = process.cpuUsage(cpuBefore);
+    // Whole-phase CPU (includes start-up and the consumer group join), to see which process is the limit.
+    const detectorCpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const redisCpuSeconds = (await redisCpu(r)) - redisCpuBefore;
     const batchedRate = batched.events / batched.seconds;
     const roundTrips = await counter(app, 'zm_detector_redis_round_trips_total');
     const steps = (
@@ -306,7 +316,9 @@ async function main(): Promise<void> {
       ).get()
     ).values;
     const stepSeconds = Object.fromEntries(steps.map((v) => [v.labels.step, +v.value.toFixed(2)]));
-    console.error(`batched wall ${batched.seconds.toFixed(1)} s, steps ${JSON.stringify(stepSeconds)}`);
+    console.error(
+      `batched wall ${batched.seconds.toFixed(1)} s, cpu: detector ${detectorCpuSeconds.toFixed(1)} s, redis ${redisCpuSeconds.toFixed(1)} s, steps ${JSON.stringify(stepSeconds)}`,
+    );
     await sleep(300);
     const memAfter = await usedMemory(r);
     let tracked = 0;
@@ -415,6 +427,8 @@ async function main(): Promise<void> {
       detectorToRawRatio: +(batchedRate / rawRate).toFixed(3),
       detectorToRawWithDecodeRatio: +(batchedRate / rawDecodeRate).toFixed(3),
       batchedStepSeconds: stepSeconds,
+      batchedDetectorCpuSeconds: +detectorCpuSeconds.toFixed(2),
+      batchedRedisCpuSeconds: +redisCpuSeconds.toFixed(2),
       redisRoundTripsPerEventBatched: +(roundTrips / batched.events).toFixed(4),
       naiveEventsPerSec: Math.round(naiveRate),
       naiveEvents: naive.events,

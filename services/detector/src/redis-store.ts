@@ -2,13 +2,12 @@ import type { ChainableCommander, Redis, Result } from 'ioredis';
 import { RetriableError } from '@zmwatch/kit';
 import {
   dayOf,
+  fnv1a,
   registrantTag,
   stateKey,
-  stateKeyOf,
   sweepCursorKey,
   velocityField,
   velocityKey,
-  velocityKeyOf,
   type BucketKey,
   type KeyLayout,
 } from './keys.js';
@@ -189,29 +188,33 @@ async function execPipeline(p: ChainableCommander, what: string): Promise<unknow
   });
 }
 
+/** One slot group's share of a batch: its distinct keys (KEYS) and, per item, its index and key's 1-based index. */
+interface Group {
+  keys: string[];
+  items: number[];
+  ks: number[];
+  slot: Map<number, number>;
+}
+
 /**
- * Items grouped by slot group, each group with its distinct keys (KEYS) and, per item, the 1-based
- * index of its key: what one multi-key Lua call of that group needs.
+ * Items 0..count-1 grouped by slot group: what one multi-key Lua call of each group needs. Buckets
+ * are numbers and their keys are built once per store, so a VIN costs one hash and a few integer
+ * map lookups here, not a key string and an object.
  */
-function byGroup<T>(
-  items: readonly T[],
-  keyOf: (x: T) => BucketKey,
-): Array<{ keys: string[]; entries: Array<{ item: T; k: number }> }> {
-  const groups = new Map<
-    number,
-    { keys: string[]; index: Map<string, number>; entries: Array<{ item: T; k: number }> }
-  >();
-  for (const item of items) {
-    const { group, key } = keyOf(item);
+function byGroup(count: number, bucketOf: (i: number) => number, keys: readonly BucketKey[]): Group[] {
+  const groups = new Map<number, Group>();
+  for (let i = 0; i < count; i++) {
+    const b = bucketOf(i);
+    const { group, key } = keys[b]!;
     let g = groups.get(group);
-    if (!g) groups.set(group, (g = { keys: [], index: new Map(), entries: [] }));
-    let k = g.index.get(key);
+    if (!g) groups.set(group, (g = { keys: [], items: [], ks: [], slot: new Map() }));
+    let k = g.slot.get(b);
     if (k === undefined) {
-      g.keys.push(key);
-      k = g.keys.length;
-      g.index.set(key, k);
+      k = g.keys.push(key);
+      g.slot.set(b, k);
     }
-    g.entries.push({ item, k });
+    g.items.push(i);
+    g.ks.push(k);
   }
   return [...groups.values()];
 }
@@ -222,6 +225,10 @@ export function createStateStore(
   onError: (err: unknown) => void = () => {},
 ): StateStore {
   defineDetectorCommands(redis);
+  const stateKeys = Array.from({ length: layout.stateBuckets }, (_, b) => stateKey(layout, b));
+  const velocityKeys = Array.from({ length: layout.velocityBuckets }, (_, b) => velocityKey(layout, b));
+  const stateBucketOf = (vin: string) => fnv1a(vin) % layout.stateBuckets;
+  const velocityBucketOf = (registrantId: string) => fnv1a(registrantId) % layout.velocityBuckets;
   const guarded = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -246,21 +253,18 @@ export function createStateStore(
     read: (vins) =>
       guarded(async () => {
         if (vins.length === 0) return [];
-        const groups = byGroup(
-          vins.map((vin, i) => ({ vin, i })),
-          (x) => stateKeyOf(layout, x.vin),
-        );
+        const groups = byGroup(vins.length, (i) => stateBucketOf(vins[i]!), stateKeys);
         const p = redis.pipeline();
         for (const g of groups) {
           const items: PackItem[] = [];
-          for (const e of g.entries) items.push(e.k, e.item.vin);
+          for (let j = 0; j < g.items.length; j++) items.push(g.ks[j]!, vins[g.items[j]!]!);
           p.zmStateRead(g.keys.length, ...g.keys, packArray(items));
         }
         const values = await execPipeline(p, 'state read');
         const out = new Array<string | undefined>(vins.length);
         groups.forEach((g, gi) => {
           const got = values[gi] as string[];
-          g.entries.forEach((e, j) => (out[e.item.i] = got[j] || undefined));
+          for (let j = 0; j < g.items.length; j++) out[g.items[j]!] = got[j] || undefined;
         });
         return out;
       }),
@@ -268,26 +272,24 @@ export function createStateStore(
       guarded(async () => {
         if (queries.length === 0) return [];
         const groups = byGroup(
-          queries.map((q, i) => ({ q, i })),
-          (x) => velocityKeyOf(layout, x.q.registrantId),
+          queries.length,
+          (i) => velocityBucketOf(queries[i]!.registrantId),
+          velocityKeys,
         );
         const p = redis.pipeline();
         for (const g of groups) {
           const items: PackItem[] = [];
-          for (const e of g.entries)
-            items.push(
-              e.k,
-              tagOf(e.item.q.registrantId),
-              e.item.q.day - windowDays + 1,
-              e.item.q.day + windowDays - 1,
-            );
+          for (let j = 0; j < g.items.length; j++) {
+            const q = queries[g.items[j]!]!;
+            items.push(g.ks[j]!, tagOf(q.registrantId), q.day - windowDays + 1, q.day + windowDays - 1);
+          }
           p.zmVelocityRead(g.keys.length, ...g.keys, packArray(items));
         }
         const values = await execPipeline(p, 'velocity read');
         const out = new Array<number>(queries.length).fill(0);
         groups.forEach((g, gi) => {
           const got = values[gi] as number[];
-          g.entries.forEach((e, j) => (out[e.item.i] = Number(got[j] ?? 0)));
+          for (let j = 0; j < g.items.length; j++) out[g.items[j]!] = Number(got[j] ?? 0);
         });
         return out;
       }),
@@ -295,15 +297,26 @@ export function createStateStore(
       guarded(async () => {
         if (writes.length === 0 && increments.length === 0) return [];
         const p = redis.pipeline();
-        const cas = byGroup(writes, (w) => stateKeyOf(layout, w.vin));
+        const cas = byGroup(writes.length, (i) => stateBucketOf(writes[i]!.vin), stateKeys);
         for (const g of cas) {
           const items: PackItem[] = [];
-          for (const e of g.entries) items.push(e.k, e.item.vin, e.item.expected, e.item.next);
+          for (let j = 0; j < g.items.length; j++) {
+            const w = writes[g.items[j]!]!;
+            items.push(g.ks[j]!, w.vin, w.expected, w.next);
+          }
           p.zmStateCas(g.keys.length, ...g.keys, packArray(items));
         }
-        for (const g of byGroup(increments, (q) => velocityKeyOf(layout, q.registrantId))) {
+        const incs = byGroup(
+          increments.length,
+          (i) => velocityBucketOf(increments[i]!.registrantId),
+          velocityKeys,
+        );
+        for (const g of incs) {
           const items: PackItem[] = [];
-          for (const e of g.entries) items.push(e.k, e.item.day, tagOf(e.item.registrantId));
+          for (let j = 0; j < g.items.length; j++) {
+            const q = increments[g.items[j]!]!;
+            items.push(g.ks[j]!, q.day, tagOf(q.registrantId));
+          }
           p.zmVelocityIncr(g.keys.length, ...g.keys, packArray(items));
         }
         const values = await execPipeline(p, 'state write');
