@@ -16,7 +16,7 @@ import {
 } from '@zmwatch/kit';
 import { createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
 import type { DetectorEvent } from './apply-events.js';
-import type { DetectorConfig } from './config.js';
+import { DEFAULT_PARTITIONS_CONCURRENTLY, type DetectorConfig } from './config.js';
 import { createDecoder } from './decode.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { createPartitionLocks } from './mutex.js';
@@ -120,7 +120,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
         heartbeatInterval: Math.floor(config.sessionTimeoutMs / 10),
       },
       maxRetryDelayMs: config.maxRetryDelayMs,
-      partitionsConsumedConcurrently: config.partitionsConcurrently ?? 1,
+      partitionsConsumedConcurrently: config.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
       handle: (records) =>
         locks.withPartition(records[0]!.partition, async () => {
           const events = records.map((r) => r.value);
