@@ -8,7 +8,8 @@
 //   4. the naive variant (one VIN event at a time: 2-3 Redis round trips per event), same messages.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,6 +151,24 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess; dir: str
     }
   }
   throw new Error('private redis did not start');
+}
+/** ZM_BENCH_CPU_PROFILE=<file>: a V8 CPU profile of the batched phase only (open in Chrome DevTools). */
+async function startProfile(): Promise<() => Promise<void>> {
+  const file = process.env.ZM_BENCH_CPU_PROFILE;
+  if (!file) return async () => {};
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 const redisCpu = async (r: Redis): Promise<number> => {
   const info = await r.info('cpu');
@@ -301,7 +320,9 @@ async function main(): Promise<void> {
     const app = createApp(config('batched', redis.url, topics, 'zm'), { logger });
     const cpuBefore = process.cpuUsage();
     const redisCpuBefore = await redisCpu(r);
+    const stopProfile = await startProfile();
     const batched = await timeApp(app, total);
+    await stopProfile();
     const cpu = process.cpuUsage(cpuBefore);
     // Whole-phase CPU (includes start-up and the consumer group join), to see which process is the limit.
     const detectorCpuSeconds = (cpu.user + cpu.system) / 1e6;
