@@ -40,11 +40,7 @@ export function temporalComponent(s: StackSettings): Component {
         `building the Temporal CLI v${VERSIONS.temporalCli} with go install (first run only; about 3-5 minutes)`,
         'go',
         ['install', `github.com/temporalio/cli/cmd/temporal@v${VERSIONS.temporalCli}`],
-        {
-          ...process.env,
-          GOBIN: join(s.cacheDir, `temporal-${VERSIONS.temporalCli}`, 'bin'),
-          GOFLAGS: '-mod=mod',
-        },
+        { ...process.env, GOBIN: join(s.cacheDir, `temporal-${VERSIONS.temporalCli}`, 'bin') },
       );
     },
     async start() {
