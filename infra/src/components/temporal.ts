@@ -73,6 +73,7 @@ export function temporalComponent(s: StackSettings): Component {
       );
     },
     async health() {
+      if (!existsSync(bin)) throw new Error(`not installed (${bin}); \`stack up\` builds it with go install`);
       const out = await new Promise<string>((resolve, reject) => {
         const p = spawn(
           bin,
