@@ -65,6 +65,8 @@ export interface QueueFilters {
   assignee?: string | null;
   destination?: string;
   registrant?: string;
+  /** Exporter id of the case's latest alert. */
+  exporter?: string;
   jurisdiction?: string;
 }
 
@@ -86,6 +88,8 @@ export interface CaseSummary {
   assignee: string | null;
   destination: string | null;
   registrant: string | null;
+  /** Always set by listings; optional only so summaries built by hand elsewhere (CLI tests) still type. */
+  exporter?: string | null;
   jurisdiction: string | null;
   slaDueAt: Date | null;
   openedAt: Date;
@@ -165,6 +169,7 @@ export function queueQuery(queue: string | null, filters: QueueFilters = {}, ext
   if (filters.destination !== undefined)
     parts.push(`ZmDestination = ${quote(filters.destination.toUpperCase())}`);
   if (filters.registrant !== undefined) parts.push(`ZmRegistrant = ${quote(filters.registrant)}`);
+  if (filters.exporter !== undefined) parts.push(`ZmExporter = ${quote(filters.exporter)}`);
   if (filters.jurisdiction !== undefined) parts.push(`ZmJurisdiction = ${quote(filters.jurisdiction)}`);
   if (extra !== undefined) parts.push(`(${extra})`);
   return parts.join(' AND ');
@@ -214,6 +219,7 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
         assignee: sa.get(SA.assignee) ?? null,
         destination: sa.get(SA.destination) ?? null,
         registrant: sa.get(SA.registrant) ?? null,
+        exporter: sa.get(SA.exporter) ?? null,
         jurisdiction: sa.get(SA.jurisdiction) ?? null,
         slaDueAt: sa.get(SA.slaDueAt) ?? null,
         openedAt: new Date(
@@ -272,6 +278,7 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
         { key: SA.slaDueAt, value: new Date(Date.now() + slaFor(config, alert.severity)) },
       ];
       if (alert.registrantId) attributes.push({ key: SA.registrant, value: alert.registrantId });
+      if (alert.exporterId) attributes.push({ key: SA.exporter, value: alert.exporterId });
       if (alert.jurisdiction) attributes.push({ key: SA.jurisdiction, value: alert.jurisdiction });
       // The raw call (rather than WorkflowClient.signalWithStart) because only its response says
       // whether a run was started: the escalator's "cases started" metric. Payloads use the default

@@ -296,6 +296,8 @@ export const SA = {
   assignee: defineSearchAttributeKey('ZmAssignee', SearchAttributeType.KEYWORD),
   destination: defineSearchAttributeKey('ZmDestination', SearchAttributeType.KEYWORD),
   registrant: defineSearchAttributeKey('ZmRegistrant', SearchAttributeType.KEYWORD),
+  /** The exporter of the case's latest alert (one value: a Keyword, not a KeywordList). */
+  exporter: defineSearchAttributeKey('ZmExporter', SearchAttributeType.KEYWORD),
   jurisdiction: defineSearchAttributeKey('ZmJurisdiction', SearchAttributeType.KEYWORD),
   vin: defineSearchAttributeKey('ZmVin', SearchAttributeType.KEYWORD),
   slaDueAt: defineSearchAttributeKey('ZmSlaDueAt', SearchAttributeType.DATETIME),

@@ -128,6 +128,32 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.equal(moved.severity, 'CRITICAL');
   });
 
+  test('a case is found by the exporter of its latest alert (ZmExporter)', async () => {
+    const vin = randomVin();
+    const [first, second] = [`EXP-${run}-A`, `EXP-${run}-B`];
+    const queue = config.routing.standardQueue;
+    await env.cases.signalAlert(makeAlert(vin, { severity: 'HIGH', exporterId: first }), config);
+    const found = await inQueue(queue, vin, { exporter: first, status: ['open'] });
+    assert.equal(found.exporter, first);
+    const none = await env.cases.listQueue(queue, { exporter: `EXP-${run}-none` });
+    assert.equal(none.cases.length, 0);
+
+    // Same severity, score and destination: only the exporter changes, so its upsert is the patched one.
+    await env.cases.signalAlert(makeAlert(vin, { severity: 'HIGH', exporterId: second }), config);
+    await caseWhere(vin, (c) => c.evidence.length === 2, 'second alert');
+    await inQueue(queue, vin, { exporter: second });
+    const history = await env.client.workflow.getHandle(caseIdFor(vin)).fetchHistory();
+    const upserted = (history.events ?? []).flatMap((e) =>
+      Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+    );
+    assert.deepEqual(upserted.sort(), ['TemporalChangeVersion', 'ZmExporter']);
+    const stale = await env.cases.listQueue(queue, { exporter: first });
+    assert.equal(
+      stale.cases.some((c) => c.vin === vin),
+      false,
+    );
+  });
+
   test('claim and decide: validators reject bad input before it reaches the case', async () => {
     const vin = randomVin();
     await env.cases.signalAlert(makeAlert(vin), config);

@@ -82,7 +82,6 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
     },
     queues: config.queues,
     users,
-    feed: () => feed,
   });
   registerAlertRoutes(api, () => feed);
   registerOpsRoutes(api, { ops: () => ops, topicFilter: (t) => topicFilter.test(t) });

@@ -1,13 +1,40 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CaseActionRejectedError, type CaseState } from '@zmwatch/workflows';
+import { CaseActionRejectedError, type CaseState, type CaseSummary } from '@zmwatch/workflows';
+import { makeAlert } from '@zmwatch/workflows/testing';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
 import type { CaseBackend } from '../src/cases/case-routes.js';
 import { DEFAULT_USERS_FILE, type ConsoleConfig } from '../src/config.js';
 
 const VIN = 'LGXC74C47S0000001';
+const OTHER_VIN = 'LGXC74C47S0000002';
+/** The case's evidence: two alerts from two exporters (EXP-2 is the latest). */
+const EVIDENCE = ['EXP-1', 'EXP-2'].map((exporterId) => ({
+  alert: makeAlert(VIN, { exporterId }),
+  appliedAt: new Date(0).toISOString(),
+}));
+
+function summary(vin: string, exporter: string): CaseSummary {
+  return {
+    caseId: `case-${vin}`,
+    vin,
+    runId: 'r',
+    queue: 'standard',
+    status: 'open',
+    severity: 'HIGH',
+    score: 0.8,
+    assignee: null,
+    destination: 'RU',
+    registrant: null,
+    exporter,
+    jurisdiction: null,
+    slaDueAt: null,
+    openedAt: new Date(0),
+    executionStatus: 'RUNNING',
+  };
+}
 const calls: Array<{ action: string; vin: string; input: unknown }> = [];
 /** Case actions only (case pages also list related cases). */
 const actions = () => calls.filter((c) => c.action !== 'listQueue');
@@ -44,13 +71,22 @@ function fakeCase(overrides: Partial<CaseState> = {}): CaseState {
 const backend: CaseBackend = {
   async listQueue(queue, filters) {
     calls.push({ action: 'listQueue', vin: '', input: { queue, filters } });
-    return { cases: [], nextPageToken: null };
+    // In the standard queue the other VIN's latest exporter is EXP-1, and this case's own is EXP-2.
+    const cases =
+      queue !== 'standard'
+        ? []
+        : filters?.exporter === 'EXP-1'
+          ? [summary(OTHER_VIN, 'EXP-1')]
+          : filters?.exporter === 'EXP-2'
+            ? [summary(VIN, 'EXP-2'), summary(OTHER_VIN, 'EXP-2')]
+            : [];
+    return { cases, nextPageToken: null };
   },
   async listBreached() {
     return { cases: [], nextPageToken: null };
   },
   async getCase(vin) {
-    return vin === VIN ? fakeCase() : null;
+    return vin === VIN ? fakeCase({ evidence: EVIDENCE }) : null;
   },
   async claim(vin, input) {
     calls.push({ action: 'claim', vin, input });
@@ -215,6 +251,27 @@ test('state-changing calls need the CSRF token and the same origin', async () =>
   const otherSite = await call(`/api/cases/${VIN}/claim`, ana, { body: {}, origin: 'https://evil.example' });
   assert.equal(otherSite.status, 403);
   assert.equal(actions().length, 0, 'nothing reached the case workflow');
+});
+
+test('a case page lists related cases by exporter through the ZmExporter filter, not itself', async () => {
+  const ana = await signIn('analyst');
+  calls.length = 0;
+  const res = await call(`/api/cases/${VIN}`, ana);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { related: { byExporter: Array<{ vin: string; exporter: string }> } };
+  assert.deepEqual(
+    body.related.byExporter.map((c) => [c.vin, c.exporter]),
+    [[OTHER_VIN, 'EXP-2']],
+  );
+  const exporterQueries = calls
+    .map((c) => c.input as { queue: string; filters: { exporter?: string; status?: string[] } })
+    .filter((i) => i.filters.exporter !== undefined);
+  assert.deepEqual([...new Set(exporterQueries.map((i) => i.filters.exporter))].sort(), ['EXP-1', 'EXP-2']);
+  assert.equal(exporterQueries.length, 2 * config.queues.length, 'every queue, every exporter of the case');
+  assert.ok(
+    exporterQueries.every((i) => i.filters.status?.includes('dismissed')),
+    'decided cases count too',
+  );
 });
 
 test('a customs viewer can read a case but the API refuses their decision', async () => {

@@ -30,12 +30,17 @@ test('queue requests are validated parameter by parameter', () => {
   const queues = ['priority', 'standard'];
   const ok = parseQueueRequest(
     new URLSearchParams(
-      'queue=standard&severity=high,CRITICAL&destination=ru&assignee=me&sort=age&pageSize=10',
+      'queue=standard&severity=high,CRITICAL&destination=ru&exporter=EXP-42&assignee=me&sort=age&pageSize=10',
     ),
     queues,
     'ana',
   );
-  assert.deepEqual(ok.filters, { severity: ['HIGH', 'CRITICAL'], destination: 'RU', assignee: 'ana' });
+  assert.deepEqual(ok.filters, {
+    severity: ['HIGH', 'CRITICAL'],
+    destination: 'RU',
+    exporter: 'EXP-42',
+    assignee: 'ana',
+  });
   assert.equal(ok.sort, 'age');
   assert.equal(ok.pageSize, 10);
   assert.equal(parseQueueRequest(new URLSearchParams(''), queues, 'ana').queue, 'priority');
@@ -46,6 +51,7 @@ test('queue requests are validated parameter by parameter', () => {
     ['status=closed', /unknown status "closed"/],
     ['destination=RUS', /alpha-2/],
     ["registrant=x' OR 1=1", /registrant may only contain/],
+    ['exporter=EXP"42', /exporter may only contain/],
     ['sort=random', /unknown sort/],
     ['pageSize=0', /pageSize/],
   ];

@@ -158,7 +158,18 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
       { key: SA.slaDueAt, value: state.slaDueAt === null ? null : new Date(state.slaDueAt) },
       { key: SA.score, value: state.score },
     ];
-    const changed = pairs.filter((p) => (visible.get(p.key.name) ?? 'null') !== saValue(p.value));
+    const differs = (p: SearchAttributeUpdatePair) =>
+      (visible.get(p.key.name) ?? 'null') !== saValue(p.value);
+    const changed = pairs.filter(differs);
+    // ZmExporter came later. Adding a key to an upsert that happens anyway changes no command, but an
+    // upsert made for the exporter alone would be a new command in histories recorded before it, so
+    // that one is behind `patched` (asked only then: its first call also writes TemporalChangeVersion).
+    const exporter: SearchAttributeUpdatePair = {
+      key: SA.exporter,
+      value: state.evidence[state.evidence.length - 1]?.alert.exporterId || null,
+    };
+    if (differs(exporter) && (changed.length > 0 || patched('exporter-search-attribute')))
+      changed.push(exporter);
     if (changed.length === 0) return;
     for (const p of changed) visible.set(p.key.name, saValue(p.value));
     upsertSearchAttributes(changed);

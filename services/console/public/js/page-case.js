@@ -304,19 +304,21 @@ function related(rel) {
     ? h(
         'ul',
         { class: 'plain' },
-        rel.byExporter.map((a) =>
+        rel.byExporter.map((c) =>
           h(
             'li',
             {},
-            h('a', { href: `#/cases/${a.vin}`, class: 'mono' }, a.vin),
+            h('a', { href: `#/cases/${c.vin}`, class: 'mono' }, c.vin),
             ' ',
-            badge(a.severity),
-            ` ${a.exporterId}`,
+            badge(c.severity ?? '—', c.severity ?? 'none'),
+            ' ',
+            c.status ?? '',
+            ` ${c.exporter ?? ''}`,
           ),
         ),
       )
-    : h('p', { class: 'muted' }, 'No recent alert with the same exporter.');
-  return [h('h3', {}, 'Same registrant'), reg, h('h3', {}, 'Same exporter (recent alerts)'), exp];
+    : h('p', { class: 'muted' }, 'No other case with this exporter.');
+  return [h('h3', {}, 'Same registrant'), reg, h('h3', {}, 'Same exporter'), exp];
 }
 
 function factsTable(facts) {

@@ -19,7 +19,16 @@ export async function renderQueues(view, ctx) {
   const queue = p.get('queue') ?? queues[0];
   const tokens = (p.get('pages') ?? '').split('.').filter(Boolean); // page tokens of the pages before this one
   const query = new URLSearchParams();
-  for (const k of ['severity', 'status', 'destination', 'registrant', 'jurisdiction', 'assignee', 'sort']) {
+  for (const k of [
+    'severity',
+    'status',
+    'destination',
+    'registrant',
+    'exporter',
+    'jurisdiction',
+    'assignee',
+    'sort',
+  ]) {
     if (p.get(k)) query.set(k, p.get(k));
   }
   query.set('queue', queue);
@@ -49,6 +58,7 @@ export async function renderQueues(view, ctx) {
           status: String(f.get('status') ?? ''),
           destination: String(f.get('destination') ?? '').trim(),
           registrant: String(f.get('registrant') ?? '').trim(),
+          exporter: String(f.get('exporter') ?? '').trim(),
           jurisdiction: String(f.get('jurisdiction') ?? '').trim(),
           assignee: String(f.get('assignee') ?? ''),
           sort: String(f.get('sort') ?? 'sla'),
@@ -96,6 +106,12 @@ export async function renderQueues(view, ctx) {
       {},
       'Registrant',
       h('input', { name: 'registrant', value: p.get('registrant') ?? '', placeholder: 'party id' }),
+    ),
+    h(
+      'label',
+      {},
+      'Exporter',
+      h('input', { name: 'exporter', value: p.get('exporter') ?? '', placeholder: 'party id' }),
     ),
     h(
       'label',

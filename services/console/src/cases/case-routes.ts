@@ -1,5 +1,11 @@
-import type { CaseClient, CaseState, CaseStatus, Decision } from '@zmwatch/workflows';
-import type { AlertFeed } from '../alerts/alert-feed.js';
+import type {
+  CaseClient,
+  CaseState,
+  CaseStatus,
+  CaseSummary,
+  Decision,
+  QueueFilters,
+} from '@zmwatch/workflows';
 import type { UserDirectory } from '../auth/users.js';
 import type { Api } from '../http/api.js';
 import { errorMessage } from '@zmwatch/kit';
@@ -18,7 +24,6 @@ export interface CaseRouteDeps {
   cases: () => CaseBackend;
   queues: readonly string[];
   users: UserDirectory;
-  feed: () => AlertFeed | undefined;
 }
 
 const ALL_STATUSES: CaseStatus[] = ['open', 'in_review', 'escalated', 'confirmed', 'dismissed'];
@@ -130,27 +135,37 @@ async function caseView(state: CaseState, deps: CaseRouteDeps): Promise<Record<s
   };
 }
 
+/** Same-registrant and same-exporter cases: visibility queries on ZmRegistrant / ZmExporter. */
 async function relatedCases(state: CaseState, deps: CaseRouteDeps) {
-  const byRegistrant: Array<Record<string, unknown>> = [];
-  if (state.registrantId && /^[\w.@:+-]{1,200}$/.test(state.registrantId)) {
-    // Visibility queries are per queue in the case client; the queues are few.
+  // The case client lists one queue at a time; the queues are few. A failed queue lists nothing.
+  const find = async (filters: QueueFilters): Promise<CaseSummary[]> => {
     const pages = await Promise.all(
       deps.queues.map((q) =>
         deps
           .cases()
-          .listQueue(q, { registrant: state.registrantId!, status: ALL_STATUSES }, { pageSize: 20 })
+          .listQueue(q, { ...filters, status: ALL_STATUSES }, { pageSize: 20 })
           .catch(() => ({ cases: [], nextPageToken: null })),
       ),
     );
-    for (const c of pages.flatMap((p) => p.cases)) if (c.vin !== state.vin) byRegistrant.push(summaryJson(c));
-  }
-  // No exporter search attribute exists, so exporter links come from the recent alerts the console saw.
-  const exporters = new Set(state.evidence.map((e) => e.alert.exporterId));
-  const byExporter = (deps.feed()?.recent() ?? [])
-    .filter((a) => exporters.has(a.exporterId) && a.vin !== state.vin)
-    .reverse()
-    .filter((a, i, all) => all.findIndex((b) => b.vin === a.vin) === i)
-    .slice(0, 20)
-    .map((a) => ({ vin: a.vin, exporterId: a.exporterId, severity: a.severity, detectedAt: a.detectedAt }));
+    return pages.flatMap((p) => p.cases);
+  };
+  const others = (cases: CaseSummary[]) => {
+    const seen = new Set([state.vin]);
+    return cases.filter((c) => !seen.has(c.vin) && seen.add(c.vin)).map(summaryJson);
+  };
+  const registrant = state.registrantId;
+  // ZmExporter holds each case's latest exporter; this case may have had several (newest first, a few).
+  const exporters = [...new Set(state.evidence.map((e) => e.alert.exporterId).reverse())]
+    .filter(isQueryable)
+    .slice(0, 5);
+  const [byRegistrant, byExporter] = await Promise.all([
+    registrant && isQueryable(registrant) ? find({ registrant }).then(others) : [],
+    Promise.all(exporters.map((exporter) => find({ exporter }))).then((lists) =>
+      others(lists.flat()).slice(0, 20),
+    ),
+  ]);
   return { byRegistrant, byExporter };
 }
+
+/** The case client refuses filter values outside this set; such ids simply have no related cases. */
+const isQueryable = (id: string | null | undefined): id is string => !!id && /^[\w.@:+-]{1,200}$/.test(id);

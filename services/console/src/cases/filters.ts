@@ -64,6 +64,8 @@ export function parseQueueRequest(
   }
   const registrant = safe(params.get('registrant'), 'registrant');
   if (registrant) filters.registrant = registrant;
+  const exporter = safe(params.get('exporter'), 'exporter');
+  if (exporter) filters.exporter = exporter;
   const jurisdiction = safe(params.get('jurisdiction'), 'jurisdiction');
   if (jurisdiction) filters.jurisdiction = jurisdiction.toUpperCase();
   const assignee = params.get('assignee')?.trim();
