@@ -100,19 +100,27 @@ function renderLogin(view) {
   mount(view, form);
 }
 
+let generation = 0;
+
 async function route() {
   cleanup?.();
   cleanup = null;
+  // Pages render asynchronously; each route() renders into its own container, so a slow render of a
+  // route the user already left can only write into a detached container, never over the current page.
+  const mine = ++generation;
   const raw = location.hash.replace(/^#/, '') || '/';
   const [path, query = ''] = raw.split('?');
   const params = new URLSearchParams(query);
-  const view = document.getElementById('view');
+  const root = document.getElementById('view');
   if (!session) session = await currentSession().catch(() => null);
+  if (mine !== generation) return;
   if (!session && path !== '/login') {
     location.hash = '#/login';
     return;
   }
   renderChrome(path);
+  const view = h('div', { class: 'page' });
+  mount(root, view);
   if (path === '/login') {
     if (session) location.hash = `#${home()}`;
     else renderLogin(view);
@@ -123,13 +131,18 @@ async function route() {
     return;
   }
   const ctx = { session, can, params, navigate: (p) => (location.hash = `#${p}`) };
+  const keep = (done) => {
+    // A render that finishes after the user moved on releases what it opened (e.g. an EventSource).
+    if (mine === generation) cleanup = done;
+    else done?.();
+  };
   try {
     const caseMatch = /^\/cases\/([A-Za-z0-9]+)$/.exec(path);
-    if (path === '/queues' && can('cases:read')) cleanup = await renderQueues(view, ctx);
-    else if (caseMatch && can('cases:read')) cleanup = await renderCase(view, ctx, caseMatch[1]);
-    else if (path === '/breached' && can('cases:supervise')) cleanup = await renderBreached(view, ctx);
-    else if (path === '/alerts' && can('alerts:read')) cleanup = await renderAlerts(view, ctx);
-    else if (path === '/ops' && can('ops:read')) cleanup = await renderOps(view, ctx);
+    if (path === '/queues' && can('cases:read')) keep(await renderQueues(view, ctx));
+    else if (caseMatch && can('cases:read')) keep(await renderCase(view, ctx, caseMatch[1]));
+    else if (path === '/breached' && can('cases:supervise')) keep(await renderBreached(view, ctx));
+    else if (path === '/alerts' && can('alerts:read')) keep(await renderAlerts(view, ctx));
+    else if (path === '/ops' && can('ops:read')) keep(await renderOps(view, ctx));
     else
       mount(
         view,
@@ -141,6 +154,7 @@ async function route() {
         ),
       );
   } catch (err) {
+    if (mine !== generation) return;
     if (err.status === 401) {
       session = null;
       location.hash = '#/login';
