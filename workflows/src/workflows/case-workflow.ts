@@ -243,6 +243,12 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
   // --- handlers ------------------------------------------------------------------------------
 
   setHandler(alertSignal, ({ alert }) => applyAlert(alert));
+  /**
+   * Update results are serialised in a later microtask than the handler's return, after other jobs of
+   * the same activation may have moved the main loop on; a copy pins the state the action produced.
+   */
+  const snapshot = (): CaseState => JSON.parse(JSON.stringify(state)) as CaseState;
+
   setHandler(getCaseQuery, () => state);
 
   const requireOpen = () => {
@@ -260,7 +266,7 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
       audit(by, 'claimed');
       epoch++;
       syncSearchAttributes();
-      return state;
+      return snapshot();
     },
     {
       validator: ({ by }) => {
@@ -281,7 +287,7 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
       audit(by, 'released');
       epoch++;
       syncSearchAttributes();
-      return state;
+      return snapshot();
     },
     {
       validator: ({ by }) => {
@@ -298,7 +304,7 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
     ({ by, text }) => {
       state.notes.push({ by, at: nowIso(), text });
       audit(by, 'note-added');
-      return state;
+      return snapshot();
     },
     {
       validator: ({ by, text }) => {
@@ -314,7 +320,7 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
     ({ by, question }) => {
       state.infoRequests.push({ by, at: nowIso(), question });
       audit(by, 'info-requested', question);
-      return state;
+      return snapshot();
     },
     {
       validator: ({ by, question }) => {
@@ -342,7 +348,7 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
     decideUpdate,
     ({ by, decision, reason }) => {
       recordDecision(by, decision, reason, false);
-      return state;
+      return snapshot();
     },
     {
       validator: ({ by, decision, reason }) => {
@@ -367,7 +373,7 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
       audit(by, 'reassigned', `${from ?? 'nobody'} -> ${to}: ${reason.trim()}`);
       epoch++;
       syncSearchAttributes();
-      return state;
+      return snapshot();
     },
     {
       validator: ({ by, to, reason }) => {
@@ -393,7 +399,7 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
         syncSearchAttributes();
       }
       if (decision !== undefined) recordDecision(by, decision, reason, true);
-      return state;
+      return snapshot();
     },
     {
       validator: ({ by, reason, decision, severity }) => {
