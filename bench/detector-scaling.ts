@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { consumerGroupLag } from '@zmwatch/kit';
 import { createCodec } from '@zmwatch/schemas';
 import { generateScenario, produceToKafka } from '@zmwatch/simulator';
 
@@ -22,22 +23,13 @@ const id = `zmbench-scale-${Date.now().toString(36)}-${randomBytes(3).toString('
 const topics = { registrations: `${id}.registrations`, declarations: `${id}.declarations` };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The group's total lag, and how far it has committed (0 until its first commit). */
 async function groupLag(admin: Admin, groupId: string): Promise<{ lag: number; committed: number }> {
-  let lag = 0;
-  let committed = 0;
-  for (const t of await admin.fetchOffsets({
-    groupId,
-    topics: [topics.registrations, topics.declarations],
-  })) {
-    const high = await admin.fetchTopicOffsets(t.topic);
-    for (const p of high) {
-      const c = t.partitions.find((x) => x.partition === p.partition);
-      const off = c && c.offset !== '-1' ? Number(c.offset) : 0;
-      committed += off;
-      lag += Number(p.high) - off;
-    }
-  }
-  return { lag, committed };
+  const { total, partitions } = await consumerGroupLag(admin, groupId, [
+    topics.registrations,
+    topics.declarations,
+  ]);
+  return { lag: total, committed: partitions.reduce((sum, p) => sum + Math.max(0, p.committed), 0) };
 }
 
 async function run(

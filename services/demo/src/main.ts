@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, createKafka, createLogger } from '@zmwatch/kit';
+import { ConfigError, consumerGroupLag, createKafka, createLogger } from '@zmwatch/kit';
 import { clientEnv, stackSettings, stackUp } from '@zmwatch/infra';
 import { createCodec, TOPICS } from '@zmwatch/schemas';
 import {
@@ -19,7 +19,7 @@ import { loadDemoConfig, USAGE } from './config.js';
 import { startCustomsReceiver } from './customs-receiver.js';
 import { SERVICE_MAINS, startService, stopService, waitReady, type RunningService } from './services.js';
 import { formatSummary } from './summary.js';
-import { consumerLag, dlqOffsets } from './kafka-figures.js';
+import { dlqOffsets } from './kafka-figures.js';
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
@@ -151,10 +151,17 @@ async function main(): Promise<number> {
   });
   const drainUntil = Date.now() + 20_000;
   while (Date.now() < drainUntil) {
-    const lag = await consumerLag(admin, 'zm-detector', [TOPICS.registrations, TOPICS.declarations]).catch(
+    const lag = await consumerGroupLag(admin, 'zm-detector', [
+      TOPICS.registrations,
+      TOPICS.declarations,
+    ]).then(
+      (l) => l.total,
       () => -1,
     );
-    const alertLag = await consumerLag(admin, 'zm-escalator', [TOPICS.alerts]).catch(() => -1);
+    const alertLag = await consumerGroupLag(admin, 'zm-escalator', [TOPICS.alerts]).then(
+      (l) => l.total,
+      () => -1,
+    );
     if (lag === 0 && alertLag === 0) break;
     await new Promise((r) => setTimeout(r, 500));
   }

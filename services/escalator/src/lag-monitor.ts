@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import type { Logger } from '@zmwatch/kit';
+import { consumerGroupLag, type Logger } from '@zmwatch/kit';
 import type { Gauge } from 'prom-client';
 
 /**
@@ -19,22 +19,10 @@ export function createLagMonitor(opts: {
   let total = 0;
 
   async function refresh(): Promise<number> {
-    const [ends, [committed]] = await Promise.all([
-      opts.admin.fetchTopicOffsets(opts.topic),
-      opts.admin.fetchOffsets({ groupId: opts.groupId, topics: [opts.topic] }),
-    ]);
-    const byPartition = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
-    let sum = 0;
-    for (const end of ends) {
-      const high = Number(end.high);
-      const low = Number(end.low);
-      const c = byPartition.get(end.partition) ?? -1;
-      const lag = Math.max(0, high - (c >= 0 ? c : low));
-      opts.gauge.set({ partition: String(end.partition) }, lag);
-      sum += lag;
-    }
-    total = sum;
-    return sum;
+    const lag = await consumerGroupLag(opts.admin, opts.groupId, [opts.topic]);
+    for (const p of lag.partitions) opts.gauge.set({ partition: String(p.partition) }, p.lag);
+    total = lag.total;
+    return total;
   }
 
   return {

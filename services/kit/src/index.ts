@@ -18,3 +18,4 @@ export {
   type BatchConsumerOptions,
   type Decoded,
 } from './batch-consumer.js';
+export { consumerGroupLag, type PartitionLag } from './consumer-lag.js';

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { logLevel } from 'kafkajs';
 import {
+  consumerGroupLag,
   createBatchConsumer,
   createDeadLetterWriter,
   createIdempotentProducer,
@@ -87,6 +88,11 @@ test(
       '5',
       'the whole batch is committed once its effects and dead letters are durable',
     );
+    const lag = await consumerGroupLag(admin, `kit-bc-g-${id}`, [topic]);
+    assert.deepEqual(lag, { total: 0, partitions: [{ topic, partition: 0, high: 5, committed: 5, lag: 0 }] });
+    const never = await consumerGroupLag(admin, `kit-bc-never-${id}`, [topic]);
+    assert.equal(never.total, 5, 'a group that never committed lags by the whole log');
+    assert.equal(never.partitions[0]!.committed, -1);
 
     const dlqConsumer = kafka.consumer({ groupId: `kit-bc-dlq-${id}` });
     await dlqConsumer.connect();
