@@ -283,42 +283,32 @@ function rules(list) {
 }
 
 function related(rel) {
-  const reg = rel.byRegistrant.length
-    ? h(
-        'ul',
-        { class: 'plain' },
-        rel.byRegistrant.map((c) =>
-          h(
-            'li',
-            {},
-            h('a', { href: `#/cases/${c.vin}`, class: 'mono' }, c.vin),
-            ' ',
-            badge(c.severity ?? '—', c.severity ?? 'none'),
-            ' ',
-            c.status ?? '',
-          ),
-        ),
-      )
-    : h('p', { class: 'muted' }, 'No other case with this registrant.');
-  const exp = rel.byExporter.length
-    ? h(
-        'ul',
-        { class: 'plain' },
-        rel.byExporter.map((c) =>
-          h(
-            'li',
-            {},
-            h('a', { href: `#/cases/${c.vin}`, class: 'mono' }, c.vin),
-            ' ',
-            badge(c.severity ?? '—', c.severity ?? 'none'),
-            ' ',
-            c.status ?? '',
-            ` ${c.exporter ?? ''}`,
-          ),
-        ),
-      )
-    : h('p', { class: 'muted' }, 'No other case with this exporter.');
-  return [h('h3', {}, 'Same registrant'), reg, h('h3', {}, 'Same exporter'), exp];
+  return [
+    h('h3', {}, 'Same registrant'),
+    relatedList(rel.byRegistrant, 'No other case with this registrant.'),
+    h('h3', {}, 'Same exporter'),
+    relatedList(rel.byExporter, 'No other case with this exporter.', (c) => ` ${c.exporter ?? ''}`),
+  ];
+}
+
+function relatedList(cases, emptyText, suffix = () => '') {
+  if (!cases.length) return h('p', { class: 'muted' }, emptyText);
+  return h(
+    'ul',
+    { class: 'plain' },
+    cases.map((c) =>
+      h(
+        'li',
+        {},
+        h('a', { href: `#/cases/${c.vin}`, class: 'mono' }, c.vin),
+        ' ',
+        badge(c.severity ?? '—', c.severity ?? 'none'),
+        ' ',
+        c.status ?? '',
+        suffix(c),
+      ),
+    ),
+  );
 }
 
 function factsTable(facts) {
