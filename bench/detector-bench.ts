@@ -2,10 +2,13 @@
 //   node --import tsx bench/detector-bench.ts [registrations=200000] [declarations=20000] [phases=raw,batched,latency,naive]
 // Uses the shared Kafka (unique topics, deleted afterwards) and a PRIVATE redis-server on a free port
 // (so INFO memory is not polluted by other users of the shared Redis). Prints a table and one JSON line.
-//   1. raw kafkajs consume of all input messages (eachBatch, count, resolve) — the ceiling;
+//   1. raw kafkajs consume of all input messages (eachBatch, count, resolve) — the ceiling — then the
+//      same with Avro decoding, and the "floor" of any detector: its decode, grouping by VIN and one
+//      packed state per VIN, no Redis (what a detector costs before it keeps any state);
 //   2. the detector (batched pipeline) over the same messages: events/s, Redis bytes per tracked VIN;
 //   3. detection latency at a steady produce rate (p50/p99 of detectedAt - declaration produce time);
 //   4. the naive variant (one VIN event at a time: 2-3 Redis round trips per event), same messages.
+// Re-executes itself with the detector's node flags (DETECTOR_NODE_FLAGS) when started without them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -25,7 +28,30 @@ import {
   type PartyType,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { createApp, loadRuleset, type DetectorApp, type DetectorConfig } from '@zmwatch/detector';
+import {
+  createApp,
+  createDecoder,
+  DETECTOR_NODE_FLAGS,
+  packState,
+  hasDetectorNodeFlags,
+  loadRuleset,
+  type DetectorApp,
+  type DetectorConfig,
+  type DetectorEvent,
+} from '@zmwatch/detector';
+
+// The detector runs in this process: give it the heap flags it runs with in production.
+if (!hasDetectorNodeFlags()) {
+  const child = spawn(
+    process.execPath,
+    [...DETECTOR_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  await new Promise(() => {}); // the child does the work
+}
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 const REGISTRATIONS = Number(process.argv[2] ?? 200_000);
@@ -34,7 +60,10 @@ const PHASES = new Set((process.argv[4] ?? 'raw,batched,latency,naive').split(',
 const LATENCY_SECONDS = 15;
 const LATENCY_PAIRS_PER_SECOND = 200;
 const NAIVE_MAX_SECONDS = 30;
-const STATE_BUCKETS = Number(process.env.ZM_BENCH_STATE_BUCKETS ?? 4096);
+const PARTITIONS = 6;
+// ~4096 state buckets in all, ~49 VINs each over 200,000 registrations.
+const BUCKETS_PER_PARTITION = Number(process.env.ZM_BENCH_BUCKETS_PER_PARTITION ?? 683);
+const VELOCITY_BUCKETS_PER_PARTITION = Number(process.env.ZM_BENCH_VELOCITY_BUCKETS_PER_PARTITION ?? 1024);
 // Same default as the detector's ZM_DETECTOR_PARTITIONS_CONCURRENTLY.
 const PARTITIONS_CONCURRENTLY = Number(process.env.ZM_DETECTOR_PARTITIONS_CONCURRENTLY ?? 3);
 const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
@@ -193,8 +222,12 @@ function config(
     sessionTimeoutMs: 30_000,
     maxRetryDelayMs: 1000,
     redisUrl,
-    keys: { prefix, stateBuckets: STATE_BUCKETS, velocityBuckets: 1024, slotGroups: 64 },
-    tuneRedis: true,
+    keys: {
+      prefix,
+      bucketsPerPartition: BUCKETS_PER_PARTITION,
+      velocityBucketsPerPartition: VELOCITY_BUCKETS_PER_PARTITION,
+    },
+    cacheBuckets: 32_768,
     ruleset: loadRuleset(),
     mode,
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
@@ -244,8 +277,8 @@ async function main(): Promise<void> {
   await admin.createTopics({
     waitForLeaders: true,
     topics: [
-      { topic: topics.registrations, numPartitions: 6 },
-      { topic: topics.declarations, numPartitions: 6 },
+      { topic: topics.registrations, numPartitions: PARTITIONS },
+      { topic: topics.declarations, numPartitions: PARTITIONS },
       { topic: topics.alerts, numPartitions: 6 },
       { topic: `${topics.registrations}.dlq`, numPartitions: 1 },
       { topic: `${topics.declarations}.dlq`, numPartitions: 1 },
@@ -279,8 +312,11 @@ async function main(): Promise<void> {
     console.error(`preloaded ${total} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     // 1. raw kafkajs consume (the ceiling), and the same with Avro decoding (the floor of any consumer).
-    async function rawConsume(decode: boolean): Promise<number> {
-      const raw = kafka.consumer({ groupId: `${id}-raw-${decode}`, maxBytesPerPartition: 1_048_576 });
+    // 'floor' adds what any detector must do per event before touching state: the detector's own
+    // decode (Avro + VIN check), grouping by VIN and packing one state string per VIN (no Redis).
+    const floorDecode = createDecoder(codec, topics);
+    async function rawConsume(work: 'none' | 'decode' | 'floor'): Promise<number> {
+      const raw = kafka.consumer({ groupId: `${id}-raw-${work}`, maxBytesPerPartition: 1_048_576 });
       await raw.connect();
       await raw.subscribe({ topics: [topics.registrations, topics.declarations], fromBeginning: true });
       let count = 0;
@@ -291,8 +327,34 @@ async function main(): Promise<void> {
         eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
           if (first === 0) first = performance.now();
           const topic = batch.topic === topics.registrations ? TOPICS.registrations : TOPICS.declarations;
+          if (work === 'floor') {
+            const byVin = new Map<string, DetectorEvent[]>();
+            for (const m of batch.messages) {
+              const e = floorDecode(m, batch.topic, batch.partition);
+              const list = byVin.get(e.event.vin);
+              if (list) list.push(e);
+              else byVin.set(e.event.vin, [e]);
+            }
+            for (const [vin, events] of byVin) {
+              const e = events[0]!;
+              if (e.kind !== 'registration') continue;
+              const r = e.event;
+              const state = {
+                expireAt: Math.floor(e.arrival / 1000) + 86_400,
+                registration: {
+                  time: r.eventTime,
+                  jurisdiction: r.jurisdiction,
+                  partyId: r.party.id,
+                  partyType: r.party.type,
+                  condition: r.condition,
+                },
+                declarations: [],
+              };
+              floorStates.set(vin, packState(state, 0));
+            }
+          }
           for (const m of batch.messages) {
-            if (decode) codec.decodeSync(m.value, topic);
+            if (work === 'decode') codec.decodeSync(m.value, topic);
             count++;
             resolveOffset(m.offset);
           }
@@ -304,14 +366,18 @@ async function main(): Promise<void> {
       await raw.disconnect();
       return total / ((last - first) / 1000);
     }
+    const floorStates = new Map<string, string>();
     let rawRate = NaN;
     let rawDecodeRate = NaN;
+    let floorRate = NaN;
     if (PHASES.has('raw')) {
-      rawRate = await rawConsume(false);
-      rawDecodeRate = await rawConsume(true);
+      rawRate = await rawConsume('none');
+      rawDecodeRate = await rawConsume('decode');
+      floorRate = await rawConsume('floor');
       console.error(
-        `raw consume: ${Math.round(rawRate)} events/s; with Avro decode ${Math.round(rawDecodeRate)} events/s`,
+        `raw consume: ${Math.round(rawRate)} events/s; with Avro decode ${Math.round(rawDecodeRate)}; floor (decode+group+pack) ${Math.round(floorRate)} (${floorStates.size} states)`,
       );
+      floorStates.clear();
     }
 
     // 2. detector, batched.
@@ -344,25 +410,27 @@ async function main(): Promise<void> {
     const memAfter = await usedMemory(r);
     let tracked = 0;
     let stateBytes = 0;
-    const hlen = r.pipeline();
-    for (let b = 0; b < STATE_BUCKETS; b++) hlen.hlen(`zm:{s${b % 64}}:b${b}`);
-    for (const [, n] of (await hlen.exec())!) tracked += Number(n);
+    const stateKeys: string[] = [];
+    for (let p = 0; p < PARTITIONS; p++)
+      for (let b = 0; b < BUCKETS_PER_PARTITION; b++) stateKeys.push(`zm:{p${p}}:s${b}`);
+    const blobs = (await r.mget(...stateKeys)) as Array<string | null>;
+    for (const blob of blobs) if (blob) tracked += blob.split('\n').length - 1;
     const mu = r.pipeline();
-    for (let b = 0; b < STATE_BUCKETS; b++) mu.memory('USAGE', `zm:{s${b % 64}}:b${b}`, 'SAMPLES', 0);
+    for (const k of stateKeys) mu.memory('USAGE', k, 'SAMPLES', 0);
     for (const [, n] of (await mu.exec())!) stateBytes += Number(n ?? 0);
     let velocityBytes = 0;
     let velocityFields = 0;
+    const velocityKeys: string[] = [];
+    for (let p = 0; p < PARTITIONS; p++)
+      for (let b = 0; b < VELOCITY_BUCKETS_PER_PARTITION; b++) velocityKeys.push(`zm:{p${p}}:v${b}`);
+    for (const blob of (await r.mget(...velocityKeys)) as Array<string | null>)
+      if (blob) velocityFields += blob.split('\n').length - 1;
     const vu = r.pipeline();
-    for (let b = 0; b < 1024; b++)
-      vu.memory('USAGE', `zm:{r${b % 64}}:v${b}`, 'SAMPLES', 0).hlen(`zm:{r${b % 64}}:v${b}`);
-    const vres = (await vu.exec())!;
-    for (let k = 0; k < vres.length; k += 2) {
-      velocityBytes += Number(vres[k]![1] ?? 0);
-      velocityFields += Number(vres[k + 1]![1] ?? 0);
-    }
+    for (const k of velocityKeys) vu.memory('USAGE', k, 'SAMPLES', 0);
+    for (const [, n] of (await vu.exec())!) velocityBytes += Number(n ?? 0);
     const encodings = new Set<string>();
-    for (let b = 0; b < STATE_BUCKETS; b += Math.max(1, STATE_BUCKETS / 16))
-      encodings.add(String(await r.object('ENCODING', `zm:{s${b % 64}}:b${b}`)));
+    for (let b = 0; b < BUCKETS_PER_PARTITION; b += Math.max(1, Math.floor(BUCKETS_PER_PARTITION / 16)))
+      encodings.add(String(await r.object('ENCODING', `zm:{p0}:s${b}`)));
     console.error(`detector batched: ${Math.round(batchedRate)} events/s, ${tracked} VINs tracked`);
 
     // 3. latency at a steady rate, detector still running: pairs of (registration, declaration).
@@ -447,6 +515,9 @@ async function main(): Promise<void> {
       detectorEventsPerSec: Math.round(batchedRate),
       detectorToRawRatio: +(batchedRate / rawRate).toFixed(3),
       detectorToRawWithDecodeRatio: +(batchedRate / rawDecodeRate).toFixed(3),
+      floorEventsPerSec: Math.round(floorRate),
+      floorToRawRatio: +(floorRate / rawRate).toFixed(3),
+      detectorToFloorRatio: +(batchedRate / floorRate).toFixed(3),
       batchedStepSeconds: stepSeconds,
       batchedDetectorCpuSeconds: +detectorCpuSeconds.toFixed(2),
       batchedRedisCpuSeconds: +redisCpuSeconds.toFixed(2),
@@ -467,7 +538,7 @@ async function main(): Promise<void> {
       stateBytesPerVin: +(stateBytes / tracked).toFixed(1),
       velocityBytesPerVin: +(velocityBytes / tracked).toFixed(1),
       velocityFields,
-      stateHashEncodings: [...encodings],
+      stateBucketEncodings: [...encodings],
     };
     const row = (k: string, v: string | number) => console.log(`${k.padEnd(52)} ${v}`);
     console.log(
@@ -478,6 +549,9 @@ async function main(): Promise<void> {
     row('  ratio detector / raw (target >= 0.5)', figures.detectorToRawRatio);
     row('raw kafkajs consume + Avro decode (events/s)', figures.rawConsumeWithDecodeEventsPerSec);
     row('  ratio detector / raw+decode', figures.detectorToRawWithDecodeRatio);
+    row('floor: consume + decode + group + pack, no Redis (events/s)', figures.floorEventsPerSec);
+    row('  ratio floor / raw (no detector can beat this)', figures.floorToRawRatio);
+    row('  ratio detector / floor', figures.detectorToFloorRatio);
     row('  Redis round trips per event', figures.redisRoundTripsPerEventBatched);
     row(`detector, naive per-event (events/s, first ${naive.events})`, figures.naiveEventsPerSec);
     row('  Redis round trips per event', figures.redisRoundTripsPerEventNaive);
@@ -493,8 +567,8 @@ async function main(): Promise<void> {
     row('tracked VINs', tracked);
     row('Redis used_memory delta / tracked VIN (target <= 100)', `${figures.bytesPerTrackedVin} bytes`);
     row(
-      '  of which VIN state hashes (MEMORY USAGE)',
-      `${figures.stateBytesPerVin} bytes (encoding ${figures.stateHashEncodings.join(',')})`,
+      '  of which VIN state buckets (MEMORY USAGE)',
+      `${figures.stateBytesPerVin} bytes (encoding ${figures.stateBucketEncodings.join(',')})`,
     );
     row(
       '  of which registrant velocity counters',

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { DETECTOR_NODE_FLAGS } from '@zmwatch/detector';
 import { consumerGroupLag } from '@zmwatch/kit';
 import { createCodec } from '@zmwatch/schemas';
 import { generateScenario, produceToKafka } from '@zmwatch/simulator';
@@ -56,7 +57,7 @@ async function run(
     ZM_DETECTOR_METRICS_PORT: '0',
   };
   const children: ChildProcess[] = Array.from({ length: processes }, () =>
-    spawn(process.execPath, ['--import', 'tsx', DETECTOR_MAIN], {
+    spawn(process.execPath, [...DETECTOR_NODE_FLAGS, '--import', 'tsx', DETECTOR_MAIN], {
       env,
       stdio: ['ignore', 'ignore', 'inherit'],
     }),

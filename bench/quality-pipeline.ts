@@ -116,8 +116,8 @@ export async function runPipelineComparison(o: {
     sessionTimeoutMs: 10_000,
     maxRetryDelayMs: 2_000,
     redisUrl,
-    keys: { prefix: run, stateBuckets: 64, velocityBuckets: 64, slotGroups: 16 },
-    tuneRedis: false,
+    keys: { prefix: run, bucketsPerPartition: 64, velocityBucketsPerPartition: 64 },
+    cacheBuckets: 32_768,
     ruleset: o.ruleset,
     mode: 'batched',
     // The bench drives the sweeper itself (sweepOnce) after moving the clock.

@@ -39,7 +39,14 @@ export {
   type CatalogSchema,
   type RegistryCatalogOptions,
 } from './catalog.js';
-export { normalizeVin, validateVin, computeCheckDigit, VIN_LENGTH, type VinValidation } from './vin.js';
+export {
+  normalizeVin,
+  validateVin,
+  isCanonicalVin,
+  computeCheckDigit,
+  VIN_LENGTH,
+  type VinValidation,
+} from './vin.js';
 export { alertIdFor } from './alert-id.js';
 export {
   DLQ_HEADERS,

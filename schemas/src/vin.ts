@@ -40,6 +40,14 @@ export function computeCheckDigit(vin: string): string {
   return r === 10 ? 'X' : String(r);
 }
 
+/**
+ * True when `vin` is already a normalised, structurally valid VIN (the hot-path check of consumers
+ * that see millions of them; anything else goes through validateVin for the reason).
+ */
+export function isCanonicalVin(vin: string): boolean {
+  return VIN_PATTERN.test(vin);
+}
+
 /** Normalises then validates a VIN. Structural faults are errors; a check-digit mismatch is a flag. */
 export function validateVin(raw: string): VinValidation {
   const vin = normalizeVin(raw);

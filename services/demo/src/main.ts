@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { DETECTOR_NODE_FLAGS } from '@zmwatch/detector';
 import { ConfigError, consumerGroupLag, createKafka, createLogger } from '@zmwatch/kit';
 import { clientEnv, stackSettings, stackUp } from '@zmwatch/infra';
 import { createCodec, TOPICS } from '@zmwatch/schemas';
@@ -50,6 +51,7 @@ async function main(): Promise<number> {
         name: 'detector',
         main: SERVICE_MAINS.detector,
         env: { ...base, ZM_DETECTOR_METRICS_PORT: String(ports.detector) },
+        nodeFlags: DETECTOR_NODE_FLAGS,
       },
       logDir,
     ),

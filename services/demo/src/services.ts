@@ -8,6 +8,8 @@ export interface ServiceSpec {
   name: string;
   main: string;
   env: Record<string, string>;
+  /** Node/V8 flags before the script (e.g. the detector's heap sizing). */
+  nodeFlags?: readonly string[];
 }
 
 export interface RunningService {
@@ -28,11 +30,15 @@ export function startService(spec: ServiceSpec, logDir: string): RunningService 
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `demo-${spec.name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, spec.main)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...spec.env },
-    stdio: ['ignore', fd, fd],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(spec.nodeFlags ?? []), '--import', 'tsx', join(REPO_ROOT, spec.main)],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', fd, fd],
+    },
+  );
   closeSync(fd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { name: spec.name, logFile, child, exited };

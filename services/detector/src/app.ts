@@ -9,6 +9,7 @@ import {
   createKafka,
   createLogger,
   createRegistry,
+  ConfigError,
   errorMessage,
   type BatchConsumer,
   type HealthServer,
@@ -23,9 +24,34 @@ import { createPartitionLocks } from './mutex.js';
 import { createProcessor } from './processor.js';
 import { createStateStore } from './redis-store.js';
 import { createSweeper } from './sweeper.js';
-import { tuneRedisForListpacks } from './redis-tuning.js';
 
 const PUBLISH_CHUNK_BYTES = 512 * 1024;
+
+/**
+ * State buckets belong to partitions, so the two input topics must be co-partitioned: same
+ * partition count (and both keyed by VIN, which the producers' contract says).
+ */
+async function inputPartitionCount(
+  kafka: ReturnType<typeof createKafka>,
+  topics: DetectorConfig['topics'],
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics: meta } = await admin.fetchTopicMetadata({
+      topics: [topics.registrations, topics.declarations],
+    });
+    const counts = meta.map((t) => `${t.name}: ${t.partitions.length}`);
+    const n = new Set(meta.map((t) => t.partitions.length));
+    if (n.size !== 1)
+      throw new ConfigError(
+        `input topics are not co-partitioned (${counts.join(', ')}): a VIN's registrations and declarations must share a partition number`,
+      );
+    return meta[0]!.partitions.length;
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export interface DetectorApp {
   start(): Promise<void>;
@@ -54,6 +80,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
   let consumer: BatchConsumer | undefined;
   let sweeper: ReturnType<typeof createSweeper> | undefined;
   let joined = false;
+  let owned: number[] = [];
   const health: HealthServer = createHealthServer({
     port: config.metricsPort,
     host: config.metricsHost,
@@ -72,10 +99,20 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     });
     redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
     await redis.connect();
-    if (config.tuneRedis) await tuneRedisForListpacks(redis, logger);
-    const store = createStateStore(redis, config.keys, () => metrics.redisErrors.inc());
+    const store = createStateStore(redis, config.keys, {
+      // The naive benchmark variant reads every bucket for every event.
+      cacheBuckets: config.mode === 'naive' ? 0 : config.cacheBuckets,
+      onError: () => metrics.redisErrors.inc(),
+      onCorrupt: (key, err) => logger.error({ key, err: err.message }, 'unreadable state bucket replaced'),
+      onLargeBucket: (key, bytes, vins) =>
+        logger.warn(
+          { key, bytes, vins },
+          'state buckets are getting large (each batch rewrites the buckets it touches): raise ZM_DETECTOR_BUCKETS_PER_PARTITION with a new key prefix',
+        ),
+    });
 
     const kafka = createKafka({ clientId: config.clientId, brokers: config.brokers, logger });
+    await store.checkLayout(await inputPartitionCount(kafka, config.topics));
     producer = createIdempotentProducer(kafka);
     await producer.connect();
     const alertsProducer = producer;
@@ -121,15 +158,17 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
       },
       maxRetryDelayMs: config.maxRetryDelayMs,
       partitionsConsumedConcurrently: config.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
-      handle: (records) =>
-        locks.withPartition(records[0]!.partition, async () => {
+      handle: (records) => {
+        const partition = records[0]!.partition;
+        return locks.withPartition(partition, async () => {
           const events = records.map((r) => r.value);
           if (config.mode === 'naive') {
-            for (const e of events) await proc.process([{ vin: e.event.vin, events: [e] }]);
+            for (const e of events) await proc.process(partition, [{ vin: e.event.vin, events: [e] }]);
           } else {
-            await proc.process(proc.group(events));
+            await proc.process(partition, proc.group(events));
           }
-        }),
+        });
+      },
       onBatch: ({ topic, processed, deadLettered }) => {
         metrics.eventsIn.inc({ topic }, processed);
         if (deadLettered > 0) metrics.deadLetters.inc({ topic }, deadLettered);
@@ -142,6 +181,15 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     const c = consumer.consumer;
     c.on(c.events.GROUP_JOIN, (e) => {
       joined = true;
+      // Buckets cached for partitions we may have lost (or lost and got back) are no longer ours to trust.
+      store.invalidate();
+      const assigned = e.payload.memberAssignment;
+      owned = [
+        ...new Set([
+          ...(assigned[config.topics.registrations] ?? []),
+          ...(assigned[config.topics.declarations] ?? []),
+        ]),
+      ].sort((a, b) => a - b);
       logger.info(
         { groupId: e.payload.groupId, memberId: e.payload.memberId, assignment: e.payload.memberAssignment },
         'joined consumer group',
@@ -160,7 +208,8 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
       ruleset: config.ruleset,
       intervalMs: config.sweep.intervalMs,
       bucketsPerTick: config.sweep.bucketsPerTick,
-      withLock: locks.withAll,
+      partitions: () => owned,
+      withPartition: locks.withPartition,
       logger,
       metrics,
       ...(options.now ? { now: options.now } : {}),

@@ -17,8 +17,8 @@ export interface DetectorConfig {
   maxRetryDelayMs: number;
   redisUrl: string;
   keys: KeyLayout;
-  /** Raise hash-max-listpack-value with CONFIG SET at start so packed states stay listpack-encoded. */
-  tuneRedis: boolean;
+  /** State buckets kept in memory between batches (LRU); ~50 VINs and ~10 KB of heap each at the default layout. */
+  cacheBuckets: number;
   ruleset: Ruleset;
   /** 'batched' (production) or 'naive' (one VIN event at a time: per-event Redis round trips, for the benchmark). */
   mode: 'batched' | 'naive';
@@ -58,10 +58,9 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/)
     .default('zm'),
-  ZM_DETECTOR_STATE_BUCKETS: envVars.positiveInt(4096),
-  ZM_DETECTOR_VELOCITY_BUCKETS: envVars.positiveInt(1024),
-  ZM_DETECTOR_SLOT_GROUPS: envVars.positiveInt(64),
-  ZM_DETECTOR_TUNE_REDIS: bool(true),
+  ZM_DETECTOR_BUCKETS_PER_PARTITION: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+  ZM_DETECTOR_CACHE_BUCKETS: z.coerce.number().int().min(0).default(32_768),
+  ZM_DETECTOR_VELOCITY_BUCKETS_PER_PARTITION: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   ZM_DETECTOR_RULESET: z.string().min(1).default(DEFAULT_RULESET_FILE),
   ZM_DETECTOR_MODE: z.enum(['batched', 'naive']).default('batched'),
   ZM_DETECTOR_PARTITIONS_CONCURRENTLY: envVars.positiveInt(DEFAULT_PARTITIONS_CONCURRENTLY),
@@ -89,11 +88,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): DetectorConfig {
     redisUrl: e.ZM_REDIS_URL,
     keys: {
       prefix: e.ZM_DETECTOR_KEY_PREFIX,
-      stateBuckets: e.ZM_DETECTOR_STATE_BUCKETS,
-      velocityBuckets: e.ZM_DETECTOR_VELOCITY_BUCKETS,
-      slotGroups: e.ZM_DETECTOR_SLOT_GROUPS,
+      bucketsPerPartition: e.ZM_DETECTOR_BUCKETS_PER_PARTITION,
+      velocityBucketsPerPartition: e.ZM_DETECTOR_VELOCITY_BUCKETS_PER_PARTITION,
     },
-    tuneRedis: e.ZM_DETECTOR_TUNE_REDIS,
+    cacheBuckets: e.ZM_DETECTOR_CACHE_BUCKETS,
     ruleset: loadRuleset(e.ZM_DETECTOR_RULESET),
     mode: e.ZM_DETECTOR_MODE,
     partitionsConcurrently: e.ZM_DETECTOR_PARTITIONS_CONCURRENTLY,

@@ -1,6 +1,13 @@
 import type { KafkaMessage } from 'kafkajs';
 import { NonRetriableError } from '@zmwatch/kit';
-import { errorClassOf, isCodecError, TOPICS, validateVin, type Codec } from '@zmwatch/schemas';
+import {
+  errorClassOf,
+  isCanonicalVin,
+  isCodecError,
+  TOPICS,
+  validateVin,
+  type Codec,
+} from '@zmwatch/schemas';
 import type { DetectorEvent } from './apply-events.js';
 
 export interface InputTopics {
@@ -20,13 +27,15 @@ export function createDecoder(codec: Codec, topics: InputTopics) {
     try {
       if (topic === topics.registrations) {
         const { record } = codec.decodeSync(message.value, TOPICS.registrations);
-        return { kind: 'registration', event: { ...record, vin: checkedVin(record.vin) }, arrival, source };
+        record.vin = checkedVin(record.vin); // the record is ours (freshly decoded): no copy
+        return { kind: 'registration', event: record, arrival, source };
       }
       if (topic === topics.declarations) {
         const { record } = codec.decodeSync(message.value, TOPICS.declarations);
         if (record.declarationId.trim() === '')
           throw new NonRetriableError('declarationId is empty', 'InvalidRecord');
-        return { kind: 'declaration', event: { ...record, vin: checkedVin(record.vin) }, arrival, source };
+        record.vin = checkedVin(record.vin);
+        return { kind: 'declaration', event: record, arrival, source };
       }
     } catch (err) {
       if (err instanceof NonRetriableError) throw err;
@@ -38,7 +47,9 @@ export function createDecoder(codec: Codec, topics: InputTopics) {
   };
 }
 
+/** Structure only: the check digit is a risk signal, computed when a declaration is evaluated. */
 function checkedVin(raw: string): string {
+  if (isCanonicalVin(raw)) return raw;
   const v = validateVin(raw);
   if (!v.ok) throw new NonRetriableError(`invalid VIN ${JSON.stringify(raw)}: ${v.reason}`, 'InvalidVin');
   return v.vin;

@@ -1,6 +1,8 @@
 /** Public surface of @zmwatch/detector. */
 export { createApp, type DetectorApp, type AppOptions } from './app.js';
 export { loadConfig, type DetectorConfig } from './config.js';
+export { createDecoder } from './decode.js';
+export { DETECTOR_NODE_FLAGS, hasDetectorNodeFlags } from './node-flags.js';
 export { loadRuleset, parseRuleset, DEFAULT_RULESET_FILE, RulesetError, type Ruleset } from './ruleset.js';
 export { evaluate, severityFor, RULE_IDS, type Evaluation, type EvaluationSubject } from './evaluate.js';
 export {
@@ -12,5 +14,13 @@ export {
 } from './apply-events.js';
 export { packState, unpackState, type VinState, type OpenDeclaration } from './vin-state.js';
 export { createStateStore, type StateStore } from './redis-store.js';
-export { stateKeyOf, velocityKeyOf, fnv1a, type KeyLayout } from './keys.js';
+export {
+  stateBucketKey,
+  stateBucketOf,
+  velocityBucketKey,
+  velocityBucketOf,
+  fnv1a,
+  type KeyLayout,
+} from './keys.js';
+export { parseBucket, formatBucket, type Bucket } from './bucket-blob.js';
 export { createDetectorMetrics, type DetectorMetrics } from './metrics.js';

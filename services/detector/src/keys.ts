@@ -1,27 +1,28 @@
-import { createHash } from 'node:crypto';
-
 /**
- * Redis key layout. VINs are spread over `stateBuckets` small hashes (listpack-encoded, ~50-400
- * VINs each: ~75 bytes per VIN instead of ~170 for a key per VIN), registrant-velocity counters
- * over `velocityBuckets` hashes:
- *   <prefix>:{s<g>}:b<n>  hash: VIN -> packed VinState           (n = fnv1a(VIN) mod stateBuckets)
- *   <prefix>:{r<g>}:v<n>  hash: "<day>:<registrant tag>" -> count (n = fnv1a(registrantId) mod velocityBuckets)
- *   <prefix>:sweep:cursor counter shared by all detector processes to split the sweep between them
- * The hash tag is the bucket's slot group g = n mod slotGroups: one Lua call updates every bucket of
- * a group that a batch touches (a handful of calls per batch instead of one per VIN), and every call
- * stays within one slot, so the layout works unchanged on Redis Cluster (spread over slotGroups slots).
- * Bucket and group counts are part of the layout: changing them orphans existing state (use a new prefix).
+ * Redis key layout. Everything a detector writes belongs to a partition of the co-partitioned input
+ * topics (both keyed by VIN), and every key of partition p carries the hash tag {p<p>}:
+ *   <prefix>:{p<p>}:s<n>  string: packed states of the VINs of state bucket n
+ *                         (n = fnv1a(VIN) mod bucketsPerPartition), see bucket-blob.ts
+ *   <prefix>:{p<p>}:v<n>  string: registrations per (registrant, day) counted from partition p
+ *                         (n = fnv1a(registrantId) mod velocityBucketsPerPartition)
+ *   <prefix>:layout       the layout and input partition count the state was written with
+ * The process that owns partition p is the only writer of p's keys, so it keeps them in memory
+ * between batches (state-cache.ts) and rewrites the buckets a batch touched with ONE atomic Lua call
+ * (same hash tag: same slot, also on Redis Cluster); a version at the head of each bucket guards
+ * against any other writer (a rebalance overlap). A registrant registers cars on every partition, so
+ * its velocity is the sum of its counters over all partitions' buckets (read only to evaluate).
+ * Bucket counts and the partition count are part of the layout: the detector refuses to start on
+ * state written with another one (use a new prefix).
  */
 export interface KeyLayout {
   prefix: string;
-  stateBuckets: number;
-  velocityBuckets: number;
-  slotGroups: number;
+  bucketsPerPartition: number;
+  velocityBucketsPerPartition: number;
 }
 
 /** 32-bit FNV-1a over UTF-16 code units (VINs and party ids are ASCII); stable across processes. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
+export function fnv1a(s: string, basis = 0x811c9dc5): number {
+  let h = basis;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
@@ -29,48 +30,53 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-export interface BucketKey {
-  /** Slot group (hash tag); keys of one group may share a Lua call. */
-  group: number;
-  key: string;
+export function stateBucketKey(layout: KeyLayout, partition: number, bucket: number): string {
+  return `${layout.prefix}:{p${partition}}:s${bucket}`;
 }
 
-export function stateKey(layout: KeyLayout, bucket: number): BucketKey {
-  const group = bucket % layout.slotGroups;
-  return { group, key: `${layout.prefix}:{s${group}}:b${bucket}` };
+export function stateBucketOf(layout: KeyLayout, vin: string): number {
+  return fnv1a(vin) % layout.bucketsPerPartition;
 }
 
-export function stateKeyOf(layout: KeyLayout, vin: string): BucketKey {
-  return stateKey(layout, fnv1a(vin) % layout.stateBuckets);
+export function velocityBucketKey(layout: KeyLayout, partition: number, bucket: number): string {
+  return `${layout.prefix}:{p${partition}}:v${bucket}`;
 }
 
-export function velocityKey(layout: KeyLayout, bucket: number): BucketKey {
-  const group = bucket % layout.slotGroups;
-  return { group, key: `${layout.prefix}:{r${group}}:v${bucket}` };
-}
-
-export function velocityKeyOf(layout: KeyLayout, registrantId: string): BucketKey {
-  return velocityKey(layout, fnv1a(registrantId) % layout.velocityBuckets);
+export function velocityBucketOf(layout: KeyLayout, registrantId: string): number {
+  return fnv1a(registrantId) % layout.velocityBucketsPerPartition;
 }
 
 /** Day number (UTC) of an epoch-ms time. */
 export const dayOf = (ms: number): number => Math.floor(ms / 86_400_000);
 
+const TAG_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 /**
  * Velocity counters are per (registrant, day); most registrants are individuals with one car, so the
- * field must be tiny. The registrant id (often an 18-character credit code) is replaced by a 48-bit
- * tag (8 base64url chars of its SHA-1): a collision would need two registrants in the same bucket on
- * the same day with the same 48 bits, which does not happen at any realistic number of registrants.
+ * entry must be tiny. The registrant id (often an 18-character credit code) is replaced by a 48-bit
+ * tag (8 base64url characters from two FNV-1a hashes with different bases): a collision would need
+ * two registrants in the same bucket on the same day with the same 48 bits, which does not happen at
+ * any realistic number of registrants.
  */
 export function registrantTag(registrantId: string): string {
-  return createHash('sha1').update(registrantId).digest('base64url').slice(0, 8);
+  const a = fnv1a(registrantId);
+  const b = fnv1a(registrantId, 0x01000193) & 0xffff;
+  let out = '';
+  for (let i = 0; i < 5; i++) out += TAG_ALPHABET[(a >>> (i * 6)) & 63];
+  out += TAG_ALPHABET[((a >>> 30) | (b << 2)) & 63];
+  out += TAG_ALPHABET[(b >>> 4) & 63];
+  out += TAG_ALPHABET[(b >>> 10) & 63];
+  return out;
 }
 
-/** `<day>:<tag>`; the Lua scripts build and parse the decimal day prefix. */
-export function velocityField(day: number, tag: string): string {
-  return `${day}:${tag}`;
+/** A day as 3 base-36 characters (fixed width up to day 46655, the year 2097). */
+export function dayKey(day: number): string {
+  return day.toString(36).padStart(3, '0');
 }
 
-export function sweepCursorKey(layout: KeyLayout): string {
-  return `${layout.prefix}:sweep:cursor`;
+/** Velocity entry key: tag (8) + day (3). */
+export const VELOCITY_KEY_CHARS = 11;
+
+export function layoutKey(layout: KeyLayout): string {
+  return `${layout.prefix}:layout`;
 }

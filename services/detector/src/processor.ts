@@ -59,12 +59,14 @@ export class StateConflictError extends RetriableError {
 }
 
 /**
- * The detector's batch pipeline, a handful of Redis round trips whatever the batch size:
- *   1. read the packed state of every VIN in the batch (one pipeline);
+ * The detector's batch pipeline for one partition, a handful of Redis round trips whatever the batch size:
+ *   1. read the packed state of every VIN in the batch (from the partition's cached buckets, the
+ *      others in one pipeline);
  *   2. merge the events and find the declarations due for evaluation (pure);
  *   3. only if some are due: read registrant velocity counters (one pipeline);
  *   4. evaluate (pure) and produce the alerts, awaiting acks;
- *   5. write every changed VIN with a compare-and-set Lua call, plus velocity increments (one pipeline).
+ *   5. write every changed state bucket and the velocity increments with one all-or-nothing
+ *      compare-and-set Lua call.
  * The caller resolves Kafka offsets only after this resolves, so a crash anywhere replays the batch;
  * merges are idempotent and a declaration marked alerted is never alerted again.
  */
@@ -74,7 +76,7 @@ export function createProcessor(deps: ProcessorDeps) {
   const emitted = new EmittedCache(deps.emittedCacheSize ?? 200_000);
   const windowDays = ruleset.rules.registrantVelocity.windowDays;
 
-  async function process(work: readonly VinWork[]): Promise<ProcessResult> {
+  async function process(partition: number, work: readonly VinWork[]): Promise<ProcessResult> {
     let roundTrips = 0;
     const vins = work.map((w) => w.vin);
     let mark = performance.now();
@@ -83,9 +85,16 @@ export function createProcessor(deps: ProcessorDeps) {
       metrics.stepSeconds.inc({ step: name }, (t - mark) / 1000);
       mark = t;
     };
-    const raw = await store.read(vins);
+    // Registrants whose counters this batch may increment (first registrations), read with the states.
+    const registrants = new Set<string>();
+    for (const w of work)
+      for (const e of w.events)
+        if (e.kind === 'registration' && e.event.eventType === 'FIRST_REGISTRATION')
+          registrants.add(e.event.party.id);
+    const view = await store.read(partition, vins, registrants);
+    const raw = view.states;
     step('read');
-    roundTrips++;
+    roundTrips += view.roundTrips;
     const nowMs = now();
     const nowS = Math.floor(nowMs / 1000);
 
@@ -163,7 +172,7 @@ export function createProcessor(deps: ProcessorDeps) {
     );
     let counts: number[] = [];
     if (queries.length > 0) {
-      counts = await store.velocity(queries, windowDays);
+      counts = await store.velocity(view, queries, windowDays);
       roundTrips++;
       // This batch's own new registrations are not in Redis yet (they are written in step 5). Indexed
       // by registrant: a batch can hold thousands of both, and comparing every pair was quadratic.
@@ -238,7 +247,7 @@ export function createProcessor(deps: ProcessorDeps) {
       if (next !== (m.before ?? '')) writes.push({ vin: m.work.vin, expected: m.before ?? '', next });
     }
     step('pack');
-    const lost = await store.write(writes, increments);
+    const lost = await store.write(view, writes, increments);
     step('write');
     if (writes.length > 0 || increments.length > 0) roundTrips++;
     if (lost.length > 0) {

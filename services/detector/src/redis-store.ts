@@ -1,139 +1,45 @@
 import type { ChainableCommander, Redis, Result } from 'ioredis';
-import { RetriableError } from '@zmwatch/kit';
+import { ConfigError, RetriableError } from '@zmwatch/kit';
+import { BucketFormatError, formatBucket, parseBucket, VIN_CHARS, type Bucket } from './bucket-blob.js';
 import {
-  dayOf,
-  fnv1a,
+  dayKey,
+  layoutKey,
   registrantTag,
-  stateKey,
-  sweepCursorKey,
-  velocityField,
-  velocityKey,
-  type BucketKey,
+  stateBucketKey,
+  stateBucketOf,
+  VELOCITY_KEY_CHARS,
+  velocityBucketKey,
+  velocityBucketOf,
   type KeyLayout,
 } from './keys.js';
-import { packArray, type PackItem } from './msgpack.js';
-
-// Every script takes the bucket keys of ONE slot group as KEYS and addresses them by index. The
-// per-item arguments travel as ONE MessagePack array in ARGV[1] (see msgpack.ts), unpacked by the
-// C `cmsgpack` library: one argument per call instead of ~4 per VIN for ioredis to encode and
-// Redis to parse.
-
-/** ARGV[1] = [keyIndex, vin, ...]; returns the packed states in order, '' where absent. */
-const READ_SCRIPT = `
-local a = cmsgpack.unpack(ARGV[1])
-local out = {}
-for i = 1, #a, 2 do
-  out[#out + 1] = redis.call('HGET', KEYS[a[i]], a[i + 1]) or ''
-end
-return out
-`;
+import { StateCache } from './state-cache.js';
 
 /**
- * Compare-and-set of packed VIN states, ARGV[1] = [keyIndex, vin, expected, next, ...].
- * The worker that owns a VIN's partition is normally its only writer, so this almost never fails;
- * when it does (a rebalance overlap, a sweeper touching the same VIN) the batch is retried from a
- * fresh read instead of overwriting someone else's merge. Each VIN is checked and written on its own
- * (atomically); an empty `next` deletes the field. Returns the VINs whose CAS lost.
+ * Compare-and-set of whole buckets of one partition (one hash tag, so one slot): ARGV holds, per
+ * key, the version the writer read and the new blob ('' deletes the key). All or nothing: versions
+ * are checked first, and only if every one matches are the buckets written, so a batch's VIN states
+ * and the velocity counters it adds land together or not at all (a retry never counts twice). The
+ * owner of a partition is normally its only writer, so this almost never fails; when it does (a
+ * rebalance overlap, a stalled process that lost its partition) the batch is retried from a fresh
+ * read instead of overwriting someone else's merge. Returns the 1-based indexes of stale keys.
  */
-const CAS_SCRIPT = `
-local a = cmsgpack.unpack(ARGV[1])
-local lost = {}
-for i = 1, #a, 4 do
-  local key, vin, expected, nxt = KEYS[a[i]], a[i + 1], a[i + 2], a[i + 3]
-  local cur = redis.call('HGET', key, vin) or ''
-  if cur ~= expected then
-    lost[#lost + 1] = vin
-  elseif nxt == '' then
-    if cur ~= '' then redis.call('HDEL', key, vin) end
-  else
-    redis.call('HSET', key, vin, nxt)
-  end
+const BUCKET_CAS_SCRIPT = `
+local stale = {}
+for i = 1, #KEYS do
+  local head = redis.call('GETRANGE', KEYS[i], 0, 19)
+  if (string.match(head, '^(%d+)\\n') or '0') ~= ARGV[2 * i - 1] then stale[#stale + 1] = i end
 end
-return lost
-`;
-
-/** ARGV[1] = [keyIndex, day, tag, ...]: +1 on each registrant-day counter. */
-const INCR_SCRIPT = `
-local a = cmsgpack.unpack(ARGV[1])
-for i = 1, #a, 3 do
-  redis.call('HINCRBY', KEYS[a[i]], a[i + 1] .. ':' .. a[i + 2], 1)
+if #stale > 0 then return stale end
+for i = 1, #KEYS do
+  if ARGV[2 * i] == '' then redis.call('DEL', KEYS[i]) else redis.call('SET', KEYS[i], ARGV[2 * i]) end
 end
-return 1
-`;
-
-/** ARGV[1] = [keyIndex, tag, fromDay, toDay, ...]: the sum of each registrant's counters over the days. */
-const VELOCITY_SCRIPT = `
-local a = cmsgpack.unpack(ARGV[1])
-local out = {}
-for i = 1, #a, 4 do
-  local key, tag = KEYS[a[i]], a[i + 1]
-  local sum = 0
-  for d = a[i + 2], a[i + 3] do
-    sum = sum + (tonumber(redis.call('HGET', key, d .. ':' .. tag)) or 0)
-  end
-  out[#out + 1] = sum
-end
-return out
-`;
-
-/**
- * Incremental expiry for one bucket: entries carry their own expiry (first header field, base 36
- * epoch seconds) because a hash field cannot have a TTL on Redis 7.0. Returns the number removed and
- * the VINs whose pending declarations passed their grace deadline (second header field).
- */
-const SWEEP_STATE_SCRIPT = `
-local now = tonumber(ARGV[1])
-local all = redis.call('HGETALL', KEYS[1])
-local removed = 0
-local out = {}
-for i = 1, #all, 2 do
-  local e, d = string.match(all[i + 1], '^(%w*);(%w*);')
-  local exp = e and tonumber(e, 36)
-  if exp and exp <= now then
-    redis.call('HDEL', KEYS[1], all[i])
-    removed = removed + 1
-  elseif d and d ~= '' and tonumber(d, 36) <= now then
-    out[#out + 1] = all[i]
-  end
-end
-table.insert(out, 1, removed)
-return out
-`;
-
-/** Drops registrant-velocity day counters older than ARGV[1] (a day number). */
-const SWEEP_VELOCITY_SCRIPT = `
-local min = tonumber(ARGV[1])
-local fields = redis.call('HKEYS', KEYS[1])
-local removed = 0
-for _, f in ipairs(fields) do
-  local day = tonumber(string.match(f, '^(%d+):') or '')
-  if day and day < min then
-    redis.call('HDEL', KEYS[1], f)
-    removed = removed + 1
-  end
-end
-return removed
+return stale
 `;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    zmStateRead(numKeys: number, ...keysThenArgs: Array<string | Buffer>): Result<string[], Context>;
-    zmStateCas(numKeys: number, ...keysThenArgs: Array<string | Buffer>): Result<string[], Context>;
-    zmVelocityIncr(numKeys: number, ...keysThenArgs: Array<string | Buffer>): Result<number, Context>;
-    zmVelocityRead(numKeys: number, ...keysThenArgs: Array<string | Buffer>): Result<number[], Context>;
-    zmSweepState(key: string, nowSeconds: number): Result<Array<number | string>, Context>;
-    zmSweepVelocity(key: string, minDay: number): Result<number, Context>;
+    zmBucketCas(numKeys: number, ...keysThenArgs: string[]): Result<number[], Context>;
   }
-}
-
-export function defineDetectorCommands(redis: Redis): void {
-  // Variable key counts: numberOfKeys is passed as the first argument of each call.
-  redis.defineCommand('zmStateRead', { lua: READ_SCRIPT });
-  redis.defineCommand('zmStateCas', { lua: CAS_SCRIPT });
-  redis.defineCommand('zmVelocityIncr', { lua: INCR_SCRIPT });
-  redis.defineCommand('zmVelocityRead', { lua: VELOCITY_SCRIPT });
-  redis.defineCommand('zmSweepState', { numberOfKeys: 1, lua: SWEEP_STATE_SCRIPT });
-  redis.defineCommand('zmSweepVelocity', { numberOfKeys: 1, lua: SWEEP_VELOCITY_SCRIPT });
 }
 
 export interface StateWrite {
@@ -147,23 +53,62 @@ export interface VelocityQuery {
   day: number;
 }
 
+/**
+ * What one batch read: the packed state of each VIN (undefined when absent) and the buckets of its
+ * partition it may write (VIN states, and velocity counters of the registrants it may count),
+ * pinned for the batch's write whatever the cache evicts meanwhile.
+ */
+export interface StateView {
+  readonly partition: number;
+  readonly states: Array<string | undefined>;
+  /** Redis round trips the read took: 0 when every bucket was cached. */
+  readonly roundTrips: number;
+  readonly buckets: ReadonlyMap<number, Bucket>;
+  readonly velocityBuckets: ReadonlyMap<number, Bucket>;
+}
+
 export interface StateStore {
   readonly layout: KeyLayout;
-  /** Packed states of these VINs (undefined when absent): one Lua call per slot group, one round trip. */
-  read(vins: readonly string[]): Promise<Array<string | undefined>>;
-  /** Registrations per registrant on days [day - (window-1), day + (window-1)], one round trip. */
-  velocity(queries: readonly VelocityQuery[], windowDays: number): Promise<number[]>;
   /**
-   * One round trip: a CAS Lua call per slot group of changed VINs plus the velocity increments of new
-   * first registrations. Returns the VINs whose CAS lost (someone else changed them since `read`).
+   * States of these VINs of one partition, and the partition's velocity buckets of `registrants`
+   * (those whose counters this batch may increment): cached buckets, the others in one round trip.
    */
-  write(writes: readonly StateWrite[], increments: readonly VelocityQuery[]): Promise<string[]>;
-  /** Sweep `count` state buckets (and matching velocity buckets) from the shared cursor. */
-  sweep(
-    count: number,
+  read(partition: number, vins: readonly string[], registrants: Iterable<string>): Promise<StateView>;
+  /**
+   * Registrations per registrant on days [day - (window-1), day + (window-1)] summed over every
+   * partition's counters as written so far (one round trip; the view's own partition from memory).
+   */
+  velocity(view: StateView, queries: readonly VelocityQuery[], windowDays: number): Promise<number[]>;
+  /**
+   * One atomic Lua call: every changed state bucket of the view's partition plus the velocity
+   * increments of new first registrations, compare-and-set on the bucket versions. Returns the VINs
+   * whose state was not written (the buckets changed since they were read: all of the batch's, as
+   * the call is all or nothing); their buckets leave the cache.
+   */
+  write(
+    view: StateView,
+    writes: readonly StateWrite[],
+    increments: readonly VelocityQuery[],
+  ): Promise<string[]>;
+  /**
+   * The VINs of these state buckets of a partition whose state expired, and those whose pending
+   * declarations passed their grace deadline (both read from the state header).
+   */
+  scan(
+    partition: number,
+    buckets: readonly number[],
     nowSeconds: number,
-    velocityRetentionDays: number,
-  ): Promise<{ removed: number; due: string[] }>;
+  ): Promise<{ expired: string[]; due: string[] }>;
+  /** Drop velocity counters older than `minDay` from these velocity buckets of a partition. */
+  compactVelocity(partition: number, buckets: readonly number[], minDay: number): Promise<number>;
+  /** Forget every cached bucket (the group rebalanced: another process may have written). */
+  invalidate(): void;
+  /**
+   * Record the layout and input partition count on first use and refuse a different one: buckets
+   * belong to partitions, so changing either orphans the state (ConfigError).
+   */
+  checkLayout(partitions: number): Promise<void>;
+  readonly cachedBuckets: number;
 }
 
 /** Redis failures are always retriable for the consumer: back off, do not commit, try again. */
@@ -188,47 +133,42 @@ async function execPipeline(p: ChainableCommander, what: string): Promise<unknow
   });
 }
 
-/** One slot group's share of a batch: its distinct keys (KEYS) and, per item, its index and key's 1-based index. */
-interface Group {
-  keys: string[];
-  items: number[];
-  ks: number[];
-  slot: Map<number, number>;
+const MGET_CHUNK = 1000;
+const STATE = 0;
+const VELOCITY = 1;
+
+export interface StateStoreOptions {
+  /** Buckets kept in memory between batches (0: none). */
+  cacheBuckets: number;
+  onError?: (err: unknown) => void;
+  /** A bucket whose content cannot be parsed is replaced; this is told which. */
+  onCorrupt?: (key: string, err: Error) => void;
+  /** A bucket grew past ~64 KB: the bucket count is too small for the data. */
+  onLargeBucket?: (key: string, bytes: number, entries: number) => void;
 }
 
-/**
- * Items 0..count-1 grouped by slot group: what one multi-key Lua call of each group needs. Buckets
- * are numbers and their keys are built once per store, so a VIN costs one hash and a few integer
- * map lookups here, not a key string and an object.
- */
-function byGroup(count: number, bucketOf: (i: number) => number, keys: readonly BucketKey[]): Group[] {
-  const groups = new Map<number, Group>();
-  for (let i = 0; i < count; i++) {
-    const b = bucketOf(i);
-    const { group, key } = keys[b]!;
-    let g = groups.get(group);
-    if (!g) groups.set(group, (g = { keys: [], items: [], ks: [], slot: new Map() }));
-    let k = g.slot.get(b);
-    if (k === undefined) {
-      k = g.keys.push(key);
-      g.slot.set(b, k);
+/** Sum of a velocity blob's counters for `tag` on days [from, to], without parsing the rest. */
+function countInBlob(blob: string, tag: string, from: number, to: number): number {
+  let sum = 0;
+  let at = blob.indexOf('\n' + tag);
+  while (at >= 0) {
+    const k = at + 1;
+    const day = parseInt(blob.slice(k + 8, k + VELOCITY_KEY_CHARS), 36);
+    if (day >= from && day <= to) {
+      let end = blob.indexOf('\n', k);
+      if (end < 0) end = blob.length;
+      sum += parseInt(blob.slice(k + VELOCITY_KEY_CHARS, end), 36);
     }
-    g.items.push(i);
-    g.ks.push(k);
+    at = blob.indexOf('\n' + tag, k);
   }
-  return [...groups.values()];
+  return sum;
 }
 
-export function createStateStore(
-  redis: Redis,
-  layout: KeyLayout,
-  onError: (err: unknown) => void = () => {},
-): StateStore {
-  defineDetectorCommands(redis);
-  const stateKeys = Array.from({ length: layout.stateBuckets }, (_, b) => stateKey(layout, b));
-  const velocityKeys = Array.from({ length: layout.velocityBuckets }, (_, b) => velocityKey(layout, b));
-  const stateBucketOf = (vin: string) => fnv1a(vin) % layout.stateBuckets;
-  const velocityBucketOf = (registrantId: string) => fnv1a(registrantId) % layout.velocityBuckets;
+export function createStateStore(redis: Redis, layout: KeyLayout, options: StateStoreOptions): StateStore {
+  redis.defineCommand('zmBucketCas', { lua: BUCKET_CAS_SCRIPT });
+  const cache = new StateCache(options.cacheBuckets);
+  const onError = options.onError ?? (() => {});
+  let partitions = 0;
   const guarded = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -247,106 +187,290 @@ export function createStateStore(
     }
     return t;
   };
+  const keyOf = (kind: number, partition: number, b: number) =>
+    kind === STATE ? stateBucketKey(layout, partition, b) : velocityBucketKey(layout, partition, b);
+  const parse = (kind: number, key: string, blob: string | null): Bucket => {
+    try {
+      return parseBucket(blob, kind === STATE ? VIN_CHARS : VELOCITY_KEY_CHARS);
+    } catch (err) {
+      if (!(err instanceof BucketFormatError)) throw err;
+      // Unreadable can never become readable: start the bucket afresh (version 0 overwrites it).
+      options.onCorrupt?.(key, err);
+      return { version: 0, entries: new Map() };
+    }
+  };
+  let largeWarned = false;
+
+  /**
+   * The wanted buckets of one partition, cached ones from memory, the rest (of both kinds) with MGETs
+   * queued on `p` (same hash tag: one slot). Returns what to do once the pipeline ran.
+   */
+  function plan(
+    partition: number,
+    wanted: ReadonlyArray<Iterable<number>>,
+    out: ReadonlyArray<Map<number, Bucket>>,
+    p: ChainableCommander,
+  ): ((values: unknown[], at: number) => number) | undefined {
+    const missing: Array<[kind: number, bucket: number]> = [];
+    wanted.forEach((buckets, kind) => {
+      for (const b of buckets) {
+        if (out[kind]!.has(b)) continue;
+        const hit = cache.get(StateCache.id(kind as 0 | 1, partition, b));
+        if (hit) out[kind]!.set(b, hit);
+        else {
+          out[kind]!.set(b, { version: 0, entries: new Map() }); // placeholder, replaced below
+          missing.push([kind, b]);
+        }
+      }
+    });
+    if (missing.length === 0) return undefined;
+    const keys = missing.map(([kind, b]) => keyOf(kind, partition, b));
+    let calls = 0;
+    for (let i = 0; i < keys.length; i += MGET_CHUNK, calls++) p.mget(...keys.slice(i, i + MGET_CHUNK));
+    return (values, at) => {
+      const blobs = values.slice(at, at + calls).flat() as Array<string | null>;
+      missing.forEach(([kind, b], i) => {
+        const bucket = parse(kind, keys[i]!, blobs[i] ?? null);
+        out[kind]!.set(b, bucket);
+        cache.set(StateCache.id(kind as 0 | 1, partition, b), bucket);
+      });
+      return calls;
+    };
+  }
+
+  /** Buckets of one partition (both kinds), loaded from the cache or in one round trip. */
+  async function load(
+    partition: number,
+    wanted: ReadonlyArray<Iterable<number>>,
+    what: string,
+  ): Promise<{ buckets: Array<Map<number, Bucket>>; roundTrips: number }> {
+    const buckets = [new Map<number, Bucket>(), new Map<number, Bucket>()];
+    const p = redis.pipeline();
+    const apply = plan(partition, wanted, buckets, p);
+    if (!apply) return { buckets, roundTrips: 0 };
+    apply(await execPipeline(p, what), 0);
+    return { buckets, roundTrips: 1 };
+  }
+
+  /** New blob for a bucket with `changes` applied (entry key -> new value, '' removes). */
+  function blobOf(
+    kind: number,
+    partition: number,
+    b: number,
+    bucket: Bucket,
+    changes: Map<string, string>,
+  ): string {
+    const blob = formatBucket(bucket.version + 1, bucket.entries, changes);
+    if (blob.length > 65_536 && !largeWarned) {
+      largeWarned = true;
+      options.onLargeBucket?.(keyOf(kind, partition, b), blob.length, bucket.entries.size);
+    }
+    return blob;
+  }
+
+  /**
+   * Writes buckets of one partition with changes, all or nothing; on success the cached buckets take
+   * the changes. Returns false when a version was stale (those buckets leave the cache).
+   */
+  async function casWrite(
+    partition: number,
+    touched: Array<{ kind: number; b: number; bucket: Bucket; changes: Map<string, string> }>,
+    what: string,
+  ): Promise<boolean> {
+    if (touched.length === 0) return true;
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const t of touched) {
+      keys.push(keyOf(t.kind, partition, t.b));
+      args.push(String(t.bucket.version), blobOf(t.kind, partition, t.b, t.bucket, t.changes));
+    }
+    const p = redis.pipeline();
+    p.zmBucketCas(keys.length, ...keys, ...args);
+    let stale: number[];
+    try {
+      stale = ((await execPipeline(p, what))[0] as number[]).map(Number);
+    } catch (err) {
+      // Whether the script ran is unknown: forget these buckets, the retry reads them again.
+      for (const t of touched) cache.delete(StateCache.id(t.kind as 0 | 1, partition, t.b));
+      throw err;
+    }
+    if (stale.length > 0) {
+      for (const i of stale) {
+        const t = touched[i - 1]!;
+        cache.delete(StateCache.id(t.kind as 0 | 1, partition, t.b));
+      }
+      return false;
+    }
+    for (const t of touched) {
+      t.bucket.version += 1;
+      for (const [k, v] of t.changes) {
+        if (v === '') t.bucket.entries.delete(k);
+        else t.bucket.entries.set(k, v);
+      }
+      cache.set(StateCache.id(t.kind as 0 | 1, partition, t.b), t.bucket);
+    }
+    return true;
+  }
 
   return {
     layout,
-    read: (vins) =>
-      guarded(async () => {
-        if (vins.length === 0) return [];
-        const groups = byGroup(vins.length, (i) => stateBucketOf(vins[i]!), stateKeys);
-        const p = redis.pipeline();
-        for (const g of groups) {
-          const items: PackItem[] = [];
-          for (let j = 0; j < g.items.length; j++) items.push(g.ks[j]!, vins[g.items[j]!]!);
-          p.zmStateRead(g.keys.length, ...g.keys, packArray(items));
-        }
-        const values = await execPipeline(p, 'state read');
-        const out = new Array<string | undefined>(vins.length);
-        groups.forEach((g, gi) => {
-          const got = values[gi] as string[];
-          for (let j = 0; j < g.items.length; j++) out[g.items[j]!] = got[j] || undefined;
-        });
-        return out;
+    get cachedBuckets() {
+      return cache.size;
+    },
+    invalidate: () => cache.clear(),
+    read: (partition, vins, registrants) =>
+      guarded(async function readImpl() {
+        const of = new Array<number>(vins.length);
+        const stateWanted = new Set<number>();
+        for (let i = 0; i < vins.length; i++) stateWanted.add((of[i] = stateBucketOf(layout, vins[i]!)));
+        const velocityWanted = new Set<number>();
+        for (const r of registrants) velocityWanted.add(velocityBucketOf(layout, r));
+        const { buckets, roundTrips } = await load(partition, [stateWanted, velocityWanted], 'state read');
+        const states = new Array<string | undefined>(vins.length);
+        for (let i = 0; i < vins.length; i++) states[i] = buckets[STATE]!.get(of[i]!)!.entries.get(vins[i]!);
+        return {
+          partition,
+          states,
+          roundTrips,
+          buckets: buckets[STATE]!,
+          velocityBuckets: buckets[VELOCITY]!,
+        };
       }),
-    velocity: (queries, windowDays) =>
-      guarded(async () => {
+    velocity: (view, queries, windowDays) =>
+      guarded(async function velocityImpl() {
         if (queries.length === 0) return [];
-        const groups = byGroup(
-          queries.length,
-          (i) => velocityBucketOf(queries[i]!.registrantId),
-          velocityKeys,
-        );
+        const own = view.partition;
+        const ownBuckets = new Map(view.velocityBuckets);
+        const wanted = new Set(queries.map((q) => velocityBucketOf(layout, q.registrantId)));
         const p = redis.pipeline();
-        for (const g of groups) {
-          const items: PackItem[] = [];
-          for (let j = 0; j < g.items.length; j++) {
-            const q = queries[g.items[j]!]!;
-            items.push(g.ks[j]!, tagOf(q.registrantId), q.day - windowDays + 1, q.day + windowDays - 1);
-          }
-          p.zmVelocityRead(g.keys.length, ...g.keys, packArray(items));
+        const applyOwn = plan(own, [[], wanted], [new Map(), ownBuckets], p);
+        // Other partitions' counters are read fresh: their owners write them.
+        const others: number[] = [];
+        const wantedList = [...wanted];
+        for (let q = 0; q < partitions; q++) {
+          if (q === own) continue;
+          others.push(q);
+          p.mget(...wantedList.map((b) => velocityBucketKey(layout, q, b)));
         }
-        const values = await execPipeline(p, 'velocity read');
-        const out = new Array<number>(queries.length).fill(0);
-        groups.forEach((g, gi) => {
-          const got = values[gi] as number[];
-          for (let j = 0; j < g.items.length; j++) out[g.items[j]!] = Number(got[j] ?? 0);
+        const values = others.length > 0 || applyOwn ? await execPipeline(p, 'velocity read') : [];
+        const ownCalls = applyOwn ? applyOwn(values, 0) : 0;
+        const blobs = new Map<number, Array<string | null>>(); // bucket -> blob of each other partition
+        wantedList.forEach((b, i) =>
+          blobs.set(
+            b,
+            others.map((_, j) => (values[ownCalls + j] as Array<string | null>)[i] ?? null),
+          ),
+        );
+        return queries.map((q) => {
+          const b = velocityBucketOf(layout, q.registrantId);
+          const tag = tagOf(q.registrantId);
+          const from = q.day - windowDays + 1;
+          const to = q.day + windowDays - 1;
+          let sum = 0;
+          const entries = ownBuckets.get(b)!.entries;
+          for (let d = from; d <= to; d++) {
+            const c = entries.get(tag + dayKey(d));
+            if (c !== undefined) sum += parseInt(c, 36);
+          }
+          for (const blob of blobs.get(b)!) if (blob) sum += countInBlob(blob, tag, from, to);
+          return sum;
         });
-        return out;
       }),
-    write: (writes, increments) =>
-      guarded(async () => {
+    write: (view, writes, increments) =>
+      guarded(async function writeImpl() {
         if (writes.length === 0 && increments.length === 0) return [];
-        const p = redis.pipeline();
-        const cas = byGroup(writes.length, (i) => stateBucketOf(writes[i]!.vin), stateKeys);
-        for (const g of cas) {
-          const items: PackItem[] = [];
-          for (let j = 0; j < g.items.length; j++) {
-            const w = writes[g.items[j]!]!;
-            items.push(g.ks[j]!, w.vin, w.expected, w.next);
+        const { partition } = view;
+        const touched = new Map<
+          number,
+          { kind: number; b: number; bucket: Bucket; changes: Map<string, string> }
+        >();
+        const entryOf = (kind: number, b: number) => {
+          const id = kind * 1_048_576 + b;
+          let t = touched.get(id);
+          if (!t) {
+            const bucket = (kind === STATE ? view.buckets : view.velocityBuckets).get(b);
+            if (!bucket)
+              throw new Error(
+                `write outside the buckets its batch read (${kind === STATE ? 'state' : 'velocity'} bucket ${b})`,
+              );
+            touched.set(id, (t = { kind, b, bucket, changes: new Map() }));
           }
-          p.zmStateCas(g.keys.length, ...g.keys, packArray(items));
+          return t;
+        };
+        const lost: string[] = [];
+        for (const w of writes) {
+          const t = entryOf(STATE, stateBucketOf(layout, w.vin));
+          if ((t.bucket.entries.get(w.vin) ?? '') !== w.expected) lost.push(w.vin);
+          else t.changes.set(w.vin, w.next);
         }
-        const incs = byGroup(
-          increments.length,
-          (i) => velocityBucketOf(increments[i]!.registrantId),
-          velocityKeys,
-        );
-        for (const g of incs) {
-          const items: PackItem[] = [];
-          for (let j = 0; j < g.items.length; j++) {
-            const q = increments[g.items[j]!]!;
-            items.push(g.ks[j]!, q.day, tagOf(q.registrantId));
-          }
-          p.zmVelocityIncr(g.keys.length, ...g.keys, packArray(items));
+        // Increments per (registrant, day), then one entry update each.
+        const added = new Map<string, number>();
+        for (const inc of increments) {
+          const k =
+            velocityBucketOf(layout, inc.registrantId) + ':' + tagOf(inc.registrantId) + dayKey(inc.day);
+          added.set(k, (added.get(k) ?? 0) + 1);
         }
-        const values = await execPipeline(p, 'state write');
-        return values.slice(0, cas.length).flatMap((v) => v as string[]);
+        for (const [bk, n] of added) {
+          const colon = bk.indexOf(':');
+          const t = entryOf(VELOCITY, Number(bk.slice(0, colon)));
+          const k = bk.slice(colon + 1);
+          const current = t.changes.get(k) ?? t.bucket.entries.get(k);
+          t.changes.set(k, ((current === undefined ? 0 : parseInt(current, 36)) + n).toString(36));
+        }
+        if (lost.length > 0) return lost; // read under the partition lock, so only a bug gets here
+        const ok = await casWrite(partition, [...touched.values()], 'state write');
+        return ok ? [] : writes.map((w) => w.vin);
       }),
-    sweep: (count, nowSeconds, velocityRetentionDays) =>
-      guarded(async () => {
-        const end = await redis.incrby(sweepCursorKey(layout), count);
-        const p = redis.pipeline();
-        const minDay = dayOf(nowSeconds * 1000) - velocityRetentionDays;
-        const buckets: number[] = [];
-        for (let i = end - count; i < end; i++)
-          buckets.push(((i % layout.stateBuckets) + layout.stateBuckets) % layout.stateBuckets);
-        for (const b of buckets) {
-          p.zmSweepState(stateKey(layout, b).key, nowSeconds);
-          if (b < layout.velocityBuckets) p.zmSweepVelocity(velocityKey(layout, b).key, minDay);
-        }
-        const values = await execPipeline(p, 'sweep');
-        let removed = 0;
+    scan: (partition, bucketNumbers, nowSeconds) =>
+      guarded(async function scanImpl() {
+        const { buckets } = await load(partition, [bucketNumbers, []], 'sweep read');
+        const expired: string[] = [];
         const due: string[] = [];
-        let k = 0;
-        for (const b of buckets) {
-          const [n, ...vins] = values[k++] as [number, ...string[]];
-          removed += n;
-          due.push(...vins);
-          if (b < layout.velocityBuckets) removed += values[k++] as number;
+        for (const bucket of buckets[STATE]!.values()) {
+          for (const [vin, packed] of bucket.entries) {
+            // Header: <expireAt b36>;<grace deadline b36 or empty>;...
+            const a = packed.indexOf(';');
+            if (parseInt(packed.slice(0, a), 36) <= nowSeconds) {
+              expired.push(vin);
+              continue;
+            }
+            const d = packed.slice(a + 1, packed.indexOf(';', a + 1));
+            if (d !== '' && parseInt(d, 36) <= nowSeconds) due.push(vin);
+          }
         }
-        return { removed, due };
+        return { expired, due };
+      }),
+    compactVelocity: (partition, bucketNumbers, minDay) =>
+      guarded(async function compactVelocityImpl() {
+        const { buckets } = await load(partition, [[], bucketNumbers], 'velocity sweep read');
+        const touched: Array<{ kind: number; b: number; bucket: Bucket; changes: Map<string, string> }> = [];
+        for (const [b, bucket] of buckets[VELOCITY]!) {
+          const changes = new Map<string, string>();
+          for (const k of bucket.entries.keys())
+            if (parseInt(k.slice(8, VELOCITY_KEY_CHARS), 36) < minDay) changes.set(k, '');
+          if (changes.size > 0) touched.push({ kind: VELOCITY, b, bucket, changes });
+        }
+        const removed = touched.reduce((n, t) => n + t.changes.size, 0);
+        // A lost race just leaves the old counters for the next sweep.
+        return (await casWrite(partition, touched, 'velocity sweep')) ? removed : 0;
+      }),
+    checkLayout: (partitionCount) =>
+      guarded(async function checkLayoutImpl() {
+        const want = JSON.stringify({
+          format: 'partition-buckets-v1',
+          partitions: partitionCount,
+          bucketsPerPartition: layout.bucketsPerPartition,
+          velocityBucketsPerPartition: layout.velocityBucketsPerPartition,
+        });
+        // SET NX GET (Redis 7): records ours when absent, returns what was there otherwise.
+        const got = (await redis.call('SET', layoutKey(layout), want, 'NX', 'GET')) as string | null;
+        if (got !== null && got !== want)
+          throw new ConfigError(
+            `the detector state under prefix "${layout.prefix}" was written with layout ${got}, this process has ${want}: ` +
+              'buckets belong to input partitions, so a different partition or bucket count would not find the state. ' +
+              'Use a new ZM_DETECTOR_KEY_PREFIX (and replay the inputs), or restore the previous settings.',
+          );
+        partitions = partitionCount;
       }),
   };
 }
-
-export { dayOf, velocityField };

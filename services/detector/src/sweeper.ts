@@ -1,14 +1,17 @@
 import { errorMessage, sleep, type Logger } from '@zmwatch/kit';
+import { dayOf } from './keys.js';
 import type { DetectorMetrics } from './metrics.js';
 import type { Processor } from './processor.js';
 import type { StateStore } from './redis-store.js';
 import type { Ruleset } from './ruleset.js';
 
 /**
- * Incremental sweeper. Each tick claims the next `bucketsPerTick` buckets from a cursor shared by all
- * detector processes (INCRBY, so they split the work instead of repeating it), removes entries whose
- * expiry (kept in the value) has passed, and re-processes VINs whose pending declarations outlived
- * the grace period without their registration, so those are evaluated without one.
+ * Incremental sweeper. State buckets belong to partitions, so each process sweeps the buckets of the
+ * partitions it owns, `bucketsPerTick` per partition per tick (a cursor per partition), under that
+ * partition's lock: VINs whose expiry (kept in the value) has passed are removed, and VINs whose
+ * pending declarations outlived the grace period without their registration are re-processed, so
+ * those are evaluated without one. Both go through the processor like any batch (one bucket write).
+ * The partition's registrant-velocity buckets lose counters older than the window can reach.
  */
 export function createSweeper(opts: {
   store: StateStore;
@@ -16,7 +19,9 @@ export function createSweeper(opts: {
   ruleset: Ruleset;
   intervalMs: number;
   bucketsPerTick: number;
-  withLock: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Partitions this process owns now. */
+  partitions: () => readonly number[];
+  withPartition: <T>(partition: number, fn: () => Promise<T>) => Promise<T>;
   logger: Logger;
   metrics: DetectorMetrics;
   now?: () => number;
@@ -24,26 +29,47 @@ export function createSweeper(opts: {
   const now = opts.now ?? Date.now;
   const stop = new AbortController();
   let loop: Promise<void> | undefined;
+  const cursors = new Map<number, number>();
+  const velocityCursors = new Map<number, number>();
+  const { bucketsPerPartition, velocityBucketsPerPartition } = opts.store.layout;
+  const perTick = Math.min(opts.bucketsPerTick, bucketsPerPartition);
+  const velocityPerTick = Math.min(opts.bucketsPerTick, velocityBucketsPerPartition);
   // Velocity counters matter as long as a VIN state that counts them can still be evaluated.
   const velocityRetentionDays =
     Math.ceil(opts.ruleset.timing.stateTtlDays) + opts.ruleset.rules.registrantVelocity.windowDays;
 
-  async function tick(): Promise<void> {
-    await opts.withLock(async () => {
-      const { removed, due } = await opts.store.sweep(
-        opts.bucketsPerTick,
-        Math.floor(now() / 1000),
-        velocityRetentionDays,
-      );
+  async function sweepPartition(partition: number): Promise<void> {
+    const from = cursors.get(partition) ?? 0;
+    const buckets = Array.from({ length: perTick }, (_, i) => (from + i) % bucketsPerPartition);
+    cursors.set(partition, (from + perTick) % bucketsPerPartition);
+    const vFrom = velocityCursors.get(partition) ?? 0;
+    const velocityBuckets = Array.from(
+      { length: velocityPerTick },
+      (_, i) => (vFrom + i) % velocityBucketsPerPartition,
+    );
+    velocityCursors.set(partition, (vFrom + velocityPerTick) % velocityBucketsPerPartition);
+    await opts.withPartition(partition, async () => {
+      const minDay = dayOf(now()) - velocityRetentionDays;
+      const removed = await opts.store.compactVelocity(partition, velocityBuckets, minDay);
       if (removed > 0) opts.metrics.sweptEntries.inc(removed);
-      if (due.length > 0) {
+      const nowS = Math.floor(now() / 1000);
+      const { expired, due } = await opts.store.scan(partition, buckets, nowS);
+      if (expired.length === 0 && due.length === 0) return;
+      if (due.length > 0)
         opts.logger.info(
-          { vins: due.slice(0, 20), count: due.length },
+          { partition, vins: due.slice(0, 20), count: due.length },
           'grace period over: evaluating declarations without a registration',
         );
-        await opts.processor.process(due.map((vin) => ({ vin, events: [] })));
-      }
+      await opts.processor.process(
+        partition,
+        [...expired, ...due].map((vin) => ({ vin, events: [] })),
+      );
+      if (expired.length > 0) opts.metrics.sweptEntries.inc(expired.length);
     });
+  }
+
+  async function tick(): Promise<void> {
+    for (const p of opts.partitions()) await sweepPartition(p);
   }
 
   return {

@@ -98,11 +98,13 @@ const unb36 = (s: string): number => {
   return n;
 };
 
-// Free-text fields may contain the separators; escape them (and the escape char) percent-style.
-const esc = (s: string): string =>
-  s.replace(/[%,;]/g, (c) => (c === '%' ? '%25' : c === ',' ? '%2C' : '%3B'));
+// Free-text fields may contain the separators (and newline, which separates VINs in a bucket, see
+// bucket-blob.ts); escape them and the escape char percent-style.
+const ESCAPED: Record<string, string> = { '%': '%25', ',': '%2C', ';': '%3B', '\n': '%0A' };
+const NEEDS_ESCAPE = /[%,;\n]/;
+const esc = (s: string): string => (NEEDS_ESCAPE.test(s) ? s.replace(/[%,;\n]/g, (c) => ESCAPED[c]!) : s);
 const unesc = (s: string): string =>
-  s.includes('%') ? s.replace(/%(25|2C|3B)/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
+  s.includes('%') ? s.replace(/%(25|2C|3B|0A)/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
 
 export class StateFormatError extends Error {
   override readonly name = 'StateFormatError';
@@ -137,41 +139,48 @@ export function dueAt(state: VinState, graceSeconds: number): number {
 
 export function packState(state: VinState, graceSeconds: number): string {
   const due = dueAt(state, graceSeconds);
-  const parts: string[] = [b36(state.expireAt), due ? b36(due) : ''];
+  // String concatenation, not parts.join: this runs for every VIN a batch changes.
+  let out = b36(state.expireAt) + ';' + (due ? b36(due) : '');
   const r = state.registration;
   if (r) {
     const flags = idx(PARTY_TYPE_SYMBOLS, r.partyType) * 3 + idx(VEHICLE_CONDITION_SYMBOLS, r.condition);
-    parts.push(`R${b36(r.time)},${esc(r.jurisdiction)},${esc(r.partyId)},${b36(flags)}`);
+    out += ';R' + b36(r.time) + ',' + esc(r.jurisdiction) + ',' + esc(r.partyId) + ',' + b36(flags);
   }
   const t = state.lastTransfer;
-  if (t) parts.push(`T${b36(t.time)},${esc(t.partyId)},${b36(idx(PARTY_TYPE_SYMBOLS, t.partyType))}`);
-  if (state.pendingExportTransferAt !== undefined) parts.push(`P${b36(state.pendingExportTransferAt)}`);
-  if (state.tempExportPlateAt !== undefined) parts.push(`X${b36(state.tempExportPlateAt)}`);
+  if (t) out += ';T' + b36(t.time) + ',' + esc(t.partyId) + ',' + b36(idx(PARTY_TYPE_SYMBOLS, t.partyType));
+  if (state.pendingExportTransferAt !== undefined) out += ';P' + b36(state.pendingExportTransferAt);
+  if (state.tempExportPlateAt !== undefined) out += ';X' + b36(state.tempExportPlateAt);
   const g = state.deregistration;
-  if (g) parts.push(`G${b36(g.time)},${b36(idx(DEREGISTRATION_REASON_SYMBOLS, g.reason))}`);
+  if (g) out += ';G' + b36(g.time) + ',' + b36(idx(DEREGISTRATION_REASON_SYMBOLS, g.reason));
   for (const d of state.declarations) {
     if (d.status === 'cancelled') {
-      parts.push(`D${esc(d.declarationId)},c,${b36(d.eventTime)}`);
+      out += ';D' + esc(d.declarationId) + ',c,' + b36(d.eventTime);
       continue;
     }
     const flags =
       idx(PARTY_TYPE_SYMBOLS, d.exporterType) * 6 +
       idx(VEHICLE_CONDITION_SYMBOLS, d.declaredCondition) * 2 +
       (d.hasAfterSalesRef ? 1 : 0);
-    const fields = [
-      esc(d.declarationId),
-      STATUS_CODE[d.status],
-      b36(d.eventTime),
-      b36(d.firstSeenAt),
-      esc(d.exporterId),
-      b36(flags),
-      d.declaredOdometerKm === null ? '' : b36(d.declaredOdometerKm),
-      esc(d.destinationCountry),
-    ];
-    if (d.status === 'alerted' && d.alertedVersion !== undefined) fields.push(esc(d.alertedVersion));
-    parts.push(`D${fields.join(',')}`);
+    out +=
+      ';D' +
+      esc(d.declarationId) +
+      ',' +
+      STATUS_CODE[d.status] +
+      ',' +
+      b36(d.eventTime) +
+      ',' +
+      b36(d.firstSeenAt) +
+      ',' +
+      esc(d.exporterId) +
+      ',' +
+      b36(flags) +
+      ',' +
+      (d.declaredOdometerKm === null ? '' : b36(d.declaredOdometerKm)) +
+      ',' +
+      esc(d.destinationCountry);
+    if (d.status === 'alerted' && d.alertedVersion !== undefined) out += ',' + esc(d.alertedVersion);
   }
-  return parts.join(';');
+  return out;
 }
 
 export function unpackState(packed: string): VinState {

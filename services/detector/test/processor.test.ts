@@ -6,7 +6,7 @@ import { alertIdFor } from '@zmwatch/schemas';
 import { createLogger } from '@zmwatch/kit';
 import { createDetectorMetrics } from '../src/metrics.js';
 import { createProcessor } from '../src/processor.js';
-import type { StateStore, StateWrite, VelocityQuery } from '../src/redis-store.js';
+import type { StateStore, StateView, StateWrite, VelocityQuery } from '../src/redis-store.js';
 import { loadRuleset } from '../src/ruleset.js';
 import { unpackState } from '../src/vin-state.js';
 import { DAY, T0, declaration, declEvent, regEvent, registration, vinFor } from './support/fixtures.js';
@@ -20,12 +20,21 @@ function memoryStore() {
   const calls = { read: 0, velocity: 0, write: 0 };
   let failNextWrite = false;
   const store: StateStore = {
-    layout: { prefix: 't', stateBuckets: 1, velocityBuckets: 1, slotGroups: 1 },
-    async read(vins) {
+    layout: { prefix: 't', bucketsPerPartition: 1, velocityBucketsPerPartition: 1 },
+    cachedBuckets: 0,
+    invalidate() {},
+    async checkLayout() {},
+    async read(partition, vins) {
       calls.read++;
-      return vins.map((v) => data.get(v));
+      return {
+        partition,
+        states: vins.map((v) => data.get(v)),
+        roundTrips: 1,
+        buckets: new Map(),
+        velocityBuckets: new Map(),
+      };
     },
-    async velocity(queries: readonly VelocityQuery[], windowDays: number) {
+    async velocity(_view: StateView, queries: readonly VelocityQuery[], windowDays: number) {
       calls.velocity++;
       return queries.map((q) => {
         let n = 0;
@@ -34,7 +43,7 @@ function memoryStore() {
         return n;
       });
     },
-    async write(writes: readonly StateWrite[], incs: readonly VelocityQuery[]) {
+    async write(_view: StateView, writes: readonly StateWrite[], incs: readonly VelocityQuery[]) {
       calls.write++;
       if (failNextWrite) {
         failNextWrite = false;
@@ -50,8 +59,11 @@ function memoryStore() {
         velocity.set(`${q.day}:${q.registrantId}`, (velocity.get(`${q.day}:${q.registrantId}`) ?? 0) + 1);
       return lost;
     },
-    async sweep() {
-      return { removed: 0, due: [] };
+    async scan() {
+      return { expired: [], due: [] };
+    },
+    async compactVelocity() {
+      return 0;
     },
   };
   return { store, data, calls, failWriteOnce: () => (failNextWrite = true) };
@@ -74,7 +86,7 @@ test('a batch of many VINs costs a constant number of round trips and marks aler
   const p = processor(mem.store, published);
   const vins = Array.from({ length: 100 }, (_, i) => vinFor(`rt-${i}`));
   const events = vins.flatMap((vin) => [regEvent(registration(vin)), declEvent(declaration(vin))]);
-  const { roundTrips } = await p.process(p.group(events));
+  const { roundTrips } = await p.process(0, p.group(events));
   assert.equal(roundTrips, 3); // read, velocity, write
   assert.equal(published.length, 100);
   assert.deepEqual(mem.calls, { read: 1, velocity: 1, write: 1 });
@@ -93,7 +105,7 @@ test('state that is already past its expiry is not written at all', async () => 
     now: () => T0 + 400 * DAY,
   });
   const vin = vinFor('expired');
-  await p.process(p.group([regEvent(registration(vin), T0)]));
+  await p.process(0, p.group([regEvent(registration(vin), T0)]));
   assert.equal(mem.data.has(vin), false);
 });
 
@@ -103,8 +115,8 @@ test('replaying a processed batch produces nothing new', async () => {
   const p = processor(mem.store, published);
   const vin = vinFor('replay');
   const work = p.group([regEvent(registration(vin)), declEvent(declaration(vin))]);
-  await p.process(work);
-  await processor(mem.store, published).process(work); // a new process replays it
+  await p.process(0, work);
+  await processor(mem.store, published).process(0, work); // a new process replays it
   assert.equal(published.length, 1);
 });
 
@@ -116,8 +128,8 @@ test('the duplicate window: alerts acked, then the state write fails', async () 
   const pubA: Alert[] = [];
   const pa = processor(a.store, pubA);
   a.failWriteOnce();
-  await assert.rejects(pa.process(pa.group(events)), /redis went away/);
-  await pa.process(pa.group(events));
+  await assert.rejects(pa.process(0, pa.group(events)), /redis went away/);
+  await pa.process(0, pa.group(events));
   assert.equal(pubA.length, 1);
   assert.equal(unpackState(a.data.get(vin)!).declarations[0]!.status, 'alerted');
   // The process dies instead and another one replays: the same alert id is produced again
@@ -126,8 +138,8 @@ test('the duplicate window: alerts acked, then the state write fails', async () 
   const pubB: Alert[] = [];
   const pb = processor(b.store, pubB);
   b.failWriteOnce();
-  await assert.rejects(pb.process(pb.group(events)));
-  await processor(b.store, pubB).process(pb.group(events));
+  await assert.rejects(pb.process(0, pb.group(events)));
+  await processor(b.store, pubB).process(0, pb.group(events));
   assert.equal(pubB.length, 2);
   assert.equal(pubB[0]!.alertId, pubB[1]!.alertId);
   assert.equal(pubB[0]!.alertId, alertIdFor(vin, `D1-${vin}`, ruleset.version));
@@ -139,8 +151,8 @@ test('a lost compare-and-set fails the batch (retriable) instead of overwriting'
   const p = createProcessor({
     store: {
       ...mem.store,
-      async read(vins) {
-        const got = await mem.store.read(vins);
+      async read(partition, vins, registrants) {
+        const got = await mem.store.read(partition, vins, registrants);
         mem.data.set(vin, 'zzzzzz;;'); // someone else writes between our read and our write
         return got;
       },
@@ -151,7 +163,7 @@ test('a lost compare-and-set fails the batch (retriable) instead of overwriting'
     metrics: createDetectorMetrics(new Registry()),
     now: () => T0,
   });
-  await assert.rejects(p.process(p.group([regEvent(registration(vin))])), { name: 'StateConflictError' });
+  await assert.rejects(p.process(0, p.group([regEvent(registration(vin))])), { name: 'StateConflictError' });
   assert.equal(mem.data.get(vin), 'zzzzzz;;');
 });
 
@@ -170,7 +182,7 @@ test("registrant velocity counts the batch's own new registrations (not yet in R
   for (let i = 0; i < 5; i++)
     events.push(regEvent(registration(vinFor(`vel-late-${i}`), { party, eventTime: T0 + 30 * DAY })));
   events.push(declEvent(declaration(vins[7]!)));
-  await p.process(p.group(events));
+  await p.process(0, p.group(events));
   const alert = published.find((a) => a.vin === vins[7]);
   const hit = alert?.rules.find((r) => r.ruleId === 'ZM-REGISTRANT-VELOCITY');
   assert.ok(hit, `rules: ${alert?.rules.map((r) => r.ruleId).join(',')}`);

@@ -1,3 +1,4 @@
+import { DETECTOR_NODE_FLAGS } from '../../src/node-flags.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +32,7 @@ export class DetectorProcess {
   }
 
   static spawn(name: string, env: Record<string, string>): DetectorProcess {
-    const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    const proc = spawn(process.execPath, [...DETECTOR_NODE_FLAGS, '--import', 'tsx', MAIN], {
       env: { ...process.env, ...env, ZM_DETECTOR_CLIENT_ID: name },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -76,8 +76,8 @@ export function testConfig(
     sessionTimeoutMs: 10_000,
     maxRetryDelayMs: 1000,
     redisUrl: stack.redisUrl,
-    keys: { prefix: id, stateBuckets: 64, velocityBuckets: 16, slotGroups: 8 },
-    tuneRedis: true,
+    keys: { prefix: id, bucketsPerPartition: 64, velocityBucketsPerPartition: 16 },
+    cacheBuckets: 32_768,
     ruleset,
     mode: 'batched',
     partitionsConcurrently: 3, // the production default: batches of several partitions overlap
