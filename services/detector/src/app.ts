@@ -38,9 +38,14 @@ async function inputPartitionCount(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const { topics: meta } = await admin.fetchTopicMetadata({
-      topics: [topics.registrations, topics.declarations],
-    });
+    const names = [topics.registrations, topics.declarations];
+    const existing = new Set(await admin.listTopics());
+    const missing = names.filter((t) => !existing.has(t));
+    if (missing.length > 0)
+      throw new ConfigError(
+        `input topic(s) ${missing.join(', ')} do not exist (infra/bin/stack up creates them from infra/topics.yaml)`,
+      );
+    const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
     const counts = meta.map((t) => `${t.name}: ${t.partitions.length}`);
     const n = new Set(meta.map((t) => t.partitions.length));
     if (n.size !== 1)

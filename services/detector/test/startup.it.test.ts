@@ -1,0 +1,53 @@
+// Start-up checks against the real Kafka and Redis: the detector refuses input topics it cannot work with.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createApp } from '../src/app.js';
+import { loadRuleset } from '../src/ruleset.js';
+import { deleteRedisKeys, quietLogger, testConfig, testKafka, uniqueId } from './support/stack.js';
+
+const ruleset = loadRuleset();
+
+describe('detector start-up checks (real Kafka + Redis)', { timeout: 60_000 }, () => {
+  it('refuses input topics that are missing or not co-partitioned, naming them', async () => {
+    const id = uniqueId('zmdetcfg');
+    const kafka = testKafka(id);
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics = {
+      registrations: `${id}.registrations`,
+      declarations: `${id}.declarations`,
+      alerts: `${id}.alerts`,
+    };
+    const app = () => createApp(testConfig(id, topics, {}, ruleset), { logger: quietLogger });
+    try {
+      const missing = app();
+      await assert.rejects(missing.start(), (err: Error) => {
+        assert.equal(err.name, 'ConfigError');
+        assert.match(err.message, new RegExp(`${topics.registrations}, ${topics.declarations} do not exist`));
+        return true;
+      });
+      await missing.stop();
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: topics.registrations, numPartitions: 6 },
+          { topic: topics.declarations, numPartitions: 3 },
+        ],
+      });
+      const skewed = app();
+      await assert.rejects(skewed.start(), (err: Error) => {
+        assert.equal(err.name, 'ConfigError');
+        assert.match(err.message, /not co-partitioned/);
+        assert.match(err.message, new RegExp(`${topics.registrations}: 6, ${topics.declarations}: 3`));
+        return true;
+      });
+      await skewed.stop();
+    } finally {
+      await admin
+        .deleteTopics({ topics: [topics.registrations, topics.declarations] })
+        .catch(() => undefined);
+      await admin.disconnect();
+      await deleteRedisKeys(id);
+    }
+  });
+});
