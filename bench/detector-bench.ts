@@ -33,6 +33,7 @@ import {
   createDecoder,
   DETECTOR_NODE_FLAGS,
   packState,
+  parseBucket,
   hasDetectorNodeFlags,
   loadRuleset,
   type DetectorApp,
@@ -414,7 +415,7 @@ async function main(): Promise<void> {
     for (let p = 0; p < PARTITIONS; p++)
       for (let b = 0; b < BUCKETS_PER_PARTITION; b++) stateKeys.push(`zm:{p${p}}:s${b}`);
     const blobs = (await r.mget(...stateKeys)) as Array<string | null>;
-    for (const blob of blobs) if (blob) tracked += blob.split('\n').length - 1;
+    for (const blob of blobs) tracked += parseBucket(blob).entries.size;
     const mu = r.pipeline();
     for (const k of stateKeys) mu.memory('USAGE', k, 'SAMPLES', 0);
     for (const [, n] of (await mu.exec())!) stateBytes += Number(n ?? 0);
@@ -424,7 +425,7 @@ async function main(): Promise<void> {
     for (let p = 0; p < PARTITIONS; p++)
       for (let b = 0; b < VELOCITY_BUCKETS_PER_PARTITION; b++) velocityKeys.push(`zm:{p${p}}:v${b}`);
     for (const blob of (await r.mget(...velocityKeys)) as Array<string | null>)
-      if (blob) velocityFields += blob.split('\n').length - 1;
+      velocityFields += parseBucket(blob, 11).entries.size;
     const vu = r.pipeline();
     for (const k of velocityKeys) vu.memory('USAGE', k, 'SAMPLES', 0);
     for (const [, n] of (await vu.exec())!) velocityBytes += Number(n ?? 0);

@@ -2,18 +2,24 @@
  * A bucket as stored in Redis: one string holding many fixed-width-key entries, e.g. the packed
  * states of ~50 VINs (velocity buckets use the same format with 11-character keys, see keys.ts).
  *
- *   <version>\n<VIN><packed state>\n<VIN><packed state>...
+ *   <version>\n<key><value>\n<key><value>...
  *
- * VINs are validated 17-character strings, so an entry needs no separator between VIN and state;
- * packed states never contain a newline (vin-state.ts escapes it). One string per bucket costs
- * Redis less than a hash field per VIN (no per-field listpack header, no per-field commands), and
- * the owner of a partition rewrites a bucket with one SET per batch instead of one call per VIN.
- * The version, bumped by every write, is what the compare-and-set Lua script checks (redis-store.ts).
+ * VINs are validated 17-character strings, so an entry needs no separator between key and value;
+ * values never contain a newline (vin-state.ts escapes it). One string per bucket costs Redis less
+ * than a hash field per VIN (no per-field header, no per-field commands).
+ *
+ * Log-structured: a batch APPENDS its changed entries (a later line for a key replaces an earlier
+ * one; a key with no value deletes it), so a write costs what changed, not the whole bucket; when
+ * replaced lines would make up more than ~10% of the bucket, the writer rewrites it whole instead
+ * (compaction), which bounds the memory they waste. The version, bumped by every write, is what the
+ * compare-and-set Lua script checks (redis-store.ts).
  */
 export interface Bucket {
   version: number;
-  /** VIN -> packed state. */
+  /** Live entries: key -> value. */
   entries: Map<string, string>;
+  /** Lines stored in Redis, replaced ones included (>= entries.size). */
+  lines: number;
 }
 
 export const VIN_CHARS = 17;
@@ -25,24 +31,30 @@ export class BucketFormatError extends Error {
 /** `keyChars`: the fixed width of an entry's key (17 for VINs, 11 for velocity entries). */
 export function parseBucket(blob: string | null | undefined, keyChars = VIN_CHARS): Bucket {
   const entries = new Map<string, string>();
-  if (!blob) return { version: 0, entries };
+  if (!blob) return { version: 0, entries, lines: 0 };
   const nl = blob.indexOf('\n');
   const version = Number(nl < 0 ? blob : blob.slice(0, nl));
   if (!Number.isSafeInteger(version) || version < 1)
     throw new BucketFormatError(`bucket has no version header: ${JSON.stringify(blob.slice(0, 24))}`);
+  let lines = 0;
   let at = nl < 0 ? blob.length : nl + 1;
   while (at < blob.length) {
     let end = blob.indexOf('\n', at);
     if (end < 0) end = blob.length;
-    if (end - at > keyChars) entries.set(blob.slice(at, at + keyChars), blob.slice(at + keyChars, end));
+    const len = end - at;
+    if (len < keyChars) throw new BucketFormatError(`bucket line shorter than its key at offset ${at}`);
+    const key = blob.slice(at, at + keyChars);
+    if (len === keyChars) entries.delete(key);
+    else entries.set(key, blob.slice(at + keyChars, end));
+    lines++;
     at = end + 1;
   }
-  return { version, entries };
+  return { version, entries, lines };
 }
 
 /**
- * The blob of a bucket at `version`: its entries with `changes` applied (VIN -> new packed state,
- * '' removes the VIN); '' when no entry is left (the key is deleted).
+ * The whole blob of a bucket at `version`: its entries with `changes` applied (key -> new value,
+ * '' removes the key); '' when no entry is left (the key is deleted).
  */
 export function formatBucket(
   version: number,
@@ -51,17 +63,52 @@ export function formatBucket(
 ): string {
   let out = String(version);
   let n = 0;
-  for (const [vin, packed] of entries) {
-    const next = changes.get(vin);
-    if (next === undefined) out += '\n' + vin + packed;
-    else if (next !== '') out += '\n' + vin + next;
+  for (const [key, value] of entries) {
+    const next = changes.get(key);
+    if (next === undefined) out += '\n' + key + value;
+    else if (next !== '') out += '\n' + key + next;
     else continue;
     n++;
   }
-  for (const [vin, next] of changes) {
-    if (next === '' || entries.has(vin)) continue;
-    out += '\n' + vin + next;
+  for (const [key, next] of changes) {
+    if (next === '' || entries.has(key)) continue;
+    out += '\n' + key + next;
     n++;
   }
   return n === 0 ? '' : out;
+}
+
+export interface BucketWrite {
+  /** 'append': `payload` goes after the stored lines; 'replace': `payload` is the whole blob ('' deletes). */
+  mode: 'append' | 'replace';
+  payload: string;
+  /** Lines stored once the write is applied. */
+  lines: number;
+  /** Live entries once the write is applied. */
+  live: number;
+}
+
+/** Append while replaced lines stay within ~10% of the bucket (plus a little slack), else rewrite. */
+export function planBucketWrite(bucket: Bucket, changes: ReadonlyMap<string, string>): BucketWrite {
+  let live = bucket.entries.size;
+  let payload = '';
+  let added = 0;
+  for (const [key, next] of changes) {
+    const had = bucket.entries.has(key);
+    if (next === '') {
+      if (!had) continue;
+      live--;
+    } else if (!had) live++;
+    payload += '\n' + key + next;
+    added++;
+  }
+  const lines = bucket.lines + added;
+  if (bucket.version > 0 && live > 0 && lines <= Math.floor(live * 1.1) + 2)
+    return { mode: 'append', payload, lines, live };
+  return {
+    mode: 'replace',
+    payload: formatBucket(bucket.version + 1, bucket.entries, changes),
+    lines: live,
+    live,
+  };
 }

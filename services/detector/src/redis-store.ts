@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis, Result } from 'ioredis';
 import { ConfigError, RetriableError } from '@zmwatch/kit';
-import { BucketFormatError, formatBucket, parseBucket, VIN_CHARS, type Bucket } from './bucket-blob.js';
+import { BucketFormatError, parseBucket, planBucketWrite, VIN_CHARS, type Bucket } from './bucket-blob.js';
 import {
   dayKey,
   layoutKey,
@@ -15,23 +15,43 @@ import {
 import { StateCache } from './state-cache.js';
 
 /**
- * Compare-and-set of whole buckets of one partition (one hash tag, so one slot): ARGV holds, per
- * key, the version the writer read and the new blob ('' deletes the key). All or nothing: versions
- * are checked first, and only if every one matches are the buckets written, so a batch's VIN states
- * and the velocity counters it adds land together or not at all (a retry never counts twice). The
- * owner of a partition is normally its only writer, so this almost never fails; when it does (a
- * rebalance overlap, a stalled process that lost its partition) the batch is retried from a fresh
- * read instead of overwriting someone else's merge. Returns the 1-based indexes of stale keys.
+ * Compare-and-set of buckets of one partition (one hash tag, so one slot). ARGV holds, per key, the
+ * version the writer read, a mode and a payload: 'a' appends the payload (changed entries) after the
+ * stored lines, 'r' replaces the whole blob ('' deletes the key). Either way the value is rebuilt by
+ * SET, so Redis keeps an exact-size string (APPEND would keep up to 2x spare capacity). All or
+ * nothing: versions are checked first, and only if every one matches are the buckets written, so a
+ * batch's VIN states and the velocity counters it adds land together or not at all (a retry never
+ * counts twice). The owner of a partition is normally its only writer, so this almost never fails;
+ * when it does (a rebalance overlap, a stalled process that lost its partition) the batch is retried
+ * from a fresh read instead of overwriting someone else's merge. Returns the 1-based indexes of
+ * stale keys.
  */
 const BUCKET_CAS_SCRIPT = `
 local stale = {}
+local blobs = {}
 for i = 1, #KEYS do
-  local head = redis.call('GETRANGE', KEYS[i], 0, 19)
-  if (string.match(head, '^(%d+)\\n') or '0') ~= ARGV[2 * i - 1] then stale[#stale + 1] = i end
+  local v
+  if ARGV[3 * i - 1] == 'a' then
+    local blob = redis.call('GET', KEYS[i])
+    blobs[i] = blob
+    v = blob and string.match(blob, '^(%d+)\\n') or '0'
+  else
+    v = string.match(redis.call('GETRANGE', KEYS[i], 0, 19), '^(%d+)\\n') or '0'
+  end
+  if v ~= ARGV[3 * i - 2] then stale[#stale + 1] = i end
 end
 if #stale > 0 then return stale end
 for i = 1, #KEYS do
-  if ARGV[2 * i] == '' then redis.call('DEL', KEYS[i]) else redis.call('SET', KEYS[i], ARGV[2 * i]) end
+  local payload = ARGV[3 * i]
+  if ARGV[3 * i - 1] == 'a' then
+    local blob = blobs[i]
+    local nl = string.find(blob, '\\n', 1, true)
+    redis.call('SET', KEYS[i], (tonumber(ARGV[3 * i - 2]) + 1) .. string.sub(blob, nl) .. payload)
+  elseif payload == '' then
+    redis.call('DEL', KEYS[i])
+  else
+    redis.call('SET', KEYS[i], payload)
+  end
 end
 return stale
 `;
@@ -147,20 +167,25 @@ export interface StateStoreOptions {
   onLargeBucket?: (key: string, bytes: number, entries: number) => void;
 }
 
-/** Sum of a velocity blob's counters for `tag` on days [from, to], without parsing the rest. */
-function countInBlob(blob: string, tag: string, from: number, to: number): number {
-  let sum = 0;
+/**
+ * Sum of a velocity blob's counters for `tag` on days [from, to], without parsing the rest. Lines are
+ * log-structured (see bucket-blob.ts): the last line of a (tag, day) holds its count, a bare key
+ * deletes it.
+ */
+export function countInBlob(blob: string, tag: string, from: number, to: number): number {
+  const byDay = new Map<number, number>();
   let at = blob.indexOf('\n' + tag);
   while (at >= 0) {
     const k = at + 1;
     const day = parseInt(blob.slice(k + 8, k + VELOCITY_KEY_CHARS), 36);
-    if (day >= from && day <= to) {
-      let end = blob.indexOf('\n', k);
-      if (end < 0) end = blob.length;
-      sum += parseInt(blob.slice(k + VELOCITY_KEY_CHARS, end), 36);
-    }
+    let end = blob.indexOf('\n', k);
+    if (end < 0) end = blob.length;
+    if (end - k === VELOCITY_KEY_CHARS) byDay.delete(day);
+    else byDay.set(day, parseInt(blob.slice(k + VELOCITY_KEY_CHARS, end), 36));
     at = blob.indexOf('\n' + tag, k);
   }
+  let sum = 0;
+  for (const [day, n] of byDay) if (day >= from && day <= to) sum += n;
   return sum;
 }
 
@@ -196,7 +221,7 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
       if (!(err instanceof BucketFormatError)) throw err;
       // Unreadable can never become readable: start the bucket afresh (version 0 overwrites it).
       options.onCorrupt?.(key, err);
-      return { version: 0, entries: new Map() };
+      return { version: 0, entries: new Map(), lines: 0 };
     }
   };
   let largeWarned = false;
@@ -218,7 +243,7 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
         const hit = cache.get(StateCache.id(kind as 0 | 1, partition, b));
         if (hit) out[kind]!.set(b, hit);
         else {
-          out[kind]!.set(b, { version: 0, entries: new Map() }); // placeholder, replaced below
+          out[kind]!.set(b, { version: 0, entries: new Map(), lines: 0 }); // placeholder, replaced below
           missing.push([kind, b]);
         }
       }
@@ -252,22 +277,6 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
     return { buckets, roundTrips: 1 };
   }
 
-  /** New blob for a bucket with `changes` applied (entry key -> new value, '' removes). */
-  function blobOf(
-    kind: number,
-    partition: number,
-    b: number,
-    bucket: Bucket,
-    changes: Map<string, string>,
-  ): string {
-    const blob = formatBucket(bucket.version + 1, bucket.entries, changes);
-    if (blob.length > 65_536 && !largeWarned) {
-      largeWarned = true;
-      options.onLargeBucket?.(keyOf(kind, partition, b), blob.length, bucket.entries.size);
-    }
-    return blob;
-  }
-
   /**
    * Writes buckets of one partition with changes, all or nothing; on success the cached buckets take
    * the changes. Returns false when a version was stale (those buckets leave the cache).
@@ -280,10 +289,17 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
     if (touched.length === 0) return true;
     const keys: string[] = [];
     const args: string[] = [];
-    for (const t of touched) {
-      keys.push(keyOf(t.kind, partition, t.b));
-      args.push(String(t.bucket.version), blobOf(t.kind, partition, t.b, t.bucket, t.changes));
-    }
+    const plans = touched.map((t) => {
+      const key = keyOf(t.kind, partition, t.b);
+      const w = planBucketWrite(t.bucket, t.changes);
+      if (w.mode === 'replace' && w.payload.length > 65_536 && !largeWarned) {
+        largeWarned = true;
+        options.onLargeBucket?.(key, w.payload.length, w.live);
+      }
+      keys.push(key);
+      args.push(String(t.bucket.version), w.mode === 'append' ? 'a' : 'r', w.payload);
+      return w;
+    });
     const p = redis.pipeline();
     p.zmBucketCas(keys.length, ...keys, ...args);
     let stale: number[];
@@ -301,14 +317,15 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
       }
       return false;
     }
-    for (const t of touched) {
+    touched.forEach((t, i) => {
       t.bucket.version += 1;
+      t.bucket.lines = plans[i]!.lines;
       for (const [k, v] of t.changes) {
         if (v === '') t.bucket.entries.delete(k);
         else t.bucket.entries.set(k, v);
       }
       cache.set(StateCache.id(t.kind as 0 | 1, partition, t.b), t.bucket);
-    }
+    });
     return true;
   }
 

@@ -71,6 +71,51 @@ describe('partition-bucket state store (real Redis)', () => {
     );
   });
 
+  it('appends what a batch changed and rewrites a bucket once replaced lines pile up', async () => {
+    const prefix = uniqueId('zmstore');
+    prefixes.push(prefix);
+    const store = createStateStore(
+      redis,
+      { prefix, bucketsPerPartition: 1, velocityBucketsPerPartition: 1 },
+      { cacheBuckets: 10 },
+    );
+    await store.checkLayout(3);
+    const key = stateBucketKey(store.layout, 0, 0);
+    const write = async (rows: Array<[string, string]>) => {
+      const view = await store.read(
+        0,
+        rows.map(([v]) => v),
+        [],
+      );
+      const lost = await store.write(
+        view,
+        rows.map(([v, next], i) => ({ vin: v, expected: view.states[i] ?? '', next })),
+        [],
+      );
+      assert.deepEqual(lost, []);
+      return (await redis.get(key))!;
+    };
+    const first = await write(Array.from({ length: 30 }, (_, i) => [vin(i), 's1;;'] as [string, string]));
+    assert.equal(first.split('\n').length - 1, 30);
+    const appended = await write([[vin(100), 'n;;']]);
+    assert.equal(
+      appended,
+      `2${first.slice(1)}\n${vin(100)}n;;`,
+      'the new VIN is appended after the stored lines',
+    );
+    const updated = await write([[vin(0), 's2;;']]);
+    assert.ok(updated.endsWith(`\n${vin(0)}s2;;`), 'an update is appended too');
+    assert.equal(updated.split('\n').length - 1, 32, 'one replaced line kept for now');
+    const compacted = await write(
+      Array.from({ length: 6 }, (_, i) => [vin(i + 1), 's2;;'] as [string, string]),
+    );
+    assert.equal(compacted.split('\n').length - 1, 31, 'rewritten whole: every line live');
+    assert.ok(compacted.startsWith('4\n'));
+    const fresh = createStateStore(redis, store.layout, { cacheBuckets: 0 });
+    const seen = await fresh.read(0, [vin(0), vin(3), vin(100), vin(29)], []);
+    assert.deepEqual(seen.states, ['s2;;', 's2;;', 'n;;', 's1;;']);
+  });
+
   it('a write over a bucket someone else changed loses as a whole: nothing of it lands, and its cache is dropped', async () => {
     const prefix = uniqueId('zmstore');
     prefixes.push(prefix);
