@@ -318,8 +318,10 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
       return false;
     }
     touched.forEach((t, i) => {
-      t.bucket.version += 1;
-      t.bucket.lines = plans[i]!.lines;
+      const w = plans[i]!;
+      // A bucket left empty was deleted, and a missing key reads as version 0.
+      t.bucket.version = w.mode === 'replace' && w.payload === '' ? 0 : t.bucket.version + 1;
+      t.bucket.lines = w.lines;
       for (const [k, v] of t.changes) {
         if (v === '') t.bucket.entries.delete(k);
         else t.bucket.entries.set(k, v);

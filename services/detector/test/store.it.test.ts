@@ -116,6 +116,47 @@ describe('partition-bucket state store (real Redis)', () => {
     assert.deepEqual(seen.states, ['s2;;', 's2;;', 'n;;', 's1;;']);
   });
 
+  it('a bucket emptied by a write (its key deleted) takes the next write', async () => {
+    const prefix = uniqueId('zmstore');
+    prefixes.push(prefix);
+    const store = createStateStore(
+      redis,
+      { prefix, bucketsPerPartition: 1, velocityBucketsPerPartition: 1 },
+      { cacheBuckets: 10 },
+    );
+    await store.checkLayout(3);
+    const key = stateBucketKey(store.layout, 1, 0);
+    const v1 = await store.read(1, [vin(1)], ['OLD-FLEET']);
+    assert.deepEqual(
+      await store.write(
+        v1,
+        [{ vin: vin(1), expected: '', next: 'a;;' }],
+        [{ registrantId: 'OLD-FLEET', day: DAY - 400 }],
+      ),
+      [],
+    );
+    const v2 = await store.read(1, [vin(1)], []);
+    assert.deepEqual(await store.write(v2, [{ vin: vin(1), expected: 'a;;', next: '' }], []), []);
+    assert.equal(await redis.exists(key), 0, 'the empty bucket is deleted');
+    assert.equal(
+      await store.compactVelocity(1, [0], DAY - 300),
+      1,
+      'the old counter is swept, its bucket deleted',
+    );
+    const v3 = await store.read(1, [vin(2)], ['OLD-FLEET']);
+    assert.equal(v3.roundTrips, 0, 'served from memory');
+    assert.deepEqual(
+      await store.write(
+        v3,
+        [{ vin: vin(2), expected: '', next: 'b;;' }],
+        [{ registrantId: 'OLD-FLEET', day: DAY }],
+      ),
+      [],
+      'no stale version after the deletes',
+    );
+    assert.equal(await redis.get(key), `1\n${vin(2)}b;;`);
+  });
+
   it('a write over a bucket someone else changed loses as a whole: nothing of it lands, and its cache is dropped', async () => {
     const prefix = uniqueId('zmstore');
     prefixes.push(prefix);
