@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Producer } from 'kafkajs';
+import { PartitionAssigners, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import {
   createBatchConsumer,
@@ -10,6 +10,7 @@ import {
   createLogger,
   createRegistry,
   ConfigError,
+  coPartitionedAssigner,
   errorMessage,
   type BatchConsumer,
   type HealthServer,
@@ -160,6 +161,9 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
       consumerConfig: {
         sessionTimeout: config.sessionTimeoutMs,
         heartbeatInterval: Math.floor(config.sessionTimeoutMs / 10),
+        // A VIN's state buckets belong to its partition number: one process must own that number on
+        // both topics (round-robin is only the fallback during a rolling upgrade, see the kit).
+        partitionAssigners: [coPartitionedAssigner, PartitionAssigners.roundRobin],
       },
       maxRetryDelayMs: config.maxRetryDelayMs,
       partitionsConsumedConcurrently: config.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
@@ -189,6 +193,13 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
       // Buckets cached for partitions we may have lost (or lost and got back) are no longer ours to trust.
       store.invalidate();
       const assigned = e.payload.memberAssignment;
+      const reg = (assigned[config.topics.registrations] ?? []).join(',');
+      const decl = (assigned[config.topics.declarations] ?? []).join(',');
+      if (reg !== decl)
+        logger.warn(
+          { groupProtocol: e.payload.groupProtocol, registrations: reg, declarations: decl },
+          'the input topics are not co-assigned (another group member without the co-partitioned assignor?): processes will share partitions and retry conflicting writes',
+        );
       owned = [
         ...new Set([
           ...(assigned[config.topics.registrations] ?? []),

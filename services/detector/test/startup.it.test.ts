@@ -3,7 +3,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp } from '../src/app.js';
 import { loadRuleset } from '../src/ruleset.js';
-import { deleteRedisKeys, quietLogger, testConfig, testKafka, uniqueId } from './support/stack.js';
+import {
+  deleteRedisKeys,
+  quietLogger,
+  testConfig,
+  testKafka,
+  testTopicNames,
+  uniqueId,
+} from './support/stack.js';
 
 const ruleset = loadRuleset();
 
@@ -13,11 +20,7 @@ describe('detector start-up checks (real Kafka + Redis)', { timeout: 60_000 }, (
     const kafka = testKafka(id);
     const admin = kafka.admin();
     await admin.connect();
-    const topics = {
-      registrations: `${id}.registrations`,
-      declarations: `${id}.declarations`,
-      alerts: `${id}.alerts`,
-    };
+    const topics = testTopicNames(id);
     const app = () => createApp(testConfig(id, topics, {}, ruleset), { logger: quietLogger });
     try {
       const missing = app();

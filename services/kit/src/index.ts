@@ -19,3 +19,8 @@ export {
   type Decoded,
 } from './batch-consumer.js';
 export { consumerGroupLag, type PartitionLag } from './consumer-lag.js';
+export {
+  coPartitionedAssigner,
+  assignCoPartitioned,
+  CO_PARTITIONED_ASSIGNER_NAME,
+} from './co-partitioned-assigner.js';

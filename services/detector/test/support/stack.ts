@@ -34,12 +34,13 @@ export interface TestTopics {
 }
 
 /** Unique input/alert topics plus their .dlq topics, co-partitioned like infra/topics.yaml. */
+/** The topic names a test with this id uses (not created). */
+export function testTopicNames(id: string): TestTopics {
+  return { registrations: `${id}.registrations`, declarations: `${id}.declarations`, alerts: `${id}.alerts` };
+}
+
 export async function createTestTopics(admin: Admin, id: string, partitions = 6): Promise<TestTopics> {
-  const t = {
-    registrations: `${id}.registrations`,
-    declarations: `${id}.declarations`,
-    alerts: `${id}.alerts`,
-  };
+  const t = testTopicNames(id);
   await admin.createTopics({
     waitForLeaders: true,
     topics: [
