@@ -31,6 +31,18 @@ async function newStore(prefix: string, cacheBuckets = 1000, partitions = 3): Pr
   await s.checkLayout(partitions);
   return s;
 }
+/** A store whose partitions have one state bucket and one velocity bucket: every VIN shares it. */
+async function oneBucketStore(): Promise<StateStore> {
+  const prefix = uniqueId('zmstore');
+  prefixes.push(prefix);
+  const s = createStateStore(
+    redis,
+    { prefix, bucketsPerPartition: 1, velocityBucketsPerPartition: 1 },
+    { cacheBuckets: 10 },
+  );
+  await s.checkLayout(3);
+  return s;
+}
 const vin = (i: number) => `LGXCE4CB8S${String(i).padStart(7, '0')}`;
 
 describe('partition-bucket state store (real Redis)', () => {
@@ -72,14 +84,7 @@ describe('partition-bucket state store (real Redis)', () => {
   });
 
   it('appends what a batch changed and rewrites a bucket once replaced lines pile up', async () => {
-    const prefix = uniqueId('zmstore');
-    prefixes.push(prefix);
-    const store = createStateStore(
-      redis,
-      { prefix, bucketsPerPartition: 1, velocityBucketsPerPartition: 1 },
-      { cacheBuckets: 10 },
-    );
-    await store.checkLayout(3);
+    const store = await oneBucketStore();
     const key = stateBucketKey(store.layout, 0, 0);
     const write = async (rows: Array<[string, string]>) => {
       const view = await store.read(
@@ -117,14 +122,7 @@ describe('partition-bucket state store (real Redis)', () => {
   });
 
   it('a bucket emptied by a write (its key deleted) takes the next write', async () => {
-    const prefix = uniqueId('zmstore');
-    prefixes.push(prefix);
-    const store = createStateStore(
-      redis,
-      { prefix, bucketsPerPartition: 1, velocityBucketsPerPartition: 1 },
-      { cacheBuckets: 10 },
-    );
-    await store.checkLayout(3);
+    const store = await oneBucketStore();
     const key = stateBucketKey(store.layout, 1, 0);
     const v1 = await store.read(1, [vin(1)], ['OLD-FLEET']);
     assert.deepEqual(
