@@ -34,6 +34,7 @@ import {
   DETECTOR_NODE_FLAGS,
   packState,
   parseBucket,
+  VELOCITY_KEY_CHARS,
   hasDetectorNodeFlags,
   loadRuleset,
   type DetectorApp,
@@ -425,7 +426,7 @@ async function main(): Promise<void> {
     for (let p = 0; p < PARTITIONS; p++)
       for (let b = 0; b < VELOCITY_BUCKETS_PER_PARTITION; b++) velocityKeys.push(`zm:{p${p}}:v${b}`);
     for (const blob of (await r.mget(...velocityKeys)) as Array<string | null>)
-      velocityFields += parseBucket(blob, 11).entries.size;
+      velocityFields += parseBucket(blob, VELOCITY_KEY_CHARS).entries.size;
     const vu = r.pipeline();
     for (const k of velocityKeys) vu.memory('USAGE', k, 'SAMPLES', 0);
     for (const [, n] of (await vu.exec())!) velocityBytes += Number(n ?? 0);

@@ -113,7 +113,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
       onLargeBucket: (key, bytes, vins) =>
         logger.warn(
           { key, bytes, vins },
-          'state buckets are getting large (each batch rewrites the buckets it touches): raise ZM_DETECTOR_BUCKETS_PER_PARTITION with a new key prefix',
+          'state buckets are getting large (a compaction rewrites a whole bucket, and memory holds every cached one): raise ZM_DETECTOR_BUCKETS_PER_PARTITION with a new key prefix',
         ),
     });
 

@@ -24,14 +24,17 @@ export interface Bucket {
 
 export const VIN_CHARS = 17;
 
+/** A bucket with no key in Redis (version 0). */
+export const emptyBucket = (): Bucket => ({ version: 0, entries: new Map(), lines: 0 });
+
 export class BucketFormatError extends Error {
   override readonly name = 'BucketFormatError';
 }
 
 /** `keyChars`: the fixed width of an entry's key (17 for VINs, 11 for velocity entries). */
 export function parseBucket(blob: string | null | undefined, keyChars = VIN_CHARS): Bucket {
+  if (!blob) return emptyBucket();
   const entries = new Map<string, string>();
-  if (!blob) return { version: 0, entries, lines: 0 };
   const nl = blob.indexOf('\n');
   const version = Number(nl < 0 ? blob : blob.slice(0, nl));
   if (!Number.isSafeInteger(version) || version < 1)

@@ -20,6 +20,7 @@ export {
   velocityBucketKey,
   velocityBucketOf,
   fnv1a,
+  VELOCITY_KEY_CHARS,
   type KeyLayout,
 } from './keys.js';
 export { parseBucket, formatBucket, type Bucket } from './bucket-blob.js';

@@ -74,8 +74,13 @@ export function dayKey(day: number): string {
   return day.toString(36).padStart(3, '0');
 }
 
-/** Velocity entry key: tag (8) + day (3). */
-export const VELOCITY_KEY_CHARS = 11;
+/** Velocity entry key: registrant tag (8 characters) + day (3). */
+export const TAG_CHARS = 8;
+export const VELOCITY_KEY_CHARS = TAG_CHARS + 3;
+
+/** The day of a velocity entry key. */
+export const dayOfVelocityKey = (key: string): number =>
+  parseInt(key.slice(TAG_CHARS, VELOCITY_KEY_CHARS), 36);
 
 export function layoutKey(layout: KeyLayout): string {
   return `${layout.prefix}:layout`;

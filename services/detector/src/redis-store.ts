@@ -1,18 +1,27 @@
 import type { ChainableCommander, Redis, Result } from 'ioredis';
 import { ConfigError, RetriableError } from '@zmwatch/kit';
-import { BucketFormatError, parseBucket, planBucketWrite, VIN_CHARS, type Bucket } from './bucket-blob.js';
+import {
+  BucketFormatError,
+  emptyBucket,
+  parseBucket,
+  planBucketWrite,
+  VIN_CHARS,
+  type Bucket,
+} from './bucket-blob.js';
 import {
   dayKey,
+  dayOfVelocityKey,
   layoutKey,
   registrantTag,
   stateBucketKey,
   stateBucketOf,
+  TAG_CHARS,
   VELOCITY_KEY_CHARS,
   velocityBucketKey,
   velocityBucketOf,
   type KeyLayout,
 } from './keys.js';
-import { StateCache } from './state-cache.js';
+import { StateCache, type BucketKind } from './state-cache.js';
 
 /**
  * Compare-and-set of buckets of one partition (one hash tag, so one slot). ARGV holds, per key, the
@@ -154,8 +163,16 @@ async function execPipeline(p: ChainableCommander, what: string): Promise<unknow
 }
 
 const MGET_CHUNK = 1000;
-const STATE = 0;
-const VELOCITY = 1;
+const STATE: BucketKind = 0;
+const VELOCITY: BucketKind = 1;
+
+/** A bucket a write changes: what it read and the entries it sets ('' removes). */
+interface Touched {
+  kind: BucketKind;
+  b: number;
+  bucket: Bucket;
+  changes: Map<string, string>;
+}
 
 export interface StateStoreOptions {
   /** Buckets kept in memory between batches (0: none). */
@@ -177,7 +194,7 @@ export function countInBlob(blob: string, tag: string, from: number, to: number)
   let at = blob.indexOf('\n' + tag);
   while (at >= 0) {
     const k = at + 1;
-    const day = parseInt(blob.slice(k + 8, k + VELOCITY_KEY_CHARS), 36);
+    const day = parseInt(blob.slice(k + TAG_CHARS, k + VELOCITY_KEY_CHARS), 36);
     let end = blob.indexOf('\n', k);
     if (end < 0) end = blob.length;
     if (end - k === VELOCITY_KEY_CHARS) byDay.delete(day);
@@ -212,16 +229,16 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
     }
     return t;
   };
-  const keyOf = (kind: number, partition: number, b: number) =>
+  const keyOf = (kind: BucketKind, partition: number, b: number) =>
     kind === STATE ? stateBucketKey(layout, partition, b) : velocityBucketKey(layout, partition, b);
-  const parse = (kind: number, key: string, blob: string | null): Bucket => {
+  const parse = (kind: BucketKind, key: string, blob: string | null): Bucket => {
     try {
       return parseBucket(blob, kind === STATE ? VIN_CHARS : VELOCITY_KEY_CHARS);
     } catch (err) {
       if (!(err instanceof BucketFormatError)) throw err;
       // Unreadable can never become readable: start the bucket afresh (version 0 overwrites it).
       options.onCorrupt?.(key, err);
-      return { version: 0, entries: new Map(), lines: 0 };
+      return emptyBucket();
     }
   };
   let largeWarned = false;
@@ -236,14 +253,14 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
     out: ReadonlyArray<Map<number, Bucket>>,
     p: ChainableCommander,
   ): ((values: unknown[], at: number) => number) | undefined {
-    const missing: Array<[kind: number, bucket: number]> = [];
-    wanted.forEach((buckets, kind) => {
-      for (const b of buckets) {
+    const missing: Array<[kind: BucketKind, bucket: number]> = [];
+    ([STATE, VELOCITY] as const).forEach((kind) => {
+      for (const b of wanted[kind]!) {
         if (out[kind]!.has(b)) continue;
-        const hit = cache.get(StateCache.id(kind as 0 | 1, partition, b));
+        const hit = cache.get(StateCache.id(kind, partition, b));
         if (hit) out[kind]!.set(b, hit);
         else {
-          out[kind]!.set(b, { version: 0, entries: new Map(), lines: 0 }); // placeholder, replaced below
+          out[kind]!.set(b, emptyBucket()); // placeholder, replaced below
           missing.push([kind, b]);
         }
       }
@@ -257,7 +274,7 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
       missing.forEach(([kind, b], i) => {
         const bucket = parse(kind, keys[i]!, blobs[i] ?? null);
         out[kind]!.set(b, bucket);
-        cache.set(StateCache.id(kind as 0 | 1, partition, b), bucket);
+        cache.set(StateCache.id(kind, partition, b), bucket);
       });
       return calls;
     };
@@ -281,11 +298,7 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
    * Writes buckets of one partition with changes, all or nothing; on success the cached buckets take
    * the changes. Returns false when a version was stale (those buckets leave the cache).
    */
-  async function casWrite(
-    partition: number,
-    touched: Array<{ kind: number; b: number; bucket: Bucket; changes: Map<string, string> }>,
-    what: string,
-  ): Promise<boolean> {
+  async function casWrite(partition: number, touched: readonly Touched[], what: string): Promise<boolean> {
     if (touched.length === 0) return true;
     const keys: string[] = [];
     const args: string[] = [];
@@ -307,13 +320,13 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
       stale = ((await execPipeline(p, what))[0] as number[]).map(Number);
     } catch (err) {
       // Whether the script ran is unknown: forget these buckets, the retry reads them again.
-      for (const t of touched) cache.delete(StateCache.id(t.kind as 0 | 1, partition, t.b));
+      for (const t of touched) cache.delete(StateCache.id(t.kind, partition, t.b));
       throw err;
     }
     if (stale.length > 0) {
       for (const i of stale) {
         const t = touched[i - 1]!;
-        cache.delete(StateCache.id(t.kind as 0 | 1, partition, t.b));
+        cache.delete(StateCache.id(t.kind, partition, t.b));
       }
       return false;
     }
@@ -326,7 +339,7 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
         if (v === '') t.bucket.entries.delete(k);
         else t.bucket.entries.set(k, v);
       }
-      cache.set(StateCache.id(t.kind as 0 | 1, partition, t.b), t.bucket);
+      cache.set(StateCache.id(t.kind, partition, t.b), t.bucket);
     });
     return true;
   }
@@ -399,12 +412,9 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
       guarded(async function writeImpl() {
         if (writes.length === 0 && increments.length === 0) return [];
         const { partition } = view;
-        const touched = new Map<
-          number,
-          { kind: number; b: number; bucket: Bucket; changes: Map<string, string> }
-        >();
-        const entryOf = (kind: number, b: number) => {
-          const id = kind * 1_048_576 + b;
+        const touched = new Map<number, Touched>();
+        const entryOf = (kind: BucketKind, b: number): Touched => {
+          const id = StateCache.id(kind, partition, b);
           let t = touched.get(id);
           if (!t) {
             const bucket = (kind === STATE ? view.buckets : view.velocityBuckets).get(b);
@@ -422,19 +432,12 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
           if ((t.bucket.entries.get(w.vin) ?? '') !== w.expected) lost.push(w.vin);
           else t.changes.set(w.vin, w.next);
         }
-        // Increments per (registrant, day), then one entry update each.
-        const added = new Map<string, number>();
+        // +1 per increment on its (registrant, day) entry; the changes map sums a batch's repeats.
         for (const inc of increments) {
-          const k =
-            velocityBucketOf(layout, inc.registrantId) + ':' + tagOf(inc.registrantId) + dayKey(inc.day);
-          added.set(k, (added.get(k) ?? 0) + 1);
-        }
-        for (const [bk, n] of added) {
-          const colon = bk.indexOf(':');
-          const t = entryOf(VELOCITY, Number(bk.slice(0, colon)));
-          const k = bk.slice(colon + 1);
+          const t = entryOf(VELOCITY, velocityBucketOf(layout, inc.registrantId));
+          const k = tagOf(inc.registrantId) + dayKey(inc.day);
           const current = t.changes.get(k) ?? t.bucket.entries.get(k);
-          t.changes.set(k, ((current === undefined ? 0 : parseInt(current, 36)) + n).toString(36));
+          t.changes.set(k, ((current === undefined ? 0 : parseInt(current, 36)) + 1).toString(36));
         }
         if (lost.length > 0) return lost; // read under the partition lock, so only a bug gets here
         const ok = await casWrite(partition, [...touched.values()], 'state write');
@@ -462,11 +465,10 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
     compactVelocity: (partition, bucketNumbers, minDay) =>
       guarded(async function compactVelocityImpl() {
         const { buckets } = await load(partition, [[], bucketNumbers], 'velocity sweep read');
-        const touched: Array<{ kind: number; b: number; bucket: Bucket; changes: Map<string, string> }> = [];
+        const touched: Touched[] = [];
         for (const [b, bucket] of buckets[VELOCITY]!) {
           const changes = new Map<string, string>();
-          for (const k of bucket.entries.keys())
-            if (parseInt(k.slice(8, VELOCITY_KEY_CHARS), 36) < minDay) changes.set(k, '');
+          for (const k of bucket.entries.keys()) if (dayOfVelocityKey(k) < minDay) changes.set(k, '');
           if (changes.size > 0) touched.push({ kind: VELOCITY, b, bucket, changes });
         }
         const removed = touched.reduce((n, t) => n + t.changes.size, 0);

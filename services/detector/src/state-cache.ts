@@ -1,5 +1,8 @@
 import type { Bucket } from './bucket-blob.js';
 
+/** 0: VIN states, 1: registrant velocity counters. */
+export type BucketKind = 0 | 1;
+
 /**
  * The state buckets of the partitions this process owns, kept between batches so a batch reads
  * Redis only for buckets it has not seen since the last rebalance. Only valid while this process is
@@ -13,7 +16,7 @@ export class StateCache {
   constructor(readonly maxBuckets: number) {}
 
   /** Kind (0 state, 1 velocity), partition and bucket as one number (bucket counts are below 2^20). */
-  static id(kind: 0 | 1, partition: number, bucket: number): number {
+  static id(kind: BucketKind, partition: number, bucket: number): number {
     return (partition * 2 + kind) * 1_048_576 + bucket;
   }
 

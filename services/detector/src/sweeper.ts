@@ -29,25 +29,16 @@ export function createSweeper(opts: {
   const now = opts.now ?? Date.now;
   const stop = new AbortController();
   let loop: Promise<void> | undefined;
-  const cursors = new Map<number, number>();
-  const velocityCursors = new Map<number, number>();
   const { bucketsPerPartition, velocityBucketsPerPartition } = opts.store.layout;
-  const perTick = Math.min(opts.bucketsPerTick, bucketsPerPartition);
-  const velocityPerTick = Math.min(opts.bucketsPerTick, velocityBucketsPerPartition);
+  const stateCursor = bucketCursor(bucketsPerPartition, opts.bucketsPerTick);
+  const velocityCursor = bucketCursor(velocityBucketsPerPartition, opts.bucketsPerTick);
   // Velocity counters matter as long as a VIN state that counts them can still be evaluated.
   const velocityRetentionDays =
     Math.ceil(opts.ruleset.timing.stateTtlDays) + opts.ruleset.rules.registrantVelocity.windowDays;
 
   async function sweepPartition(partition: number): Promise<void> {
-    const from = cursors.get(partition) ?? 0;
-    const buckets = Array.from({ length: perTick }, (_, i) => (from + i) % bucketsPerPartition);
-    cursors.set(partition, (from + perTick) % bucketsPerPartition);
-    const vFrom = velocityCursors.get(partition) ?? 0;
-    const velocityBuckets = Array.from(
-      { length: velocityPerTick },
-      (_, i) => (vFrom + i) % velocityBucketsPerPartition,
-    );
-    velocityCursors.set(partition, (vFrom + velocityPerTick) % velocityBucketsPerPartition);
+    const buckets = stateCursor(partition);
+    const velocityBuckets = velocityCursor(partition);
     await opts.withPartition(partition, async () => {
       const minDay = dayOf(now()) - velocityRetentionDays;
       const removed = await opts.store.compactVelocity(partition, velocityBuckets, minDay);
@@ -91,5 +82,16 @@ export function createSweeper(opts: {
       stop.abort();
       await loop;
     },
+  };
+}
+
+/** Per partition, the next `perTick` of `total` bucket numbers on each call, round and round. */
+function bucketCursor(total: number, perTick: number): (partition: number) => number[] {
+  const n = Math.min(perTick, total);
+  const cursors = new Map<number, number>();
+  return (partition) => {
+    const from = cursors.get(partition) ?? 0;
+    cursors.set(partition, (from + n) % total);
+    return Array.from({ length: n }, (_, i) => (from + i) % total);
   };
 }
