@@ -82,3 +82,4 @@ export {
   type CompatibilityReport,
   type EvolutionProblem,
 } from './evolution.js';
+export { murmur2, contractPartition, placementProblem, type PlacementProblem } from './partitioning.js';
