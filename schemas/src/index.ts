@@ -83,3 +83,10 @@ export {
   type EvolutionProblem,
 } from './evolution.js';
 export { murmur2, contractPartition, placementProblem, type PlacementProblem } from './partitioning.js';
+export {
+  VALUE_RANGES,
+  OutOfRangeError,
+  rangeProblems,
+  assertInRange,
+  type RangeProblem,
+} from './value-ranges.js';

@@ -1,0 +1,125 @@
+/**
+ * Value ranges of the input contracts: what Avro's types allow but no real registration or
+ * declaration can hold. A schema-valid record outside them (an event time beyond what a Date can
+ * represent, a negative odometer, NaN, a megabyte of "make", a newline in a plate number) is a
+ * content fault of that one record: consumers dead-letter it with error class `OutOfRange` instead
+ * of letting it fail somewhere downstream, where it could look like an infrastructure fault.
+ */
+import { CodecError } from './errors.js';
+import type { TopicRecordMap } from './generated/types.js';
+import type { Topic } from './topics.js';
+
+export const VALUE_RANGES = {
+  /** Event and recording times (epoch ms): 1990-01-01 to 2100-01-01 UTC. */
+  timeMs: { min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) },
+  /** Odometer readings in km; no road vehicle reaches two million. */
+  odometerKm: { min: 0, max: 2_000_000 },
+  modelYear: { min: 1950, max: 2100 },
+  /** Prices and declared values, any currency. */
+  amount: { min: 0, max: 1e11 },
+  /** Identifiers (event, declaration, party, exporter ids, references). */
+  idMaxLength: 128,
+  /** Any other string (make, model, plate, port, source system, ...). */
+  textMaxLength: 256,
+} as const;
+
+/** Control characters (C0, DEL, C1) and the Unicode line/paragraph separators. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+const ID_FIELDS = new Set([
+  'eventId',
+  'declarationId',
+  'id',
+  'exporterId',
+  'afterSalesConfirmationRef',
+  'exportLicenceRef',
+]);
+const TIME_FIELDS = new Set(['eventTime', 'recordedAt']);
+const ODOMETER_FIELDS = new Set(['odometerKm', 'declaredOdometerKm']);
+const AMOUNT_FIELDS = new Set(['priceCny', 'declaredValue']);
+
+export interface RangeProblem {
+  path: string;
+  value: unknown;
+  reason: string;
+}
+
+/** A decoded record holds a value outside VALUE_RANGES; never retriable. */
+export class OutOfRangeError extends CodecError {
+  readonly code = 'OutOfRange';
+  constructor(
+    readonly topic: string,
+    readonly problems: readonly RangeProblem[],
+  ) {
+    super(
+      `${topic} record out of range: ${problems
+        .slice(0, 5)
+        .map((p) => `${p.path} ${p.reason}`)
+        .join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+    );
+  }
+}
+
+function within(v: number, r: { min: number; max: number }): boolean {
+  return v >= r.min && v <= r.max;
+}
+
+function show(v: unknown): unknown {
+  return typeof v === 'string' && v.length > 40 ? `${v.slice(0, 40)}… (${v.length} chars)` : v;
+}
+
+function check(name: string, path: string, v: unknown, out: RangeProblem[]): void {
+  if (v === null || v === undefined || typeof v === 'boolean') return;
+  if (typeof v === 'string') {
+    const max = ID_FIELDS.has(name) ? VALUE_RANGES.idMaxLength : VALUE_RANGES.textMaxLength;
+    if (v.length > max) out.push({ path, value: show(v), reason: `is ${v.length} characters (max ${max})` });
+    else if (CONTROL.test(v))
+      out.push({ path, value: show(v), reason: 'contains a control or separator character' });
+    return;
+  }
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) out.push({ path, value: String(v), reason: 'is not a finite number' });
+    else if (TIME_FIELDS.has(name) && !within(v, VALUE_RANGES.timeMs))
+      out.push({ path, value: v, reason: 'is outside 1990-01-01..2100-01-01' });
+    else if (ODOMETER_FIELDS.has(name) && !within(v, VALUE_RANGES.odometerKm))
+      out.push({
+        path,
+        value: v,
+        reason: `is outside ${VALUE_RANGES.odometerKm.min}..${VALUE_RANGES.odometerKm.max} km`,
+      });
+    else if (name === 'modelYear' && !within(v, VALUE_RANGES.modelYear))
+      out.push({
+        path,
+        value: v,
+        reason: `is outside ${VALUE_RANGES.modelYear.min}..${VALUE_RANGES.modelYear.max}`,
+      });
+    else if (AMOUNT_FIELDS.has(name) && !within(v, VALUE_RANGES.amount))
+      out.push({
+        path,
+        value: v,
+        reason: `is outside ${VALUE_RANGES.amount.min}..${VALUE_RANGES.amount.max}`,
+      });
+    return;
+  }
+  if (Array.isArray(v)) {
+    v.forEach((item, i) => check(name, `${path}[${i}]`, item, out));
+    return;
+  }
+  if (typeof v === 'object') {
+    for (const [k, child] of Object.entries(v as Record<string, unknown>))
+      check(k, `${path}.${k}`, child, out);
+  }
+}
+
+/** Every value of a decoded record outside VALUE_RANGES (empty when all are in range). */
+export function rangeProblems(record: object): RangeProblem[] {
+  const out: RangeProblem[] = [];
+  for (const [k, v] of Object.entries(record)) check(k, k, v, out);
+  return out;
+}
+
+/** Throws OutOfRangeError when an input record holds a value outside VALUE_RANGES. */
+export function assertInRange<T extends Topic>(topic: T, record: TopicRecordMap[T]): void {
+  const problems = rangeProblems(record);
+  if (problems.length > 0) throw new OutOfRangeError(topic, problems);
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assertInRange, OutOfRangeError, rangeProblems, TOPICS, VALUE_RANGES } from '../src/index.js';
+import { errorClassOf } from '../src/dead-letter.js';
+import { declaration, registration } from './fixtures.js';
+
+test('ordinary fixtures are in range', () => {
+  assert.deepEqual(rangeProblems(registration()), []);
+  assert.deepEqual(rangeProblems(declaration()), []);
+});
+
+test('event times a Date cannot hold, negative or absurd odometers, NaN and Infinity are out of range', () => {
+  const cases: Array<[string, object]> = [
+    ['eventTime', { ...registration(), eventTime: 8.7e15 }],
+    ['recordedAt', { ...registration(), recordedAt: -1 }],
+    ['odometerKm', { ...registration(), odometerKm: -5 }],
+    ['declaredOdometerKm', { ...declaration(), declaredOdometerKm: 9_000_000_000 }],
+    ['declaredValue', { ...declaration(), declaredValue: Number.NaN }],
+    ['priceCny', { ...registration(), priceCny: Number.POSITIVE_INFINITY }],
+    ['modelYear', { ...registration(), modelYear: 20240 }],
+  ];
+  for (const [field, record] of cases) {
+    const problems = rangeProblems(record);
+    assert.equal(problems.length, 1, `${field}: ${JSON.stringify(problems)}`);
+    assert.equal(problems[0]!.path, field);
+  }
+  assert.deepEqual(rangeProblems({ ...registration(), odometerKm: VALUE_RANGES.odometerKm.max }), []);
+});
+
+test('oversized strings and control or separator characters anywhere, nested fields included', () => {
+  const r = registration();
+  const problems = rangeProblems({
+    ...r,
+    make: 'x'.repeat(10_000),
+    plateNumber: 'ABC\n123',
+    party: { ...r.party, id: `id\u2028x` },
+  });
+  assert.deepEqual(
+    problems.map((p) => p.path),
+    ['party.id', 'make', 'plateNumber'],
+  );
+  assert.match(problems[1]!.reason, /10000 characters/);
+});
+
+test('assertInRange throws a non-retriable OutOfRange codec error naming topic and field', () => {
+  assert.throws(
+    () => assertInRange(TOPICS.registrations, { ...registration(), eventTime: 8.7e15 }),
+    (err: unknown) =>
+      err instanceof OutOfRangeError &&
+      !err.retriable &&
+      errorClassOf(err) === 'OutOfRange' &&
+      /vehicle\.registrations\.v1 record out of range: eventTime/.test(err.message),
+  );
+});
