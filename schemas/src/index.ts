@@ -7,6 +7,7 @@ export {
   subjectFor,
   topicOfSubject,
   dlqTopicFor,
+  repartitionTopicFor,
   type Topic,
 } from './topics.js';
 export {

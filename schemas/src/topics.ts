@@ -28,3 +28,12 @@ export function topicOfSubject(subject: string): string | undefined {
 export function dlqTopicFor(topic: string): string {
   return `${topic}.dlq`;
 }
+
+/**
+ * Internal repartition topic of an input topic (same partition count): records a producer put on
+ * the wrong partition, or keyed otherwise than by their normalised VIN, are re-produced there keyed
+ * and partitioned by the contract (Kafka Streams' answer to the same problem).
+ */
+export function repartitionTopicFor(topic: string): string {
+  return `${topic}.repartition`;
+}
