@@ -1,7 +1,11 @@
 /**
  * Error classes drive the consumer's one important decision: retry the batch (nothing is committed)
- * or dead-letter the record and move on. Anything unclassified is treated as retriable, because
- * retrying a poison record is visible (lag grows, logs repeat) while dead-lettering a good one loses it.
+ * or dead-letter the record and move on. Only infrastructure faults are retriable: a RetriableError
+ * (services wrap their Redis, Kafka and registry calls in one), an error that says so itself
+ * (`retriable: true`, as codec and kafkajs errors do) or a connection-level failure. Anything else
+ * that a record's handling throws is a content fault of some record in the batch: the consumer
+ * bisects the batch to find it and dead-letters that one (see isolate.ts), so an unexpected throw
+ * (a date out of range, a NaN) can never stall a partition the way "retry forever" did.
  */
 export class NonRetriableError extends Error {
   override readonly name: string = 'NonRetriableError';
@@ -37,4 +41,40 @@ export function isNonRetriable(err: unknown): err is NonRetriableError {
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Error classes the kit itself writes to the DLQ headers (services add their own, e.g. `InvalidVin`). */
+export const KIT_ERROR_CLASSES = {
+  /** decode() threw something that is not a NonRetriableError or a retriable fault. */
+  undecodable: 'undecodable',
+  /** handle() threw an unclassified error for this record alone (found by bisecting its batch). */
+  handlerFailed: 'HandlerFailed',
+} as const;
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
+
+/**
+ * True for infrastructure faults that a later attempt can get past. Deliberately narrow: an error
+ * that is not recognised here is treated as caused by the records being handled.
+ */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof RetriableError) return true;
+  if (err instanceof NonRetriableError || !(err instanceof Error)) return false;
+  const e = err as Error & { retriable?: unknown; code?: unknown };
+  if (e.retriable === true) return true;
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+  // kafkajs's own failures (broker, network, rebalance) and ioredis's connection-level ones.
+  if (e.name.startsWith('KafkaJS')) return true;
+  if (e.name === 'MaxRetriesPerRequestError' || e.message === 'Connection is closed.') return true;
+  return false;
 }

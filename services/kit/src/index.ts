@@ -1,4 +1,20 @@
-export { NonRetriableError, RetriableError, ConfigError, isNonRetriable, errorMessage } from './errors.js';
+export {
+  NonRetriableError,
+  RetriableError,
+  ConfigError,
+  isNonRetriable,
+  isRetriable,
+  errorMessage,
+  KIT_ERROR_CLASSES,
+} from './errors.js';
+export { handleIsolated, type Rejection, type IsolateResult } from './isolate.js';
+export {
+  createRerouteWriter,
+  REROUTE_HEADERS,
+  type Reroute,
+  type RerouteRecord,
+  type RerouteWriter,
+} from './reroute.js';
 export { createLogger, type Logger } from './logger.js';
 export { parseEnv, envVars } from './config.js';
 export { backoffDelay, sleep } from './backoff.js';
