@@ -332,7 +332,7 @@ async function main(): Promise<void> {
           if (work === 'floor') {
             const byVin = new Map<string, DetectorEvent[]>();
             for (const m of batch.messages) {
-              const e = floorDecode(m, batch.topic, batch.partition);
+              const e = floorDecode(m, batch.topic, batch.partition) as DetectorEvent; // embedded catalog: sync
               const list = byVin.get(e.event.vin);
               if (list) list.push(e);
               else byVin.set(e.event.vin, [e]);

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import {
   createBatchConsumer,
   createDeadLetterWriter,
+  createRerouteWriter,
   createHealthServer,
   createIdempotentProducer,
   createKafka,
@@ -12,6 +13,8 @@ import {
   ConfigError,
   coPartitionedAssigner,
   errorMessage,
+  KIT_ERROR_CLASSES,
+  RetriableError,
   type BatchConsumer,
   type HealthServer,
   type Logger,
@@ -19,7 +22,8 @@ import {
 import { createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
 import type { DetectorEvent } from './apply-events.js';
 import { DEFAULT_PARTITIONS_CONCURRENTLY, type DetectorConfig } from './config.js';
-import { createDecoder } from './decode.js';
+import { createDecoder, topicRoles, type InputTopics } from './decode.js';
+import { createRouter } from './placement.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { createPartitionLocks } from './mutex.js';
 import { createProcessor } from './processor.js';
@@ -29,35 +33,52 @@ import { createSweeper } from './sweeper.js';
 const PUBLISH_CHUNK_BYTES = 512 * 1024;
 
 /**
- * State buckets belong to partitions, so the two input topics must be co-partitioned: same
- * partition count (and both keyed by VIN, which the producers' contract says).
+ * State buckets belong to partitions, so the input topics must be co-partitioned (same partition
+ * count). Their repartition topics are internal, like Kafka Streams' own: created here with the
+ * inputs' partition count when missing (infra/topics.yaml declares them for the local stack too).
  */
-async function inputPartitionCount(
-  kafka: ReturnType<typeof createKafka>,
-  topics: DetectorConfig['topics'],
-): Promise<number> {
+async function prepareTopics(kafka: ReturnType<typeof createKafka>, topics: InputTopics): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const names = [topics.registrations, topics.declarations];
+    const inputs = [topics.registrations, topics.declarations];
     const existing = new Set(await admin.listTopics());
-    const missing = names.filter((t) => !existing.has(t));
+    const missing = inputs.filter((t) => !existing.has(t));
     if (missing.length > 0)
       throw new ConfigError(
         `input topic(s) ${missing.join(', ')} do not exist (infra/bin/stack up creates them from infra/topics.yaml)`,
       );
-    const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
-    const counts = meta.map((t) => `${t.name}: ${t.partitions.length}`);
-    const n = new Set(meta.map((t) => t.partitions.length));
-    if (n.size !== 1)
-      throw new ConfigError(
-        `input topics are not co-partitioned (${counts.join(', ')}): a VIN's registrations and declarations must share a partition number`,
+    const counts = async (names: string[]) => {
+      const meta = new Map(
+        (await admin.fetchTopicMetadata({ topics: names })).topics.map((t) => [t.name, t.partitions.length]),
       );
-    return meta[0]!.partitions.length;
+      return names.map((name) => ({ name, partitions: meta.get(name) ?? 0 }));
+    };
+    const coPartitioned = (list: Array<{ name: string; partitions: number }>) => {
+      if (new Set(list.map((t) => t.partitions)).size !== 1)
+        throw new ConfigError(
+          `input topics are not co-partitioned (${list.map((t) => `${t.name}: ${t.partitions}`).join(', ')}): a VIN's registrations and declarations must share a partition number`,
+        );
+    };
+    const inputCounts = await counts(inputs);
+    coPartitioned(inputCounts);
+    const n = inputCounts[0]!.partitions;
+    const repartition = [...topicRoles(topics).keys()].filter((t) => !inputs.includes(t));
+    const create = repartition.filter((t) => !existing.has(t));
+    if (create.length > 0)
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: create.map((topic) => ({ topic, numPartitions: n })),
+      });
+    coPartitioned([...inputCounts, ...(await counts(repartition))]);
+    return n;
   } finally {
     await admin.disconnect();
   }
 }
+
+/** How often the detector says, in one log line, how many records it re-routed and why. */
+const REROUTE_LOG_INTERVAL_MS = 60_000;
 
 export interface DetectorApp {
   start(): Promise<void>;
@@ -87,6 +108,8 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
   let sweeper: ReturnType<typeof createSweeper> | undefined;
   let joined = false;
   let owned: number[] = [];
+  const reroutedSinceLog = new Map<string, number>();
+  let lastRerouteLog = 0;
   const health: HealthServer = createHealthServer({
     port: config.metricsPort,
     host: config.metricsHost,
@@ -118,7 +141,8 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     });
 
     const kafka = createKafka({ clientId: config.clientId, brokers: config.brokers, logger });
-    await store.checkLayout(await inputPartitionCount(kafka, config.topics));
+    const partitionCount = await prepareTopics(kafka, config.topics);
+    await store.checkLayout(partitionCount);
     producer = createIdempotentProducer(kafka);
     await producer.connect();
     const alertsProducer = producer;
@@ -129,7 +153,12 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
       let bytes = 0;
       const flush = async () => {
         if (chunk.length === 0) return;
-        await alertsProducer.send({ topic: config.topics.alerts, acks: -1, messages: chunk });
+        try {
+          await alertsProducer.send({ topic: config.topics.alerts, acks: -1, messages: chunk });
+        } catch (err) {
+          // The broker, not the records: retry the batch (alert ids are deterministic).
+          throw new RetriableError(`producing alerts failed: ${errorMessage(err)}`, { cause: err });
+        }
         chunk = [];
         bytes = 0;
       };
@@ -153,11 +182,13 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     consumer = createBatchConsumer<DetectorEvent>({
       kafka,
       groupId: config.groupId,
-      topics: [config.topics.registrations, config.topics.declarations],
+      topics: [...topicRoles(config.topics).keys()],
       fromBeginning: config.fromBeginning,
       logger,
       deadLetters: createDeadLetterWriter(producer, 'detector'),
       decode: createDecoder(codec, config.topics),
+      route: createRouter(config.topics, () => partitionCount),
+      reroutes: createRerouteWriter(producer),
       consumerConfig: {
         sessionTimeout: config.sessionTimeoutMs,
         heartbeatInterval: Math.floor(config.sessionTimeoutMs / 10),
@@ -178,9 +209,35 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
           }
         });
       },
-      onBatch: ({ topic, processed, deadLettered }) => {
+      onBatch: ({ topic, processed, deadLettered, reroutes }) => {
         metrics.eventsIn.inc({ topic }, processed);
         if (deadLettered > 0) metrics.deadLetters.inc({ topic }, deadLettered);
+        for (const [reason, n] of reroutes) {
+          metrics.rerouted.inc({ topic, reason }, n);
+          const k = `${topic}\t${reason}`;
+          reroutedSinceLog.set(k, (reroutedSinceLog.get(k) ?? 0) + n);
+        }
+        if (reroutedSinceLog.size > 0 && Date.now() - lastRerouteLog >= REROUTE_LOG_INTERVAL_MS) {
+          logger.warn(
+            {
+              rerouted: [...reroutedSinceLog].map(([k, n]) => {
+                const [t, reason] = k.split('\t');
+                return { topic: t, reason, records: n };
+              }),
+              sinceMs: Date.now() - lastRerouteLog,
+            },
+            'input records were not where the feed contract puts them (partition = murmur2(normalised VIN) % partitions, key = normalised VIN): re-routed through the repartition topics; fix the producer (README: feed contract)',
+          );
+          reroutedSinceLog.clear();
+          lastRerouteLog = Date.now();
+        }
+      },
+      onIsolated: ({ topic, partition, records, poison, calls }) => {
+        metrics.poisonRecords.inc({ topic }, poison);
+        logger.error(
+          { topic, partition, records, poison, calls },
+          `a batch threw while being handled: bisected it and dead-lettered the ${poison} record(s) that cause it (${KIT_ERROR_CLASSES.handlerFailed})`,
+        );
       },
       onRetry: ({ topic, error }) => {
         metrics.batchRetries.inc({ topic });

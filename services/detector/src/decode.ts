@@ -1,12 +1,17 @@
 import type { KafkaMessage } from 'kafkajs';
-import { NonRetriableError } from '@zmwatch/kit';
+import { NonRetriableError, RetriableError } from '@zmwatch/kit';
 import {
+  assertInRange,
   errorClassOf,
   isCanonicalVin,
   isCodecError,
+  repartitionTopicFor,
+  SchemaNotLoadedError,
   TOPICS,
   validateVin,
   type Codec,
+  type CustomsDeclarationEvent,
+  type RegistrationEvent,
 } from '@zmwatch/schemas';
 import type { DetectorEvent } from './apply-events.js';
 
@@ -15,36 +20,98 @@ export interface InputTopics {
   declarations: string;
 }
 
+export type InputRole = DetectorEvent['kind'];
+
+/**
+ * Every topic the detector reads, by the role of its records: the two input topics and their
+ * internal repartition topics (records re-routed there because their producer placed or keyed them
+ * otherwise than the contract says).
+ */
+export function topicRoles(topics: InputTopics): Map<string, InputRole> {
+  return new Map<string, InputRole>([
+    [topics.registrations, 'registration'],
+    [repartitionTopicFor(topics.registrations), 'registration'],
+    [topics.declarations, 'declaration'],
+    [repartitionTopicFor(topics.declarations), 'declaration'],
+  ]);
+}
+
+/** The repartition topic for records of a role. */
+export function repartitionTopicOf(topics: InputTopics, role: InputRole): string {
+  return repartitionTopicFor(role === 'registration' ? topics.registrations : topics.declarations);
+}
+
 /**
  * Kafka message -> DetectorEvent. Everything that can never succeed (undecodable bytes, a record of
- * the wrong type, an invalid VIN) throws NonRetriableError, whose class ends up in the DLQ headers.
+ * the wrong type, an invalid VIN, a value out of the contract's ranges) throws NonRetriableError,
+ * whose class ends up in the DLQ headers. A writer schema id not fetched yet from the registry
+ * returns a promise that fetches it (the batch waits); a registry that cannot be reached throws a
+ * RetriableError, so the batch is retried, never dead-lettered.
  * The physical topic names are configurable (tests use unique ones); the contract is picked by role.
  */
 export function createDecoder(codec: Codec, topics: InputTopics) {
-  return function decode(message: KafkaMessage, topic: string, partition: number): DetectorEvent {
+  const roles = topicRoles(topics);
+  const finish = (
+    role: InputRole,
+    record: RegistrationEvent | CustomsDeclarationEvent,
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+  ): DetectorEvent => {
     const source = { topic, partition, offset: message.offset };
     const arrival = Number(message.timestamp);
-    try {
-      if (topic === topics.registrations) {
-        const { record } = codec.decodeSync(message.value, TOPICS.registrations);
-        record.vin = checkedVin(record.vin); // the record is ours (freshly decoded): no copy
-        return { kind: 'registration', event: record, arrival, source };
-      }
-      if (topic === topics.declarations) {
-        const { record } = codec.decodeSync(message.value, TOPICS.declarations);
-        if (record.declarationId.trim() === '')
-          throw new NonRetriableError('declarationId is empty', 'InvalidRecord');
-        record.vin = checkedVin(record.vin);
-        return { kind: 'declaration', event: record, arrival, source };
-      }
-    } catch (err) {
-      if (err instanceof NonRetriableError) throw err;
-      if (isCodecError(err) && !err.retriable)
-        throw new NonRetriableError(err.message, errorClassOf(err), { cause: err });
-      throw err;
+    if (role === 'registration') {
+      const event = record as RegistrationEvent;
+      assertInRange(TOPICS.registrations, event);
+      event.vin = checkedVin(event.vin); // the record is ours (freshly decoded): no copy
+      return { kind: 'registration', event, arrival, source };
     }
-    throw new NonRetriableError(`not an input topic of the detector: ${topic}`, 'UnknownTopic');
+    const event = record as CustomsDeclarationEvent;
+    assertInRange(TOPICS.declarations, event);
+    if (event.declarationId.trim() === '')
+      throw new NonRetriableError('declarationId is empty', 'InvalidRecord');
+    event.vin = checkedVin(event.vin);
+    return { kind: 'declaration', event, arrival, source };
   };
+
+  return function decode(
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+  ): DetectorEvent | Promise<DetectorEvent> {
+    const role = roles.get(topic);
+    if (!role) throw new NonRetriableError(`not an input topic of the detector: ${topic}`, 'UnknownTopic');
+    const contract = role === 'registration' ? TOPICS.registrations : TOPICS.declarations;
+    try {
+      return classified(() =>
+        finish(role, codec.decodeSync(message.value, contract).record, message, topic, partition),
+      );
+    } catch (err) {
+      if (!(err instanceof SchemaNotLoadedError)) throw err;
+      // An unseen writer id of a registry-backed codec: fetch it (cached after the first record).
+      return codec.decode(message.value, contract).then(
+        (d) => classified(() => finish(role, d.record, message, topic, partition)),
+        (e: unknown) =>
+          classified(() => {
+            throw e;
+          }),
+      );
+    }
+  };
+}
+
+/** Codec failures as the kit's classes: permanent ones dead-letter, retriable ones retry the batch. */
+function classified<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof NonRetriableError || err instanceof SchemaNotLoadedError) throw err;
+    if (isCodecError(err)) {
+      if (err.retriable) throw new RetriableError(err.message, { cause: err });
+      throw new NonRetriableError(err.message, errorClassOf(err), { cause: err });
+    }
+    throw err;
+  }
 }
 
 /** Structure only: the check digit is a risk signal, computed when a declaration is evaluated. */

@@ -24,6 +24,18 @@ export function createDetectorMetrics(registry: Registry) {
       labelNames: ['rule'] as const,
       registers,
     }),
+    rerouted: new Counter({
+      name: 'zm_detector_rerouted_total',
+      help: 'Input records re-routed to a repartition topic because their producer put them on another partition than the contract (murmur2 of the normalised VIN) or keyed them otherwise',
+      labelNames: ['topic', 'reason'] as const,
+      registers,
+    }),
+    poisonRecords: new Counter({
+      name: 'zm_detector_poison_records_total',
+      help: 'Records whose handling threw an unclassified error, isolated by bisecting their batch and dead-lettered',
+      labelNames: ['topic'] as const,
+      registers,
+    }),
     deadLetters: new Counter({
       name: 'zm_detector_dead_letters_total',
       help: 'Records written to <topic>.dlq, per source topic',

@@ -1,6 +1,7 @@
 // Start-up checks against the real Kafka and Redis: the detector refuses input topics it cannot work with.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { repartitionTopicFor } from '@zmwatch/schemas';
 import { createApp } from '../src/app.js';
 import { loadRuleset } from '../src/ruleset.js';
 import {
@@ -15,7 +16,7 @@ import {
 const ruleset = loadRuleset();
 
 describe('detector start-up checks (real Kafka + Redis)', { timeout: 60_000 }, () => {
-  it('refuses input topics that are missing or not co-partitioned, naming them', async () => {
+  it('refuses input topics that are missing or not co-partitioned, naming them; creates missing repartition topics and refuses skewed ones', async () => {
     const id = uniqueId('zmdetcfg');
     const kafka = testKafka(id);
     const admin = kafka.admin();
@@ -45,9 +46,34 @@ describe('detector start-up checks (real Kafka + Redis)', { timeout: 60_000 }, (
         return true;
       });
       await skewed.stop();
+      await admin.createPartitions({ topicPartitions: [{ topic: topics.declarations, count: 6 }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: repartitionTopicFor(topics.declarations), numPartitions: 2 }],
+      });
+      const badRepartition = app();
+      await assert.rejects(badRepartition.start(), (err: Error) => {
+        assert.equal(err.name, 'ConfigError');
+        assert.match(err.message, new RegExp(`${repartitionTopicFor(topics.declarations)}: 2`));
+        return true;
+      });
+      await badRepartition.stop();
+      const created = await admin.fetchTopicMetadata({ topics: [repartitionTopicFor(topics.registrations)] });
+      assert.equal(
+        created.topics[0]!.partitions.length,
+        6,
+        "a missing repartition topic is created with the inputs' partition count",
+      );
     } finally {
       await admin
-        .deleteTopics({ topics: [topics.registrations, topics.declarations] })
+        .deleteTopics({
+          topics: [
+            topics.registrations,
+            topics.declarations,
+            repartitionTopicFor(topics.registrations),
+            repartitionTopicFor(topics.declarations),
+          ],
+        })
         .catch(() => undefined);
       await admin.disconnect();
       await deleteRedisKeys(id);

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import {
   createCodec,
+  repartitionTopicFor,
   TOPICS,
   type Alert,
   type Codec,
@@ -33,7 +34,6 @@ export interface TestTopics {
   alerts: string;
 }
 
-/** Unique input/alert topics plus their .dlq topics, co-partitioned like infra/topics.yaml. */
 /** The topic names a test with this id uses (not created). */
 export function testTopicNames(id: string): TestTopics {
   return { registrations: `${id}.registrations`, declarations: `${id}.declarations`, alerts: `${id}.alerts` };
@@ -57,7 +57,15 @@ export async function createTestTopics(admin: Admin, id: string, partitions = 6)
 export async function deleteTestTopics(admin: Admin, t: TestTopics): Promise<void> {
   await admin
     .deleteTopics({
-      topics: [t.registrations, t.declarations, t.alerts, `${t.registrations}.dlq`, `${t.declarations}.dlq`],
+      topics: [
+        t.registrations,
+        t.declarations,
+        t.alerts,
+        `${t.registrations}.dlq`,
+        `${t.declarations}.dlq`,
+        repartitionTopicFor(t.registrations),
+        repartitionTopicFor(t.declarations),
+      ],
     })
     .catch(() => undefined);
 }
