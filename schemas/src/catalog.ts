@@ -164,7 +164,11 @@ export function createRegistryCatalog(options: RegistryCatalogOptions): SchemaCa
           if (status === 404) throw new UnknownSchemaIdError(id);
           const body = json as { schema?: unknown; schemaType?: unknown } | undefined;
           if (status !== 200 || typeof body?.schema !== 'string') {
-            throw new SchemaRegistryError(`schema registry GET /schemas/ids/${id}: HTTP ${status}`, status);
+            // Whatever went wrong (5xx, 401 from a misconfigured credential, a proxy's 403), it is the
+            // registry's fault, not the record's: retry, so a feed never drains into the DLQ for it.
+            throw new SchemaRegistryError(`schema registry GET /schemas/ids/${id}: HTTP ${status}`, status, {
+              retriable: true,
+            });
           }
           if (body.schemaType !== undefined && body.schemaType !== 'AVRO') throw new UnknownSchemaIdError(id);
           return { id, schema: JSON.parse(body.schema) as Schema };

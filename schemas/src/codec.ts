@@ -6,6 +6,7 @@
 import type { Resolver, Type } from 'avsc';
 import {
   createEmbeddedCatalog,
+  createRegistryCatalog,
   schemaFingerprint,
   type CatalogSchema,
   type SchemaCatalog,
@@ -243,4 +244,14 @@ export async function createCodec(options: CreateCodecOptions = {}): Promise<Cod
     },
   } as Codec;
   return codec;
+}
+
+/**
+ * The codec a service runs with: the registry catalog when `registryUrl` is set (ZM_SCHEMA_REGISTRY_URL),
+ * else the embedded one. One place for that choice, so detector, escalator and console cannot differ.
+ * With a registry it registers the current schemas first, so it rejects with a retriable
+ * SchemaRegistryError while the registry is unreachable.
+ */
+export function createCodecFor(registryUrl: string | undefined): Promise<Codec> {
+  return createCodec(registryUrl ? { catalog: createRegistryCatalog({ url: registryUrl }) } : {});
 }

@@ -102,10 +102,10 @@ export class SchemaRegistryError extends CodecError {
   constructor(
     message: string,
     readonly status: number | undefined,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retriable?: boolean },
   ) {
     super(message, options);
-    this.retriable = status === undefined || status >= 500 || status === 429;
+    this.retriable = options?.retriable ?? (status === undefined || status >= 500 || status === 429);
   }
 }
 

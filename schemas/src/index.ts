@@ -24,6 +24,7 @@ export {
 } from './errors.js';
 export {
   createCodec,
+  createCodecFor,
   readWireHeader,
   frame,
   MAGIC_BYTE,

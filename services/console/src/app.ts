@@ -11,7 +11,7 @@ import {
   errorMessage,
   type Logger,
 } from '@zmwatch/kit';
-import { createCodec } from '@zmwatch/schemas';
+import { createCodecFor } from '@zmwatch/schemas';
 import { CaseActionRejectedError, CaseNotFoundError, createCaseClient } from '@zmwatch/workflows';
 import { createAlertFeed, type AlertFeed } from './alerts/alert-feed.js';
 import { registerAlertRoutes } from './alerts/alert-routes.js';
@@ -162,7 +162,7 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
         cases = createCaseClient(client, { taskQueue: config.casesTaskQueue });
       }
       if (!overrides.withoutKafka) {
-        const codec = await createCodec();
+        const codec = await createCodecFor(config.schemaRegistryUrl);
         kafka = createKafka({ clientId: 'zm-console', brokers: config.brokers, logger });
         admin = kafka.admin();
         await admin.connect();

@@ -32,6 +32,8 @@ export interface ConsoleConfig {
     topicPattern: string;
   };
   logLevel: string;
+  /** Confluent-compatible Schema Registry to fetch unseen writer ids from; undefined: embedded catalog. */
+  schemaRegistryUrl?: string | undefined;
 }
 
 export const DEFAULT_USERS_FILE = fileURLToPath(new URL('../users.example.json', import.meta.url));
@@ -66,6 +68,7 @@ const schema = z.object({
   ZM_CASES_TASK_QUEUE: z.string().default('zm-cases'),
   ZM_ALERTS_TOPIC: z.string().default('zm.alerts.v1'),
   ZM_LOG_LEVEL: envVars.logLevel,
+  ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
 });
 
 /** Reads the console's configuration once; fails naming the bad variable (or users entry). */
@@ -100,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
       topicPattern: e.ZM_CONSOLE_TOPICS,
     },
     logLevel: e.ZM_LOG_LEVEL,
+    schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,
   };
 }

@@ -13,7 +13,7 @@ import {
   type HealthServer,
   type Logger,
 } from '@zmwatch/kit';
-import { createCodec, type Alert, type Codec } from '@zmwatch/schemas';
+import { createCodecFor, type Alert, type Codec } from '@zmwatch/schemas';
 import { createCaseClient } from '@zmwatch/workflows';
 import type { EscalatorConfig } from './config.js';
 import { createAlertDecoder } from './decode-alert.js';
@@ -66,7 +66,7 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
     },
 
     async start() {
-      const codec = deps.codec ?? (await createCodec());
+      const codec = deps.codec ?? (await createCodecFor(config.schemaRegistryUrl));
       const kafka = createKafka({ clientId: config.clientId, brokers: config.brokers, logger });
       producer = createIdempotentProducer(kafka);
       await producer.connect();

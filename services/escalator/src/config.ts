@@ -27,6 +27,8 @@ export interface EscalatorConfig {
   metricsPort: number;
   metricsHost: string;
   logLevel: string;
+  /** Confluent-compatible Schema Registry to fetch unseen writer ids from; undefined: embedded catalog. */
+  schemaRegistryUrl?: string | undefined;
 }
 
 const envSchema = z.object({
@@ -35,6 +37,7 @@ const envSchema = z.object({
   ZM_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   ZM_CASES_TASK_QUEUE: z.string().min(1).default(CASES_TASK_QUEUE),
   ZM_LOG_LEVEL: envVars.logLevel,
+  ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_ESCALATOR_CLIENT_ID: z.string().min(1).default(`zm-escalator-${hostname()}-${process.pid}`),
   ZM_ESCALATOR_GROUP_ID: z.string().min(1).default('zm-escalator'),
   ZM_ESCALATOR_ALERTS_TOPIC: z.string().min(1).default(TOPICS.alerts),
@@ -72,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EscalatorConfi
     metricsPort: e.ZM_ESCALATOR_METRICS_PORT,
     metricsHost: e.ZM_ESCALATOR_METRICS_HOST,
     logLevel: e.ZM_LOG_LEVEL,
+    schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,
   };
 }

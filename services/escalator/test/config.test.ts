@@ -27,3 +27,14 @@ test('case rules come from the environment; a bad variable is named', () => {
     (err: unknown) => err instanceof ConfigError && /ZM_SLA_MEDIUM/.test(err.message),
   );
 });
+
+test('ZM_SCHEMA_REGISTRY_URL selects registry mode; empty means the embedded catalog; a bad URL is named', () => {
+  const url = 'http://127.0.0.1:18081/apis/ccompat/v7';
+  assert.equal(loadConfig({ ZM_SCHEMA_REGISTRY_URL: url }).schemaRegistryUrl, url);
+  assert.equal(loadConfig({ ZM_SCHEMA_REGISTRY_URL: '' }).schemaRegistryUrl, undefined);
+  assert.equal(loadConfig({}).schemaRegistryUrl, undefined);
+  assert.throws(
+    () => loadConfig({ ZM_SCHEMA_REGISTRY_URL: 'not a url' }),
+    (err: unknown) => err instanceof ConfigError && /ZM_SCHEMA_REGISTRY_URL/.test(err.message),
+  );
+});

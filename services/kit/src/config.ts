@@ -29,4 +29,10 @@ export const envVars = {
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   redisUrl: z.string().url().default('redis://127.0.0.1:16379'),
   temporalAddress: z.string().default('127.0.0.1:17233'),
+  /**
+   * ZM_SCHEMA_REGISTRY_URL: a Confluent-compatible Schema Registry (e.g. Apicurio's
+   * `/apis/ccompat/v7`). Unset or empty: the embedded catalog. Every service of one deployment must
+   * agree, since the ids written differ between the two (see schemas/README.md).
+   */
+  schemaRegistryUrl: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
 };

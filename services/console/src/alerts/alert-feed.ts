@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '@zmwatch/kit';
 import { toJsonForm, type Alert, type Codec, type Severity } from '@zmwatch/schemas';
+import { decodeFeedAlert } from './decode-feed-alert.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /** An alert as the feed shows it: the record in its JSON form plus where it was read. */
@@ -109,10 +110,17 @@ export function createAlertFeed(opts: AlertFeedOptions): AlertFeed {
       await c.run({
         autoCommit: false,
         eachMessage: async ({ topic, partition, message }) => {
-          let alert: Alert;
+          let alert: Alert | undefined;
           try {
-            const d = opts.codec.decodeSync(message.value, 'zm.alerts.v1');
-            alert = d.record;
+            alert = await decodeFeedAlert(opts.codec, message.value, {
+              isRunning: () => consumer === c,
+              onRetry: (err, attempt) =>
+                opts.logger.warn(
+                  { topic, partition, offset: message.offset, attempt, err },
+                  'alert feed: schema registry unavailable, retrying',
+                ),
+            });
+            if (!alert) return; // stopped while waiting
           } catch (err) {
             opts.logger.warn(
               { topic, partition, offset: message.offset, err },
@@ -135,8 +143,11 @@ export function createAlertFeed(opts: AlertFeedOptions): AlertFeed {
     async stop() {
       isReady = false;
       listeners.clear();
-      await consumer?.disconnect();
+      // Cleared first: an alert waiting for the schema registry sees it and gives up, so the
+      // disconnect (which waits for the running eachMessage) cannot hang on a registry that is down.
+      const c = consumer;
       consumer = undefined;
+      await c?.disconnect();
     },
     ready: () => isReady,
     recent: () => buffer.toArray(),
