@@ -21,7 +21,7 @@ export interface ReplayOptions {
   /** NDJSON file path or stream. */
   readonly file: string | Readable;
   /** A connected kafkajs producer (idempotent recommended); not disconnected here. */
-  readonly producer: Pick<Producer, 'send'>;
+  readonly producer: Pick<Producer, 'sendBatch'>;
   readonly codec: Codec;
   /** Called after every produced batch. */
   readonly onProgress?: (p: ReplayProgress) => void;
@@ -52,21 +52,23 @@ export interface ReplayResult {
   readonly rejected: { lineNo: number; reason: string }[];
 }
 
-/** Kafka refused a produce; says which topic and how much was acknowledged before. */
+/** Kafka refused a produce; says to which topic(s) and how much was acknowledged before. */
 export class ReplayProduceError extends Error {
   override readonly name = 'ReplayProduceError';
   constructor(
-    readonly topic: string,
+    /** The topics of the refused request (Kafka does not say which one failed). */
+    readonly topics: readonly string[],
     /** Records acknowledged before the failure (they stay produced). */
     readonly produced: number,
     /** True when Kafka said the topic (or its partition) does not exist. */
     readonly missingTopic: boolean,
     cause: unknown,
   ) {
+    const what = topics.length === 1 ? `topic ${topics[0]}` : `one of the topics ${topics.join(', ')}`;
     super(
       missingTopic
-        ? `topic ${topic} does not exist (${produced} record(s) were produced before)`
-        : `producing to ${topic} failed after ${produced} record(s) were produced: ${cause instanceof Error ? cause.message : String(cause)}`,
+        ? `${what} does not exist (${produced} record(s) were produced before)`
+        : `producing to ${topics.join(', ')} failed after ${produced} record(s) were produced: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
   }
@@ -109,26 +111,33 @@ export async function replayNdjson(options: ReplayOptions): Promise<ReplayResult
 
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    // Consecutive messages to the same topic go in one request; order within a topic is the file order.
-    let i = 0;
-    while (i < batch.length) {
-      const topic = batch[i]!.topic;
-      const group: typeof batch = [];
-      while (i < batch.length && batch[i]!.topic === topic) group.push(batch[i++]!);
+    // One request for the whole batch, grouped per topic: order within a topic (and so within each
+    // partition) is the file order; across topics Kafka keeps no order anyway. (One request per
+    // run of same-topic lines was ~10x slower on the simulator's interleaved feeds.)
+    const byTopic = new Map<string, Message[]>();
+    for (const b of batch) {
+      let list = byTopic.get(b.topic);
+      if (!list) byTopic.set(b.topic, (list = []));
+      list.push(b.message);
+    }
+    for (const topic of byTopic.keys()) {
       if (!ensured.has(topic)) {
         await options.ensureTopic?.(topic);
         ensured.add(topic);
       }
-      try {
-        await options.producer.send({ topic, messages: group.map((g) => g.message), acks: -1 });
-      } catch (err) {
-        throw new ReplayProduceError(topic, produced, isUnknownTopic(err), err);
-      }
-      produced += group.length;
-      for (const g of group) {
-        if (g.raw) raw++;
-        if (g.invalidVin) invalidVin++;
-      }
+    }
+    try {
+      await options.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (err) {
+      throw new ReplayProduceError([...byTopic.keys()], produced, isUnknownTopic(err), err);
+    }
+    produced += batch.length;
+    for (const b of batch) {
+      if (b.raw) raw++;
+      if (b.invalidVin) invalidVin++;
     }
     batch = [];
     options.onProgress?.(progress());

@@ -21,15 +21,21 @@ const lines = [
   'not json',
 ].join('\n');
 
+/** Records each request's topic messages; `fail` may refuse a request by one of its topics. */
 function recorder(fail?: (topic: string) => unknown) {
   const sent: { topic: string; messages: Message[] }[] = [];
+  const requests: number[] = [];
   return {
     sent,
+    requests,
     producer: {
-      send: async (r: { topic: string; messages: Message[] }) => {
-        const err = fail?.(r.topic);
-        if (err) throw err;
-        sent.push(r);
+      sendBatch: async (r: { topicMessages: { topic: string; messages: Message[] }[] }) => {
+        requests.push(r.topicMessages.reduce((n, tm) => n + tm.messages.length, 0));
+        for (const tm of r.topicMessages) {
+          const err = fail?.(tm.topic);
+          if (err) throw err;
+        }
+        sent.push(...r.topicMessages);
         return [];
       },
     },
@@ -67,6 +73,34 @@ describe('replayNdjson', () => {
     assert.equal(sent[2]!.messages[0]!.key, 'UNKNOWN');
   });
 
+  it('sends a batch of interleaved topics in one request, each topic in file order', async () => {
+    const codec = await createCodec();
+    const { sent, requests, producer } = recorder();
+    const file = [1, 2, 3, 4, 5, 6]
+      .map((i) =>
+        i % 2
+          ? toNdjsonLine(TOPICS.registrations, VALID_VIN, registration({ eventId: `r${i}` }))
+          : toNdjsonLine(TOPICS.declarations, VALID_VIN, declaration({ eventId: `d${i}` })),
+      )
+      .join('\n');
+    const r = await replayNdjson({
+      file: Readable.from([file]),
+      producer: producer as never,
+      codec,
+      batchSize: 4,
+    });
+    assert.equal(r.produced, 6);
+    assert.deepEqual(requests, [4, 2]);
+    const ids = (topic: string) =>
+      sent
+        .filter((x) => x.topic === topic)
+        .flatMap((x) =>
+          x.messages.map((m) => (codec.decodeSync(m.value as Buffer).record as { eventId: string }).eventId),
+        );
+    assert.deepEqual(ids(TOPICS.registrations), ['r1', 'r3', 'r5']);
+    assert.deepEqual(ids(TOPICS.declarations), ['d2', 'd4', 'd6']);
+  });
+
   it('stops before sending anything to a topic its ensureTopic hook refuses', async () => {
     const { sent, producer } = recorder();
     await assert.rejects(
@@ -99,7 +133,7 @@ describe('replayNdjson', () => {
     }).catch((e: unknown) => e);
     assert.ok(err instanceof ReplayProduceError);
     assert.equal(err.missingTopic, true);
-    assert.equal(err.topic, TOPICS.declarations);
+    assert.deepEqual(err.topics, [TOPICS.declarations]);
     assert.equal(err.produced, 2);
     assert.equal(
       err.message,
