@@ -42,12 +42,41 @@ export function formatDuration(ms: number): string {
 }
 
 const MAX_LOG_LINE = 240;
+const PINO_LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+/**
+ * A pino JSON log line as `21:52:12.530 error msg: err.message`, so the interesting end of a long
+ * line (its message) is not the part cut off; any other line as it is.
+ */
+export function condenseLogLine(line: string): string {
+  let j: unknown;
+  try {
+    j = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (j === null || typeof j !== 'object' || typeof (j as { msg?: unknown }).msg !== 'string') return line;
+  const o = j as { msg: string; level?: unknown; time?: unknown; err?: { message?: unknown } };
+  const time = typeof o.time === 'string' ? `${o.time.slice(11, 23)} ` : '';
+  const level = typeof o.level === 'number' ? `${PINO_LEVELS[o.level] ?? o.level} ` : '';
+  const err = typeof o.err?.message === 'string' ? `: ${o.err.message}` : '';
+  return `${time}${level}${o.msg}${err}`;
+}
 
 function quoteLog(logFile: string, lines: readonly string[]): string[] {
   if (lines.length === 0) return [`   (${logFile} is empty)`];
   return [
     `   last lines of ${logFile}:`,
-    ...lines.map((l) => `   | ${l.length > MAX_LOG_LINE ? `${l.slice(0, MAX_LOG_LINE)}…` : l}`),
+    ...lines
+      .map(condenseLogLine)
+      .map((l) => `   | ${l.length > MAX_LOG_LINE ? `${l.slice(0, MAX_LOG_LINE)}…` : l}`),
   ];
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  condenseLogLine,
   describeExit,
   formatDeath,
   formatDuration,
@@ -41,7 +42,7 @@ describe('service report wording', () => {
     const lines = text.split('\n');
     assert.equal(lines[0], '!! detector killed by SIGKILL after 42 s up; restarting it now (restart 1)');
     assert.equal(lines[1], '   last lines of /x/demo-detector.log:');
-    assert.equal(lines[2], '   | {"msg":"batch"}');
+    assert.equal(lines[2], '   | batch', 'a JSON log line is condensed to its message');
     assert.equal(lines[3], `   | ${'y'.repeat(240)}…`);
     const gaveUp = formatDeath({
       name: 'worker',
@@ -57,6 +58,20 @@ describe('service report wording', () => {
     );
     assert.match(gaveUp, /\(\/x\/demo-worker\.log is empty\)/);
     assert.equal(formatRecovery('detector', 12_000, 1), '-- detector is back after 12 s down (restart 1)');
+  });
+
+  it('condenses a pino JSON log line to time, level, message and error; other lines stay as they are', () => {
+    const pino = JSON.stringify({
+      level: 50,
+      time: '2026-12-01T21:52:12.530Z',
+      service: 'detector',
+      vin: 'L6T7E2A2XTC113325',
+      err: { type: 'Error', message: 'Connection is closed.', stack: 'Error: …' },
+      msg: 'batch failed; retrying',
+    });
+    assert.equal(condenseLogLine(pino), '21:52:12.530 error batch failed; retrying: Connection is closed.');
+    assert.equal(condenseLogLine('{"no":"msg"}'), '{"no":"msg"}');
+    assert.equal(condenseLogLine('Error: boom'), 'Error: boom');
   });
 
   it('says in one line when every service ran throughout', () => {
