@@ -67,11 +67,15 @@ export {
   toNdjsonLine,
   readNdjson,
   type NdjsonRecord,
+  type NdjsonRawBytes,
+  type NdjsonLine,
+  type NdjsonOptions,
   type NdjsonError,
   type NdjsonResult,
 } from './ndjson.js';
 export {
   replayNdjson,
+  ReplayProduceError,
   formatTailRecord,
   type ReplayOptions,
   type ReplayResult,

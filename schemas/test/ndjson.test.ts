@@ -9,6 +9,7 @@ import {
   TOPICS,
   toNdjsonLine,
   UnknownSchemaIdError,
+  type NdjsonLine,
   type NdjsonResult,
   type Topic,
 } from '../src/index.js';
@@ -21,7 +22,7 @@ const samples: [Topic, object][] = [
   [TOPICS.caseOutcomes, caseOutcome()],
 ];
 
-function reasonOf(r: NdjsonResult): string {
+function reasonOf(r: NdjsonLine): string {
   assert.equal(r.ok, false, `expected a rejected line, got ${JSON.stringify(r)}`);
   return (r as { reason: string }).reason;
 }
@@ -211,5 +212,88 @@ describe('tail formatting', () => {
     const err = JSON.parse(formatTailRecord(msg, { error: new UnknownSchemaIdError(99) }));
     assert.deepEqual(err.error, { class: 'UnknownSchemaId', message: 'unknown schema id 99' });
     assert.equal(err.offset, '41');
+  });
+});
+
+describe('NDJSON: raw-bytes envelopes and invalid VINs, accepted only when asked for', () => {
+  const rawLine = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ topic: TOPICS.registrations, key: VALID_VIN, bytes: 'AAAAAAF7Im5vcGUi', ...extra });
+  const badVinLine = (vin: string, key = vin) => line({ ...regJson(), vin }, { key });
+
+  it('rejects a raw-bytes envelope by default, saying what it is', () => {
+    assert.match(reasonOf(parseNdjsonLine(rawLine(), 4)), /raw-bytes envelope \("bytes"\): not a record/);
+  });
+
+  it('with rawBytes, yields the decoded bytes, the key as written (or null) and headers', () => {
+    const r = parseNdjsonLine(rawLine({ headers: { h: 'v' } }), 4, { rawBytes: true });
+    assert.ok(r.ok && 'raw' in r, JSON.stringify(r));
+    assert.equal(r.topic, TOPICS.registrations);
+    assert.equal(r.key, VALID_VIN);
+    assert.deepEqual([...r.bytes], [0, 0, 0, 0, 1, 123, 34, 110, 111, 112, 101, 34]);
+    assert.deepEqual(r.headers, { h: 'v' });
+    const noKey = parseNdjsonLine(rawLine({ key: null, bytes: '' }), 5, { rawBytes: true });
+    assert.ok(noKey.ok && 'raw' in noKey);
+    assert.equal(noKey.key, null);
+    assert.equal(noKey.bytes.length, 0, 'an empty payload is a payload too');
+  });
+
+  const rawCases: [string, Record<string, unknown>, RegExp][] = [
+    ['not base64', { bytes: 'not base64!' }, /"bytes" must be a base64 string/],
+    ['bytes not a string', { bytes: [1, 2] }, /"bytes" must be a base64 string/],
+    ['both value and bytes', { value: {} }, /unknown raw-bytes envelope field\(s\): value/],
+    ['unknown topic', { topic: 'x.v1' }, /unknown topic "x.v1"/],
+    ['numeric key', { key: 7 }, /"key" must be a string or null/],
+  ];
+  for (const [name, extra, reason] of rawCases) {
+    it(`with rawBytes, still rejects a raw-bytes envelope with ${name}`, () =>
+      assert.match(reasonOf(parseNdjsonLine(rawLine(extra), 2, { rawBytes: true })), reason));
+  }
+
+  it('rejects a structurally invalid VIN by default and keeps it as written with allowInvalidVin', () => {
+    for (const vin of ['', 'UNKNOWN', `${VALID_VIN}9`, '1M8GDM9A-KP04278', '1M8GDM9AXKP04O788']) {
+      assert.match(reasonOf(parseNdjsonLine(badVinLine(vin), 1)), /value\.vin:/, vin);
+      const r = parseNdjsonLine(badVinLine(vin), 1, { allowInvalidVin: true });
+      assert.ok(r.ok && !('raw' in r), `${vin}: ${JSON.stringify(r)}`);
+      assert.equal(r.record.vin, vin, 'not normalised');
+      assert.equal(r.key, vin);
+      assert.equal(typeof r.invalidVin, 'string');
+    }
+    // lower case with a space is a *valid* VIN after normalisation: never flagged.
+    const ok = parseNdjsonLine(badVinLine(` ${VALID_VIN.toLowerCase()}`), 1, { allowInvalidVin: true });
+    assert.ok(ok.ok && !('raw' in ok) && ok.invalidVin === undefined);
+  });
+
+  it('with allowInvalidVin, still rejects what is not schema-valid, and valid VINs keep every check', () => {
+    assert.match(
+      reasonOf(
+        parseNdjsonLine(line({ ...regJson(), vin: 'BAD', fuelType: 'STEAM' }, { key: 'BAD' }), 1, {
+          allowInvalidVin: true,
+        }),
+      ),
+      /value\.fuelType/,
+    );
+    assert.match(
+      reasonOf(parseNdjsonLine(line(regJson(), { key: '11111111111111111' }), 1, { allowInvalidVin: true })),
+      /does not match value\.vin/,
+    );
+  });
+
+  it('an invalid VIN without a check-digit claim is produced as "not valid"', () => {
+    const v = regJson();
+    delete v.vinCheckDigitValid;
+    const r = parseNdjsonLine(line({ ...v, vin: 'SHORT' }, { key: 'SHORT' }), 1, { allowInvalidVin: true });
+    assert.ok(r.ok && !('raw' in r) && r.topic === TOPICS.registrations, JSON.stringify(r));
+    assert.equal(r.record.vinCheckDigitValid, false);
+  });
+
+  it('the streaming reader passes the options on', async () => {
+    const text = [rawLine(), badVinLine('SHORT')].join('\n');
+    const strict: boolean[] = [];
+    for await (const r of readNdjson(Readable.from([text]))) strict.push(r.ok);
+    const lenient: boolean[] = [];
+    for await (const r of readNdjson(Readable.from([text]), { rawBytes: true, allowInvalidVin: true }))
+      lenient.push(r.ok);
+    assert.deepEqual(strict, [false, false]);
+    assert.deepEqual(lenient, [true, true]);
   });
 });

@@ -18,8 +18,11 @@ import { CASE_WORKFLOW_TYPE, CASES_TASK_QUEUE } from '@zmwatch/workflows';
 import { startAlertCollector } from './alert-collector.js';
 import { loadDemoConfig, USAGE } from './config.js';
 import { startCustomsReceiver } from './customs-receiver.js';
-import { SERVICE_MAINS, startService, stopService, waitReady, type RunningService } from './services.js';
+import { describePolicy } from './restart-policy.js';
+import { formatServiceHealth } from './service-report.js';
+import { SERVICE_IMPACT, SERVICE_MAINS, type ServiceName, type ServiceSpec } from './services.js';
 import { formatSummary } from './summary.js';
+import { superviseService } from './supervisor.js';
 import { dlqOffsets } from './kafka-figures.js';
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
@@ -45,54 +48,42 @@ async function main(): Promise<number> {
   const customs = await startCustomsReceiver();
   const base = { ...env, ZM_LOG_LEVEL: 'info' };
   const ports = { detector: 19464, escalator: 19465 };
-  const services: RunningService[] = [
-    startService(
-      {
-        name: 'detector',
-        main: SERVICE_MAINS.detector,
-        env: { ...base, ZM_DETECTOR_METRICS_PORT: String(ports.detector) },
-        nodeFlags: DETECTOR_NODE_FLAGS,
-      },
-      logDir,
-    ),
-    startService(
-      {
-        name: 'escalator',
-        main: SERVICE_MAINS.escalator,
-        env: { ...base, ZM_ESCALATOR_METRICS_PORT: String(ports.escalator) },
-      },
-      logDir,
-    ),
-    startService(
-      { name: 'worker', main: SERVICE_MAINS.worker, env: { ...base, ZM_CUSTOMS_URL: customs.url } },
-      logDir,
-    ),
-    startService(
-      {
-        name: 'console',
-        main: SERVICE_MAINS.console,
-        env: { ...base, ZM_CONSOLE_PORT: String(config.consolePort) },
-      },
-      logDir,
-    ),
+  const consoleUrl = `http://127.0.0.1:${config.consolePort}`;
+  const specs: (ServiceSpec & { name: ServiceName })[] = [
+    {
+      name: 'detector',
+      main: SERVICE_MAINS.detector,
+      env: { ...base, ZM_DETECTOR_METRICS_PORT: String(ports.detector) },
+      nodeFlags: DETECTOR_NODE_FLAGS,
+      readyUrl: `http://127.0.0.1:${ports.detector}/readyz`,
+    },
+    {
+      name: 'escalator',
+      main: SERVICE_MAINS.escalator,
+      env: { ...base, ZM_ESCALATOR_METRICS_PORT: String(ports.escalator) },
+      readyUrl: `http://127.0.0.1:${ports.escalator}/readyz`,
+    },
+    { name: 'worker', main: SERVICE_MAINS.worker, env: { ...base, ZM_CUSTOMS_URL: customs.url } },
+    {
+      name: 'console',
+      main: SERVICE_MAINS.console,
+      env: { ...base, ZM_CONSOLE_PORT: String(config.consolePort) },
+      readyUrl: `${consoleUrl}/healthz`,
+    },
   ];
-  const byName = (n: string) => services.find((x) => x.name === n)!;
+  // Every service is supervised from its first start: a death is reported here at once and the
+  // service restarted, while the others keep running (see supervisor.ts).
+  const servicesStartedAt = Date.now();
+  const services = specs.map((spec) => superviseService({ spec, logDir, report: (t) => say(`\n${t}`) }));
   const stopAll = async () => {
-    await Promise.all(services.map((x) => stopService(x)));
+    await Promise.all(services.map((x) => x.stop()));
     await customs.stop();
   };
 
-  const consoleUrl = `http://127.0.0.1:${config.consolePort}`;
   try {
-    await Promise.all([
-      waitReady(`http://127.0.0.1:${ports.detector}/readyz`, byName('detector'), 60_000),
-      waitReady(`http://127.0.0.1:${ports.escalator}/readyz`, byName('escalator'), 60_000),
-      waitReady(`${consoleUrl}/healthz`, byName('console'), 60_000),
-    ]);
+    await Promise.all(services.map((x) => x.ready(60_000)));
+    // The worker has no readiness endpoint: give it a moment to fail on a bad start.
     await new Promise((r) => setTimeout(r, 1000));
-    const worker = byName('worker');
-    if (worker.child.exitCode !== null)
-      throw new Error(`worker exited during start-up; see ${worker.logFile}`);
   } catch (err) {
     await stopAll();
     throw err;
@@ -115,6 +106,7 @@ async function main(): Promise<number> {
     `  metrics       http://127.0.0.1:${ports.detector}/metrics (detector), http://127.0.0.1:${ports.escalator}/metrics (escalator), ${consoleUrl}/metrics`,
   );
   say(`  logs          ${logDir}/demo-*.log`);
+  say(`  supervision   a service that dies is reported here and restarted (${describePolicy()})`);
   say(
     `  simulator     seed ${config.seed}; ${config.durationMs ? `stops after ${config.durationMs / 1000} s` : 'press Ctrl-C for the summary'}`,
   );
@@ -126,20 +118,11 @@ async function main(): Promise<number> {
   const simulator = createSimulator(simConfig);
   const simRun = simulator.start();
 
-  let stopping = false;
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
     if (config.durationMs) setTimeout(resolve, config.durationMs).unref();
-    for (const svc of services)
-      void svc.exited.then((code) => {
-        if (!stopping && code !== null && code !== 0) {
-          say(`\n${svc.name} exited with code ${code}; see ${svc.logFile}`);
-          resolve();
-        }
-      });
   });
-  stopping = true;
   process.once('SIGINT', () => {
     say('second Ctrl-C: exiting without the summary');
     process.exit(130);
@@ -152,6 +135,7 @@ async function main(): Promise<number> {
     return undefined;
   });
   const drainUntil = Date.now() + 20_000;
+  let backlog = { inputs: -1, alerts: -1 };
   while (Date.now() < drainUntil) {
     const lag = await consumerGroupLag(admin, 'zm-detector', [
       TOPICS.registrations,
@@ -164,6 +148,7 @@ async function main(): Promise<number> {
       (l) => l.total,
       () => -1,
     );
+    backlog = { inputs: lag, alerts: alertLag };
     if (lag === 0 && alertLag === 0) break;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -201,6 +186,11 @@ async function main(): Promise<number> {
   await collector.stop();
   await admin.disconnect();
   const holds = customs.holds();
+  // Health as of the end of the run: stopping the services is not an outage.
+  const health = formatServiceHealth(
+    services.map((x) => x.health()),
+    { now: Date.now(), startedAt: servicesStartedAt, impact: SERVICE_IMPACT },
+  );
   await stopAll();
   say(
     formatSummary({
@@ -217,6 +207,8 @@ async function main(): Promise<number> {
       cases,
       dlq,
       holds,
+      services: health,
+      backlog,
       ...(quality ? { quality } : {}),
     }),
   );

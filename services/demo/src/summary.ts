@@ -7,6 +7,10 @@ export interface DemoSummary {
   cases: number | string;
   dlq: Record<string, number>;
   holds: number;
+  /** Lines from formatServiceHealth: restarts and downtime per service, and what they make incomplete. */
+  services?: readonly string[];
+  /** Records the detector (`inputs`) and alerts the escalator had not processed when the drain ended; -1 unknown. */
+  backlog?: { inputs: number; alerts: number };
   quality?: {
     precision: number;
     recall: number;
@@ -25,6 +29,7 @@ export function formatSummary(s: DemoSummary): string {
   const lines = [
     '',
     `== zmwatch demo summary (${s.elapsedS.toFixed(0)} s)`,
+    ...(s.services ?? []),
     `events produced   ${s.events.total}` +
       (s.events.registrations !== undefined
         ? ` (registrations ${s.events.registrations}, declarations ${s.events.declarations}; noise: ${
@@ -42,6 +47,12 @@ export function formatSummary(s: DemoSummary): string {
     }`,
     `customs holds     ${s.holds}`,
   ];
+  if (s.backlog && (s.backlog.inputs !== 0 || s.backlog.alerts !== 0)) {
+    const n = (x: number) => (x < 0 ? 'unknown' : String(x));
+    lines.push(
+      `backlog at end    ${n(s.backlog.inputs)} input record(s) not processed by the detector, ${n(s.backlog.alerts)} alert(s) not by the escalator when the drain ended: the figures miss them`,
+    );
+  }
   if (s.quality) {
     lines.push(
       `detection quality precision ${s.quality.precision.toFixed(4)}, recall ${s.quality.recall.toFixed(4)} ` +
