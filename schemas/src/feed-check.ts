@@ -88,7 +88,7 @@ export interface TopicFeedReport {
   topic: string;
   partitions: number;
   sampled: number;
-  /** Records whose VIN could be checked for placement (decoded, valid VIN). */
+  /** Records checked for placement and skew: decoded, valid VIN, values in range (the ones the detector processes). */
   placementChecked: number;
   wrongPartition: Finding<PlacementExample> & {
     /** Which partitioner the misplaced records fit: 'crc32' is librdkafka's default (consistent_random). */
@@ -269,18 +269,16 @@ async function checkTopic(
     const problems = rangeProblems(record);
     if (problems.length > 0)
       acc.outOfRange.push({ partition: r.partition, offset: r.offset, vin: record.vin, problems });
-    if (!vin.ok) {
+    if (!vin.ok)
       acc.invalidVins.push({ partition: r.partition, offset: r.offset, vin: record.vin, reason: vin.reason });
-      continue;
-    }
+    // A record the detector dead-letters is never re-routed, and its times are not evidence of skew.
+    if (problems.length > 0 || !vin.ok) continue;
     checkPlacement(r, vin.vin, acc);
-    if (!problems.some((p) => p.path === 'eventTime')) {
-      const skew = r.timestampMs - record.eventTime;
-      if (skew >= 0) acc.late.push(skew);
-      else {
-        acc.ahead.push(-skew);
-        if (-skew > threshold) acc.aheadBeyond++;
-      }
+    const skew = r.timestampMs - record.eventTime;
+    if (skew >= 0) acc.late.push(skew);
+    else {
+      acc.ahead.push(-skew);
+      if (-skew > threshold) acc.aheadBeyond++;
     }
   }
   return buildReport(
