@@ -98,6 +98,8 @@ export const feedsCommands: CommandSpec<CommandContext>[] = [
           .filter(Boolean) ?? config.feedTopics;
       const client = kafka();
       const admin = client.admin();
+      // The shared client retries for a while before giving up; say what it is waiting for.
+      io.progress(`feeds check: connecting to Kafka at ${config.brokers.join(',')}`);
       try {
         await admin.connect();
       } catch (err) {
