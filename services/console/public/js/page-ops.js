@@ -121,6 +121,7 @@ export async function renderOps(view, ctx) {
     const f = await get(`/api/ops/feeds${now ? '?refresh=1' : ''}`);
     const rerouted = (topic) => f.reroutes.find((r) => r.topic === topic);
     const counted = (x) => (x.count ? `${num(x.count)} (${(x.share * 100).toFixed(1)}%)` : '0');
+    const aheadDays = f.report.topics[0] ? f.report.topics[0].skew.thresholdMs / 86_400_000 : null;
     mount(
       feedsBox,
       h(
@@ -146,7 +147,7 @@ export async function renderOps(view, ctx) {
           'Undecodable',
           'Invalid VINs',
           'Out of range',
-          'Ahead > 7 d',
+          aheadDays === null ? 'Ahead' : `Ahead > ${aheadDays} d`,
           'Re-routed',
         ],
         f.report.topics.map((t) => {
