@@ -96,3 +96,18 @@ export {
   assertInRange,
   type RangeProblem,
 } from './value-ranges.js';
+export {
+  checkFeeds,
+  emptyTopicReport,
+  INPUT_TOPICS,
+  FUTURE_SKEW_THRESHOLD_MS,
+  type InputTopic,
+  type SampledRecord,
+  type FeedCheckOptions,
+  type FeedCheckReport,
+  type TopicFeedReport,
+  type SchemaIdSource,
+  type SchemaIdSeen,
+  type PlacementExample,
+  type SkewStats,
+} from './feed-check.js';

@@ -239,4 +239,16 @@ test('an ops user sees lag grow while the detector is paused and fall when it re
   await page.waitForTimeout(1500);
   await page.screenshot({ path: join(SCREENSHOTS, 'ops.png'), fullPage: true });
   assert.match((await group.getByTestId('group-status').textContent()) ?? '', /OK/);
+
+  // Feed health: our own producer keeps the contract, so the check finds nothing wrong.
+  await page.getByRole('button', { name: 'Check now' }).click();
+  const feedRow = page.locator(`[data-testid="feeds"] tr[data-topic="${p.topics.registrations}"]`);
+  await eventually(
+    async () =>
+      Number((await feedRow.locator('td').nth(1).textContent())?.replace(/,/g, '')) >= 70 ? true : undefined,
+    15_000,
+    'the feed check to sample the registrations',
+  );
+  assert.equal(await feedRow.getByTestId('wrong-partition').textContent(), '0');
+  assert.match((await page.getByTestId('feed-problems').textContent()) ?? '', /No problems/);
 });

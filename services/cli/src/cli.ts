@@ -6,6 +6,7 @@ import { caseCommands } from './commands/cases.js';
 import { consoleCommands } from './commands/console.js';
 import { dataCommands } from './commands/data.js';
 import { dlqCommands } from './commands/dlq.js';
+import { feedsCommands } from './commands/feeds.js';
 import { lagCommands } from './commands/lag.js';
 import { simulateCommands } from './commands/simulate.js';
 import { stackCommands } from './commands/stack.js';
@@ -21,6 +22,7 @@ export const COMMANDS: CommandSpec<CommandContext>[] = [
   ...alertCommands,
   ...lagCommands,
   ...dlqCommands,
+  ...feedsCommands,
   ...simulateCommands,
   ...consoleCommands,
   ...benchCommands,

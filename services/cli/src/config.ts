@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { envVars, parseEnv } from '@zmwatch/kit';
+import { INPUT_TOPICS } from '@zmwatch/schemas';
 
 /** Where the CLI's clients point: the same ZM_* variables as the services (`zmwatch stack env`). */
 export interface CliConfig {
@@ -11,6 +12,8 @@ export interface CliConfig {
   /** Analysts' queues, for `cases list` without --queue. */
   queues: string[];
   alertsTopic: string;
+  /** Input topics `feeds check` samples. */
+  feedTopics: string[];
   /** Actor id for case actions when --as is not given. */
   user: string;
   /** Client logs (kafkajs, Temporal) are silent unless asked for: stdout is for results. */
@@ -26,6 +29,7 @@ const schema = z.object({
   ZM_CASES_TASK_QUEUE: z.string().default('zm-cases'),
   ZM_CONSOLE_QUEUES: z.string().default('priority,standard,supervisor'),
   ZM_ALERTS_TOPIC: z.string().default('zm.alerts.v1'),
+  ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
   ZM_USER: z.string().optional(),
   ZM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('silent'),
 });
@@ -49,6 +53,9 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
       .map((q) => q.trim())
       .filter(Boolean),
     alertsTopic: e.ZM_ALERTS_TOPIC,
+    feedTopics: e.ZM_FEED_TOPICS.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
     user,
     logLevel: e.ZM_LOG_LEVEL,
     env,

@@ -26,6 +26,7 @@ import { sendError } from './http/respond.js';
 import { applySecurityHeaders } from './http/security-headers.js';
 import { serveStatic } from './http/static-files.js';
 import { createConsoleMetrics } from './metrics.js';
+import { cachedFeedHealth, checkFeedHealth } from './ops/feed-health.js';
 import { createKafkaPeeker } from './ops/kafka-peek.js';
 import { createLagMonitor } from './ops/lag-monitor.js';
 import { registerOpsRoutes, type OpsBackend } from './ops/ops-routes.js';
@@ -180,7 +181,10 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
           extraTopics: (t) => topicFilter.test(t),
           onSample: (s) => metrics.recordLag(s),
         });
-        ops = { admin, peeker, producer, codec, lag };
+        const { topics, sample, cacheMs } = config.feedCheck;
+        const feedDeps = { admin, peeker, codec };
+        const feeds = cachedFeedHealth(() => checkFeedHealth(feedDeps, topics, sample), cacheMs);
+        ops = { admin, peeker, producer, codec, lag, feeds };
         lag.start();
         feed = createAlertFeed({
           kafka,

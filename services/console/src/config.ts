@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { envVars, parseEnv } from '@zmwatch/kit';
+import { INPUT_TOPICS } from '@zmwatch/schemas';
 import { loadUsersFile, parseUsers, type User } from './auth/users.js';
 
 export interface ConsoleConfig {
@@ -30,6 +31,15 @@ export interface ConsoleConfig {
     groupPattern: string;
     /** Topics shown for throughput and dead letters, besides those the groups consume (regex source). */
     topicPattern: string;
+  };
+  /** The ops page's feed check (`GET /api/ops/feeds`). */
+  feedCheck: {
+    /** Input topics sampled. */
+    topics: string[];
+    /** Newest records read per topic. */
+    sample: number;
+    /** A check is reused this long, so page refreshes do not re-read Kafka. */
+    cacheMs: number;
   };
   logLevel: string;
   /** Confluent-compatible Schema Registry to fetch unseen writer ids from; undefined: embedded catalog. */
@@ -67,6 +77,9 @@ const schema = z.object({
   ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
   ZM_CASES_TASK_QUEUE: z.string().default('zm-cases'),
   ZM_ALERTS_TOPIC: z.string().default('zm.alerts.v1'),
+  ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
+  ZM_CONSOLE_FEED_CHECK_SAMPLE: z.coerce.number().int().min(1).max(50_000).default(1000),
+  ZM_CONSOLE_FEED_CHECK_CACHE_SECONDS: envVars.positiveInt(30),
   ZM_LOG_LEVEL: envVars.logLevel,
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
 });
@@ -81,6 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
     .map((q) => q.trim())
     .filter(Boolean);
   if (queues.length === 0) throw new Error('ZM_CONSOLE_QUEUES: name at least one queue');
+  const feedTopics = e.ZM_FEED_TOPICS.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (feedTopics.length === 0) throw new Error('ZM_FEED_TOPICS: name at least one input topic');
   return {
     host: e.ZM_CONSOLE_HOST,
     port: e.ZM_CONSOLE_PORT,
@@ -101,6 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
       historySize: 360,
       groupPattern: e.ZM_CONSOLE_GROUPS,
       topicPattern: e.ZM_CONSOLE_TOPICS,
+    },
+    feedCheck: {
+      topics: feedTopics,
+      sample: e.ZM_CONSOLE_FEED_CHECK_SAMPLE,
+      cacheMs: e.ZM_CONSOLE_FEED_CHECK_CACHE_SECONDS * 1000,
     },
     logLevel: e.ZM_LOG_LEVEL,
     schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,

@@ -32,3 +32,12 @@ export {
   type CaseSort,
 } from './cases/case-views.js';
 export type { CaseBackend } from './cases/case-routes.js';
+export {
+  checkFeedHealth,
+  sampleTopic,
+  rerouteCounts,
+  cachedFeedHealth,
+  type FeedHealth,
+  type FeedHealthDeps,
+  type RerouteCount,
+} from './ops/feed-health.js';

@@ -7,8 +7,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import { buildDeadLetter, createCodec, type Codec } from '@zmwatch/schemas';
+import {
+  buildDeadLetter,
+  contractPartition,
+  createCodec,
+  repartitionTopicFor,
+  type Codec,
+  type RegistrationEvent,
+} from '@zmwatch/schemas';
 import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
@@ -18,6 +26,8 @@ const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const run = `console-it-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const alertsTopic = `${run}.zm.alerts.v1`;
 const inputTopic = `${run}.input`;
+const feedTopic = `${run}.registrations`;
+const missingFeed = `${run}.no-such-feed`;
 const kafka = new Kafka({ clientId: run, brokers, logLevel: logLevel.NOTHING });
 let admin: Admin;
 let producer: Producer;
@@ -54,6 +64,8 @@ before(async () => {
       { topic: alertsTopic, numPartitions: 3 },
       { topic: inputTopic, numPartitions: 2 },
       { topic: `${inputTopic}.dlq`, numPartitions: 1 },
+      { topic: feedTopic, numPartitions: 3 },
+      { topic: repartitionTopicFor(feedTopic), numPartitions: 3 },
     ],
   });
   producer = kafka.producer();
@@ -81,6 +93,7 @@ before(async () => {
         groupPattern: `^${run}-`,
         topicPattern: `^${run}\\.`,
       },
+      feedCheck: { topics: [feedTopic, missingFeed], sample: 100, cacheMs: 60_000 },
       logLevel: 'silent',
     },
     { cases: noCases },
@@ -93,7 +106,11 @@ before(async () => {
 after(async () => {
   await app.stop();
   await producer.disconnect();
-  await admin.deleteTopics({ topics: [alertsTopic, inputTopic, `${inputTopic}.dlq`] }).catch(() => undefined);
+  await admin
+    .deleteTopics({
+      topics: [alertsTopic, inputTopic, `${inputTopic}.dlq`, feedTopic, repartitionTopicFor(feedTopic)],
+    })
+    .catch(() => undefined);
   await admin.disconnect();
 });
 
@@ -246,4 +263,112 @@ test('dead letters are listed decoded with their error and replayed to the sourc
     afterOffsets.reduce((s, o) => s + Number(o.high), 0),
     before + 1,
   );
+});
+
+function registration(vin: string): RegistrationEvent {
+  const t = Date.now() - 60_000;
+  return {
+    eventId: `reg-${vin}`,
+    eventType: 'FIRST_REGISTRATION',
+    vin,
+    vinCheckDigitValid: true,
+    jurisdiction: 'CN-GD',
+    party: { id: 'P1', type: 'TRADING_COMPANY' },
+    pendingExport: false,
+    deregistrationReason: null,
+    condition: 'NEW',
+    make: 'BYD',
+    model: 'Song',
+    modelYear: 2026,
+    fuelType: 'PHEV',
+    odometerKm: 3,
+    priceCny: 159800,
+    plateNumber: null,
+    sourceSystem: 'test',
+    eventTime: t,
+    recordedAt: t,
+  };
+}
+
+test('ops sees the feed check of the input topics (cached) and the re-route counts', async () => {
+  // Three records where the contract puts them, three where a CRC32 partitioner (librdkafka's
+  // default) does, one keyed in lower case.
+  const crcPartition = (key: string) => crc32(Buffer.from(key)) % 3;
+  const misplaced: string[] = [];
+  while (misplaced.length < 3) {
+    const v = randomVin();
+    if (crcPartition(v) !== contractPartition(v, 3)) misplaced.push(v);
+  }
+  const placed = [randomVin(), randomVin(), randomVin()];
+  const lower = randomVin();
+  const value = (v: string) => codec.encode('vehicle.registrations.v1', registration(v));
+  await producer.send({
+    topic: feedTopic,
+    messages: [
+      ...placed.map((v) => ({ key: v, value: value(v), partition: contractPartition(v, 3) })),
+      ...misplaced.map((v) => ({ key: v, value: value(v), partition: crcPartition(v) })),
+      { key: lower.toLowerCase(), value: value(lower), partition: 0 },
+    ],
+  });
+  await producer.send({
+    topic: repartitionTopicFor(feedTopic),
+    messages: misplaced
+      .slice(0, 2)
+      .map((v) => ({ key: v, value: value(v), partition: contractPartition(v, 3) })),
+  });
+
+  const analyst = await session('analyst');
+  assert.equal(
+    (await fetch(`${app.url}/api/ops/feeds`, { headers: { cookie: analyst.cookie } })).status,
+    403,
+  );
+
+  const ops = await session('ops');
+  interface Health {
+    at: number;
+    missing: string[];
+    report: {
+      ok: boolean;
+      problems: string[];
+      topics: Array<{
+        topic: string;
+        sampled: number;
+        partitions: number;
+        wrongPartition: { count: number; likelyPartitioner: string | null };
+        keyNotVin: { count: number };
+      }>;
+    };
+    reroutes: Array<{ topic: string; repartitionTopic: string; records: number | null }>;
+  }
+  const feeds = async (query = '') => {
+    const res = await fetch(`${app.url}/api/ops/feeds${query}`, { headers: { cookie: ops.cookie } });
+    assert.equal(res.status, 200);
+    return (await res.json()) as Health;
+  };
+  const first = await feeds();
+  assert.deepEqual(first.missing, [missingFeed]);
+  assert.equal(first.report.ok, false);
+  const [t] = first.report.topics;
+  assert.equal(t!.topic, feedTopic);
+  assert.equal(t!.partitions, 3);
+  assert.equal(t!.sampled, 7);
+  assert.equal(t!.wrongPartition.count, 3);
+  assert.equal(t!.wrongPartition.likelyPartitioner, 'crc32');
+  assert.equal(t!.keyNotVin.count, 1);
+  assert.equal(first.report.problems.length, 2);
+  assert.deepEqual(first.reroutes, [
+    { topic: feedTopic, repartitionTopic: repartitionTopicFor(feedTopic), records: 2 },
+  ]);
+
+  const v = randomVin();
+  await producer.send({
+    topic: feedTopic,
+    messages: [{ key: v, value: value(v), partition: contractPartition(v, 3) }],
+  });
+  const cached = await feeds();
+  assert.equal(cached.at, first.at, 'a page refresh within the cache time reuses the check');
+  assert.equal(cached.report.topics[0]!.sampled, 7);
+  const fresh = await feeds('?refresh=1');
+  assert.ok(fresh.at > first.at);
+  assert.equal(fresh.report.topics[0]!.sampled, 8);
 });

@@ -125,6 +125,7 @@ const config: ConsoleConfig = {
   alertsTopic: 'unused',
   feedSize: 10,
   lag: { intervalMs: 1000, windowSize: 5, historySize: 10, groupPattern: '.*', topicPattern: '.*' },
+  feedCheck: { topics: ['unused'], sample: 10, cacheMs: 1000 },
   logLevel: 'silent',
 };
 
@@ -289,6 +290,10 @@ test('ops sees ops, not cases; analysts do not see ops', async () => {
   assert.equal((await call('/api/cases?queue=standard', ops)).status, 403);
   const ana = await signIn('analyst');
   assert.equal((await call('/api/ops/lag', ana)).status, 403);
+  assert.equal((await call('/api/ops/feeds', ana)).status, 403, 'the feed check is for ops');
+  const feeds = await call('/api/ops/feeds', ops);
+  assert.equal(feeds.status, 503, 'ops may ask; without Kafka the console says so');
+  assert.match(((await feeds.json()) as { error: string }).error, /not connected to Kafka/);
   assert.equal((await call('/api/cases/breached', ana)).status, 403, 'breached view is for supervisors');
 });
 

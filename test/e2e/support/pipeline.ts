@@ -187,6 +187,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
         groupPattern: `^${run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-`,
         topicPattern: `^${run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`,
       },
+      feedCheck: { topics: [topics.registrations, topics.declarations], sample: 500, cacheMs: 5000 },
       logLevel: 'silent',
     },
     { logger },

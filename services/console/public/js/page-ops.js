@@ -4,9 +4,10 @@ import { dateTime, duration, num } from './format.js';
 
 const REFRESH_MS = 3000;
 
-/** Ops: consumer lag per group/partition with Burrow-style status, throughput, dead letters. */
+/** Ops: consumer lag per group/partition with Burrow-style status, throughput, dead letters, feed health. */
 export async function renderOps(view, ctx) {
   const lagBox = h('div', { 'data-testid': 'lag' });
+  const feedsBox = h('div', { 'data-testid': 'feeds' });
   const topicsBox = h('div');
   const dlqBox = h('div');
   const lettersBox = h('div', { 'data-testid': 'letters' });
@@ -36,6 +37,30 @@ export async function renderOps(view, ctx) {
       h('section', { class: 'card' }, h('h2', {}, 'Dead letters'), dlqBox),
     ),
     h('section', { class: 'card hidden', 'data-testid': 'letters-card' }, lettersBox),
+    h(
+      'section',
+      { class: 'card' },
+      h(
+        'div',
+        { class: 'page-head' },
+        h('h2', {}, 'Feed health'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'small',
+            onclick: () => refreshFeeds(true).catch((err) => toast(err.message, 'error')),
+          },
+          'Check now',
+        ),
+      ),
+      h(
+        'p',
+        { class: 'muted small' },
+        'The newest records of each input topic checked against the feed contract (key = normalised VIN, murmur2 partitioning, known schema ids, valid VINs, values in range). Re-routed: records the detector has sent through the repartition topic because a producer placed or keyed them otherwise (same as zmwatch feeds check).',
+      ),
+      feedsBox,
+    ),
   );
 
   async function refresh() {
@@ -89,6 +114,95 @@ export async function renderOps(view, ctx) {
         ),
         { class: 'grid compact', empty: 'No dead-letter topics.' },
       ),
+    );
+  }
+
+  async function refreshFeeds(now = false) {
+    const f = await get(`/api/ops/feeds${now ? '?refresh=1' : ''}`);
+    const rerouted = (topic) => f.reroutes.find((r) => r.topic === topic);
+    const counted = (x) => (x.count ? `${num(x.count)} (${(x.share * 100).toFixed(1)}%)` : '0');
+    const aheadDays = f.report.topics[0] ? f.report.topics[0].skew.thresholdMs / 86_400_000 : null;
+    mount(
+      feedsBox,
+      h(
+        'p',
+        { class: 'small' },
+        `Checked ${dateTime(new Date(f.at).toISOString())} · newest ${num(f.samplePerTopic)} records per topic`,
+      ),
+      f.missing.length
+        ? h(
+            'p',
+            { class: 'small', 'data-testid': 'feeds-missing' },
+            `Missing topics: ${f.missing.join(', ')}`,
+          )
+        : null,
+      table(
+        [
+          'Topic',
+          'Sampled',
+          'Wrong partition',
+          'Key not VIN',
+          'No key',
+          'Schema ids',
+          'Undecodable',
+          'Invalid VINs',
+          'Out of range',
+          aheadDays === null ? 'Ahead' : `Ahead > ${aheadDays} d`,
+          'Re-routed',
+        ],
+        f.report.topics.map((t) => {
+          const r = rerouted(t.topic);
+          return h(
+            'tr',
+            { class: t.problems.length ? 'has-problems' : '', 'data-topic': t.topic },
+            h('td', { class: 'mono small' }, t.topic),
+            h('td', { class: 'num' }, num(t.sampled)),
+            h(
+              'td',
+              { class: 'num', 'data-testid': 'wrong-partition' },
+              counted(t.wrongPartition),
+              t.wrongPartition.likelyPartitioner === 'crc32'
+                ? h('div', { class: 'muted small' }, 'fits CRC32')
+                : null,
+            ),
+            h('td', { class: 'num' }, counted(t.keyNotVin)),
+            h('td', { class: 'num' }, counted(t.noKey)),
+            h(
+              'td',
+              { class: 'small' },
+              t.schemaIds.map((id) => `${id.id} ${id.source} ×${num(id.count)}`).join(', ') || '—',
+            ),
+            h('td', { class: 'num' }, counted(t.undecodable)),
+            h('td', { class: 'num' }, counted(t.invalidVins)),
+            h('td', { class: 'num' }, counted(t.outOfRange)),
+            h(
+              'td',
+              {
+                class: 'num',
+                title: `event time more than ${t.skew.thresholdMs / 86_400_000} days after arrival; max ${duration(t.skew.ahead?.max)} ahead`,
+              },
+              num(t.skew.aheadBeyondThreshold),
+            ),
+            h(
+              'td',
+              { class: 'num', 'data-testid': 'rerouted', title: r?.repartitionTopic ?? '' },
+              r?.records === null || r === undefined ? '—' : num(r.records),
+            ),
+          );
+        }),
+        { class: 'grid compact', empty: 'No input topic to check.' },
+      ),
+      f.report.problems.length
+        ? h(
+            'ul',
+            { class: 'problems', 'data-testid': 'feed-problems' },
+            f.report.problems.map((p) => h('li', { class: 'small' }, p)),
+          )
+        : h(
+            'p',
+            { class: 'muted small', 'data-testid': 'feed-problems' },
+            'No problems: the sampled records keep the feed contract.',
+          ),
     );
   }
 
@@ -241,7 +355,8 @@ export async function renderOps(view, ctx) {
   const loop = async () => {
     while (!stopped) {
       try {
-        await refresh();
+        // The server reuses a feed check for a while, so asking on every refresh is cheap.
+        await Promise.all([refresh(), refreshFeeds()]);
       } catch (err) {
         toast(err.message, 'error');
       }

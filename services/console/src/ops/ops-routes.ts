@@ -9,6 +9,7 @@ import {
   replayDeadLetters,
   type ReplayRef,
 } from './dead-letters.js';
+import type { FeedHealth } from './feed-health.js';
 import type { KafkaPeeker } from './kafka-peek.js';
 import { renderLagChart } from './lag-chart.js';
 import type { LagMonitor } from './lag-monitor.js';
@@ -19,6 +20,8 @@ export interface OpsBackend {
   producer: Producer;
   codec: Codec;
   lag: LagMonitor;
+  /** The feed check of the input topics, cached (`refresh` recomputes now). */
+  feeds: (refresh?: boolean) => Promise<FeedHealth>;
 }
 
 export interface OpsRouteDeps {
@@ -59,6 +62,10 @@ export function registerOpsRoutes(api: Api, deps: OpsRouteDeps): void {
     });
     res.writeHead(200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-store' });
     res.end(svg);
+  });
+
+  api.route('GET', '/api/ops/feeds', 'ops:read', async ({ res, url }) => {
+    sendJson(res, 200, await ops().feeds(url.searchParams.get('refresh') === '1'));
   });
 
   api.route('GET', '/api/ops/dlq', 'ops:read', async ({ res }) => {
