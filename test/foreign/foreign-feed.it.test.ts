@@ -402,7 +402,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
       over: Partial<RegistrationEvent>,
       base: RegistrationEvent = reg0,
     ): ForeignRecord => {
-      const value = { ...base, ...vinOf(id, base, over), eventId: `${POISON}${id}`, ...over };
+      const value = { ...base, ...vinOf(id, base, over), eventId: `${POISON}reg-${id}`, ...over };
       return { topic: '', key: value.vin, value };
     };
     const decl = (
@@ -413,7 +413,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
       const value = {
         ...base,
         ...vinOf(id, base, over),
-        eventId: `${POISON}${id}`,
+        eventId: `${POISON}decl-${id}`,
         declarationId: `DEC-POISON-${id}`,
         ...over,
       };
@@ -443,6 +443,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
     const poisonIds = [...poison.registrations, ...poison.declarations].map(
       (p) => (p.value as { eventId: string }).eventId,
     );
+    assert.equal(new Set(poisonIds).size, poisonIds.length, 'poison event ids are unique');
     for (const id of poisonIds) {
       const letters = got.deadLetters.filter((d) => d.value !== null && d.value.includes(Buffer.from(id)));
       if (letters.length !== 1) problems.push(`${id}: ${letters.length} dead letters (expected 1)`);
