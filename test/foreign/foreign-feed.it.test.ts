@@ -154,7 +154,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
    */
   async function runFeed(
     name: string,
-    declarationsVia: 'kafkajs' | 'foreign',
+    declarationsVia: 'kafkajs' | 'foreign' | 'foreign-by-contract',
     poison: { registrations: ForeignRecord[]; declarations: ForeignRecord[] } = {
       registrations: [],
       declarations: [],
@@ -229,7 +229,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
       } else {
         const records: ForeignRecord[] = declarations.map((d) => ({
           topic: topics.declarations,
-          key: foreignKey(d.vin),
+          key: declarationsVia === 'foreign' ? foreignKey(d.vin) : d.vin,
           value: d,
         }));
         // The poison declarations go in among the ordinary ones.
@@ -239,7 +239,10 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
             topic: topics.declarations,
           }),
         );
-        const summary = await produceForeign(records, { records: true });
+        const summary = await produceForeign(records, {
+          records: true,
+          ...(declarationsVia === 'foreign-by-contract' ? { partitioner: 'murmur2_random' as const } : {}),
+        });
         assert.equal(summary.failed, 0);
         records.forEach((r, i) => {
           const d = r.value as CustomsDeclarationEvent | undefined;
@@ -373,6 +376,22 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
       await Promise.race([c(), new Promise<void>((r) => setTimeout(r, 20_000).unref())]);
     await producer?.disconnect().catch(() => undefined);
     await admin?.disconnect();
+  });
+
+  test("declarations from librdkafka following the contract (murmur2_random, VIN keys) raise exactly the control run's alerts", async () => {
+    // The harness itself loses nothing: the Python path with contract placement matches the control.
+    const got = await runFeed(
+      'murmur2',
+      'foreign-by-contract',
+      undefined,
+      new Set(control.alertCounts.keys()),
+    );
+    assert.equal(
+      got.placement.offContract,
+      0,
+      'murmur2_random places every declaration on its contract partition',
+    );
+    assert.deepEqual(differences(got, control), [], `expected ${control.alertCounts.size} alerts, each once`);
   });
 
   test('declarations from librdkafka (CRC32 partitioner, keys lower-case, padded or absent) raise every expected alert exactly once', async () => {
