@@ -107,6 +107,8 @@ interface FeedResult {
   alertVin: Map<string, string>;
   /** Dead letters: source event id (from the original bytes) → DLQ topic, error class. */
   deadLetters: Array<{ topic: string; value: Buffer | null; errorClass: string | undefined }>;
+  /** The extreme records as they sit in the input topics (event id → original value bytes). */
+  poisonOriginals: Map<string, Buffer>;
   lag: { total: number; detail: string };
   registrationsDrained: boolean;
   placement: { declarations: number; offContract: number };
@@ -266,6 +268,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
           quietSince = Date.now();
         }
         const lag = await lagOf([...inputs, ...repartition]);
+
         const ids = new Set(
           alerts.messages.map((m) => codec.decodeSync(m.value, TOPICS.alerts).record.alertId),
         );
@@ -275,6 +278,25 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
         if (Date.now() > deadline) break;
       }
       const lag = await lagOf([...inputs, ...repartition]);
+
+      // The extreme records' original bytes, to compare their dead letters with.
+      const poisonOriginals = new Map<string, Buffer>();
+      const poisonIds = [...poison.registrations, ...poison.declarations].map(
+        (p) => (p.value as { eventId: string }).eventId,
+      );
+      if (poisonIds.length > 0) {
+        const input = await TopicReader.start(kafka, inputs);
+        const total = registrations.length + declarations.length + poisonIds.length;
+        try {
+          await waitFor(`${total} input records read back`, () => input.messages.length >= total);
+        } finally {
+          await input.stop();
+        }
+        for (const id of poisonIds) {
+          const m = input.messages.find((x) => x.value?.includes(Buffer.from(id)));
+          if (m?.value) poisonOriginals.set(id, m.value);
+        }
+      }
 
       const alertCounts = new Map<string, number>();
       const alertVin = new Map<string, string>();
@@ -296,6 +318,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
         lag,
         registrationsDrained,
         placement,
+        poisonOriginals,
       };
     } finally {
       await detector.stop().catch(() => undefined);
@@ -466,6 +489,8 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
     for (const id of poisonIds) {
       const letters = got.deadLetters.filter((d) => d.value !== null && d.value.includes(Buffer.from(id)));
       if (letters.length !== 1) problems.push(`${id}: ${letters.length} dead letters (expected 1)`);
+      else if (!letters[0]!.value!.equals(got.poisonOriginals.get(id) ?? Buffer.alloc(0)))
+        problems.push(`${id}: the dead letter's value is not the original record's bytes`);
       else if (letters[0]!.errorClass !== 'OutOfRange')
         problems.push(
           `${id}: dead-lettered to ${letters[0]!.topic} as ${letters[0]!.errorClass} (expected OutOfRange)`,
