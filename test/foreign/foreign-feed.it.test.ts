@@ -12,6 +12,8 @@
 // (velocity counts included) in every run, whatever the order across partitions.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { logLevel, type Admin, type Kafka, type Producer } from 'kafkajs';
@@ -35,6 +37,7 @@ import {
   type SimRegistrationEvent,
   type VehicleTruth,
 } from '@zmwatch/simulator';
+import { REPO_ROOT } from '@zmwatch/infra';
 import { stack, uniqueName } from '../support/env.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
 import { TopicReader, waitFor } from './support.js';
@@ -331,6 +334,22 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
   function differences(got: FeedResult, expected: FeedResult): string[] {
     const problems: string[] = [];
     const missing = [...expected.alertCounts.keys()].filter((id) => !got.alertCounts.has(id));
+    if (missing.length > 0 && got !== expected) {
+      // The whole list, which an assertion message may cut: .zmwatch/foreign-feed-<run>.missing.json
+      const file = join(REPO_ROOT, '.zmwatch', `${got.run}.missing.json`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(
+        file,
+        JSON.stringify(
+          missing.map((id) => ({
+            alertId: id,
+            vin: expected.alertVin.get(id),
+            key: foreignKey(expected.alertVin.get(id)!),
+          })),
+        ),
+      );
+      problems.push(`full list of missing alerts: ${file}`);
+    }
     if (missing.length > 0) {
       const byLabel = new Map<string, number>();
       const truthOf = new Map(truths.map((t) => [t.vin, t]));
