@@ -14,6 +14,8 @@ export interface CliConfig {
   alertsTopic: string;
   /** Input topics `feeds check` samples. */
   feedTopics: string[];
+  /** Confluent-compatible Schema Registry the feeds use; absent: the embedded catalog. */
+  schemaRegistryUrl?: string | undefined;
   /** Actor id for case actions when --as is not given. */
   user: string;
   /** Client logs (kafkajs, Temporal) are silent unless asked for: stdout is for results. */
@@ -30,6 +32,7 @@ const schema = z.object({
   ZM_CONSOLE_QUEUES: z.string().default('priority,standard,supervisor'),
   ZM_ALERTS_TOPIC: z.string().default('zm.alerts.v1'),
   ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
+  ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_USER: z.string().optional(),
   ZM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('silent'),
 });
@@ -56,6 +59,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     feedTopics: e.ZM_FEED_TOPICS.split(',')
       .map((t) => t.trim())
       .filter(Boolean),
+    schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,
     user,
     logLevel: e.ZM_LOG_LEVEL,
     env,

@@ -19,7 +19,7 @@ import {
   type HealthServer,
   type Logger,
 } from '@zmwatch/kit';
-import { createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
+import { createCodecFor, TOPICS, type Alert } from '@zmwatch/schemas';
 import type { DetectorEvent } from './apply-events.js';
 import { DEFAULT_PARTITIONS_CONCURRENTLY, type DetectorConfig } from './config.js';
 import { createDecoder, topicRoles, type InputTopics } from './decode.js';
@@ -118,7 +118,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
   });
 
   async function start(): Promise<void> {
-    const codec = await createCodec();
+    const codec = await createCodecFor(config.schemaRegistryUrl);
     redis = new Redis(config.redisUrl, {
       lazyConnect: true,
       // Fail commands fast while Redis is away: the batch backs off and retries without committing.

@@ -16,6 +16,8 @@ export interface DetectorConfig {
   /** Upper bound of the backoff between retries of a failing batch. */
   maxRetryDelayMs: number;
   redisUrl: string;
+  /** Confluent-compatible Schema Registry; absent: the embedded catalog (schemas/avro/catalog.json). */
+  schemaRegistryUrl?: string | undefined;
   keys: KeyLayout;
   /** State buckets kept in memory between batches (LRU); ~50 VINs and ~10 KB of heap each at the default layout. */
   cacheBuckets: number;
@@ -45,6 +47,7 @@ const bool = (def: boolean) =>
 const envSchema = z.object({
   ZM_KAFKA_BROKERS: envVars.brokers,
   ZM_REDIS_URL: envVars.redisUrl,
+  ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_LOG_LEVEL: envVars.logLevel,
   ZM_DETECTOR_CLIENT_ID: z.string().min(1).default(`zm-detector-${hostname()}-${process.pid}`),
   ZM_DETECTOR_GROUP_ID: z.string().min(1).default('zm-detector'),
@@ -86,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DetectorConfig {
     sessionTimeoutMs: e.ZM_DETECTOR_SESSION_TIMEOUT_MS,
     maxRetryDelayMs: e.ZM_DETECTOR_MAX_RETRY_DELAY_MS,
     redisUrl: e.ZM_REDIS_URL,
+    schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,
     keys: {
       prefix: e.ZM_DETECTOR_KEY_PREFIX,
       bucketsPerPartition: e.ZM_DETECTOR_BUCKETS_PER_PARTITION,

@@ -1,5 +1,5 @@
 import { errorMessage } from '@zmwatch/kit';
-import { createCodec, type TopicFeedReport } from '@zmwatch/schemas';
+import { createCodecFor, type TopicFeedReport } from '@zmwatch/schemas';
 import { checkFeedHealth, createKafkaPeeker, type FeedHealth, type RerouteCount } from '@zmwatch/console';
 import { intOption, str, type CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -115,7 +115,11 @@ export const feedsCommands: CommandSpec<CommandContext>[] = [
         const peeker = await createKafkaPeeker(client);
         try {
           io.progress(`feeds check: sampling ${topics.join(', ')}`);
-          const health = await checkFeedHealth({ admin, peeker, codec: await createCodec() }, topics, sample);
+          const health = await checkFeedHealth(
+            { admin, peeker, codec: await createCodecFor(config.schemaRegistryUrl) },
+            topics,
+            sample,
+          );
           io.progressDone();
           io.out(json ? JSON.stringify(health) : formatFeedHealth(health));
           return health.report.ok ? EXIT.ok : EXIT.notFoundOrUnhealthy;
