@@ -10,6 +10,7 @@ import { feedsCommands } from './commands/feeds.js';
 import { lagCommands } from './commands/lag.js';
 import { simulateCommands } from './commands/simulate.js';
 import { stackCommands } from './commands/stack.js';
+import { stateCommands } from './commands/state.js';
 import { loadCliConfig } from './config.js';
 import { createContext, type CommandContext } from './context.js';
 import { EXIT, NotFoundError, UsageError } from './exit-codes.js';
@@ -23,6 +24,7 @@ export const COMMANDS: CommandSpec<CommandContext>[] = [
   ...lagCommands,
   ...dlqCommands,
   ...feedsCommands,
+  ...stateCommands,
   ...simulateCommands,
   ...consoleCommands,
   ...benchCommands,

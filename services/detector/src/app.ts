@@ -27,17 +27,24 @@ import { createRouter } from './placement.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { createPartitionLocks } from './mutex.js';
 import { createProcessor } from './processor.js';
-import { createStateStore } from './redis-store.js';
+import { createStateStore, type StateStore } from './redis-store.js';
 import { createSweeper } from './sweeper.js';
 
 const PUBLISH_CHUNK_BYTES = 512 * 1024;
 
 /**
- * State buckets belong to partitions, so the input topics must be co-partitioned (same partition
- * count). Their repartition topics are internal, like Kafka Streams' own: created here with the
- * inputs' partition count when missing (infra/topics.yaml declares them for the local stack too).
+ * State buckets belong to partitions: the state's partition count comes from its layout in Redis
+ * (first use: the inputs' common count), see layout.ts. Input topics with more partitions than the
+ * state (partitions were added) are fine: records on the others are re-routed to where their VIN's
+ * state is. The repartition topics are internal, like Kafka Streams' own: created (or grown) here to
+ * at least the state's partition count (infra/topics.yaml declares them for the local stack too).
  */
-async function prepareTopics(kafka: ReturnType<typeof createKafka>, topics: InputTopics): Promise<number> {
+async function prepareTopics(
+  kafka: ReturnType<typeof createKafka>,
+  topics: InputTopics,
+  store: StateStore,
+  logger: Logger,
+): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -54,15 +61,8 @@ async function prepareTopics(kafka: ReturnType<typeof createKafka>, topics: Inpu
       );
       return names.map((name) => ({ name, partitions: meta.get(name) ?? 0 }));
     };
-    const coPartitioned = (list: Array<{ name: string; partitions: number }>) => {
-      if (new Set(list.map((t) => t.partitions)).size !== 1)
-        throw new ConfigError(
-          `input topics are not co-partitioned (${list.map((t) => `${t.name}: ${t.partitions}`).join(', ')}): a VIN's registrations and declarations must share a partition number`,
-        );
-    };
     const inputCounts = await counts(inputs);
-    coPartitioned(inputCounts);
-    const n = inputCounts[0]!.partitions;
+    const n = await store.checkLayout(inputCounts);
     const repartition = [...topicRoles(topics).keys()].filter((t) => !inputs.includes(t));
     const create = repartition.filter((t) => !existing.has(t));
     if (create.length > 0)
@@ -70,7 +70,14 @@ async function prepareTopics(kafka: ReturnType<typeof createKafka>, topics: Inpu
         waitForLeaders: true,
         topics: create.map((topic) => ({ topic, numPartitions: n })),
       });
-    coPartitioned([...inputCounts, ...(await counts(repartition))]);
+    const grow = (await counts(repartition)).filter((t) => t.partitions < n);
+    if (grow.length > 0)
+      await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: n })) });
+    if (inputCounts.some((t) => t.partitions !== n))
+      logger.warn(
+        { inputs: inputCounts, statePartitions: n },
+        `the input topics have more partitions than the detector state is laid out for (${n}): records on the others are re-routed to where their VIN's state is; run \`zmwatch state migrate --partitions N\` with the detectors stopped to use them all`,
+      );
     return n;
   } finally {
     await admin.disconnect();
@@ -141,8 +148,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     });
 
     const kafka = createKafka({ clientId: config.clientId, brokers: config.brokers, logger });
-    const partitionCount = await prepareTopics(kafka, config.topics);
-    await store.checkLayout(partitionCount);
+    const partitionCount = await prepareTopics(kafka, config.topics, store, logger);
     producer = createIdempotentProducer(kafka);
     await producer.connect();
     const alertsProducer = producer;
@@ -192,6 +198,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
       consumerConfig: {
         sessionTimeout: config.sessionTimeoutMs,
         heartbeatInterval: Math.floor(config.sessionTimeoutMs / 10),
+        ...(config.metadataMaxAgeMs ? { metadataMaxAge: config.metadataMaxAgeMs } : {}),
         // A VIN's state buckets belong to its partition number: one process must own that number on
         // both topics (round-robin is only the fallback during a rolling upgrade, see the kit).
         partitionAssigners: [coPartitionedAssigner, PartitionAssigners.roundRobin],

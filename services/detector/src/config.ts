@@ -13,6 +13,11 @@ export interface DetectorConfig {
   /** Start a new consumer group at the beginning of the input topics (true) or at their end. */
   fromBeginning: boolean;
   sessionTimeoutMs: number;
+  /**
+   * How old cluster metadata may get before it is refreshed: bounds how soon partitions added to the
+   * input topics are consumed (kafkajs `metadataMaxAge`). Absent: kafkajs's 5 minutes.
+   */
+  metadataMaxAgeMs?: number;
   /** Upper bound of the backoff between retries of a failing batch. */
   maxRetryDelayMs: number;
   redisUrl: string;
@@ -56,6 +61,7 @@ const envSchema = z.object({
   ZM_DETECTOR_ALERTS_TOPIC: z.string().min(1).default(TOPICS.alerts),
   ZM_DETECTOR_FROM_BEGINNING: bool(true),
   ZM_DETECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+  ZM_DETECTOR_METADATA_MAX_AGE_MS: envVars.positiveInt(300_000),
   ZM_DETECTOR_MAX_RETRY_DELAY_MS: envVars.positiveInt(5_000),
   ZM_DETECTOR_KEY_PREFIX: z
     .string()
@@ -87,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DetectorConfig {
     },
     fromBeginning: e.ZM_DETECTOR_FROM_BEGINNING,
     sessionTimeoutMs: e.ZM_DETECTOR_SESSION_TIMEOUT_MS,
+    metadataMaxAgeMs: e.ZM_DETECTOR_METADATA_MAX_AGE_MS,
     maxRetryDelayMs: e.ZM_DETECTOR_MAX_RETRY_DELAY_MS,
     redisUrl: e.ZM_REDIS_URL,
     schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,

@@ -25,3 +25,5 @@ export {
 } from './keys.js';
 export { parseBucket, formatBucket, type Bucket } from './bucket-blob.js';
 export { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
+export { migrateStateLayout, type MigrationProgress, type MigrationResult } from './migrate-state.js';
+export { topicRoles } from './decode.js';

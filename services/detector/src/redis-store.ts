@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis, Result } from 'ioredis';
-import { ConfigError, RetriableError } from '@zmwatch/kit';
+import { RetriableError } from '@zmwatch/kit';
 import {
   BucketFormatError,
   emptyBucket,
@@ -22,6 +22,7 @@ import {
   type KeyLayout,
 } from './keys.js';
 import { StateCache, type BucketKind } from './state-cache.js';
+import { layoutRecord, parseStoredLayout, partitionsForLayout } from './layout.js';
 
 /**
  * Compare-and-set of buckets of one partition (one hash tag, so one slot). ARGV holds, per key, the
@@ -133,10 +134,12 @@ export interface StateStore {
   /** Forget every cached bucket (the group rebalanced: another process may have written). */
   invalidate(): void;
   /**
-   * Record the layout and input partition count on first use and refuse a different one: buckets
-   * belong to partitions, so changing either orphans the state (ConfigError).
+   * Record the layout and input partition count on first use; later, the partition count the state
+   * is laid out for (which may be lower than the inputs': partitions were added and the state not
+   * migrated yet). Refuses other bucket counts, a migration in progress, fewer input partitions
+   * than the state's (ConfigError; see layout.ts).
    */
-  checkLayout(partitions: number): Promise<void>;
+  checkLayout(inputs: ReadonlyArray<{ name: string; partitions: number }>): Promise<number>;
   readonly cachedBuckets: number;
 }
 
@@ -475,23 +478,18 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
         // A lost race just leaves the old counters for the next sweep.
         return (await casWrite(partition, touched, 'velocity sweep')) ? removed : 0;
       }),
-    checkLayout: (partitionCount) =>
+    checkLayout: (inputs) =>
       guarded(async function checkLayoutImpl() {
-        const want = JSON.stringify({
-          format: 'partition-buckets-v1',
-          partitions: partitionCount,
-          bucketsPerPartition: layout.bucketsPerPartition,
-          velocityBucketsPerPartition: layout.velocityBucketsPerPartition,
-        });
-        // SET NX GET (Redis 7): records ours when absent, returns what was there otherwise.
-        const got = (await redis.call('SET', layoutKey(layout), want, 'NX', 'GET')) as string | null;
-        if (got !== null && got !== want)
-          throw new ConfigError(
-            `the detector state under prefix "${layout.prefix}" was written with layout ${got}, this process has ${want}: ` +
-              'buckets belong to input partitions, so a different partition or bucket count would not find the state. ' +
-              'Use a new ZM_DETECTOR_KEY_PREFIX (and replay the inputs), or restore the previous settings.',
-          );
-        partitions = partitionCount;
+        const key = layoutKey(layout);
+        const got = (await redis.get(key)) as string | null;
+        partitions = partitionsForLayout(
+          got === null ? undefined : parseStoredLayout(got, layout.prefix),
+          layout,
+          inputs,
+        );
+        // SET NX: two processes starting at once on fresh state record the same thing.
+        if (got === null) await redis.set(key, JSON.stringify(layoutRecord(layout, partitions)), 'NX');
+        return partitions;
       }),
   };
 }

@@ -23,7 +23,9 @@ function memoryStore() {
     layout: { prefix: 't', bucketsPerPartition: 1, velocityBucketsPerPartition: 1 },
     cachedBuckets: 0,
     invalidate() {},
-    async checkLayout() {},
+    async checkLayout(inputs) {
+      return inputs[0]!.partitions;
+    },
     async read(partition, vins) {
       calls.read++;
       return {

@@ -22,13 +22,18 @@ after(async () => {
   redis.disconnect();
 });
 
+const inputs = (registrations: number, declarations = registrations) => [
+  { name: 'registrations', partitions: registrations },
+  { name: 'declarations', partitions: declarations },
+];
+
 async function newStore(prefix: string, cacheBuckets = 1000, partitions = 3): Promise<StateStore> {
   const s = createStateStore(
     redis,
     { prefix, bucketsPerPartition: 8, velocityBucketsPerPartition: 4 },
     { cacheBuckets },
   );
-  await s.checkLayout(partitions);
+  await s.checkLayout(inputs(partitions));
   return s;
 }
 /** A store whose partitions have one state bucket and one velocity bucket: every VIN shares it. */
@@ -40,7 +45,7 @@ async function oneBucketStore(): Promise<StateStore> {
     { prefix, bucketsPerPartition: 1, velocityBucketsPerPartition: 1 },
     { cacheBuckets: 10 },
   );
-  await s.checkLayout(3);
+  await s.checkLayout(inputs(3));
   return s;
 }
 const vin = (i: number) => `LGXCE4CB8S${String(i).padStart(7, '0')}`;
@@ -252,16 +257,34 @@ describe('partition-bucket state store (real Redis)', () => {
     assert.deepEqual(due, [vin(2)]);
   });
 
-  it('refuses state written with another partition or bucket count (ConfigError naming both)', async () => {
+  it("keeps the state's partition count when inputs gain partitions; refuses fewer partitions and other bucket counts (ConfigError)", async () => {
     const prefix = uniqueId('zmstore');
     prefixes.push(prefix);
-    await newStore(prefix, 10, 6);
-    await newStore(prefix, 10, 6); // same layout: fine
-    await assert.rejects(newStore(prefix, 10, 12), (err: unknown) => {
+    const layoutOf = (partitions: number, buckets = 8, declarations = partitions) =>
+      createStateStore(
+        redis,
+        { prefix, bucketsPerPartition: buckets, velocityBucketsPerPartition: 4 },
+        { cacheBuckets: 10 },
+      ).checkLayout(inputs(partitions, declarations));
+    assert.equal(await layoutOf(6), 6, "first use records the inputs' count");
+    assert.equal(await layoutOf(6), 6);
+    assert.equal(await layoutOf(12), 6, 'inputs expanded: the state stays laid out for 6 until migrated');
+    assert.equal(await layoutOf(12, 8, 6), 6, 'one input expanded, the other not yet: still 6');
+    await assert.rejects(layoutOf(3), (err: unknown) => {
       assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /"partitions":6/);
-      assert.match(err.message, /"partitions":12/);
+      assert.match(
+        err.message,
+        /laid out for 6 partitions but the input topics have fewer \(registrations: 3, declarations: 3\)/,
+      );
       assert.match(err.message, /ZM_DETECTOR_KEY_PREFIX/);
+      return true;
+    });
+    await assert.rejects(layoutOf(6, 16), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(
+        err.message,
+        /written with 8 state and 4 velocity buckets per partition, this process has 16 and 4/,
+      );
       return true;
     });
   });
