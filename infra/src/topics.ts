@@ -54,8 +54,8 @@ export function loadTopicSpecs(file = TOPICS_FILE): TopicSpec[] {
 }
 
 /**
- * Creates missing topics and verifies existing ones. A partition count that differs is an error (it
- * would break co-partitioning by VIN), never silently "fixed".
+ * Creates missing topics and verifies existing ones. Fewer partitions than declared is an error, never
+ * silently "fixed"; more is accepted (partitions added to a running deployment).
  */
 export async function ensureTopics(
   admin: Admin,
@@ -79,7 +79,10 @@ export async function ensureTopics(
     const meta = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
     for (const t of meta.topics) {
       const want = present.find((s) => s.name === t.name)!;
-      if (t.partitions.length !== want.partitions) {
+      // More partitions than declared is how a growing deployment scales out (the detector re-routes
+      // records to where their VIN's state is until `zmwatch state migrate`); fewer means the topic
+      // is not the one the file describes.
+      if (t.partitions.length < want.partitions) {
         throw new Error(
           `topic ${t.name} has ${t.partitions.length} partitions but infra/topics.yaml says ${want.partitions}; fix the file or recreate the topic`,
         );
