@@ -53,7 +53,13 @@ async function main(): Promise<number> {
     {
       name: 'detector',
       main: SERVICE_MAINS.detector,
-      env: { ...base, ZM_DETECTOR_METRICS_PORT: String(ports.detector) },
+      env: {
+        // A restarted detector takes over the dead one's partitions once its session expires: keep
+        // that short in the demo (30 s in production defaults) so a crash costs seconds.
+        ZM_DETECTOR_SESSION_TIMEOUT_MS: '10000',
+        ...base,
+        ZM_DETECTOR_METRICS_PORT: String(ports.detector),
+      },
       nodeFlags: DETECTOR_NODE_FLAGS,
       readyUrl: `http://127.0.0.1:${ports.detector}/readyz`,
     },
