@@ -22,6 +22,7 @@ import {
   WrongMagicByteError,
 } from './errors.js';
 import type { TopicRecordMap } from './generated/types.js';
+import { OutOfRangeError } from './value-ranges.js';
 import type { Topic } from './topics.js';
 
 export const MAGIC_BYTE = 0;
@@ -179,6 +180,15 @@ export async function createCodec(options: CreateCodecOptions = {}): Promise<Cod
     try {
       res = entry.reader.decode(buf, WIRE_HEADER_BYTES, entry.resolver);
     } catch (err) {
+      // avsc refuses a well-formed long beyond what a JS number holds exactly: a value out of range.
+      if ((err as Error)?.message === 'potential precision loss')
+        throw new OutOfRangeError(entry.contract.topic, [
+          {
+            path: '(a long field)',
+            value: 'beyond ±2^53',
+            reason: 'is beyond ±2^53 (not exactly representable)',
+          },
+        ]);
       throw new MalformedPayloadError(entry.schemaId, (err as Error)?.message ?? String(err), { cause: err });
     }
     if (res.offset < 0)

@@ -15,6 +15,7 @@ import {
   errorMessage,
   KIT_ERROR_CLASSES,
   RetriableError,
+  sendChunked,
   type BatchConsumer,
   type HealthServer,
   type Logger,
@@ -29,8 +30,6 @@ import { createPartitionLocks } from './mutex.js';
 import { createProcessor } from './processor.js';
 import { createStateStore, type StateStore } from './redis-store.js';
 import { createSweeper } from './sweeper.js';
-
-const PUBLISH_CHUNK_BYTES = 512 * 1024;
 
 /**
  * State buckets belong to partitions: the state's partition count comes from its layout in Redis
@@ -153,28 +152,18 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     await producer.connect();
     const alertsProducer = producer;
     const publish = async (alerts: Alert[]): Promise<void> => {
-      // Chunked: one request per ~512 KB, so a batch that raises thousands of alerts never exceeds the
-      // broker's max message size (which would fail and be retried forever).
-      let chunk: Array<{ key: string; value: Buffer; headers: { 'zm-alert-id': string } }> = [];
-      let bytes = 0;
-      const flush = async () => {
-        if (chunk.length === 0) return;
-        try {
-          await alertsProducer.send({ topic: config.topics.alerts, acks: -1, messages: chunk });
-        } catch (err) {
-          // The broker, not the records: retry the batch (alert ids are deterministic).
-          throw new RetriableError(`producing alerts failed: ${errorMessage(err)}`, { cause: err });
-        }
-        chunk = [];
-        bytes = 0;
-      };
-      for (const a of alerts) {
-        const value = codec.encode(TOPICS.alerts, a);
-        if (bytes + value.length > PUBLISH_CHUNK_BYTES) await flush();
-        chunk.push({ key: a.vin, value, headers: { 'zm-alert-id': a.alertId } });
-        bytes += value.length + a.vin.length + 64;
+      // Encoding is the records' business (a content fault bisects); the send is the broker's.
+      const messages = alerts.map((a) => ({
+        key: a.vin,
+        value: codec.encode(TOPICS.alerts, a),
+        headers: { 'zm-alert-id': a.alertId },
+      }));
+      try {
+        await sendChunked(alertsProducer, [{ topic: config.topics.alerts, messages }]);
+      } catch (err) {
+        // The broker, not the records: retry the batch (alert ids are deterministic).
+        throw new RetriableError(`producing alerts failed: ${errorMessage(err)}`, { cause: err });
       }
-      await flush();
     };
     const proc = createProcessor({
       store,

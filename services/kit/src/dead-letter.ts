@@ -1,6 +1,7 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { buildDeadLetter, DLQ_HEADERS, dlqTopicFor } from '@zmwatch/schemas';
 import type { NonRetriableError } from './errors.js';
+import { sendChunked } from './send-chunked.js';
 
 // The header convention lives with the contracts (schemas/src/dead-letter.ts); re-exported for services.
 export { DLQ_HEADERS, dlqTopicFor };
@@ -36,13 +37,13 @@ export function createDeadLetterWriter(producer: Producer, service: string): Dea
         });
         byTopic.set(dl.topic, [...(byTopic.get(dl.topic) ?? []), dl]);
       }
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({
+      await sendChunked(
+        producer,
+        [...byTopic].map(([topic, messages]) => ({
           topic,
           messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
         })),
-      });
+      );
     },
   };
 }

@@ -40,3 +40,4 @@ export {
   assignCoPartitioned,
   CO_PARTITIONED_ASSIGNER_NAME,
 } from './co-partitioned-assigner.js';
+export { sendChunked, messageBytes, PRODUCE_CHUNK_BYTES } from './send-chunked.js';

@@ -1,4 +1,5 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import { sendChunked } from './send-chunked.js';
 
 /** Headers a re-routed record carries besides its own: where it was and why it moved. */
 export const REROUTE_HEADERS = {
@@ -58,10 +59,10 @@ export function createRerouteWriter(producer: Producer): RerouteWriter {
         list.push({ key: r.to.key, value: r.message.value, partition: r.to.partition, headers });
         byTopic.set(r.to.topic, list);
       }
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      await sendChunked(
+        producer,
+        [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      );
     },
   };
 }
