@@ -13,6 +13,8 @@ export const DLQ_HEADERS = {
   errorMessage: 'zm-dlq-error-message',
   failedAt: 'zm-dlq-failed-at',
   service: 'zm-dlq-service',
+  /** Present when the value was too large to carry (its byte length): read it at the source offset. */
+  valueOmitted: 'zm-dlq-value-omitted-bytes',
 } as const;
 
 const DLQ_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(DLQ_HEADERS));

@@ -1,7 +1,10 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { buildDeadLetter, DLQ_HEADERS, dlqTopicFor } from '@zmwatch/schemas';
 import type { NonRetriableError } from './errors.js';
-import { sendChunked } from './send-chunked.js';
+import { messageBytes, sendChunked } from './send-chunked.js';
+
+/** Above this a dead letter is written without its value (see write()). */
+const MAX_DEAD_LETTER_BYTES = 900 * 1024;
 
 // The header convention lives with the contracts (schemas/src/dead-letter.ts); re-exported for services.
 export { DLQ_HEADERS, dlqTopicFor };
@@ -41,7 +44,17 @@ export function createDeadLetterWriter(producer: Producer, service: string): Dea
         producer,
         [...byTopic].map(([topic, messages]) => ({
           topic,
-          messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
+          messages: messages.map(({ key, value, headers }) => {
+            const m = { key, value, headers };
+            if (messageBytes(m) <= MAX_DEAD_LETTER_BYTES) return m;
+            // The source record plus our headers would pass the broker's 1 MB limit and be refused
+            // forever: keep the provenance, point at the original (still in the source topic).
+            return {
+              key,
+              value: null,
+              headers: { ...headers, [DLQ_HEADERS.valueOmitted]: String(value?.length ?? 0) },
+            };
+          }),
         })),
       );
     },

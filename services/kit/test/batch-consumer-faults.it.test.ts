@@ -11,6 +11,7 @@ import {
   createLogger,
   createRerouteWriter,
   DLQ_HEADERS,
+  NonRetriableError,
   REROUTE_HEADERS,
   RetriableError,
   type BatchConsumerOptions,
@@ -270,6 +271,42 @@ test(
     assert.equal(h(moved[1]!, REROUTE_HEADERS.originalKey), undefined);
     const [p1] = (await s.admin.fetchTopicOffsets(target)).filter((p) => p.partition === 1);
     assert.equal(p1!.high, '2', 'all on the partition the route named');
+    await s.cleanup();
+  },
+);
+
+test(
+  'a dead letter too large for the broker with its headers keeps its provenance without the value, instead of stalling',
+  { timeout: 60_000 },
+  async () => {
+    const s = await setup(1);
+    const huge = Buffer.alloc(1_040_000, 0x41);
+    await s.producer.send({
+      topic: s.topic,
+      acks: -1,
+      messages: [
+        { key: 'k', value: huge },
+        { key: 'k', value: 'ok' },
+      ],
+    });
+    const applied: string[] = [];
+    const consumer = await s.run({
+      decode(m) {
+        if (m.value!.length > 1000) throw new NonRetriableError('a 1 MB plate number', 'OutOfRange');
+        return m.value!.toString();
+      },
+      async handle(records) {
+        applied.push(...records.map((r) => r.value));
+      },
+    });
+    await until('lag 0', async () => (await consumerGroupLag(s.admin, s.group, [s.topic])).total === 0);
+    await consumer.stop();
+    assert.deepEqual(applied, ['ok']);
+    const [letter] = await readAll(s.kafka, `${s.topic}.dlq`, 1);
+    assert.equal(letter!.value, null);
+    assert.equal(letter!.headers![DLQ_HEADERS.valueOmitted]!.toString(), String(huge.length));
+    assert.equal(letter!.headers![DLQ_HEADERS.sourceOffset]!.toString(), '0');
+    assert.equal(letter!.headers![DLQ_HEADERS.errorClass]!.toString(), 'OutOfRange');
     await s.cleanup();
   },
 );
