@@ -15,7 +15,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { logLevel, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { consumerGroupLag, createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { createApp as createDetector, loadRuleset, type DetectorConfig } from '@zmwatch/detector';
@@ -41,6 +40,7 @@ import { REPO_ROOT } from '@zmwatch/infra';
 import { stack, uniqueName } from '../support/env.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
 import { TopicReader, waitFor } from './support.js';
+import { deleteRedisKeys } from '../../services/detector/test/support/stack.js';
 
 const PARTITIONS = 6;
 const DAY = 86_400_000;
@@ -529,18 +529,3 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
     );
   });
 });
-
-/** Removes a run's keys from the shared Redis (SCAN, never KEYS or FLUSH). */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const r = new Redis(stack.redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await r.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
