@@ -7,9 +7,10 @@
  *
  * Deterministic code only: it runs inside the workflow sandbox.
  */
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
 import { maxSeverity, routeQueue, slaFor, type RouteInput } from './case-rules.js';
 import {
+  caseIdFor,
   SA,
   SEVERITIES,
   severityRank,
@@ -559,4 +560,25 @@ export function searchAttributeChanges(
   };
   if (differs(exporter) && (changed.length > 0 || exporterAlone())) changed.push(exporter);
   return changed;
+}
+
+/**
+ * The search attributes a case starts with: what the workflow's first task would upsert for this alert
+ * (the machine opening the case at `now`, v2 routing). The escalator sets them on signal-with-start, so
+ * a new case is in its queue before the worker has run; the workflow then adopts that SLA due time
+ * (`presetSlaDueAt`) and finds nothing to upsert. Routing and SLA are decided here, by the machine, once.
+ */
+export function openingSearchAttributes(
+  config: CaseConfig,
+  alert: Alert,
+  now: number,
+): SearchAttributePair[] {
+  const m = new CaseMachine(
+    { caseId: caseIdFor(alert.vin), vin: alert.vin, config },
+    { now: () => now, routingByDestination: () => true },
+  );
+  m.applyAlert(alert);
+  return searchAttributeChanges(new Map(), m.state, () => true).filter(
+    (p): p is SearchAttributePair => p.value !== null,
+  );
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   CaseMachine,
   InvalidCaseActionError,
+  openingSearchAttributes,
   searchAttributeChanges,
   searchAttributeValue,
   type CaseMachineOptions,
@@ -295,4 +296,29 @@ test('search attributes: only differences; an exporter-only change asks its patc
   const unpatched = searchAttributeChanges(visible, m.state, () => false);
   assert.deepEqual(unpatched, [], 'runs from before the patch make no exporter-only upsert');
   assert.equal(searchAttributeValue(new Date(T0)), JSON.stringify(new Date(T0).toISOString()));
+});
+
+test('opening search attributes: the escalator presets what the machine decides, so the first task upserts nothing', () => {
+  const vin = randomVin();
+  const alert = makeAlert(vin, { severity: 'MEDIUM', destinationCountry: 'RU', jurisdiction: 'CN-SH' });
+  const preset = openingSearchAttributes(config, alert, T0);
+  const byName = new Map(preset.map((p) => [p.key.name, p.value]));
+  assert.equal(byName.get('ZmQueue'), 'priority', 'v2 routing');
+  assert.equal(byName.get('ZmStatus'), 'open');
+  assert.equal(byName.get('ZmSeverityRank'), 2);
+  assert.deepEqual(byName.get('ZmSlaDueAt'), new Date(T0 + 48 * HOUR));
+  assert.equal(byName.get('ZmExporter'), alert.exporterId);
+  assert.equal(byName.has('ZmAssignee'), false, 'no null attributes at start');
+
+  // The workflow's first task, a little later, with the preset as its visible attributes.
+  const visible = new Map(preset.map((p) => [p.key.name, searchAttributeValue(p.value)]));
+  const m = new CaseMachine(
+    { caseId: caseIdFor(vin), vin, config },
+    { now: () => T0 + 300, routingByDestination: () => true, presetSlaDueAt: new Date(T0 + 48 * HOUR) },
+  );
+  m.applyAlert(alert);
+  assert.deepEqual(
+    searchAttributeChanges(visible, m.state, () => assert.fail('no patch asked')),
+    [],
+  );
 });
