@@ -22,7 +22,12 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node APIs there.
-    files: ['workflows/src/workflows/**/*.ts', 'workflows/src/workflows.ts'],
+    files: [
+      'workflows/src/workflows/**/*.ts',
+      'workflows/src/workflows.ts',
+      'workflows/src/case-machine.ts',
+      'workflows/src/case-rules.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

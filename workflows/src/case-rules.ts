@@ -1,7 +1,7 @@
 /**
- * Pure routing and SLA rules, shared by the case workflow (authoritative) and the escalator (which
- * uses them only to pre-set search attributes at start, so a new case is visible before the worker
- * has run its first task). Deterministic: safe in workflow code.
+ * Pure routing and SLA rules, applied by the case state machine (case-machine.ts) — in the workflow,
+ * and in the escalator's call that pre-sets a new case's search attributes (`openingSearchAttributes`).
+ * Deterministic: safe in workflow code.
  */
 import { SEVERITIES, type CaseConfig, type Severity } from './shared.js';
 

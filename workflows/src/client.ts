@@ -13,14 +13,13 @@ import {
 import {
   defaultPayloadConverter,
   encodeWorkflowIdReusePolicy,
-  type SearchAttributePair,
   type UpdateDefinition,
 } from '@temporalio/common';
 import {
   decodeTypedSearchAttributes,
   encodeUnifiedSearchAttributes,
 } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { routeQueue, slaFor } from './case-rules.js';
+import { openingSearchAttributes } from './case-machine.js';
 import {
   addNoteUpdate,
   alertSignal,
@@ -260,26 +259,10 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
       const caseId = caseIdFor(alert.vin);
       const input: CaseInput = { caseId, vin: alert.vin, config };
       const signal: AlertSignalInput = { alert };
-      // Pre-set the attributes the workflow will set in its first task, so a new case is in its
-      // queue as soon as it exists. Ignored by the server when the case is already running.
-      const queue = routeQueue(config, {
-        severity: alert.severity,
-        destinationCountry: alert.destinationCountry,
-        escalated: false,
-      });
-      const attributes: SearchAttributePair[] = [
-        { key: SA.vin, value: alert.vin },
-        { key: SA.queue, value: queue },
-        { key: SA.status, value: 'open' },
-        { key: SA.severity, value: alert.severity },
-        { key: SA.severityRank, value: severityRank(alert.severity) },
-        { key: SA.score, value: alert.score },
-        { key: SA.destination, value: alert.destinationCountry },
-        { key: SA.slaDueAt, value: new Date(Date.now() + slaFor(config, alert.severity)) },
-      ];
-      if (alert.registrantId) attributes.push({ key: SA.registrant, value: alert.registrantId });
-      if (alert.exporterId) attributes.push({ key: SA.exporter, value: alert.exporterId });
-      if (alert.jurisdiction) attributes.push({ key: SA.jurisdiction, value: alert.jurisdiction });
+      // Pre-set the attributes the workflow will set in its first task (decided by the case machine),
+      // so a new case is in its queue as soon as it exists. Ignored by the server when the case is
+      // already running.
+      const attributes = openingSearchAttributes(config, alert, Date.now());
       // The raw call (rather than WorkflowClient.signalWithStart) because only its response says
       // whether a run was started: the escalator's "cases started" metric. Payloads use the default
       // converter, as the worker does.

@@ -1,0 +1,584 @@
+/**
+ * The case as a pure state machine: every transition, validation, routing and SLA decision of the case
+ * workflow, with no Temporal API in it (time and the routing patch come in through `CaseMachineOptions`),
+ * so it is unit-tested without a server (workflows/test/case-machine.unit.test.ts). The workflow
+ * (workflows/case-workflow.ts) hands every handler to it and commits the result: one place bumps the
+ * epoch the main loop waits on and upserts the search attributes that changed.
+ *
+ * Deterministic code only: it runs inside the workflow sandbox.
+ */
+import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
+import { maxSeverity, routeQueue, slaFor, type RouteInput } from './case-rules.js';
+import {
+  caseIdFor,
+  SA,
+  SEVERITIES,
+  severityRank,
+  type AddNoteInput,
+  type Alert,
+  type AuditEntry,
+  type CaseConfig,
+  type CaseInput,
+  type CaseNotification,
+  type CaseResult,
+  type CaseState,
+  type ClaimInput,
+  type DecideInput,
+  type Decision,
+  type HoldRecommendationInput,
+  type OutcomeInput,
+  type OverrideInput,
+  type ReassignInput,
+  type ReleaseInput,
+  type RequestInfoInput,
+} from './shared.js';
+
+/** A validator's verdict on analyst input; the workflow turns it into an `InvalidCaseAction` failure. */
+export class InvalidCaseActionError extends Error {
+  override readonly name = 'InvalidCaseActionError';
+}
+
+function reject(message: string): never {
+  throw new InvalidCaseActionError(message);
+}
+
+function requireText(value: unknown, field: string, max = 4_000): void {
+  if (typeof value !== 'string' || value.trim().length === 0) reject(`${field} is required`);
+  if (value.length > max) reject(`${field} is longer than ${max} characters`);
+}
+
+const OPEN_STATUSES = new Set(['open', 'in_review', 'escalated']);
+const validDecision = (d: unknown) => d === 'confirm' || d === 'dismiss';
+
+export interface CaseMachineOptions {
+  /** Workflow time in ms (`Date.now()` in the workflow). */
+  now(): number;
+  /**
+   * Whether the v2 routing (severity + destination) applies: `patched('routing-by-destination')` in
+   * the workflow. Asked only when the destination would change the queue, because the first `patched`
+   * call of a run also upserts TemporalChangeVersion (a visibility write).
+   */
+  routingByDestination(): boolean;
+  /** The SLA due time the escalator pre-set for the opening alert (a search attribute of the start event). */
+  presetSlaDueAt?: Date | undefined;
+}
+
+export class CaseMachine {
+  readonly state: CaseState;
+  /** New alerts that arrive after the decision: they reopen the case as a new run. */
+  readonly lateAlerts: Alert[] = [];
+  /**
+   * Bumped by every transition the main loop or visibility depends on (status, assignee, SLA, queue,
+   * evidence, decision); not by notes, information requests or bookkeeping audit entries.
+   */
+  revision = 0;
+
+  constructor(
+    private readonly input: CaseInput,
+    private readonly opts: CaseMachineOptions,
+  ) {
+    this.state = input.carried ?? {
+      caseId: input.caseId,
+      vin: input.vin,
+      status: 'open',
+      queue: input.config.routing.standardQueue,
+      severity: 'LOW',
+      score: 0,
+      assignee: null,
+      destinationCountry: null,
+      registrantId: null,
+      jurisdiction: null,
+      openedAt: this.nowIso(),
+      slaDueAt: null,
+      escalations: 0,
+      evidence: [],
+      facts: {},
+      notes: [],
+      infoRequests: [],
+      decision: null,
+      audit: [],
+      priorAlertIds: input.reopen?.priorAlertIds ?? [],
+      previousDecisions: input.reopen?.previousDecisions ?? [],
+      reopenedFromRunId: input.reopen?.fromRunId ?? null,
+    };
+  }
+
+  private get config(): CaseConfig {
+    return this.input.config;
+  }
+
+  private nowIso(): string {
+    return new Date(this.opts.now()).toISOString();
+  }
+
+  private changed(): void {
+    this.revision++;
+  }
+
+  private audit(by: string, action: AuditEntry['action'], detail?: string): void {
+    const entry: AuditEntry = { at: this.nowIso(), by, action };
+    if (detail !== undefined) entry.detail = detail;
+    this.state.audit.push(entry);
+  }
+
+  // --- routing and SLA ---------------------------------------------------------------------
+
+  /** The queue for the case as it is: v2 routing unless the run predates the patch. */
+  route(input: RouteInput): string {
+    const v2 = routeQueue(this.config, input, true);
+    return v2 === routeQueue(this.config, input, false) || this.opts.routingByDestination()
+      ? v2
+      : routeQueue(this.config, input, false);
+  }
+
+  private reroute(by: string): void {
+    const s = this.state;
+    const queue = this.route({
+      severity: s.severity,
+      destinationCountry: s.destinationCountry,
+      escalated: s.escalations > 0,
+    });
+    if (queue !== s.queue) {
+      this.audit(by, 'rerouted', `${s.queue} -> ${queue}`);
+      s.queue = queue;
+    }
+  }
+
+  private startSla(): void {
+    this.state.slaDueAt = new Date(this.opts.now() + slaFor(this.config, this.state.severity)).toISOString();
+  }
+
+  /** Milliseconds until the SLA breaches while its timer runs (open or in review); null when none runs. */
+  slaRemainingMs(): number | null {
+    const s = this.state;
+    if (s.slaDueAt === null || (s.status !== 'open' && s.status !== 'in_review')) return null;
+    return Date.parse(s.slaDueAt) - this.opts.now();
+  }
+
+  // --- evidence ----------------------------------------------------------------------------
+
+  get hasEvidence(): boolean {
+    return this.state.evidence.length > 0;
+  }
+
+  get decided(): boolean {
+    return this.state.decision !== null;
+  }
+
+  /** The alerts a reopened run starts with (set by continue-as-new after a decision). */
+  get reopenAlerts(): readonly Alert[] {
+    return this.input.reopen?.alerts ?? [];
+  }
+
+  private isKnownAlert(alertId: string): boolean {
+    const s = this.state;
+    return (
+      s.priorAlertIds.includes(alertId) ||
+      s.evidence.some((e) => e.alert.alertId === alertId) ||
+      this.lateAlerts.some((a) => a.alertId === alertId)
+    );
+  }
+
+  applyAlert(alert: Alert): void {
+    const s = this.state;
+    if (this.isKnownAlert(alert.alertId)) {
+      this.audit('system', 'duplicate-alert-ignored', alert.alertId);
+      return;
+    }
+    if (s.decision !== null) {
+      this.lateAlerts.push(alert);
+      return;
+    }
+    const first = s.evidence.length === 0;
+    const before = s.severity;
+    s.evidence.push({ alert, appliedAt: this.nowIso() });
+    s.severity = first ? alert.severity : maxSeverity(s.severity, alert.severity);
+    s.score = first ? alert.score : Math.max(s.score, alert.score);
+    s.destinationCountry = alert.destinationCountry;
+    s.registrantId = alert.registrantId ?? s.registrantId;
+    s.jurisdiction = alert.jurisdiction ?? s.jurisdiction;
+    Object.assign(s.facts, alert.facts);
+    if (first) {
+      s.openedAt = this.nowIso();
+      s.queue = this.route({
+        severity: s.severity,
+        destinationCountry: s.destinationCountry,
+        escalated: false,
+      });
+      this.startSla();
+      // Keep the escalator's due time when it is not later than ours: the case is then already
+      // visible exactly as it is, and the first task needs no upsert.
+      const preset = this.opts.presetSlaDueAt;
+      if (preset && preset.getTime() <= Date.parse(s.slaDueAt!)) s.slaDueAt = preset.toISOString();
+      this.audit(
+        'system',
+        s.reopenedFromRunId ? 'reopened' : 'opened',
+        `${alert.alertId} ${alert.severity} score=${alert.score} -> ${s.queue}`,
+      );
+    } else {
+      this.audit('system', 'evidence-added', `${alert.alertId} ${alert.severity} score=${alert.score}`);
+      // Worse evidence tightens a running SLA; it never loosens one.
+      if (s.severity !== before && s.slaDueAt !== null) {
+        const tighter = this.opts.now() + slaFor(this.config, s.severity);
+        if (tighter < Date.parse(s.slaDueAt)) s.slaDueAt = new Date(tighter).toISOString();
+      }
+      this.reroute('system');
+    }
+    this.changed();
+  }
+
+  // --- analyst actions: check* validates (throws InvalidCaseActionError), the verb applies ---
+
+  private isSupervisor(id: string): boolean {
+    return this.config.supervisors.length === 0 || this.config.supervisors.includes(id);
+  }
+
+  private requireOpen(): void {
+    if (this.state.evidence.length === 0) reject('case has no evidence yet');
+    if (!OPEN_STATUSES.has(this.state.status)) reject(`case is ${this.state.status}`);
+  }
+
+  checkClaim({ by }: ClaimInput): void {
+    requireText(by, 'by', 200);
+    this.requireOpen();
+    if (this.state.assignee !== null) reject(`case is already claimed by ${this.state.assignee}`);
+  }
+
+  claim({ by }: ClaimInput): void {
+    const s = this.state;
+    s.assignee = by;
+    // Claiming an escalated case takes it back into review with a fresh SLA (the queue stays supervisor).
+    if (s.status === 'escalated') this.startSla();
+    s.status = 'in_review';
+    this.audit(by, 'claimed');
+    this.changed();
+  }
+
+  checkRelease({ by }: ReleaseInput): void {
+    requireText(by, 'by', 200);
+    this.requireOpen();
+    if (this.state.assignee !== by)
+      reject(`only the assignee (${this.state.assignee ?? 'nobody'}) can release the case`);
+  }
+
+  release({ by }: ReleaseInput): void {
+    const s = this.state;
+    s.assignee = null;
+    s.status = s.escalations > 0 && s.queue === this.config.routing.supervisorQueue ? 'escalated' : 'open';
+    if (s.status === 'escalated') s.slaDueAt = null;
+    this.audit(by, 'released');
+    this.changed();
+  }
+
+  checkAddNote({ by, text }: AddNoteInput): void {
+    requireText(by, 'by', 200);
+    requireText(text, 'text');
+    if (this.state.evidence.length === 0) reject('case has no evidence yet');
+  }
+
+  addNote({ by, text }: AddNoteInput): void {
+    this.state.notes.push({ by, at: this.nowIso(), text });
+    this.audit(by, 'note-added');
+  }
+
+  checkRequestInfo({ by, question }: RequestInfoInput): void {
+    requireText(by, 'by', 200);
+    requireText(question, 'question');
+    this.requireOpen();
+    if (this.state.assignee !== by)
+      reject(`only the assignee (${this.state.assignee ?? 'nobody'}) can request information`);
+  }
+
+  requestInfo({ by, question }: RequestInfoInput): void {
+    this.state.infoRequests.push({ by, at: this.nowIso(), question });
+    this.audit(by, 'info-requested', question);
+  }
+
+  checkDecide({ by, decision, reason }: DecideInput): void {
+    requireText(by, 'by', 200);
+    if (!validDecision(decision)) reject(`decision must be confirm or dismiss, got ${String(decision)}`);
+    requireText(reason, 'reason');
+    this.requireOpen();
+    if (this.state.assignee === null) reject('claim the case before deciding it');
+    if (this.state.assignee !== by)
+      reject(`only the assignee (${this.state.assignee}) can decide; supervisors use override`);
+  }
+
+  decide({ by, decision, reason }: DecideInput): void {
+    this.recordDecision(by, decision, reason, false);
+  }
+
+  private recordDecision(by: string, decision: Decision, reason: string, override: boolean): void {
+    const s = this.state;
+    s.decision = { decision, reason: reason.trim(), by, at: this.nowIso(), override };
+    s.status = decision === 'confirm' ? 'confirmed' : 'dismissed';
+    s.slaDueAt = null;
+    this.audit(by, 'decided', `${decision}${override ? ' (override)' : ''}: ${reason.trim()}`);
+    this.changed();
+  }
+
+  checkReassign({ by, to, reason }: ReassignInput): void {
+    requireText(by, 'by', 200);
+    requireText(to, 'to', 200);
+    requireText(reason, 'reason');
+    this.requireOpen();
+    if (!this.isSupervisor(by)) reject(`${by} is not a supervisor`);
+    if (to === this.state.assignee) reject(`case is already assigned to ${to}`);
+  }
+
+  reassign({ by, to, reason }: ReassignInput): void {
+    const s = this.state;
+    const from = s.assignee;
+    s.assignee = to;
+    s.status = 'in_review';
+    this.startSla();
+    this.audit(by, 'reassigned', `${from ?? 'nobody'} -> ${to}: ${reason.trim()}`);
+    this.changed();
+  }
+
+  checkOverride({ by, reason, decision, severity }: OverrideInput): void {
+    requireText(by, 'by', 200);
+    requireText(reason, 'reason');
+    this.requireOpen();
+    if (!this.isSupervisor(by)) reject(`${by} is not a supervisor`);
+    if (decision === undefined && severity === undefined) reject('override needs a decision or a severity');
+    if (decision !== undefined && !validDecision(decision))
+      reject(`decision must be confirm or dismiss, got ${String(decision)}`);
+    if (severity !== undefined && !SEVERITIES.includes(severity))
+      reject(`unknown severity ${String(severity)}`);
+  }
+
+  /**
+   * An override is two transitions, each committed on its own (the severity, then the decision): the
+   * workflow has always upserted them separately, and replay needs the same commands.
+   */
+  overrideSeverity({ by, reason, severity }: OverrideInput): void {
+    const s = this.state;
+    if (severity === undefined || severity === s.severity) return;
+    this.audit(by, 'overridden', `severity ${s.severity} -> ${severity}: ${reason.trim()}`);
+    s.severity = severity;
+    if (s.slaDueAt !== null) this.startSla();
+    this.reroute(by);
+    this.changed();
+  }
+
+  overrideDecision({ by, reason, decision }: OverrideInput): void {
+    if (decision !== undefined) this.recordDecision(by, decision, reason, true);
+  }
+
+  // --- what the workflow does on its own --------------------------------------------------
+
+  /** The SLA passed: escalate to the supervisor queue. Returns the notification for supervisors. */
+  breachSla(): CaseNotification {
+    const s = this.state;
+    const missed = s.slaDueAt;
+    s.status = 'escalated';
+    s.escalations++;
+    s.slaDueAt = null;
+    const from = s.queue;
+    s.queue = this.config.routing.supervisorQueue;
+    this.audit('system', 'sla-breached', `due ${missed}; ${from} -> ${s.queue}`);
+    this.changed();
+    return this.notification(
+      'sla-breached',
+      missed,
+      `case ${s.caseId} missed its ${s.severity} SLA (due ${missed})`,
+    );
+  }
+
+  private notification(
+    kind: CaseNotification['kind'],
+    slaDueAt: string | null,
+    message: string,
+  ): CaseNotification {
+    const s = this.state;
+    return {
+      kind,
+      caseId: s.caseId,
+      vin: s.vin,
+      severity: s.severity,
+      queue: s.queue,
+      assignee: s.assignee,
+      slaDueAt,
+      at: this.nowIso(),
+      escalations: s.escalations,
+      message,
+    };
+  }
+
+  private get decision() {
+    const d = this.state.decision;
+    if (d === null) throw new Error('the case is not decided');
+    return d;
+  }
+
+  private alertIds(): string[] {
+    return this.state.evidence.map((e) => e.alert.alertId);
+  }
+
+  outcome(): OutcomeInput {
+    const s = this.state;
+    const d = this.decision;
+    return {
+      caseId: s.caseId,
+      vin: s.vin,
+      decision: d.decision,
+      reason: d.reason,
+      analyst: d.by,
+      alertIds: this.alertIds(),
+      openedAt: s.openedAt,
+      decidedAt: d.at,
+    };
+  }
+
+  outcomePublished(): void {
+    this.audit(
+      'system',
+      'outcome-published',
+      this.decision.decision === 'dismiss' ? 'dismissal recorded as rule-tuning feedback' : undefined,
+    );
+  }
+
+  /** Null unless the decision is a confirmation (only those recommend a hold). */
+  holdRecommendation(runId: string): HoldRecommendationInput | null {
+    const s = this.state;
+    const d = this.decision;
+    if (d.decision !== 'confirm') return null;
+    return {
+      caseId: s.caseId,
+      runId,
+      vin: s.vin,
+      reason: d.reason,
+      analyst: d.by,
+      severity: s.severity,
+      score: s.score,
+      destinationCountry: s.destinationCountry,
+      exporterIds: [...new Set(s.evidence.map((e) => e.alert.exporterId))],
+      declarationIds: [...new Set(s.evidence.map((e) => e.alert.declarationId))],
+      alertIds: this.alertIds(),
+      decidedAt: d.at,
+    };
+  }
+
+  customsNotified(): void {
+    this.audit('system', 'customs-notified');
+  }
+
+  /** Customs refused or never answered: audited; returns the notification for supervisors. */
+  customsFailed(message: string): CaseNotification {
+    this.audit('system', 'customs-notification-failed', message);
+    return this.notification(
+      'customs-notification-failed',
+      null,
+      `hold recommendation for ${this.state.caseId} failed: ${message}`,
+    );
+  }
+
+  /** Input of the next run when the history grows too long: the state carried as it is. */
+  continueAsNew(historyLength: number): CaseInput {
+    this.audit('system', 'continued-as-new', `history ${historyLength} events`);
+    return { caseId: this.input.caseId, vin: this.input.vin, config: this.config, carried: this.state };
+  }
+
+  /** Input of the run a late alert reopens: the new alerts, and what this and earlier runs decided. */
+  reopenInput(runId: string): CaseInput {
+    const s = this.state;
+    return {
+      caseId: this.input.caseId,
+      vin: this.input.vin,
+      config: this.config,
+      reopen: {
+        alerts: [...this.lateAlerts],
+        priorAlertIds: [...s.priorAlertIds, ...this.alertIds()],
+        previousDecisions: [...s.previousDecisions, this.decision],
+        fromRunId: runId,
+      },
+    };
+  }
+
+  result(): CaseResult {
+    const s = this.state;
+    return {
+      caseId: s.caseId,
+      vin: s.vin,
+      status: s.status,
+      decision: this.decision,
+      alertIds: this.alertIds(),
+    };
+  }
+
+  /** A copy of the state, for update results (serialised after other jobs may have moved the state on). */
+  snapshot(): CaseState {
+    return JSON.parse(JSON.stringify(this.state)) as CaseState;
+  }
+}
+
+// --- search attributes -----------------------------------------------------------------------
+
+/** One search attribute as the workflow upserts it. */
+export type CaseSearchAttribute = SearchAttributeUpdatePair;
+
+/** The comparable form of a search attribute value (what `VisibleAttributes` remembers). */
+export const searchAttributeValue = (v: unknown): string =>
+  JSON.stringify(v instanceof Date ? v.toISOString() : (v ?? null));
+
+/** The search attributes of a case, except ZmExporter (see `searchAttributeChanges`). */
+export function caseSearchAttributes(s: CaseState): CaseSearchAttribute[] {
+  return [
+    { key: SA.queue, value: s.queue },
+    { key: SA.status, value: s.status },
+    { key: SA.severity, value: s.severity },
+    { key: SA.severityRank, value: severityRank(s.severity) },
+    { key: SA.assignee, value: s.assignee },
+    { key: SA.destination, value: s.destinationCountry },
+    { key: SA.registrant, value: s.registrantId },
+    { key: SA.jurisdiction, value: s.jurisdiction },
+    { key: SA.vin, value: s.vin },
+    { key: SA.slaDueAt, value: s.slaDueAt === null ? null : new Date(s.slaDueAt) },
+    { key: SA.score, value: s.score },
+  ];
+}
+
+/**
+ * The search attributes that differ from what visibility holds (`visible`: name → comparable value).
+ * ZmExporter came later: adding a key to an upsert that happens anyway changes no command, but an
+ * upsert made for the exporter alone would be a new command in histories recorded before it, so that
+ * one needs `exporterAlone()` (`patched('exporter-search-attribute')`, asked only then: its first call
+ * also writes TemporalChangeVersion).
+ */
+export function searchAttributeChanges(
+  visible: ReadonlyMap<string, string>,
+  s: CaseState,
+  exporterAlone: () => boolean,
+): CaseSearchAttribute[] {
+  const differs = (p: CaseSearchAttribute) =>
+    (visible.get(p.key.name) ?? 'null') !== searchAttributeValue(p.value);
+  const changed = caseSearchAttributes(s).filter(differs);
+  const exporter: CaseSearchAttribute = {
+    key: SA.exporter,
+    value: s.evidence[s.evidence.length - 1]?.alert.exporterId || null,
+  };
+  if (differs(exporter) && (changed.length > 0 || exporterAlone())) changed.push(exporter);
+  return changed;
+}
+
+/**
+ * The search attributes a case starts with: what the workflow's first task would upsert for this alert
+ * (the machine opening the case at `now`, v2 routing). The escalator sets them on signal-with-start, so
+ * a new case is in its queue before the worker has run; the workflow then adopts that SLA due time
+ * (`presetSlaDueAt`) and finds nothing to upsert. Routing and SLA are decided here, by the machine, once.
+ */
+export function openingSearchAttributes(
+  config: CaseConfig,
+  alert: Alert,
+  now: number,
+): SearchAttributePair[] {
+  const m = new CaseMachine(
+    { caseId: caseIdFor(alert.vin), vin: alert.vin, config },
+    { now: () => now, routingByDestination: () => true },
+  );
+  m.applyAlert(alert);
+  return searchAttributeChanges(new Map(), m.state, () => true).filter(
+    (p): p is SearchAttributePair => p.value !== null,
+  );
+}
