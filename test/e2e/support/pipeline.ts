@@ -12,15 +12,13 @@ import {
   type DetectorConfig,
 } from '@zmwatch/detector';
 import { createApp as createEscalator, type EscalatorApp } from '@zmwatch/escalator';
+import { createCaseClient, type CaseClient, type CaseConfig } from '@zmwatch/workflows';
 import {
-  createCaseClient,
   createCaseWorker,
   NativeConnection,
   WORKFLOW_BUNDLE_PATH,
   WORKFLOWS_PATH,
-  type CaseClient,
-  type CaseConfig,
-} from '@zmwatch/workflows';
+} from '@zmwatch/workflows/worker';
 import { quietTemporalRuntime, testCaseConfig } from '@zmwatch/workflows/testing';
 import {
   createApp as createConsole,

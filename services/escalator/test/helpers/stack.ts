@@ -2,7 +2,8 @@ import { logLevel, type Kafka } from 'kafkajs';
 import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec, TOPICS, type Alert, type Codec } from '@zmwatch/schemas';
 import { quietTemporalRuntime } from '@zmwatch/workflows/testing';
-import { createCaseWorker, NativeConnection, WORKFLOWS_PATH, type CaseConfig } from '@zmwatch/workflows';
+import type { CaseConfig } from '@zmwatch/workflows';
+import { createCaseWorker, NativeConnection, WORKFLOWS_PATH } from '@zmwatch/workflows/worker';
 import type { EscalatorConfig } from '../../src/index.js';
 
 export const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');

@@ -1,0 +1,77 @@
+// What each package's public entry point loads, checked in a fresh node process per import: the
+// client surface of @zmwatch/workflows (and the escalator, console and CLI built on it) never loads
+// the Temporal worker (native core bridge, webpack bundler), and the CLI's data commands never load
+// the web console (only `zmwatch console serve` imports it, on demand).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// Loader hooks that append every module URL the ESM loader resolves to $ZM_LOAD_LOG (they run on the
+// loader thread, hence a file); CommonJS packages loaded from ESM are in require.cache (PROBE prints it).
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(process.env.ZM_LOAD_LOG, result.url + '\\n');
+  return result;
+}`;
+const RECORDER = `data:text/javascript,${encodeURIComponent(
+  `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`,
+)}`;
+
+// Runs in the importing package's folder, so the specifier resolves through package.json `exports`.
+const PROBE = `
+import { createRequire } from 'node:module';
+await import(process.argv[1]);
+console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));
+`;
+
+/** Every file a fresh process loads when it imports `specifier` from package folder `cwd`. */
+function loadedBy(specifier: string, cwd: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'zm-loads-'));
+  const log = join(dir, 'esm.log');
+  try {
+    const cjs = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', RECORDER, '--input-type=module', '-e', PROBE, specifier],
+      { cwd: join(ROOT, cwd), env: { ...process.env, ZM_LOAD_LOG: log }, encoding: 'utf8' },
+    );
+    const esm = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((u) => u.startsWith('file:'))
+      .map((u) => fileURLToPath(u));
+    return [...new Set([...(JSON.parse(cjs.trim().split('\n').pop()!) as string[]), ...esm])];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fromPackage = (files: string[], pkg: string) =>
+  files.filter((f) => f.includes(`/node_modules/${pkg}/`));
+
+test('the detection works: @zmwatch/workflows/worker loads @temporalio/worker', () => {
+  const files = loadedBy('@zmwatch/workflows/worker', 'workflows');
+  assert.ok(
+    fromPackage(files, '@temporalio/worker').length > 0,
+    'the worker entry must load @temporalio/worker',
+  );
+});
+
+for (const [specifier, cwd] of [
+  ['@zmwatch/workflows', 'workflows'],
+  ['@zmwatch/escalator', 'services/escalator'],
+  ['@zmwatch/console', 'services/console'],
+  ['@zmwatch/cli', 'services/cli'],
+] as const) {
+  test(`importing ${specifier} does not load @temporalio/worker`, () => {
+    const files = loadedBy(specifier, cwd);
+    assert.ok(fromPackage(files, '@temporalio/client').length > 0, 'the probe sees CommonJS packages');
+    assert.deepEqual(fromPackage(files, '@temporalio/worker'), []);
+    assert.deepEqual(fromPackage(files, '@temporalio/core-bridge'), []);
+  });
+}
