@@ -51,6 +51,7 @@ function loadedBy(specifier: string, cwd: string): string[] {
   }
 }
 
+const under = (files: string[], folder: string) => files.filter((f) => f.startsWith(join(ROOT, folder)));
 const fromPackage = (files: string[], pkg: string) =>
   files.filter((f) => f.includes(`/node_modules/${pkg}/`));
 
@@ -75,3 +76,10 @@ for (const [specifier, cwd] of [
     assert.deepEqual(fromPackage(files, '@temporalio/core-bridge'), []);
   });
 }
+
+test('importing @zmwatch/cli loads none of the web console (only `console serve` imports it)', () => {
+  const files = loadedBy('@zmwatch/cli', 'services/cli');
+  assert.ok(under(files, 'services/cli/src/').length > 0, 'the probe sees the CLI sources');
+  assert.ok(under(files, 'services/ops/src/').length > 0, 'the data commands use @zmwatch/ops');
+  assert.deepEqual(under(files, 'services/console/'), []);
+});

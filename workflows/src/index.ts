@@ -20,3 +20,13 @@ export {
   type QueueFilters,
   type SignalAlertResult,
 } from './client.js';
+export {
+  buildTimeline,
+  firedRules,
+  sortCases,
+  findRelatedCases,
+  type CaseSort,
+  type FiredRule,
+  type RelatedCases,
+  type TimelineEntry,
+} from './case-views.js';

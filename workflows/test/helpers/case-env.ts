@@ -4,7 +4,12 @@ import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/ki
 import { createCodec, TOPICS, type CaseOutcome } from '@zmwatch/schemas';
 import { quietTemporalRuntime, terminateTaskQueue } from '../../src/testing.js';
 import { createCaseClient, type CaseNotification } from '../../src/index.js';
-import { createCaseWorker, NativeConnection, WORKFLOWS_PATH, type CaseWorker } from '../../src/worker-entry.js';
+import {
+  createCaseWorker,
+  NativeConnection,
+  WORKFLOWS_PATH,
+  type CaseWorker,
+} from '../../src/worker-entry.js';
 
 export const TEMPORAL_ADDRESS = process.env.ZM_TEMPORAL_ADDRESS ?? '127.0.0.1:17233';
 export const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
