@@ -1,13 +1,16 @@
-// What each package's public entry point loads, checked in a fresh node process per import: the
+// The package graph: every package's tsconfig references exactly its package.json workspace
+// dependencies (tsc -b then fails on an import of an undeclared package: pnpm links only declared ones,
+// and a relative import into another package's folder is outside the project), every `exports` target
+// exists, and the root tsconfig only references. Then what each package's public entry point loads, checked in a fresh node process per import: the
 // client surface of @zmwatch/workflows (and the escalator, console and CLI built on it) never loads
 // the Temporal worker (native core bridge, webpack bundler), and the CLI's data commands never load
 // the web console (only `zmwatch console serve` imports it, on demand).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -82,4 +85,60 @@ test('importing @zmwatch/cli loads none of the web console (only `console serve`
   assert.ok(under(files, 'services/cli/src/').length > 0, 'the probe sees the CLI sources');
   assert.ok(under(files, 'services/ops/src/').length > 0, 'the data commands use @zmwatch/ops');
   assert.deepEqual(under(files, 'services/console/'), []);
+});
+
+interface PackageJson {
+  name: string;
+  exports?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+
+/** Workspace package folders (pnpm-workspace.yaml: schemas, services/*, workflows, test, bench, infra). */
+function workspacePackages(): Map<string, { dir: string; pkg: PackageJson }> {
+  const dirs = ['schemas', 'workflows', 'test', 'bench', 'infra'];
+  for (const d of readdirSync(join(ROOT, 'services'))) dirs.push(`services/${d}`);
+  const out = new Map<string, { dir: string; pkg: PackageJson }>();
+  for (const dir of dirs) {
+    if (!existsSync(join(ROOT, dir, 'package.json'))) continue;
+    const pkg = readJson<PackageJson>(join(ROOT, dir, 'package.json'));
+    out.set(pkg.name, { dir, pkg });
+  }
+  return out;
+}
+
+test('each tsconfig references exactly the workspace packages its package.json depends on', () => {
+  const packages = workspacePackages();
+  assert.ok(packages.size >= 13, `found ${packages.size} packages`);
+  for (const { dir, pkg } of packages.values()) {
+    const declared = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+      .filter((name) => packages.has(name))
+      .map((name) => packages.get(name)!.dir)
+      .sort();
+    const tsconfig = readJson<{ references?: Array<{ path: string }> }>(join(ROOT, dir, 'tsconfig.json'));
+    const referenced = (tsconfig.references ?? [])
+      .map((r) => relative(ROOT, resolve(ROOT, dir, r.path)))
+      .sort();
+    assert.deepEqual(referenced, declared, `${dir}/tsconfig.json references vs ${dir}/package.json`);
+  }
+  const root = readJson<{ files?: string[]; include?: string[]; references: Array<{ path: string }> }>(
+    join(ROOT, 'tsconfig.json'),
+  );
+  assert.deepEqual(root.files, []);
+  assert.equal(root.include, undefined);
+  assert.deepEqual(
+    root.references.map((r) => r.path).sort(),
+    [...packages.values()].map((p) => p.dir).sort(),
+  );
+});
+
+test('every package.json `exports` target exists', () => {
+  for (const { dir, pkg } of workspacePackages().values()) {
+    for (const [entry, target] of Object.entries(pkg.exports ?? {}))
+      assert.ok(
+        existsSync(join(ROOT, dir, target)),
+        `${pkg.name} exports ${entry} -> ${target}, which is missing`,
+      );
+  }
 });
