@@ -142,3 +142,18 @@ test('every package.json `exports` target exists', () => {
       );
   }
 });
+
+test('no source file imports another package by relative path (only through its package.json exports)', () => {
+  const dirs = [...workspacePackages().values()].map((p) => p.dir).sort((a, b) => b.length - a.length);
+  const owner = (file: string) => dirs.find((d) => file === d || file.startsWith(`${d}/`));
+  const files = execFileSync('git', ['ls-files', '*.ts'], { cwd: ROOT, encoding: 'utf8' }).split('\n');
+  const crossings: string[] = [];
+  for (const file of files.filter((f) => owner(f) !== undefined)) {
+    const source = readFileSync(join(ROOT, file), 'utf8');
+    for (const m of source.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      const target = relative(ROOT, resolve(ROOT, file, '..', m[1]!));
+      if (owner(target) !== owner(file)) crossings.push(`${file} imports ${m[1]}`);
+    }
+  }
+  assert.deepEqual(crossings, []);
+});
