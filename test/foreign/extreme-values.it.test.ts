@@ -33,7 +33,7 @@ import {
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { deleteRedisKeys, testConfig } from '../../services/detector/test/support/stack.js';
+import { deleteRedisKeys, testConfig } from '@zmwatch/detector/testing';
 import { stack, uniqueName } from '../support/env.js';
 import { currentSchema, encodeAvro, fieldCases, withField, type FieldCase } from './extreme-values.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';

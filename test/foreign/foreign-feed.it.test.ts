@@ -40,7 +40,7 @@ import { REPO_ROOT } from '@zmwatch/infra';
 import { stack, uniqueName } from '../support/env.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
 import { TopicReader, waitFor } from './support.js';
-import { deleteRedisKeys } from '../../services/detector/test/support/stack.js';
+import { deleteRedisKeys } from '@zmwatch/detector/testing';
 
 const PARTITIONS = 6;
 const DAY = 86_400_000;

@@ -15,11 +15,8 @@ import {
   encodeWorkflowIdReusePolicy,
   type UpdateDefinition,
 } from '@temporalio/common';
-import {
-  decodeTypedSearchAttributes,
-  encodeUnifiedSearchAttributes,
-} from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { openingSearchAttributes } from './case-machine.js';
+import { decodeSearchAttributes, encodeSearchAttributes } from './search-attribute-payloads.js';
 import {
   addNoteUpdate,
   alertSignal,
@@ -204,7 +201,7 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
       nextPageToken: paging.pageToken ? Buffer.from(paging.pageToken, 'base64url') : Buffer.alloc(0),
     });
     const cases = res.executions.map((raw): CaseSummary => {
-      const sa = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
+      const sa = decodeSearchAttributes(raw.searchAttributes?.indexedFields);
       const caseId = raw.execution?.workflowId ?? '';
       const start = raw.startTime?.seconds;
       return {
@@ -277,7 +274,7 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
         input: { payloads: [defaultPayloadConverter.toPayload(input)] },
         signalName: alertSignal.name,
         signalInput: { payloads: [defaultPayloadConverter.toPayload(signal)] },
-        searchAttributes: { indexedFields: encodeUnifiedSearchAttributes(undefined, attributes) },
+        searchAttributes: { indexedFields: encodeSearchAttributes(attributes) },
       });
       return { caseId, runId: res.runId ?? '', started: res.started ?? false };
     },

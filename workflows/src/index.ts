@@ -1,4 +1,8 @@
-/** Public surface of @zmwatch/workflows for non-workflow code (escalator, console, CLI, tests). */
+/**
+ * Public surface of @zmwatch/workflows for client code (escalator, console, CLI, tests): shared
+ * definitions, case rules, the typed case client and the case views. The worker side is
+ * `@zmwatch/workflows/worker`; nothing imported here may load `@temporalio/worker`.
+ */
 export * from './shared.js';
 export { caseConfigEnv, caseConfigFromEnv, parseDuration } from './case-config-env.js';
 export { routeQueue, slaFor, maxSeverity, validateCaseConfig, type RouteInput } from './case-rules.js';
@@ -16,14 +20,13 @@ export {
   type QueueFilters,
   type SignalAlertResult,
 } from './client.js';
-export { createActivities, isRetriableStatus, type ActivityDeps, type CaseActivities } from './activities.js';
-export { createWebhookNotifier, createLogNotifier, type Notifier } from './notifier.js';
 export {
-  createCaseWorker,
-  NativeConnection,
-  WORKFLOW_BUNDLE_PATH,
-  WORKFLOWS_PATH,
-  type CaseWorker,
-  type CaseWorkerOptions,
-  type WorkflowSource,
-} from './worker.js';
+  buildTimeline,
+  firedRules,
+  sortCases,
+  findRelatedCases,
+  type CaseSort,
+  type FiredRule,
+  type RelatedCases,
+  type TimelineEntry,
+} from './case-views.js';

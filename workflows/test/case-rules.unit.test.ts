@@ -6,7 +6,6 @@ import {
   caseConfigFromEnv,
   DEFAULT_CASE_CONFIG,
   holdIdempotencyKey,
-  isRetriableStatus,
   maxSeverity,
   parseDuration,
   queueQuery,
@@ -14,6 +13,7 @@ import {
   validateCaseConfig,
   CaseActionRejectedError,
 } from '../src/index.js';
+import { isRetriableStatus } from '../src/worker-entry.js';
 
 const cfg = DEFAULT_CASE_CONFIG;
 

@@ -3,7 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
-import { CaseActionRejectedError, caseIdFor, WORKFLOWS_PATH, type CaseState } from '../src/index.js';
+import { CaseActionRejectedError, caseIdFor, type CaseState } from '../src/index.js';
+import { WORKFLOWS_PATH } from '../src/worker-entry.js';
 import { startCaseEnv, type CaseEnv } from './helpers/case-env.js';
 import { startCustomsServer } from './helpers/customs-server.js';
 import { eventually, makeAlert, randomVin, runId, testCaseConfig } from '../src/testing.js';

@@ -20,7 +20,7 @@ import {
   type RegistrationEvent,
 } from '@zmwatch/schemas';
 import { encodeUnchecked } from '@zmwatch/schemas/testing';
-import type { FeedHealth } from '@zmwatch/console';
+import type { FeedHealth } from '@zmwatch/ops';
 import { runCli } from '../src/cli.js';
 import { EXIT } from '../src/exit-codes.js';
 import { memoryIo } from '../src/io.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { formatCount, formatDuration, formatTable } from '../src/table.js';
 import { formatCaseTable } from '../src/commands/cases.js';
 import { formatLag } from '../src/commands/lag.js';
-import type { LagSnapshot } from '@zmwatch/console';
+import type { LagSnapshot } from '@zmwatch/ops';
 
 test('tables align text left and numbers right, with upper-case headers', () => {
   const out = formatTable(

@@ -26,9 +26,7 @@ import { sendError } from './http/respond.js';
 import { applySecurityHeaders } from './http/security-headers.js';
 import { serveStatic } from './http/static-files.js';
 import { createConsoleMetrics } from './metrics.js';
-import { cachedFeedHealth, checkFeedHealth } from './ops/feed-health.js';
-import { createKafkaPeeker } from './ops/kafka-peek.js';
-import { createLagMonitor } from './ops/lag-monitor.js';
+import { cachedFeedHealth, checkFeedHealth, createKafkaPeeker, createLagMonitor } from '@zmwatch/ops';
 import { registerOpsRoutes, type OpsBackend } from './ops/ops-routes.js';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));

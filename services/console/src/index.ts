@@ -1,10 +1,14 @@
-/** Public surface of @zmwatch/console: the app, and the lag/DLQ/auth pieces the CLI reuses. */
+/**
+ * Public surface of @zmwatch/console: the app and its auth pieces. The lag, dead-letter, Kafka-peek and
+ * feed-health code lives in @zmwatch/ops and the case views in @zmwatch/workflows; both are re-exported
+ * here for existing importers.
+ */
 export { createApp, type ConsoleApp, type ConsoleOverrides } from './app.js';
 export { loadConfig, DEFAULT_TOPIC_PATTERN, DEFAULT_USERS_FILE, type ConsoleConfig } from './config.js';
 export { hashPassword, verifyPassword } from './auth/passwords.js';
 export { ROLES, can, type Role, type Permission } from './auth/roles.js';
 export { parseUsers, type User } from './auth/users.js';
-export { createKafkaPeeker, type KafkaPeeker, type PeekedMessage } from './ops/kafka-peek.js';
+export { createKafkaPeeker, type KafkaPeeker, type PeekedMessage } from '@zmwatch/ops';
 export {
   createLagMonitor,
   type LagMonitor,
@@ -12,8 +16,8 @@ export {
   type GroupLag,
   type PartitionLag,
   type TopicThroughput,
-} from './ops/lag-monitor.js';
-export { evaluatePartition, worstStatus, STATUSES, type LagStatus, type LagSample } from './ops/lag-rules.js';
+} from '@zmwatch/ops';
+export { evaluatePartition, worstStatus, STATUSES, type LagStatus, type LagSample } from '@zmwatch/ops';
 export { renderLagChart } from './ops/lag-chart.js';
 export {
   listDeadLetterTopics,
@@ -23,14 +27,8 @@ export {
   type DeadLetterView,
   type ReplayRef,
   type ReplayOutcome,
-} from './ops/dead-letters.js';
-export {
-  buildTimeline,
-  firedRules,
-  sortCases,
-  type TimelineEntry,
-  type CaseSort,
-} from './cases/case-views.js';
+} from '@zmwatch/ops';
+export { buildTimeline, firedRules, sortCases, type TimelineEntry, type CaseSort } from '@zmwatch/workflows';
 export type { CaseBackend } from './cases/case-routes.js';
 export {
   checkFeedHealth,
@@ -40,4 +38,4 @@ export {
   type FeedHealth,
   type FeedHealthDeps,
   type RerouteCount,
-} from './ops/feed-health.js';
+} from '@zmwatch/ops';

@@ -1,6 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { STATUSES } from './ops/lag-rules.js';
-import type { LagSnapshot } from './ops/lag-monitor.js';
+import { STATUSES, type LagSnapshot } from '@zmwatch/ops';
 
 /** The console's Prometheus metrics: the lag figures it samples, and its own HTTP traffic. */
 export function createConsoleMetrics(registry: Registry) {

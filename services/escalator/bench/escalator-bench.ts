@@ -18,13 +18,13 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec, TOPICS, type Alert, type Codec } from '@zmwatch/schemas';
+import { createCaseClient } from '@zmwatch/workflows';
 import {
-  createCaseClient,
   createCaseWorker,
   NativeConnection,
   WORKFLOW_BUNDLE_PATH,
   WORKFLOWS_PATH,
-} from '@zmwatch/workflows';
+} from '@zmwatch/workflows/worker';
 import {
   makeAlert,
   quietTemporalRuntime,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { logLevel, type Admin, type Kafka, type Producer } from 'kafkajs';
-import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
+import { createIdempotentProducer, createKafka, createLogger, type Logger } from '@zmwatch/kit';
 import { createCodec, type Codec } from '@zmwatch/schemas';
 import {
   createApp as createDetector,
@@ -12,15 +12,13 @@ import {
   type DetectorConfig,
 } from '@zmwatch/detector';
 import { createApp as createEscalator, type EscalatorApp } from '@zmwatch/escalator';
+import { createCaseClient, type CaseClient, type CaseConfig } from '@zmwatch/workflows';
 import {
-  createCaseClient,
   createCaseWorker,
   NativeConnection,
   WORKFLOW_BUNDLE_PATH,
   WORKFLOWS_PATH,
-  type CaseClient,
-  type CaseConfig,
-} from '@zmwatch/workflows';
+} from '@zmwatch/workflows/worker';
 import { quietTemporalRuntime, testCaseConfig } from '@zmwatch/workflows/testing';
 import {
   createApp as createConsole,
@@ -31,7 +29,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { stack } from '../../support/env.js';
 
-export const logger = createLogger('e2e', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
+export const logger: Logger = createLogger('e2e', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
 
 export interface Topics {
   registrations: string;

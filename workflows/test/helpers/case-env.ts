@@ -3,14 +3,13 @@ import { Client, Connection } from '@temporalio/client';
 import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec, TOPICS, type CaseOutcome } from '@zmwatch/schemas';
 import { quietTemporalRuntime, terminateTaskQueue } from '../../src/testing.js';
+import { createCaseClient, type CaseNotification } from '../../src/index.js';
 import {
-  createCaseClient,
   createCaseWorker,
   NativeConnection,
   WORKFLOWS_PATH,
-  type CaseNotification,
   type CaseWorker,
-} from '../../src/index.js';
+} from '../../src/worker-entry.js';
 
 export const TEMPORAL_ADDRESS = process.env.ZM_TEMPORAL_ADDRESS ?? '127.0.0.1:17233';
 export const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');

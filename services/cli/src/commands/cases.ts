@@ -1,7 +1,9 @@
-import { buildTimeline, sortCases, type CaseSort } from '@zmwatch/console';
 import { normalizeVin, validateVin } from '@zmwatch/schemas';
 import {
+  buildTimeline,
+  sortCases,
   CaseActionRejectedError,
+  type CaseSort,
   type CaseState,
   type CaseStatus,
   type CaseSummary,

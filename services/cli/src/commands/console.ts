@@ -1,8 +1,10 @@
 import { createInterface } from 'node:readline';
-import { createApp, hashPassword, loadConfig } from '@zmwatch/console';
 import type { CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
+
+/** The web console, loaded only by the `console` commands (the data commands use @zmwatch/ops). */
+const loadConsole = () => import('@zmwatch/console');
 
 async function readLine(): Promise<string> {
   const rl = createInterface({ input: process.stdin, terminal: false });
@@ -19,6 +21,7 @@ export const consoleCommands: CommandSpec<CommandContext>[] = [
     summary: 'run the web console (ZM_CONSOLE_* variables, see services/console/README.md)',
     usage: '',
     async run({ io, config, signal }) {
+      const { createApp, loadConfig } = await loadConsole();
       const app = createApp(loadConfig(config.env));
       const url = await app.start();
       io.err(`console at ${url} (Ctrl-C to stop)`);
@@ -34,6 +37,7 @@ export const consoleCommands: CommandSpec<CommandContext>[] = [
     async run({ io }) {
       const password = (await readLine()).replace(/\r$/, '');
       if (password.length < 8) throw new UsageError('give a password of at least 8 characters on stdin');
+      const { hashPassword } = await loadConsole();
       io.out(await hashPassword(password));
       return EXIT.ok;
     },

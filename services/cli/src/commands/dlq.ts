@@ -6,7 +6,7 @@ import {
   newestDeadLetters,
   replayDeadLetters,
   type ReplayRef,
-} from '@zmwatch/console';
+} from '@zmwatch/ops';
 import { intOption, type CommandSpec, type OptionValues } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, NotFoundError, UsageError } from '../exit-codes.js';

@@ -1,6 +1,6 @@
 import { errorMessage } from '@zmwatch/kit';
 import { createCodecFor, type TopicFeedReport } from '@zmwatch/schemas';
-import { checkFeedHealth, createKafkaPeeker, type FeedHealth, type RerouteCount } from '@zmwatch/console';
+import { checkFeedHealth, createKafkaPeeker, type FeedHealth, type RerouteCount } from '@zmwatch/ops';
 import { intOption, str, type CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, NotFoundError } from '../exit-codes.js';

@@ -1,5 +1,5 @@
 import { sleep } from '@zmwatch/kit';
-import { createKafkaPeeker, createLagMonitor, type LagSnapshot } from '@zmwatch/console';
+import { createKafkaPeeker, createLagMonitor, type LagSnapshot } from '@zmwatch/ops';
 import { intOption, secondsOption, str, type CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';

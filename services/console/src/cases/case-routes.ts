@@ -1,17 +1,10 @@
-import type {
-  CaseClient,
-  CaseState,
-  CaseStatus,
-  CaseSummary,
-  Decision,
-  QueueFilters,
-} from '@zmwatch/workflows';
+import type { CaseClient, CaseState, Decision } from '@zmwatch/workflows';
 import type { UserDirectory } from '../auth/users.js';
 import type { Api } from '../http/api.js';
 import { errorMessage } from '@zmwatch/kit';
 import { badRequest, HttpError, notFound } from '../http/http-error.js';
 import { readJson, sendJson } from '../http/respond.js';
-import { buildTimeline, firedRules, sortCases, summaryJson } from './case-views.js';
+import { buildTimeline, findRelatedCases, firedRules, sortCases, summaryJson } from './case-views.js';
 import { parseQueueRequest, parseVinParam, requireText } from './filters.js';
 
 /** The part of the workflows' case client the console uses. */
@@ -26,7 +19,6 @@ export interface CaseRouteDeps {
   users: UserDirectory;
 }
 
-const ALL_STATUSES: CaseStatus[] = ['open', 'in_review', 'escalated', 'confirmed', 'dismissed'];
 const DECISIONS: readonly Decision[] = ['confirm', 'dismiss'];
 
 /**
@@ -135,37 +127,8 @@ async function caseView(state: CaseState, deps: CaseRouteDeps): Promise<Record<s
   };
 }
 
-/** Same-registrant and same-exporter cases: visibility queries on ZmRegistrant / ZmExporter. */
+/** Same-registrant and same-exporter cases, as queue rows. */
 async function relatedCases(state: CaseState, deps: CaseRouteDeps) {
-  // The case client lists one queue at a time; the queues are few. A failed queue lists nothing.
-  const find = async (filters: QueueFilters): Promise<CaseSummary[]> => {
-    const pages = await Promise.all(
-      deps.queues.map((q) =>
-        deps
-          .cases()
-          .listQueue(q, { ...filters, status: ALL_STATUSES }, { pageSize: 20 })
-          .catch(() => ({ cases: [], nextPageToken: null })),
-      ),
-    );
-    return pages.flatMap((p) => p.cases);
-  };
-  const others = (cases: CaseSummary[]) => {
-    const seen = new Set([state.vin]);
-    return cases.filter((c) => !seen.has(c.vin) && seen.add(c.vin)).map(summaryJson);
-  };
-  const registrant = state.registrantId;
-  // ZmExporter holds each case's latest exporter; this case may have had several (newest first, a few).
-  const exporters = [...new Set(state.evidence.map((e) => e.alert.exporterId).reverse())]
-    .filter(isQueryable)
-    .slice(0, 5);
-  const [byRegistrant, byExporter] = await Promise.all([
-    registrant && isQueryable(registrant) ? find({ registrant }).then(others) : [],
-    Promise.all(exporters.map((exporter) => find({ exporter }))).then((lists) =>
-      others(lists.flat()).slice(0, 20),
-    ),
-  ]);
-  return { byRegistrant, byExporter };
+  const { byRegistrant, byExporter } = await findRelatedCases(state, deps.cases(), deps.queues);
+  return { byRegistrant: byRegistrant.map(summaryJson), byExporter: byExporter.map(summaryJson) };
 }
-
-/** The case client refuses filter values outside this set; such ids simply have no related cases. */
-const isQueryable = (id: string | null | undefined): id is string => !!id && /^[\w.@:+-]{1,200}$/.test(id);

@@ -1,128 +1,16 @@
-import type { CaseState, CaseSummary } from '@zmwatch/workflows';
+import type { CaseSummary } from '@zmwatch/workflows';
 
-/** One dated event of a VIN's history, as the case page shows it. */
-export interface TimelineEntry {
-  at: string;
-  kind: 'registration' | 'customs' | 'detection' | 'case';
-  title: string;
-  detail: string;
-}
-
-const ISO_PREFIX = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*(.*)$/;
-
-/**
- * The VIN's registration and customs events, rebuilt from the evidence the case holds: each alert
- * carries its registration/declaration times and the facts the detector used (transfers, temporary
- * export plates, deregistration), so no extra lookup is needed to tell the story in order.
- */
-export function buildTimeline(state: CaseState): TimelineEntry[] {
-  const out: TimelineEntry[] = [];
-  const seen = new Set<string>();
-  const add = (e: TimelineEntry) => {
-    const key = `${e.kind}|${e.at}|${e.title}`;
-    if (seen.has(key) || Number.isNaN(Date.parse(e.at))) return;
-    seen.add(key);
-    out.push(e);
-  };
-  for (const { alert } of state.evidence) {
-    const f = alert.facts;
-    if (alert.registrationTime !== null) {
-      add({
-        at: new Date(alert.registrationTime).toISOString(),
-        kind: 'registration',
-        title: 'First registration',
-        detail: [
-          alert.jurisdiction,
-          alert.registrantType && alert.registrantId ? `${alert.registrantType} ${alert.registrantId}` : null,
-          f.registrationCondition ? `condition ${f.registrationCondition}` : null,
-        ]
-          .filter(Boolean)
-          .join(' · '),
-      });
-    }
-    const dated = (fact: string | undefined, title: string) => {
-      const m = fact ? ISO_PREFIX.exec(fact) : null;
-      if (m)
-        add({ at: m[1]!, kind: 'registration', title, detail: m[2]!.replace(/^\((.*)\)$/, 'reason $1') });
-    };
-    dated(f.lastTransfer, 'Ownership transfer');
-    dated(f.pendingExportTransfer, 'Transfer flagged pending export');
-    dated(f.tempExportPlate, 'Temporary export plate issued');
-    dated(f.deregistration, 'Deregistration');
-    add({
-      at: new Date(alert.declarationTime).toISOString(),
-      kind: 'customs',
-      title: `Export declaration ${alert.declarationId}`,
-      detail: [
-        f.declaredCondition ? `declared ${f.declaredCondition}` : null,
-        f.declaredOdometerKm && f.declaredOdometerKm !== 'unknown' ? `${f.declaredOdometerKm} km` : null,
-        `to ${alert.destinationCountry}`,
-        `exporter ${alert.exporterId}${f.exporterType ? ` (${f.exporterType})` : ''}`,
-      ]
-        .filter(Boolean)
-        .join(' · '),
-    });
-    add({
-      at: new Date(alert.detectedAt).toISOString(),
-      kind: 'detection',
-      title: `Alert ${alert.severity} (score ${alert.score})`,
-      detail: `${alert.rules.length} rule${alert.rules.length === 1 ? '' : 's'} fired · ruleset ${alert.rulesetVersion}`,
-    });
-  }
-  if (state.decision) {
-    add({
-      at: state.decision.at,
-      kind: 'case',
-      title: `Decided: ${state.decision.decision}`,
-      detail: `by ${state.decision.by}: ${state.decision.reason}`,
-    });
-  }
-  return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-}
-
-export interface FiredRule {
-  ruleId: string;
-  weight: number;
-  evidence: string;
-  facts: Record<string, string>;
-  alertId: string;
-  declarationId: string;
-}
-
-/** Every rule that fired, per alert, newest alert first. */
-export function firedRules(state: CaseState): FiredRule[] {
-  return [...state.evidence].reverse().flatMap(({ alert }) =>
-    alert.rules.map((r) => ({
-      ruleId: r.ruleId,
-      weight: r.weight,
-      evidence: r.evidence,
-      facts: r.facts,
-      alertId: alert.alertId,
-      declarationId: alert.declarationId,
-    })),
-  );
-}
-
-export type CaseSort = 'sla' | 'age' | 'severity';
-
-const SEVERITY_RANK: Record<string, number> = { LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
-
-/** Sorts a page of cases: by SLA due (soonest first), by age (oldest first) or by severity. */
-export function sortCases<T extends Pick<CaseSummary, 'slaDueAt' | 'openedAt' | 'severity'>>(
-  cases: T[],
-  sort: CaseSort,
-): T[] {
-  const due = (c: T) => c.slaDueAt?.getTime() ?? Number.POSITIVE_INFINITY;
-  const copy = [...cases];
-  if (sort === 'sla') copy.sort((a, b) => due(a) - due(b) || a.openedAt.getTime() - b.openedAt.getTime());
-  else if (sort === 'age') copy.sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime());
-  else
-    copy.sort(
-      (a, b) =>
-        (SEVERITY_RANK[b.severity ?? ''] ?? 0) - (SEVERITY_RANK[a.severity ?? ''] ?? 0) || due(a) - due(b),
-    );
-  return copy;
-}
+/** The case views moved to @zmwatch/workflows (the CLI uses them too); re-exported for the console. */
+export {
+  buildTimeline,
+  firedRules,
+  sortCases,
+  findRelatedCases,
+  type CaseSort,
+  type FiredRule,
+  type RelatedCases,
+  type TimelineEntry,
+} from '@zmwatch/workflows';
 
 /** The JSON shape of a queue row (dates as ISO strings). */
 export function summaryJson(c: CaseSummary): Record<string, unknown> {

@@ -1,8 +1,7 @@
 /** Inline SVG line chart of lag over time, rendered on the server (no chart library, no script). */
-export interface ChartSeries {
-  label: string;
-  points: ReadonlyArray<{ t: number; v: number }>;
-}
+import type { ChartSeries } from '@zmwatch/ops';
+
+export type { ChartSeries };
 
 export interface ChartOptions {
   width?: number;

@@ -7,12 +7,12 @@ import {
   listDeadLetterTopics,
   newestDeadLetters,
   replayDeadLetters,
+  type FeedHealth,
+  type KafkaPeeker,
+  type LagMonitor,
   type ReplayRef,
-} from './dead-letters.js';
-import type { FeedHealth } from './feed-health.js';
-import type { KafkaPeeker } from './kafka-peek.js';
+} from '@zmwatch/ops';
 import { renderLagChart } from './lag-chart.js';
-import type { LagMonitor } from './lag-monitor.js';
 
 export interface OpsBackend {
   admin: Admin;

@@ -10,7 +10,7 @@ import {
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { createLogger } from '@zmwatch/kit';
+import { createLogger, type Logger } from '@zmwatch/kit';
 import { loadRuleset, type Ruleset } from '../../src/ruleset.js';
 import type { DetectorConfig } from '../../src/config.js';
 
@@ -22,7 +22,7 @@ export const stack = {
   redisUrl: process.env.ZM_REDIS_URL ?? 'redis://127.0.0.1:16379',
 };
 
-export const quietLogger = createLogger('detector-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
+export const quietLogger: Logger = createLogger('detector-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluatePartition, worstStatus, pushBounded, type LagSample } from '../src/ops/lag-rules.js';
+import { evaluatePartition, worstStatus, pushBounded, type LagSample } from '../src/lag-rules.js';
 
 const s = (t: number, committed: number, high: number): LagSample => ({
   t: t * 1000,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FeedHealth } from '../src/ops/feed-health.js';
-import { cachedFeedHealth, spreadSample } from '../src/ops/feed-health.js';
+import type { FeedHealth } from '../src/feed-health.js';
+import { cachedFeedHealth, spreadSample } from '../src/feed-health.js';
 
 test('the sample is spread evenly over partitions; short partitions give their share to the others', () => {
   assert.deepEqual(spreadSample([100, 100, 100], 30), [10, 10, 10]);

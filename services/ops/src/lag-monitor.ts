@@ -1,6 +1,5 @@
 import type { Admin } from 'kafkajs';
 import type { Logger } from '@zmwatch/kit';
-import type { ChartSeries } from './lag-chart.js';
 import type { KafkaPeeker } from './kafka-peek.js';
 import {
   evaluatePartition,
@@ -10,6 +9,12 @@ import {
   type LagStatus,
   type RuleOptions,
 } from './lag-rules.js';
+
+/** One line of a lag chart: a label and its points (`t` in ms since the epoch). */
+export interface ChartSeries {
+  label: string;
+  points: ReadonlyArray<{ t: number; v: number }>;
+}
 
 export interface PartitionLag {
   topic: string;
