@@ -9,51 +9,32 @@
 //   3. detection latency at a steady produce rate (p50/p99 of detectedAt - declaration produce time);
 //   4. the naive variant (one VIN event at a time: 2-3 Redis round trips per event), same messages.
 // Re-executes itself with the detector's node flags (DETECTOR_NODE_FLAGS) when started without them.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createLogger } from '@zmwatch/kit';
-import {
-  computeCheckDigit,
-  createCodec,
-  TOPICS,
-  type Alert,
-  type CustomsDeclarationEvent,
-  type PartyType,
-  type RegistrationEvent,
-} from '@zmwatch/schemas';
+import { createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
 import {
   createApp,
   createDecoder,
-  DETECTOR_NODE_FLAGS,
   packState,
   parseBucket,
   VELOCITY_KEY_CHARS,
-  hasDetectorNodeFlags,
-  loadRuleset,
-  type DetectorApp,
   type DetectorConfig,
   type DetectorEvent,
 } from '@zmwatch/detector';
+import { createBenchData, vinOf } from './lib/bench-data.js';
+import {
+  benchDetectorConfig,
+  counter,
+  ensureDetectorNodeFlags,
+  startProfile,
+  timeApp,
+} from './lib/detector-harness.js';
+import { redisCpuSeconds as redisCpu, startPrivateRedis, usedMemory } from './lib/private-redis.js';
 
 // The detector runs in this process: give it the heap flags it runs with in production.
-if (!hasDetectorNodeFlags()) {
-  const child = spawn(
-    process.execPath,
-    [...DETECTOR_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)],
-    {
-      stdio: 'inherit',
-    },
-  );
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-  await new Promise(() => {}); // the child does the work
-}
+await ensureDetectorNodeFlags();
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 const REGISTRATIONS = Number(process.argv[2] ?? 200_000);
@@ -74,139 +55,11 @@ const id = `zmbench-det-${Date.now().toString(36)}-${randomBytes(3).toString('he
 const logger = createLogger('detector-bench', 'warn');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// ---- deterministic data ---------------------------------------------------------------------------
-let seed = 7;
-const rand = (): number => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-/** Unique, valid VINs: an 8-character prefix, the check digit, then an 8-digit serial. */
-function vinOf(prefix: string, n: number): string {
-  const body = `${prefix}0${String(n).padStart(8, '0')}`;
-  return body.slice(0, 8) + computeCheckDigit(body) + body.slice(9);
-}
-const vins = Array.from({ length: REGISTRATIONS }, (_, i) => vinOf('LGXBENCH', i));
-const now = Date.now();
-// 60% of cars registered by 2,000 organisations, 40% by individuals (one car each), over 90 days.
-const ORG_TYPES: PartyType[] = ['DEALER', 'TRADING_COMPANY', 'LICENSED_EXPORTER'];
-function registrationFor(i: number): RegistrationEvent {
-  const org = rand() < 0.6;
-  const orgId = Math.floor(rand() * 2000);
-  const time = now - Math.floor(rand() * 90 * DAY);
-  return {
-    eventId: `reg-${i}`,
-    eventType: 'FIRST_REGISTRATION',
-    vin: vins[i]!,
-    vinCheckDigitValid: true,
-    jurisdiction: 'CN-GD',
-    party: org
-      ? { id: `9144030${String(orgId).padStart(4, '0')}MA5ORG`, type: ORG_TYPES[orgId % 3]! }
-      : { id: `IND${String(i).padStart(12, '0')}`, type: 'INDIVIDUAL' },
-    pendingExport: false,
-    deregistrationReason: null,
-    condition: 'NEW',
-    make: 'BYD',
-    model: 'Song PLUS DM-i',
-    modelYear: 2026,
-    fuelType: 'PHEV',
-    odometerKm: 5,
-    priceCny: 159800,
-    plateNumber: null,
-    sourceSystem: 'bench',
-    eventTime: time,
-    recordedAt: time,
-  };
-}
-function declarationFor(
-  vin: string,
-  i: number,
-  eventTime: number,
-  suspicious: boolean,
-): CustomsDeclarationEvent {
-  return {
-    eventId: `decl-${i}-${eventTime}`,
-    eventType: 'DECLARED',
-    declarationId: `5316${String(i).padStart(14, '0')}`,
-    vin,
-    vinCheckDigitValid: true,
-    exporterId: '91440300MA5EXPORT1',
-    exporterType: 'LICENSED_EXPORTER',
-    declaredCondition: suspicious ? 'USED' : 'NEW',
-    declaredOdometerKm: suspicious ? 8 : null,
-    destinationCountry: suspicious ? 'RU' : 'AE',
-    portOfExit: 'CNSZX',
-    hsCode: '8703800010',
-    declaredValue: 21000,
-    currency: 'USD',
-    afterSalesConfirmationRef: suspicious ? null : 'ASC-1',
-    exportLicenceRef: null,
-    eventTime,
-    recordedAt: eventTime,
-  };
-}
-
-// ---- private redis --------------------------------------------------------------------------------
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-async function startRedis(): Promise<{ url: string; proc: ChildProcess; dir: string }> {
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'zm-bench-redis-'));
-  const proc = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on('error', () => {});
-    try {
-      await c.connect();
-      await c.ping();
-      c.disconnect();
-      return { url, proc, dir };
-    } catch {
-      c.disconnect();
-      await sleep(50);
-    }
-  }
-  throw new Error('private redis did not start');
-}
-/** ZM_BENCH_CPU_PROFILE=<file>: a V8 CPU profile of the batched phase only (open in Chrome DevTools). */
-async function startProfile(): Promise<() => Promise<void>> {
-  const file = process.env.ZM_BENCH_CPU_PROFILE;
-  if (!file) return async () => {};
-  const session = new Session();
-  session.connect();
-  const post = (method: string) =>
-    new Promise<unknown>((resolve, reject) =>
-      session.post(method, (err, res) => (err ? reject(err) : resolve(res))),
-    );
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  return async () => {
-    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-    await writeFile(file, JSON.stringify(profile));
-    session.disconnect();
-  };
-}
-const redisCpu = async (r: Redis): Promise<number> => {
-  const info = await r.info('cpu');
-  return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
-};
-const usedMemory = async (r: Redis): Promise<number> =>
-  Number(/used_memory:(\d+)/.exec(await r.info('memory'))![1]);
+// ---- deterministic data (bench/lib/bench-data.ts, seed 7) ------------------------------------------
+const data = createBenchData({ registrations: REGISTRATIONS });
+const { vins, now } = data;
+const registrationFor = data.registrationFor;
+const declarationFor = data.declarationFor;
 
 // ---- helpers --------------------------------------------------------------------------------------
 function config(
@@ -215,51 +68,17 @@ function config(
   topics: DetectorConfig['topics'],
   prefix: string,
 ): DetectorConfig {
-  return {
-    brokers: BROKERS,
-    clientId: `${id}-${mode}`,
-    groupId: `${id}-${mode}-${prefix}`,
-    topics,
-    fromBeginning: true,
-    sessionTimeoutMs: 30_000,
-    maxRetryDelayMs: 1000,
-    redisUrl,
-    keys: {
-      prefix,
-      bucketsPerPartition: BUCKETS_PER_PARTITION,
-      velocityBucketsPerPartition: VELOCITY_BUCKETS_PER_PARTITION,
-    },
-    cacheBuckets: 32_768,
-    ruleset: loadRuleset(),
+  return benchDetectorConfig({
     mode,
+    brokers: BROKERS,
+    redisUrl,
+    topics,
+    prefix,
+    runId: id,
+    bucketsPerPartition: BUCKETS_PER_PARTITION,
+    velocityBucketsPerPartition: VELOCITY_BUCKETS_PER_PARTITION,
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
-    sweep: { intervalMs: 1000, bucketsPerTick: 64 },
-    metricsPort: 0,
-    metricsHost: '127.0.0.1',
-    logLevel: 'warn',
-  };
-}
-async function counter(app: DetectorApp, name: string): Promise<number> {
-  const m = app.registry.getSingleMetric(name) as unknown as
-    { get(): Promise<{ values: Array<{ value: number }> }> } | undefined;
-  return m ? (await m.get()).values.reduce((s, v) => s + v.value, 0) : 0;
-}
-/** Start an app and time it from its first processed event until `target` events (or the time cap). */
-async function timeApp(
-  app: DetectorApp,
-  target: number,
-  capSeconds = Infinity,
-): Promise<{ events: number; seconds: number }> {
-  await app.start();
-  let first = 0;
-  for (;;) {
-    const n = await counter(app, 'zm_detector_events_in_total');
-    const t = performance.now();
-    if (n > 0 && first === 0) first = t;
-    if (n >= target || (first > 0 && (t - first) / 1000 >= capSeconds))
-      return { events: n, seconds: (t - first) / 1000 };
-    await sleep(10);
-  }
+  });
 }
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -286,7 +105,7 @@ async function main(): Promise<void> {
       { topic: `${topics.declarations}.dlq`, numPartitions: 1 },
     ],
   });
-  const redis = await startRedis();
+  const redis = await startPrivateRedis();
   const r = new Redis(redis.url);
   const codec = await createCodec();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -388,7 +207,7 @@ async function main(): Promise<void> {
     const app = createApp(config('batched', redis.url, topics, 'zm'), { logger });
     const cpuBefore = process.cpuUsage();
     const redisCpuBefore = await redisCpu(r);
-    const stopProfile = await startProfile();
+    const stopProfile = await startProfile(process.env.ZM_BENCH_CPU_PROFILE);
     const batched = await timeApp(app, total);
     await stopProfile();
     const cpu = process.cpuUsage(cpuBefore);
@@ -580,8 +399,7 @@ async function main(): Promise<void> {
   } finally {
     await producer.disconnect();
     r.disconnect();
-    redis.proc.kill('SIGTERM');
-    await rm(redis.dir, { recursive: true, force: true });
+    await redis.stop();
     await admin
       .deleteTopics({
         topics: [

@@ -12,6 +12,7 @@ import { DETECTOR_NODE_FLAGS } from '@zmwatch/detector';
 import { consumerGroupLag } from '@zmwatch/kit';
 import { createCodec } from '@zmwatch/schemas';
 import { generateScenario, produceToKafka } from '@zmwatch/simulator';
+import { readAlertIds } from './lib/detector-harness.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 const VEHICLES = Number(process.argv[2] ?? 60_000);
@@ -31,26 +32,6 @@ async function groupLag(admin: Admin, groupId: string): Promise<{ lag: number; c
     topics.declarations,
   ]);
   return { lag: total, committed: partitions.reduce((sum, p) => sum + Math.max(0, p.committed), 0) };
-}
-
-/** The zm-alert-id header of every message on the topic (read until `count` messages were seen). */
-async function alertIds(kafka: Kafka, topic: string, count: number): Promise<Set<string>> {
-  const ids = new Set<string>();
-  const consumer = kafka.consumer({ groupId: `${topic}-reader` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      seen++;
-      const h = message.headers?.['zm-alert-id'];
-      if (h) ids.add(h.toString());
-    },
-  });
-  const deadline = Date.now() + 60_000;
-  while (seen < count && Date.now() < deadline) await sleep(100);
-  await consumer.disconnect();
-  return ids;
 }
 
 async function run(
@@ -101,7 +82,7 @@ async function run(
     const alerts = (await admin.fetchTopicOffsets(alertsTopic)).reduce((s, p) => s + Number(p.high), 0);
     // Physical messages vs distinct alert ids: a rebalance overlap can produce an alert twice (same
     // id, deduplicated downstream); a different id would be a detection difference.
-    const distinctAlerts = (await alertIds(kafka, alertsTopic, alerts)).size;
+    const distinctAlerts = (await readAlertIds(kafka, alertsTopic, alerts)).ids.size;
     return { seconds, eventsPerSec: total / seconds, alerts, distinctAlerts };
   } finally {
     for (const c of children) c.kill('SIGTERM');

@@ -1,0 +1,66 @@
+// A private redis-server on a free loopback port (no persistence), so a bench's INFO figures and
+// key space are its own, not those of the shared stack's Redis.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PrivateRedis {
+  url: string;
+  proc: ChildProcess;
+  /** Stops the server (SIGTERM) and removes its directory. */
+  stop(): Promise<void>;
+}
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'zm-bench-redis-'));
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  const stop = async () => {
+    proc.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 100; i++) {
+    const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      await c.ping();
+      c.disconnect();
+      return { url, proc, stop };
+    } catch {
+      c.disconnect();
+      await sleep(50);
+    }
+  }
+  await stop();
+  throw new Error('private redis did not start');
+}
+
+export const redisCpuSeconds = async (r: Redis): Promise<number> => {
+  const info = await r.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
+};
+
+export const usedMemory = async (r: Redis): Promise<number> =>
+  Number(/used_memory:(\d+)/.exec(await r.info('memory'))![1]);
