@@ -12,6 +12,10 @@ export const BENCHMARKS: Record<string, { script: string; about: string }> = {
     about: 'throughput vs raw consume, p50/p99 latency, Redis bytes per VIN, naive variant',
   },
   scaling: { script: 'detector-scaling.ts', about: '1, 2 and 3 detector processes on the same data' },
+  reroute: {
+    script: 'reroute-bench.ts',
+    about: 'detector throughput with 0% vs 100% mis-partitioned input (re-routed), same alert ids',
+  },
   escalator: { script: 'escalator-bench.ts', about: 'case start rate and alert → case-in-queue latency' },
   quality: {
     script: 'quality-bench.ts',
@@ -50,7 +54,7 @@ export const benchCommands: CommandSpec<CommandContext>[] = [
   {
     path: ['bench'],
     summary:
-      'run a benchmark script (table + one JSON line): detector, scaling, escalator, quality, codec, all',
+      'run a benchmark script (table + one JSON line): detector, scaling, reroute, escalator, quality, codec, all',
     usage: '<name|all> [script args]',
     raw: true,
     async run({ io, config, positionals, signal }) {
