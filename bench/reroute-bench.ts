@@ -43,7 +43,7 @@ import {
   startProfile,
   timeAppUntil,
 } from './lib/detector-harness.js';
-import { redisCpuSeconds, startPrivateRedis } from './lib/private-redis.js';
+import { commandCalls, redisCpuSeconds, startPrivateRedis } from './lib/private-redis.js';
 
 await ensureDetectorNodeFlags();
 
@@ -57,7 +57,8 @@ const PARTITIONS_CONCURRENTLY = Number(process.env.ZM_DETECTOR_PARTITIONS_CONCUR
 const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const MAX_SECONDS_PER_CASE = 600;
 const id = `zmbench-rr-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-const logger = createLogger('reroute-bench', 'warn');
+// 'error': the detector's warnings (its periodic re-route notice among them) would interleave with the table.
+const logger = createLogger('reroute-bench', 'error');
 
 if (DECLARATIONS > REGISTRATIONS) throw new Error('declarations must not exceed registrations');
 
@@ -120,6 +121,34 @@ const allTopicsOf = (t: DetectorConfig['topics']) => [
   dlqTopicFor(t.registrations),
   dlqTopicFor(t.declarations),
 ];
+
+/**
+ * Creates topics and waits until each has a leader for every partition. A busy broker (other users of
+ * the shared stack deleting and creating topics) sometimes answers "does not host this
+ * topic-partition" while it settles: retried for up to 60 s.
+ */
+async function createTopics(admin: Admin, topics: Array<{ topic: string; numPartitions: number }>) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length > 0) await admin.createTopics({ waitForLeaders: false, topics: missing });
+      const meta = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+      const ready = meta.topics.every(
+        (t) =>
+          t.partitions.length === topics.find((x) => x.topic === t.name)!.numPartitions &&
+          t.partitions.every((p) => p.leader >= 0),
+      );
+      if (ready && meta.topics.length === topics.length) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics not ready after 60 s: ${topics.map((t) => t.topic).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 interface Produced {
   records: number;
@@ -194,6 +223,14 @@ interface CaseResult {
   detectorCpuMicrosPerEvent: number;
   redisCpuMicrosPerEvent: number;
   stepSeconds: Record<string, number>;
+  /**
+   * State writes: calls of the all-or-nothing Lua write (EVALSHA, one per handled batch that changed
+   * state), and input records per such call (smaller batches: more calls, more bucket bytes rewritten).
+   */
+  stateWrites: number;
+  inputRecordsPerStateWrite: number;
+  /** MGET calls (state buckets not cached, velocity of other partitions). */
+  redisMgets: number;
   alerts: number;
   alertMessages: number;
   distinctAlertIds: number;
@@ -238,6 +275,7 @@ async function runDetector(
   };
   const cpuBefore = process.cpuUsage();
   const redisCpuBefore = await redisCpuSeconds(redis);
+  const callsBefore = await commandCalls(redis);
   const stopProfile = await startProfile(profileFile);
   const timed = await timeAppUntil(
     app,
@@ -250,6 +288,9 @@ async function runDetector(
   await stopProfile();
   const cpu = process.cpuUsage(cpuBefore);
   const redisCpu = (await redisCpuSeconds(redis)) - redisCpuBefore;
+  const callsAfter = await commandCalls(redis);
+  const calls = (cmd: string) => (callsAfter.get(cmd) ?? 0) - (callsBefore.get(cmd) ?? 0);
+  const stateWrites = calls('evalsha') + calls('eval');
   if (timed.capped) throw new Error(`case ${spec.name}: not all input handled in ${MAX_SECONDS_PER_CASE} s`);
   const h = await handled();
   const reasons = await counterBy(app, 'zm_detector_rerouted_total', 'reason');
@@ -279,6 +320,9 @@ async function runDetector(
     // Whole-case CPU (start-up and group join included).
     detectorCpuMicrosPerEvent: +((cpu.user + cpu.system) / produced.records).toFixed(2),
     redisCpuMicrosPerEvent: +((redisCpu * 1e6) / produced.records).toFixed(2),
+    stateWrites,
+    inputRecordsPerStateWrite: +(produced.records / stateWrites).toFixed(1),
+    redisMgets: calls('mget'),
     stepSeconds: Object.fromEntries(steps.map((v) => [String(v.labels.step), +v.value.toFixed(2)])),
     alerts,
     alertMessages: read.messages,
@@ -318,13 +362,10 @@ async function main(): Promise<void> {
       const t = topicsOf(spec.name);
       const names = allTopicsOf(t);
       created.push(...names);
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: names.map((topic) => ({
-          topic,
-          numPartitions: topic.endsWith('.dlq') ? 1 : PARTITIONS,
-        })),
-      });
+      await createTopics(
+        admin,
+        names.map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : PARTITIONS })),
+      );
     }
     const produced = new Map<string, Produced>();
     for (const spec of [warmSpec, ...cases]) {
@@ -390,6 +431,9 @@ async function main(): Promise<void> {
       `ratio /${base.case}`,
       'cpu µs/ev',
       `cpu /${base.case}`,
+      'redis µs/ev',
+      'state writes',
+      'ev/write',
       'alert ids',
       'same ids',
       'lag',
@@ -405,6 +449,9 @@ async function main(): Promise<void> {
       ratio(x).toFixed(3),
       x.detectorCpuMicrosPerEvent.toFixed(1),
       cpuRatio(x).toFixed(3),
+      x.redisCpuMicrosPerEvent.toFixed(1),
+      String(x.stateWrites),
+      x.inputRecordsPerStateWrite.toFixed(1),
       String(x.distinctAlertIds),
       sameAs(x) ? 'yes' : 'NO',
       String(x.lagAfter),

@@ -64,3 +64,11 @@ export const redisCpuSeconds = async (r: Redis): Promise<number> => {
 
 export const usedMemory = async (r: Redis): Promise<number> =>
   Number(/used_memory:(\d+)/.exec(await r.info('memory'))![1]);
+
+/** Calls per command since the server started (INFO commandstats), e.g. `evalsha`, `mget`. */
+export async function commandCalls(r: Redis): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const m of (await r.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    out.set(m[1]!, Number(m[2]));
+  return out;
+}
