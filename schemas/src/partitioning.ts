@@ -60,9 +60,18 @@ export function placementProblem(
   partitionCount: number,
 ): PlacementProblem | undefined {
   if (key === null || key === undefined || key.length === 0) return 'no-key';
-  const k =
-    typeof key === 'string' ? key : Buffer.from(key.buffer, key.byteOffset, key.length).toString('utf8');
-  if (k !== vin) return 'key-not-vin';
-  if (contractPartition(vin, partitionCount) !== partition) return 'wrong-partition';
+  if (typeof key === 'string') {
+    if (key !== vin) return 'key-not-vin';
+  } else if (!sameAscii(key, vin)) return 'key-not-vin';
+  // Per record on the hot path: hash the key's own bytes (they are the VIN's) instead of encoding.
+  if (contractPartition(typeof key === 'string' ? vin : key, partitionCount) !== partition)
+    return 'wrong-partition';
   return undefined;
+}
+
+/** Byte-wise equality of a key with an ASCII string (a VIN) without decoding the key. */
+function sameAscii(bytes: Uint8Array, s: string): boolean {
+  if (bytes.length !== s.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== s.charCodeAt(i)) return false;
+  return true;
 }

@@ -68,53 +68,60 @@ function show(v: unknown): unknown {
   return typeof v === 'string' && v.length > 40 ? `${v.slice(0, 40)}… (${v.length} chars)` : v;
 }
 
-function check(name: string, path: string, v: unknown, out: RangeProblem[]): void {
+// Runs on every input record: no path strings or entry arrays are built unless a value is out of
+// range (`at` joins the parent path lazily).
+const join = (parent: string | undefined, name: string) =>
+  parent === undefined ? name : `${parent}.${name}`;
+
+function check(name: string, parent: string | undefined, v: unknown, out: RangeProblem[]): void {
   if (v === null || v === undefined || typeof v === 'boolean') return;
   if (typeof v === 'string') {
     const max = ID_FIELDS.has(name) ? VALUE_RANGES.idMaxLength : VALUE_RANGES.textMaxLength;
-    if (v.length > max) out.push({ path, value: show(v), reason: `is ${v.length} characters (max ${max})` });
+    if (v.length > max)
+      out.push({
+        path: join(parent, name),
+        value: show(v),
+        reason: `is ${v.length} characters (max ${max})`,
+      });
     else if (CONTROL.test(v))
-      out.push({ path, value: show(v), reason: 'contains a control or separator character' });
+      out.push({
+        path: join(parent, name),
+        value: show(v),
+        reason: 'contains a control or separator character',
+      });
     return;
   }
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) out.push({ path, value: String(v), reason: 'is not a finite number' });
+    let reason: string | undefined;
+    if (!Number.isFinite(v)) reason = 'is not a finite number';
     else if (TIME_FIELDS.has(name) && !within(v, VALUE_RANGES.timeMs))
-      out.push({ path, value: v, reason: 'is outside 1990-01-01..2100-01-01' });
+      reason = 'is outside 1990-01-01..2100-01-01';
     else if (ODOMETER_FIELDS.has(name) && !within(v, VALUE_RANGES.odometerKm))
-      out.push({
-        path,
-        value: v,
-        reason: `is outside ${VALUE_RANGES.odometerKm.min}..${VALUE_RANGES.odometerKm.max} km`,
-      });
+      reason = `is outside ${VALUE_RANGES.odometerKm.min}..${VALUE_RANGES.odometerKm.max} km`;
     else if (name === 'modelYear' && !within(v, VALUE_RANGES.modelYear))
-      out.push({
-        path,
-        value: v,
-        reason: `is outside ${VALUE_RANGES.modelYear.min}..${VALUE_RANGES.modelYear.max}`,
-      });
+      reason = `is outside ${VALUE_RANGES.modelYear.min}..${VALUE_RANGES.modelYear.max}`;
     else if (AMOUNT_FIELDS.has(name) && !within(v, VALUE_RANGES.amount))
-      out.push({
-        path,
-        value: v,
-        reason: `is outside ${VALUE_RANGES.amount.min}..${VALUE_RANGES.amount.max}`,
-      });
+      reason = `is outside ${VALUE_RANGES.amount.min}..${VALUE_RANGES.amount.max}`;
+    if (reason !== undefined)
+      out.push({ path: join(parent, name), value: Number.isFinite(v) ? v : String(v), reason });
     return;
   }
   if (Array.isArray(v)) {
-    v.forEach((item, i) => check(name, `${path}[${i}]`, item, out));
+    for (let i = 0; i < v.length; i++) check(name, parent, v[i], out);
     return;
   }
   if (typeof v === 'object') {
-    for (const [k, child] of Object.entries(v as Record<string, unknown>))
-      check(k, `${path}.${k}`, child, out);
+    const here = join(parent, name);
+    const o = v as Record<string, unknown>;
+    for (const k in o) check(k, here, o[k], out);
   }
 }
 
 /** Every value of a decoded record outside VALUE_RANGES (empty when all are in range). */
 export function rangeProblems(record: object): RangeProblem[] {
   const out: RangeProblem[] = [];
-  for (const [k, v] of Object.entries(record)) check(k, k, v, out);
+  const o = record as Record<string, unknown>;
+  for (const k in o) check(k, undefined, o[k], out);
   return out;
 }
 

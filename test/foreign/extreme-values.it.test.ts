@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { logLevel, type Admin, type Kafka } from 'kafkajs';
-import { REROUTE_HEADERS, consumerGroupLag, createKafka, createLogger } from '@zmwatch/kit';
+import { readReroute, consumerGroupLag, createKafka, createLogger } from '@zmwatch/kit';
 import { createApp as createDetector, loadRuleset } from '@zmwatch/detector';
 import {
   DLQ_HEADERS,
@@ -363,8 +363,8 @@ describe('extreme values in every field of both input contracts, mixed into ordi
     for (const m of dlqReader.messages) {
       const h = (k: string) => m.headers[k]?.toString();
       let at = `${h(DLQ_HEADERS.sourceTopic)}:${h(DLQ_HEADERS.sourcePartition)}:${h(DLQ_HEADERS.sourceOffset)}`;
-      if (h(DLQ_HEADERS.sourceTopic)?.endsWith('.repartition'))
-        at = `${h(REROUTE_HEADERS.sourceTopic)}:${h(REROUTE_HEADERS.sourcePartition)}:${h(REROUTE_HEADERS.sourceOffset)}`;
+      const moved = h(DLQ_HEADERS.sourceTopic)?.endsWith('.repartition') ? readReroute(m.headers) : undefined;
+      if (moved) at = `${moved.sourceTopic}:${moved.sourcePartition}:${moved.sourceOffset}`;
       const list = letters.get(at) ?? [];
       list.push({
         dlq: m.topic.slice(run.length + 1),

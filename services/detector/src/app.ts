@@ -115,6 +115,8 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
   let joined = false;
   let owned: number[] = [];
   const reroutedSinceLog = new Map<string, number>();
+  /** When the re-route counts in reroutedSinceLog started (the first re-route is logged at once). */
+  let rerouteLogFrom: number | undefined;
   let lastRerouteLog = 0;
   const health: HealthServer = createHealthServer({
     port: config.metricsPort,
@@ -209,6 +211,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
         metrics.eventsIn.inc({ topic }, processed);
         if (deadLettered > 0) metrics.deadLetters.inc({ topic }, deadLettered);
         for (const [reason, n] of reroutes) {
+          rerouteLogFrom ??= Date.now();
           metrics.rerouted.inc({ topic, reason }, n);
           const k = `${topic}\t${reason}`;
           reroutedSinceLog.set(k, (reroutedSinceLog.get(k) ?? 0) + n);
@@ -220,12 +223,13 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
                 const [t, reason] = k.split('\t');
                 return { topic: t, reason, records: n };
               }),
-              sinceMs: Date.now() - lastRerouteLog,
+              sinceMs: Date.now() - (rerouteLogFrom ?? Date.now()),
             },
             'input records were not where the feed contract puts them (partition = murmur2(normalised VIN) % partitions, key = normalised VIN): re-routed through the repartition topics; fix the producer (README: feed contract)',
           );
           reroutedSinceLog.clear();
           lastRerouteLog = Date.now();
+          rerouteLogFrom = undefined;
         }
       },
       onIsolated: ({ topic, partition, records, poison, calls }) => {

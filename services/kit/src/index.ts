@@ -11,7 +11,9 @@ export { handleIsolated, type Rejection, type IsolateResult } from './isolate.js
 export {
   createRerouteWriter,
   REROUTE_HEADERS,
+  readReroute,
   type Reroute,
+  type RerouteProvenance,
   type RerouteRecord,
   type RerouteWriter,
 } from './reroute.js';
