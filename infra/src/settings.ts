@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_PORTS } from '@zmwatch/kit';
 
 /** Versions are pinned here and nowhere else; caches are keyed by them. */
 export const VERSIONS = {
@@ -38,12 +39,12 @@ export interface StackSettings {
 export function stackSettings(): StackSettings {
   return {
     host: '127.0.0.1',
-    kafkaPort: portVar('ZM_KAFKA_PORT', 19092),
-    kafkaControllerPort: portVar('ZM_KAFKA_CONTROLLER_PORT', 19093),
-    redisPort: portVar('ZM_REDIS_PORT', 16379),
-    temporalPort: portVar('ZM_TEMPORAL_PORT', 17233),
-    temporalUiPort: portVar('ZM_TEMPORAL_UI_PORT', 18233),
-    temporalHttpPort: portVar('ZM_TEMPORAL_HTTP_PORT', 17243),
+    kafkaPort: portVar('ZM_KAFKA_PORT', DEFAULT_PORTS.kafka),
+    kafkaControllerPort: portVar('ZM_KAFKA_CONTROLLER_PORT', DEFAULT_PORTS.kafkaController),
+    redisPort: portVar('ZM_REDIS_PORT', DEFAULT_PORTS.redis),
+    temporalPort: portVar('ZM_TEMPORAL_PORT', DEFAULT_PORTS.temporal),
+    temporalUiPort: portVar('ZM_TEMPORAL_UI_PORT', DEFAULT_PORTS.temporalUi),
+    temporalHttpPort: portVar('ZM_TEMPORAL_HTTP_PORT', DEFAULT_PORTS.temporalHttp),
     cacheDir: process.env.ZM_CACHE_DIR || join(homedir(), '.cache', 'zmwatch'),
     runDir: process.env.ZM_RUN_DIR || join(REPO_ROOT, '.zmwatch'),
   };

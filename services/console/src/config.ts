@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { envVars, parseEnv } from '@zmwatch/kit';
+import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
 import { INPUT_TOPICS } from '@zmwatch/schemas';
 import { loadUsersFile, parseUsers, type User } from './auth/users.js';
 
@@ -61,7 +61,7 @@ const regex = z.string().refine((s) => {
 
 const schema = z.object({
   ZM_CONSOLE_HOST: z.string().default('127.0.0.1'),
-  ZM_CONSOLE_PORT: envVars.port(18480),
+  ZM_CONSOLE_PORT: envVars.port(DEFAULT_PORTS.console),
   ZM_CONSOLE_USERS: z.string().optional(),
   ZM_CONSOLE_USERS_FILE: z.string().default(DEFAULT_USERS_FILE),
   ZM_CONSOLE_SECURE_COOKIE: z.enum(['true', 'false']).default('false'),

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@zmwatch/kit';
+import { ConfigError, DEFAULT_PORTS } from '@zmwatch/kit';
 
 export const USAGE = `Usage: infra/bin/demo [demo flags] [-- simulator flags]
 
@@ -7,7 +7,7 @@ Brings the local stack up, starts detector, escalator, case worker and console, 
 into Kafka and prints the console URL. Ctrl-C prints a summary (events, alerts by severity, cases, DLQ,
 precision and recall against the simulator's ground truth) and stops what the demo started.
 
-  --console-port <port>   console HTTP port (default 18480)
+  --console-port <port>   console HTTP port (default ${DEFAULT_PORTS.console})
   --duration <seconds>    stop by itself after this long (default: run until Ctrl-C)
   --vehicles <n>          vehicle stories to simulate (default 20000)
   --rate <events/s>       simulator pace (default 200)
@@ -32,7 +32,7 @@ export function loadDemoConfig(argv: string[]): DemoConfig | 'help' {
       args: own,
       strict: true,
       options: {
-        'console-port': { type: 'string', default: '18480' },
+        'console-port': { type: 'string', default: String(DEFAULT_PORTS.console) },
         duration: { type: 'string' },
         vehicles: { type: 'string', default: '20000' },
         rate: { type: 'string', default: '200' },

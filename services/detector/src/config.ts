@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { envVars, parseEnv } from '@zmwatch/kit';
+import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
 import { TOPICS } from '@zmwatch/schemas';
 import type { KeyLayout } from './keys.js';
 import { DEFAULT_RULESET_FILE, loadRuleset, type Ruleset } from './ruleset.js';
@@ -75,7 +75,7 @@ const envSchema = z.object({
   ZM_DETECTOR_PARTITIONS_CONCURRENTLY: envVars.positiveInt(DEFAULT_PARTITIONS_CONCURRENTLY),
   ZM_DETECTOR_SWEEP_INTERVAL_MS: envVars.positiveInt(1000),
   ZM_DETECTOR_SWEEP_BUCKETS_PER_TICK: envVars.positiveInt(64),
-  ZM_DETECTOR_METRICS_PORT: envVars.port(9464),
+  ZM_DETECTOR_METRICS_PORT: envVars.port(DEFAULT_PORTS.detectorMetrics),
   ZM_DETECTOR_METRICS_HOST: z.string().default('127.0.0.1'),
 });
 

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { envVars, parseEnv } from '@zmwatch/kit';
+import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
 import { TOPICS } from '@zmwatch/schemas';
 import { caseConfigEnv, caseConfigFromEnv, CASES_TASK_QUEUE, type CaseConfig } from '@zmwatch/workflows';
 
@@ -50,7 +50,7 @@ const envSchema = z.object({
   ZM_ESCALATOR_CONCURRENCY: envVars.positiveInt(32),
   ZM_ESCALATOR_PARTITIONS_CONCURRENTLY: envVars.positiveInt(6),
   ZM_ESCALATOR_LAG_INTERVAL_MS: envVars.positiveInt(10_000),
-  ZM_ESCALATOR_METRICS_PORT: envVars.port(9464),
+  ZM_ESCALATOR_METRICS_PORT: envVars.port(DEFAULT_PORTS.escalatorMetrics),
   ZM_ESCALATOR_METRICS_HOST: z.string().default('127.0.0.1'),
   ...caseConfigEnv,
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { DEFAULT_PORTS } from './ports.js';
 
 /**
  * Validate an environment once, at start, and fail with a message that names every bad variable.
@@ -16,7 +17,7 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
 export const envVars = {
   brokers: z
     .string()
-    .default('127.0.0.1:19092')
+    .default(`127.0.0.1:${DEFAULT_PORTS.kafka}`)
     .transform((s) =>
       s
         .split(',')
@@ -27,8 +28,8 @@ export const envVars = {
   port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
   positiveInt: (def: number) => z.coerce.number().int().positive().default(def),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  redisUrl: z.string().url().default('redis://127.0.0.1:16379'),
-  temporalAddress: z.string().default('127.0.0.1:17233'),
+  redisUrl: z.string().url().default(`redis://127.0.0.1:${DEFAULT_PORTS.redis}`),
+  temporalAddress: z.string().default(`127.0.0.1:${DEFAULT_PORTS.temporal}`),
   /**
    * ZM_SCHEMA_REGISTRY_URL: a Confluent-compatible Schema Registry (e.g. Apicurio's
    * `/apis/ccompat/v7`). Unset or empty: the embedded catalog. Every service of one deployment must

@@ -19,6 +19,7 @@ export {
 } from './reroute.js';
 export { createLogger, type Logger } from './logger.js';
 export { parseEnv, envVars } from './config.js';
+export { DEFAULT_PORTS } from './ports.js';
 export { backoffDelay, sleep } from './backoff.js';
 export { createRegistry, createHealthServer, type HealthServer } from './metrics-server.js';
 export { installShutdown, runMain } from './shutdown.js';

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, envVars, parseEnv } from '@zmwatch/kit';
+import { ConfigError, DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
 import { TOPICS } from '@zmwatch/schemas';
 import { LABELS, type Label } from './labels.js';
 import type { NoiseRates, ScenarioOptions } from './options.js';
@@ -31,7 +31,7 @@ Generates a seeded stream of vehicle registration and customs declaration events
   --no-progress              no progress bar
   -h, --help
 
-Environment: ZM_KAFKA_BROKERS (default 127.0.0.1:19092), ZM_LOG_LEVEL (default info).`;
+Environment: ZM_KAFKA_BROKERS (default 127.0.0.1:${DEFAULT_PORTS.kafka}), ZM_LOG_LEVEL (default info).`;
 
 export type OutputConfig =
   | {
