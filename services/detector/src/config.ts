@@ -43,12 +43,6 @@ export interface DetectorConfig {
 /** Measured best on the 2-core box with 6 partitions (1: 31k, 3: 41-43k, 6: 35k events/s). */
 export const DEFAULT_PARTITIONS_CONCURRENTLY = 3;
 
-const bool = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .default(def ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1');
-
 const envSchema = z.object({
   ZM_KAFKA_BROKERS: envVars.brokers,
   ZM_REDIS_URL: envVars.redisUrl,
@@ -59,7 +53,7 @@ const envSchema = z.object({
   ZM_DETECTOR_REGISTRATIONS_TOPIC: z.string().min(1).default(TOPICS.registrations),
   ZM_DETECTOR_DECLARATIONS_TOPIC: z.string().min(1).default(TOPICS.declarations),
   ZM_DETECTOR_ALERTS_TOPIC: z.string().min(1).default(TOPICS.alerts),
-  ZM_DETECTOR_FROM_BEGINNING: bool(true),
+  ZM_DETECTOR_FROM_BEGINNING: envVars.bool(true),
   ZM_DETECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
   ZM_DETECTOR_METADATA_MAX_AGE_MS: envVars.positiveInt(300_000),
   ZM_DETECTOR_MAX_RETRY_DELAY_MS: envVars.positiveInt(5_000),

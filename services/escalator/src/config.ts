@@ -41,10 +41,7 @@ const envSchema = z.object({
   ZM_ESCALATOR_CLIENT_ID: z.string().min(1).default(`zm-escalator-${hostname()}-${process.pid}`),
   ZM_ESCALATOR_GROUP_ID: z.string().min(1).default('zm-escalator'),
   ZM_ESCALATOR_ALERTS_TOPIC: z.string().min(1).default(TOPICS.alerts),
-  ZM_ESCALATOR_FROM_BEGINNING: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true'),
+  ZM_ESCALATOR_FROM_BEGINNING: envVars.bool(true),
   ZM_ESCALATOR_MAX_RETRY_DELAY_MS: envVars.positiveInt(10_000),
   ZM_ESCALATOR_CALL_TIMEOUT_MS: envVars.positiveInt(10_000),
   ZM_ESCALATOR_CONCURRENCY: envVars.positiveInt(32),

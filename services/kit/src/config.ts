@@ -27,6 +27,12 @@ export const envVars = {
     .refine((a) => a.length > 0, 'needs at least one host:port'),
   port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
   positiveInt: (def: number) => z.coerce.number().int().positive().default(def),
+  /** A flag: `true`/`1` or `false`/`0` (anything else is refused); unset means `def`. */
+  bool: (def: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default(def ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   redisUrl: z.string().url().default(`redis://127.0.0.1:${DEFAULT_PORTS.redis}`),
   temporalAddress: z.string().default(`127.0.0.1:${DEFAULT_PORTS.temporal}`),

@@ -22,6 +22,17 @@ test('parseEnv fails with a ConfigError naming every bad variable', () => {
   );
 });
 
+test('envVars.bool: every service reads a flag the same way (true/1, false/0, unset = its default)', () => {
+  const flags = z.object({ ZM_ON: envVars.bool(true), ZM_OFF: envVars.bool(false) });
+  assert.deepEqual(parseEnv(flags, {}), { ZM_ON: true, ZM_OFF: false });
+  assert.deepEqual(parseEnv(flags, { ZM_ON: '0', ZM_OFF: '1' }), { ZM_ON: false, ZM_OFF: true });
+  assert.deepEqual(parseEnv(flags, { ZM_ON: 'false', ZM_OFF: 'true' }), { ZM_ON: false, ZM_OFF: true });
+  assert.throws(
+    () => parseEnv(flags, { ZM_ON: 'yes' }),
+    (err: unknown) => err instanceof ConfigError && /ZM_ON/.test(err.message),
+  );
+});
+
 test('backoffDelay grows exponentially with jitter and respects the cap', () => {
   for (let i = 0; i < 50; i++) {
     const d0 = backoffDelay(0, 200, 10_000);
