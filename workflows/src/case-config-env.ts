@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validateCaseConfig } from './case-rules.js';
-import { DEFAULT_CASE_CONFIG, SEVERITIES, type CaseConfig, type Severity } from './shared.js';
+import { DEFAULT_CASE_CONFIG, SEVERITIES, type CaseConfig } from './shared.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -49,9 +49,7 @@ export const caseConfigEnv = {
   ZM_SLA_HIGH: duration(d.slaMs.HIGH),
   ZM_SLA_MEDIUM: duration(d.slaMs.MEDIUM),
   ZM_SLA_LOW: duration(d.slaMs.LOW),
-  ZM_PRIORITY_SEVERITIES: csv(d.routing.prioritySeverities).pipe(
-    z.array(z.enum(SEVERITIES as [Severity, ...Severity[]])),
-  ),
+  ZM_PRIORITY_SEVERITIES: csv(d.routing.prioritySeverities).pipe(z.array(z.enum(SEVERITIES))),
   ZM_PRIORITY_DESTINATIONS: csv(d.routing.priorityDestinations).transform((a) =>
     a.map((x) => x.toUpperCase()),
   ),

@@ -11,6 +11,7 @@ import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio
 import { maxSeverity, routeQueue, slaFor, type RouteInput } from './case-rules.js';
 import {
   caseIdFor,
+  OPEN_CASE_STATUSES,
   SA,
   SEVERITIES,
   severityRank,
@@ -47,7 +48,7 @@ function requireText(value: unknown, field: string, max = 4_000): void {
   if (value.length > max) reject(`${field} is longer than ${max} characters`);
 }
 
-const OPEN_STATUSES = new Set(['open', 'in_review', 'escalated']);
+const OPEN_STATUSES: ReadonlySet<string> = new Set(OPEN_CASE_STATUSES);
 const validDecision = (d: unknown) => d === 'confirm' || d === 'dismiss';
 
 export interface CaseMachineOptions {

@@ -26,6 +26,8 @@ import {
   claimUpdate,
   decideUpdate,
   getCaseQuery,
+  isSafeFilterValue,
+  OPEN_CASE_STATUSES,
   overrideUpdate,
   reassignUpdate,
   releaseUpdate,
@@ -51,7 +53,8 @@ import {
 /** A decided case that has ended may be reopened by a new alert: a new run with the same id. */
 const ALLOW_DUPLICATE = encodeWorkflowIdReusePolicy('ALLOW_DUPLICATE')!;
 
-export const OPEN_CASE_STATUSES: readonly CaseStatus[] = ['open', 'in_review', 'escalated'];
+/** Defined in shared.ts (the case machine needs it too); listed with the client's exports. */
+export { OPEN_CASE_STATUSES };
 
 export interface QueueFilters {
   /** Default: the open statuses (open, in_review, escalated). */
@@ -138,7 +141,7 @@ export interface CaseClientOptions {
 
 /** Visibility query values are quoted; refuse anything that could break out of the quotes. */
 function quote(value: string): string {
-  if (!/^[\w.@:+-]{1,200}$/.test(value))
+  if (!isSafeFilterValue(value))
     throw new CaseActionRejectedError(`invalid filter value ${JSON.stringify(value)}`);
   return `'${value}'`;
 }

@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Alert, Severity } from '@zmwatch/schemas';
+import type { Alert, Severity, SEVERITY_SYMBOLS } from '@zmwatch/schemas';
 
 export type { Alert, Severity };
 
@@ -18,11 +18,27 @@ export const CASE_WORKFLOW_TYPE = 'caseWorkflow';
 /** Business id: one case per VIN, so repeated alerts for a VIN signal the same case. */
 export const caseIdFor = (vin: string): string => `case-${vin}`;
 
-export const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+/**
+ * The severities, lowest first: schemas' `SEVERITY_SYMBOLS` (the Avro enum) is their home. Workflow
+ * code cannot load @zmwatch/schemas at run time (the bundle would take avsc with it), so this is a
+ * mirror the compiler holds to it: a symbol added, dropped or reordered there fails to compile here.
+ */
+export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const satisfies typeof SEVERITY_SYMBOLS;
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s) + 1;
 
-export type CaseStatus = 'open' | 'in_review' | 'escalated' | 'confirmed' | 'dismissed';
-export const CLOSED_STATUSES: readonly CaseStatus[] = ['confirmed', 'dismissed'];
+/** Every case status, in the order a case moves through them. */
+export const CASE_STATUSES = ['open', 'in_review', 'escalated', 'confirmed', 'dismissed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+/** Statuses of an undecided case (the others are decisions); the default of a queue listing. */
+export const OPEN_CASE_STATUSES: readonly CaseStatus[] = ['open', 'in_review', 'escalated'];
+
+/**
+ * Values a visibility-query filter may hold (registrant, exporter, assignee, ...): the case client
+ * quotes them and refuses anything else, so ids outside this set simply match no case.
+ */
+export const SAFE_FILTER_VALUE = /^[\w.@:+-]{1,200}$/;
+export const isSafeFilterValue = (value: string | null | undefined): value is string =>
+  typeof value === 'string' && SAFE_FILTER_VALUE.test(value);
 
 export type Decision = 'confirm' | 'dismiss';
 
@@ -57,11 +73,20 @@ export interface CaseConfig {
 
 const HOUR = 3_600_000;
 
+/** The analyst queues the default routing sends cases to. */
+export const DEFAULT_QUEUES = {
+  priority: 'priority',
+  standard: 'standard',
+  supervisor: 'supervisor',
+} as const;
+/** Every default queue: what the console and the CLI list unless ZM_CONSOLE_QUEUES says otherwise. */
+export const DEFAULT_QUEUE_NAMES: readonly string[] = Object.values(DEFAULT_QUEUES);
+
 export const DEFAULT_CASE_CONFIG: CaseConfig = {
   routing: {
-    priorityQueue: 'priority',
-    standardQueue: 'standard',
-    supervisorQueue: 'supervisor',
+    priorityQueue: DEFAULT_QUEUES.priority,
+    standardQueue: DEFAULT_QUEUES.standard,
+    supervisorQueue: DEFAULT_QUEUES.supervisor,
     prioritySeverities: ['CRITICAL'],
     priorityDestinations: ['RU'],
   },

@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { envVars, parseEnv } from '@zmwatch/kit';
-import { INPUT_TOPICS } from '@zmwatch/schemas';
+import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
+import { CASES_TASK_QUEUE, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 
 /** Where the CLI's clients point: the same ZM_* variables as the services (`zmwatch stack env`). */
 export interface CliConfig {
@@ -28,9 +29,9 @@ const schema = z.object({
   ZM_KAFKA_BROKERS: envVars.brokers,
   ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
   ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
-  ZM_CASES_TASK_QUEUE: z.string().default('zm-cases'),
-  ZM_CONSOLE_QUEUES: z.string().default('priority,standard,supervisor'),
-  ZM_ALERTS_TOPIC: z.string().default('zm.alerts.v1'),
+  ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
+  ZM_CONSOLE_QUEUES: z.string().default(DEFAULT_QUEUE_NAMES.join(',')),
+  ZM_ALERTS_TOPIC: z.string().default(TOPICS.alerts),
   ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_USER: z.string().optional(),

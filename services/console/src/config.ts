@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
-import { INPUT_TOPICS } from '@zmwatch/schemas';
+import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
+import { CASES_TASK_QUEUE, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 import { loadUsersFile, parseUsers, type User } from './auth/users.js';
 
 export interface ConsoleConfig {
@@ -66,7 +67,7 @@ const schema = z.object({
   ZM_CONSOLE_USERS_FILE: z.string().default(DEFAULT_USERS_FILE),
   ZM_CONSOLE_SECURE_COOKIE: envVars.bool(false),
   ZM_CONSOLE_SESSION_IDLE_MINUTES: envVars.positiveInt(480),
-  ZM_CONSOLE_QUEUES: z.string().default('priority,standard,supervisor'),
+  ZM_CONSOLE_QUEUES: z.string().default(DEFAULT_QUEUE_NAMES.join(',')),
   ZM_CONSOLE_FEED_SIZE: envVars.positiveInt(200),
   ZM_CONSOLE_LAG_INTERVAL_MS: envVars.positiveInt(5000),
   ZM_CONSOLE_LAG_WINDOW: z.coerce.number().int().min(2).max(100).default(10),
@@ -75,8 +76,8 @@ const schema = z.object({
   ZM_KAFKA_BROKERS: envVars.brokers,
   ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
   ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
-  ZM_CASES_TASK_QUEUE: z.string().default('zm-cases'),
-  ZM_ALERTS_TOPIC: z.string().default('zm.alerts.v1'),
+  ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
+  ZM_ALERTS_TOPIC: z.string().default(TOPICS.alerts),
   ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
   ZM_CONSOLE_FEED_CHECK_SAMPLE: z.coerce.number().int().min(1).max(50_000).default(1000),
   ZM_CONSOLE_FEED_CHECK_CACHE_SECONDS: envVars.positiveInt(30),

@@ -1,3 +1,4 @@
+import { SEVERITY_SYMBOLS } from '@zmwatch/schemas';
 import type { AlertTally } from './alert-collector.js';
 
 export interface DemoSummary {
@@ -23,7 +24,8 @@ export interface DemoSummary {
 }
 
 export function formatSummary(s: DemoSummary): string {
-  const sev = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']
+  const sev = [...SEVERITY_SYMBOLS]
+    .reverse()
     .map((k) => `${k.toLowerCase()} ${s.alerts.bySeverity[k] ?? 0}`)
     .join(', ');
   const lines = [

@@ -1,10 +1,8 @@
-import { createCodec, toJsonForm, type Alert, type Severity } from '@zmwatch/schemas';
+import { createCodec, SEVERITY_SYMBOLS, toJsonForm, TOPICS, type Alert } from '@zmwatch/schemas';
 import { intOption, listOption, secondsOption, str, type CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { tailTopic } from '../kafka-tail.js';
-
-const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
 /** One line per alert: when, severity, VIN, score, where it goes, and the rules that fired. */
 export function formatAlertLine(a: Alert): string {
@@ -32,7 +30,7 @@ export const alertCommands: CommandSpec<CommandContext>[] = [
       'idle-timeout': { type: 'string' },
     },
     async run({ io, kafka, config, values, json, signal }) {
-      const severities = listOption(values, 'severity', SEVERITIES);
+      const severities = listOption(values, 'severity', SEVERITY_SYMBOLS);
       const codec = await createCodec();
       const max = str(values, 'max') === undefined ? undefined : intOption(values, 'max', 1);
       const idleMs =
@@ -47,7 +45,7 @@ export const alertCommands: CommandSpec<CommandContext>[] = [
         onMessage({ topic, partition, message }) {
           let alert: Alert;
           try {
-            alert = codec.decodeSync(message.value, 'zm.alerts.v1').record;
+            alert = codec.decodeSync(message.value, TOPICS.alerts).record;
           } catch (err) {
             io.err(`${topic}[${partition}]@${message.offset}: undecodable alert (${(err as Error).message})`);
             return false;
@@ -58,7 +56,7 @@ export const alertCommands: CommandSpec<CommandContext>[] = [
               ? JSON.stringify({
                   partition,
                   offset: message.offset,
-                  ...(toJsonForm('zm.alerts.v1', alert) as object),
+                  ...(toJsonForm(TOPICS.alerts, alert) as object),
                 })
               : formatAlertLine(alert),
           );

@@ -5,18 +5,16 @@ import {
   CaseActionRejectedError,
   type CaseSort,
   type CaseState,
-  type CaseStatus,
   type CaseSummary,
   type QueueFilters,
-  type Severity,
+  CASE_STATUSES,
+  SEVERITIES,
 } from '@zmwatch/workflows';
 import { intOption, listOption, str, type CommandSpec, type OptionValues } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, NotFoundError, UsageError } from '../exit-codes.js';
 import { formatDuration, formatTable } from '../table.js';
 
-const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
-const STATUSES: readonly CaseStatus[] = ['open', 'in_review', 'escalated', 'confirmed', 'dismissed'];
 const SORTS: readonly CaseSort[] = ['sla', 'age', 'severity'];
 
 export function vinArg(raw: string): string {
@@ -29,7 +27,7 @@ export function queueFilters(values: OptionValues): QueueFilters {
   const f: QueueFilters = {};
   const severity = listOption(values, 'severity', SEVERITIES);
   if (severity) f.severity = severity;
-  const status = listOption(values, 'status', STATUSES);
+  const status = listOption(values, 'status', CASE_STATUSES);
   if (status) f.status = status;
   for (const [opt, key] of [
     ['destination', 'destination'],

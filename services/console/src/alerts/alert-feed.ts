@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '@zmwatch/kit';
-import { toJsonForm, type Alert, type Codec, type Severity } from '@zmwatch/schemas';
+import { toJsonForm, TOPICS, type Alert, type Codec, type Severity } from '@zmwatch/schemas';
 import { decodeFeedAlert } from './decode-feed-alert.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -48,7 +48,7 @@ export interface AlertFeedOptions {
 }
 
 export function toFeedAlert(alert: Alert, kafka: FeedAlert['kafka']): FeedAlert {
-  const json = toJsonForm('zm.alerts.v1', alert) as unknown as Omit<FeedAlert, 'kafka' | 'rules'>;
+  const json = toJsonForm(TOPICS.alerts, alert) as unknown as Omit<FeedAlert, 'kafka' | 'rules'>;
   return {
     alertId: json.alertId,
     vin: json.vin,

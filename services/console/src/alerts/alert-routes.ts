@@ -1,10 +1,8 @@
-import type { Severity } from '@zmwatch/schemas';
+import { SEVERITY_SYMBOLS, type Severity } from '@zmwatch/schemas';
 import type { Api } from '../http/api.js';
 import { badRequest, HttpError } from '../http/http-error.js';
 import { sendJson } from '../http/respond.js';
 import type { AlertFeed, FeedAlert } from './alert-feed.js';
-
-const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
 export function parseSeverityFilter(raw: string | null): Set<Severity> | undefined {
   if (raw === null || raw.trim() === '') return undefined;
@@ -13,8 +11,8 @@ export function parseSeverityFilter(raw: string | null): Set<Severity> | undefin
     .split(',')
     .map((s) => s.trim().toUpperCase())
     .filter(Boolean)) {
-    if (!(SEVERITIES as readonly string[]).includes(v))
-      throw badRequest(`unknown severity "${v}" (expected ${SEVERITIES.join(', ')})`);
+    if (!(SEVERITY_SYMBOLS as readonly string[]).includes(v))
+      throw badRequest(`unknown severity "${v}" (expected ${SEVERITY_SYMBOLS.join(', ')})`);
     out.add(v as Severity);
   }
   return out;

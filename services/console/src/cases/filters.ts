@@ -1,13 +1,9 @@
-import type { CaseStatus, QueueFilters, Severity } from '@zmwatch/workflows';
+import { CASE_STATUSES, isSafeFilterValue, SEVERITIES, type QueueFilters } from '@zmwatch/workflows';
 import { normalizeVin, validateVin } from '@zmwatch/schemas';
 import { badRequest } from '../http/http-error.js';
 import type { CaseSort } from './case-views.js';
 
-const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
-const STATUSES: readonly CaseStatus[] = ['open', 'in_review', 'escalated', 'confirmed', 'dismissed'];
 const SORTS: readonly CaseSort[] = ['sla', 'age', 'severity'];
-/** Same alphabet the case client accepts inside a visibility query. */
-const SAFE_VALUE = /^[\w.@:+-]{1,200}$/;
 
 function list<T extends string>(
   raw: string | null,
@@ -31,7 +27,7 @@ function list<T extends string>(
 function safe(raw: string | null, name: string): string | undefined {
   if (raw === null || raw.trim() === '') return undefined;
   const v = raw.trim();
-  if (!SAFE_VALUE.test(v)) throw badRequest(`${name} may only contain letters, digits and . _ @ : + -`);
+  if (!isSafeFilterValue(v)) throw badRequest(`${name} may only contain letters, digits and . _ @ : + -`);
   return v;
 }
 
@@ -54,7 +50,7 @@ export function parseQueueRequest(
   const filters: QueueFilters = {};
   const severity = list(params.get('severity'), SEVERITIES, 'severity', true);
   if (severity) filters.severity = severity;
-  const status = list(params.get('status'), STATUSES, 'status');
+  const status = list(params.get('status'), CASE_STATUSES, 'status');
   if (status) filters.status = status;
   const destination = params.get('destination')?.trim();
   if (destination) {
