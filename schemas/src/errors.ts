@@ -3,8 +3,10 @@
  * RangeError or TypeError), so consumers can classify: `retriable` errors (registry unreachable)
  * must not be committed past; the others are permanent and belong in the `<topic>.dlq`.
  */
+import { DLQ_ERROR_CLASSES } from './error-classes.js';
+
 export abstract class CodecError extends Error {
-  /** Stable machine-readable class name, written to the `zm-dlq-error-class` header. */
+  /** Stable machine-readable class name (one of DLQ_ERROR_CLASSES), written to the `zm-dlq-error-class` header. */
   abstract readonly code: string;
   /** True when retrying later can succeed (e.g. schema registry unreachable). */
   readonly retriable: boolean = false;
@@ -16,7 +18,7 @@ export abstract class CodecError extends Error {
 
 /** Payload shorter than the 5-byte header, or the Avro body ends before the record does. */
 export class TruncatedPayloadError extends CodecError {
-  readonly code = 'TruncatedPayload';
+  readonly code = DLQ_ERROR_CLASSES.truncatedPayload;
   constructor(
     readonly byteLength: number,
     detail: string,
@@ -27,7 +29,7 @@ export class TruncatedPayloadError extends CodecError {
 
 /** Byte 0 is not the Confluent magic byte 0. */
 export class WrongMagicByteError extends CodecError {
-  readonly code = 'WrongMagicByte';
+  readonly code = DLQ_ERROR_CLASSES.wrongMagicByte;
   constructor(readonly magicByte: number | undefined) {
     super(
       `wrong magic byte ${magicByte === undefined ? '(none)' : `0x${magicByte.toString(16).padStart(2, '0')}`}, expected 0x00`,
@@ -37,7 +39,7 @@ export class WrongMagicByteError extends CodecError {
 
 /** The schema id in the header is not known to the catalog (or the registry answered 404). */
 export class UnknownSchemaIdError extends CodecError {
-  readonly code = 'UnknownSchemaId';
+  readonly code = DLQ_ERROR_CLASSES.unknownSchemaId;
   constructor(readonly schemaId: number) {
     super(`unknown schema id ${schemaId}`);
   }
@@ -48,7 +50,7 @@ export class UnknownSchemaIdError extends CodecError {
  * topic carries, or a writer version that is not resolvable (incompatible evolution).
  */
 export class SchemaMismatchError extends CodecError {
-  readonly code = 'SchemaMismatch';
+  readonly code = DLQ_ERROR_CLASSES.schemaMismatch;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -56,7 +58,7 @@ export class SchemaMismatchError extends CodecError {
 
 /** The bytes do not decode under the writer schema (bad enum index, bad length, trailing bytes, ...). */
 export class MalformedPayloadError extends CodecError {
-  readonly code = 'MalformedPayload';
+  readonly code = DLQ_ERROR_CLASSES.malformedPayload;
   constructor(
     readonly schemaId: number,
     detail: string,
@@ -68,7 +70,7 @@ export class MalformedPayloadError extends CodecError {
 
 /** A record does not match its schema (encode side, NDJSON parse, decoded value re-check). */
 export class InvalidRecordError extends CodecError {
-  readonly code = 'InvalidRecord';
+  readonly code = DLQ_ERROR_CLASSES.invalidRecord;
   constructor(
     readonly typeName: string,
     /** Offending field paths, e.g. `party.type`, `rules.0.weight`, with the bad value. */
@@ -89,7 +91,7 @@ export class InvalidRecordError extends CodecError {
 
 /** The topic has no contract in this package. */
 export class UnknownTopicError extends CodecError {
-  readonly code = 'UnknownTopic';
+  readonly code = DLQ_ERROR_CLASSES.unknownTopic;
   constructor(readonly topic: string) {
     super(`no schema for topic ${topic}`);
   }
@@ -97,7 +99,7 @@ export class UnknownTopicError extends CodecError {
 
 /** The schema registry could not be reached or answered with an unexpected status. Retriable. */
 export class SchemaRegistryError extends CodecError {
-  readonly code = 'SchemaRegistry';
+  readonly code = DLQ_ERROR_CLASSES.schemaRegistry;
   override readonly retriable: boolean;
   constructor(
     message: string,

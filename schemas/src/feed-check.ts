@@ -7,6 +7,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { readWireHeader, type Codec, type Decoded } from './codec.js';
+import { DLQ_ERROR_CLASSES } from './error-classes.js';
 import { UnknownSchemaIdError, isCodecError } from './errors.js';
 import { contractPartition, placementProblem } from './partitioning.js';
 import { TOPICS, dlqTopicFor, repartitionTopicFor, type Topic } from './topics.js';
@@ -259,7 +260,7 @@ async function checkTopic(
       acc.undecodable.push({
         partition: r.partition,
         offset: r.offset,
-        errorClass: 'SchemaMismatch',
+        errorClass: DLQ_ERROR_CLASSES.schemaMismatch,
         message: `schema id ${decoded.schemaId} is the record of ${decoded.topic}, not of ${expected ?? 'an input feed'}`,
       });
       continue;
@@ -429,12 +430,12 @@ function problemLines(r: TopicFeedReport, registry: boolean): string[] {
   if (r.invalidVins.count > 0) {
     const e = r.invalidVins.examples[0]!;
     out.push(
-      `${r.topic}: ${num(r.invalidVins.count)} ${of} records carry an invalid VIN (e.g. ${JSON.stringify(e.vin)}: ${e.reason}); ${dlq} as InvalidVin.`,
+      `${r.topic}: ${num(r.invalidVins.count)} ${of} records carry an invalid VIN (e.g. ${JSON.stringify(e.vin)}: ${e.reason}); ${dlq} as ${DLQ_ERROR_CLASSES.invalidVin}.`,
     );
   }
   if (r.outOfRange.count > 0) {
     out.push(
-      `${r.topic}: ${num(r.outOfRange.count)} ${of} records hold values out of range (${counted(r.outOfRange.byField)}; ranges: event times ${new Date(VALUE_RANGES.timeMs.min).getUTCFullYear()}..${new Date(VALUE_RANGES.timeMs.max).getUTCFullYear()}, odometer 0..${num(VALUE_RANGES.odometerKm.max)} km, finite numbers, short strings without control characters); ${dlq} as OutOfRange.`,
+      `${r.topic}: ${num(r.outOfRange.count)} ${of} records hold values out of range (${counted(r.outOfRange.byField)}; ranges: event times ${new Date(VALUE_RANGES.timeMs.min).getUTCFullYear()}..${new Date(VALUE_RANGES.timeMs.max).getUTCFullYear()}, odometer 0..${num(VALUE_RANGES.odometerKm.max)} km, finite numbers, short strings without control characters); ${dlq} as ${DLQ_ERROR_CLASSES.outOfRange}.`,
     );
   }
   if (r.skew.aheadBeyondThreshold > 0) {

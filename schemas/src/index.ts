@@ -22,6 +22,7 @@ export {
   SchemaRegistryError,
   isCodecError,
 } from './errors.js';
+export { DLQ_ERROR_CLASSES, type DlqErrorClass } from './error-classes.js';
 export {
   createCodec,
   createCodecFor,

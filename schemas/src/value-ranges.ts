@@ -5,6 +5,7 @@
  * content fault of that one record: consumers dead-letter it with error class `OutOfRange` instead
  * of letting it fail somewhere downstream, where it could look like an infrastructure fault.
  */
+import { DLQ_ERROR_CLASSES } from './error-classes.js';
 import { CodecError } from './errors.js';
 import type { TopicRecordMap } from './generated/types.js';
 import type { Topic } from './topics.js';
@@ -46,7 +47,7 @@ export interface RangeProblem {
 
 /** A decoded record holds a value outside VALUE_RANGES; never retriable. */
 export class OutOfRangeError extends CodecError {
-  readonly code = 'OutOfRange';
+  readonly code = DLQ_ERROR_CLASSES.outOfRange;
   constructor(
     readonly topic: string,
     readonly problems: readonly RangeProblem[],

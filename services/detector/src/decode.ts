@@ -2,6 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { NonRetriableError, RetriableError } from '@zmwatch/kit';
 import {
   assertInRange,
+  DLQ_ERROR_CLASSES,
   errorClassOf,
   isCanonicalVin,
   isCodecError,
@@ -118,6 +119,10 @@ function classified<T>(fn: () => T): T {
 function checkedVin(raw: string): string {
   if (isCanonicalVin(raw)) return raw;
   const v = validateVin(raw);
-  if (!v.ok) throw new NonRetriableError(`invalid VIN ${JSON.stringify(raw)}: ${v.reason}`, 'InvalidVin');
+  if (!v.ok)
+    throw new NonRetriableError(
+      `invalid VIN ${JSON.stringify(raw)}: ${v.reason}`,
+      DLQ_ERROR_CLASSES.invalidVin,
+    );
   return v.vin;
 }

@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { NonRetriableError } from '@zmwatch/kit';
 import {
+  DLQ_ERROR_CLASSES,
   isCodecError,
   SchemaNotLoadedError,
   TOPICS,
@@ -43,7 +44,7 @@ function classified(err: unknown): Error {
   if (isCodecError(err)) {
     return err.retriable ? err : new NonRetriableError(err.message, err.code, { cause: err });
   }
-  return new NonRetriableError(String(err), 'undecodable', { cause: err });
+  return new NonRetriableError(String(err), DLQ_ERROR_CLASSES.undecodable, { cause: err });
 }
 
 function checkedAlert(alert: Alert): Alert {

@@ -1,3 +1,5 @@
+import { DLQ_ERROR_CLASSES } from '@zmwatch/schemas';
+
 /**
  * Error classes drive the consumer's one important decision: retry the batch (nothing is committed)
  * or dead-letter the record and move on. Only infrastructure faults are retriable: a RetriableError
@@ -11,7 +13,7 @@ export class NonRetriableError extends Error {
   override readonly name: string = 'NonRetriableError';
   constructor(
     message: string,
-    /** Short machine-readable class, written to the DLQ headers (e.g. `undecodable`, `invalid-vin`). */
+    /** Short machine-readable class, written to the DLQ headers: one of schemas' DLQ_ERROR_CLASSES. */
     readonly errorClass: string = 'non-retriable',
     options?: { cause?: unknown },
   ) {
@@ -43,12 +45,12 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Error classes the kit itself writes to the DLQ headers (services add their own, e.g. `InvalidVin`). */
+/** The error classes (of schemas' DLQ_ERROR_CLASSES) the kit itself writes to the DLQ headers. */
 export const KIT_ERROR_CLASSES = {
   /** decode() threw something that is not a NonRetriableError or a retriable fault. */
-  undecodable: 'undecodable',
+  undecodable: DLQ_ERROR_CLASSES.undecodable,
   /** handle() threw an unclassified error for this record alone (found by bisecting its batch). */
-  handlerFailed: 'HandlerFailed',
+  handlerFailed: DLQ_ERROR_CLASSES.handlerFailed,
 } as const;
 
 const CONNECTION_CODES = new Set([
