@@ -49,11 +49,12 @@ function classified(err: unknown): Error {
 
 function checkedAlert(alert: Alert): Alert {
   const vin = validateVin(alert.vin);
-  if (!vin.ok) throw new NonRetriableError(`alert ${alert.alertId}: ${vin.reason}`, 'invalid-vin');
+  if (!vin.ok)
+    throw new NonRetriableError(`alert ${alert.alertId}: ${vin.reason}`, DLQ_ERROR_CLASSES.invalidVin);
   if (vin.vin !== alert.vin)
     throw new NonRetriableError(
       `alert ${alert.alertId}: VIN ${JSON.stringify(alert.vin)} is not normalised`,
-      'invalid-vin',
+      DLQ_ERROR_CLASSES.invalidVin,
     );
   return alert;
 }

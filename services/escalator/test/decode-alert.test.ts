@@ -59,17 +59,17 @@ test('bytes that are not an alert are non-retriable with the codec error class (
   );
 });
 
-test('an alert whose VIN is invalid or not normalised is non-retriable (invalid-vin)', () => {
+test('an alert whose VIN is invalid or not normalised is non-retriable (InvalidVin, as the detector writes it)', () => {
   assert.equal(
     classOf(() => decode(msg(codec.encode(TOPICS.alerts, { ...makeAlert(randomVin()), vin: 'SHORT' })))),
-    'invalid-vin',
+    'InvalidVin',
   );
   const lower = randomVin().toLowerCase();
   assert.equal(
     classOf(() =>
       decode(msg(codec.encode(TOPICS.alerts, { ...makeAlert(lower.toUpperCase()), vin: lower }))),
     ),
-    'invalid-vin',
+    'InvalidVin',
   );
 });
 
@@ -135,6 +135,6 @@ test('an id the registry does not have is non-retriable UnknownSchemaId (→ DLQ
   const badVin = withSchemaId(codec.encode(TOPICS.alerts, { ...makeAlert(randomVin()), vin: 'SHORT' }), 7777);
   await assert.rejects(
     Promise.resolve(createAlertDecoder(reg)(msg(badVin))),
-    (err: unknown) => err instanceof NonRetriableError && err.errorClass === 'invalid-vin',
+    (err: unknown) => err instanceof NonRetriableError && err.errorClass === 'InvalidVin',
   );
 });
