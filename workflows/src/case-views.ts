@@ -3,7 +3,7 @@
  * cases sorted for an analyst, and the cases related to one by registrant or exporter.
  */
 import type { CaseClient, CaseSummary, QueueFilters } from './client.js';
-import type { CaseState, CaseStatus } from './shared.js';
+import { CASE_STATUSES, isSafeFilterValue, type CaseState } from './shared.js';
 
 /** One dated event of a VIN's history, as the case page shows it. */
 export interface TimelineEntry {
@@ -129,8 +129,6 @@ export function sortCases<T extends Pick<CaseSummary, 'slaDueAt' | 'openedAt' | 
   return copy;
 }
 
-const ALL_STATUSES: CaseStatus[] = ['open', 'in_review', 'escalated', 'confirmed', 'dismissed'];
-
 export interface RelatedCases {
   byRegistrant: CaseSummary[];
   byExporter: CaseSummary[];
@@ -150,7 +148,7 @@ export async function findRelatedCases(
     const pages = await Promise.all(
       queues.map((q) =>
         cases
-          .listQueue(q, { ...filters, status: ALL_STATUSES }, { pageSize: 20 })
+          .listQueue(q, { ...filters, status: [...CASE_STATUSES] }, { pageSize: 20 })
           .catch(() => ({ cases: [], nextPageToken: null })),
       ),
     );
@@ -163,16 +161,13 @@ export async function findRelatedCases(
   const registrant = state.registrantId;
   // ZmExporter holds each case's latest exporter; this case may have had several (newest first, a few).
   const exporters = [...new Set(state.evidence.map((e) => e.alert.exporterId).reverse())]
-    .filter(isQueryable)
+    .filter(isSafeFilterValue) // ids the case client refuses as filter values have no related cases
     .slice(0, 5);
   const [byRegistrant, byExporter] = await Promise.all([
-    registrant && isQueryable(registrant) ? find({ registrant }).then(others) : [],
+    registrant && isSafeFilterValue(registrant) ? find({ registrant }).then(others) : [],
     Promise.all(exporters.map((exporter) => find({ exporter }))).then((lists) =>
       others(lists.flat()).slice(0, 20),
     ),
   ]);
   return { byRegistrant, byExporter };
 }
-
-/** The case client refuses filter values outside this set; such ids simply have no related cases. */
-const isQueryable = (id: string | null | undefined): id is string => !!id && /^[\w.@:+-]{1,200}$/.test(id);
