@@ -1,13 +1,10 @@
 import type { KafkaMessage } from 'kafkajs';
-import { NonRetriableError, RetriableError } from '@zmwatch/kit';
+import { decodeFramed, NonRetriableError } from '@zmwatch/kit';
 import {
   assertInRange,
   DLQ_ERROR_CLASSES,
-  errorClassOf,
   isCanonicalVin,
-  isCodecError,
   repartitionTopicFor,
-  SchemaNotLoadedError,
   TOPICS,
   validateVin,
   type Codec,
@@ -83,36 +80,10 @@ export function createDecoder(codec: Codec, topics: InputTopics) {
     const role = roles.get(topic);
     if (!role) throw new NonRetriableError(`not an input topic of the detector: ${topic}`, 'UnknownTopic');
     const contract = role === 'registration' ? TOPICS.registrations : TOPICS.declarations;
-    try {
-      return classified(() =>
-        finish(role, codec.decodeSync(message.value, contract).record, message, topic, partition),
-      );
-    } catch (err) {
-      if (!(err instanceof SchemaNotLoadedError)) throw err;
-      // An unseen writer id of a registry-backed codec: fetch it (cached after the first record).
-      return codec.decode(message.value, contract).then(
-        (d) => classified(() => finish(role, d.record, message, topic, partition)),
-        (e: unknown) =>
-          classified(() => {
-            throw e;
-          }),
-      );
-    }
+    return decodeFramed(codec, message.value, contract, (record) =>
+      finish(role, record, message, topic, partition),
+    );
   };
-}
-
-/** Codec failures as the kit's classes: permanent ones dead-letter, retriable ones retry the batch. */
-function classified<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof NonRetriableError || err instanceof SchemaNotLoadedError) throw err;
-    if (isCodecError(err)) {
-      if (err.retriable) throw new RetriableError(err.message, { cause: err });
-      throw new NonRetriableError(err.message, errorClassOf(err), { cause: err });
-    }
-    throw err;
-  }
 }
 
 /** Structure only: the check digit is a risk signal, computed when a declaration is evaluated. */

@@ -44,3 +44,4 @@ export {
   CO_PARTITIONED_ASSIGNER_NAME,
 } from './co-partitioned-assigner.js';
 export { sendChunked, messageBytes, PRODUCE_CHUNK_BYTES } from './send-chunked.js';
+export { decodeFramed } from './decode-framed.js';
