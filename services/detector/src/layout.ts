@@ -1,6 +1,8 @@
 import { ConfigError } from '@zmwatch/kit';
 import type { KeyLayout } from './keys.js';
 
+export const LAYOUT_FORMAT = 'partition-buckets-v1';
+
 /**
  * What `<prefix>:layout` records: the bucket counts and the partition count the state was written
  * with. The partition count is the STATE's, not necessarily the input topics': when partitions are
@@ -10,14 +12,12 @@ import type { KeyLayout } from './keys.js';
  * count, with the detectors stopped. `migratingTo` is set while a migration runs.
  */
 export interface StoredLayout {
-  format: 'partition-buckets-v1';
+  format: typeof LAYOUT_FORMAT;
   partitions: number;
   bucketsPerPartition: number;
   velocityBucketsPerPartition: number;
   migratingTo?: number;
 }
-
-export const LAYOUT_FORMAT = 'partition-buckets-v1';
 
 export function layoutRecord(layout: KeyLayout, partitions: number): StoredLayout {
   return {

@@ -87,8 +87,6 @@ export interface BatchConsumer {
   consumer: Consumer;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Topic-partitions currently backing off after a retriable failure (`topic:partition`). */
-  backingOff(): string[];
 }
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
@@ -285,9 +283,6 @@ export function createBatchConsumer<T>(opts: BatchConsumerOptions<T>): BatchCons
       for (const t of resumeTimers.values()) clearTimeout(t);
       resumeTimers.clear();
       await consumer.disconnect();
-    },
-    backingOff() {
-      return [...resumeTimers.keys()];
     },
   };
 }
