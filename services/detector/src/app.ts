@@ -23,7 +23,7 @@ import {
 import { createCodecFor, TOPICS, type Alert } from '@zmwatch/schemas';
 import type { DetectorEvent } from './apply-events.js';
 import { DEFAULT_PARTITIONS_CONCURRENTLY, type DetectorConfig } from './config.js';
-import { createDecoder, topicRoles, type InputTopics } from './decode.js';
+import { createDecoder, repartitionTopicsOf, topicRoles, type InputTopics } from './decode.js';
 import { createRouter } from './placement.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { createPartitionLocks } from './mutex.js';
@@ -62,7 +62,7 @@ async function prepareTopics(
     };
     const inputCounts = await counts(inputs);
     const n = await store.checkLayout(inputCounts);
-    const repartition = [...topicRoles(topics).keys()].filter((t) => !inputs.includes(t));
+    const repartition = repartitionTopicsOf(topics);
     const create = repartition.filter((t) => !existing.has(t));
     if (create.length > 0)
       await admin.createTopics({

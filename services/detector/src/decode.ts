@@ -34,6 +34,11 @@ export function topicRoles(topics: InputTopics): Map<string, InputRole> {
   ]);
 }
 
+/** The internal repartition topics of the two inputs (registrations', declarations'). */
+export function repartitionTopicsOf(topics: InputTopics): string[] {
+  return [repartitionTopicFor(topics.registrations), repartitionTopicFor(topics.declarations)];
+}
+
 /** The repartition topic for records of a role. */
 export function repartitionTopicOf(topics: InputTopics, role: InputRole): string {
   return repartitionTopicFor(role === 'registration' ? topics.registrations : topics.declarations);

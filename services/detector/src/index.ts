@@ -26,4 +26,4 @@ export {
 export { parseBucket, formatBucket, type Bucket } from './bucket-blob.js';
 export { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 export { migrateStateLayout, type MigrationProgress, type MigrationResult } from './migrate-state.js';
-export { topicRoles } from './decode.js';
+export { topicRoles, repartitionTopicsOf } from './decode.js';

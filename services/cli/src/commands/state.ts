@@ -1,5 +1,10 @@
 import { errorMessage } from '@zmwatch/kit';
-import { loadConfig as loadDetectorConfig, migrateStateLayout, topicRoles } from '@zmwatch/detector';
+import {
+  loadConfig as loadDetectorConfig,
+  migrateStateLayout,
+  repartitionTopicsOf,
+  topicRoles,
+} from '@zmwatch/detector';
 import { intOption, type CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -47,9 +52,7 @@ export const stateCommands: CommandSpec<CommandContext>[] = [
           io.progressDone();
           io.err(`grew ${short.join(', ')} to ${to} partitions`);
         }
-        const repartition = [...topicRoles(detector.topics).keys()].filter(
-          (t) => !inputs.includes(t) && count(t) > 0 && count(t) < to,
-        );
+        const repartition = repartitionTopicsOf(detector.topics).filter((t) => count(t) > 0 && count(t) < to);
         if (repartition.length > 0)
           await admin.createPartitions({
             topicPartitions: repartition.map((topic) => ({ topic, count: to })),
