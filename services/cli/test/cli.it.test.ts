@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { buildDeadLetter, computeCheckDigit, toNdjsonLine, type RegistrationEvent } from '@zmwatch/schemas';
-import { runCli } from '../src/cli.js';
-import { memoryIo } from '../src/io.js';
+import { cliWith } from './support/run-cli.js';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const run = `cli-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -51,11 +50,7 @@ function registration(i: number): RegistrationEvent {
   };
 }
 
-async function cli(line: string[]) {
-  const io = memoryIo();
-  const code = await runCli(line, io, env, new AbortController().signal);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
+const cli = cliWith(env);
 
 before(async () => {
   admin = kafka.admin();

@@ -21,9 +21,8 @@ import {
 } from '@zmwatch/schemas';
 import { encodeUnchecked } from '@zmwatch/schemas/testing';
 import type { FeedHealth } from '@zmwatch/ops';
-import { runCli } from '../src/cli.js';
 import { EXIT } from '../src/exit-codes.js';
-import { memoryIo } from '../src/io.js';
+import { cliWith } from './support/run-cli.js';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const run = `cli-feeds-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -99,11 +98,7 @@ const crc32Partitioner: ICustomPartitioner =
     return key ? crc32(key) % partitionMetadata.length : 0;
   };
 
-async function cli(line: string[]) {
-  const io = memoryIo();
-  const code = await runCli(line, io, env, new AbortController().signal);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
+const cli = cliWith(env);
 
 const VINS = Array.from({ length: 30 }, (_, i) => vin(i));
 /** Of the correctly keyed in-range registrations, those CRC32 puts elsewhere than murmur2. */

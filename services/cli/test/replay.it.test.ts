@@ -15,8 +15,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { loadTopicSpecs } from '@zmwatch/infra';
 import { createCodec, TOPICS, validateVin } from '@zmwatch/schemas';
 import { readGroundTruth } from '@zmwatch/simulator';
-import { runCli } from '../src/cli.js';
-import { memoryIo } from '../src/io.js';
+import { cliWith } from './support/run-cli.js';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const run = `replay-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -38,11 +37,7 @@ interface ReplayJson {
   rejected: { lineNo: number; reason: string }[];
 }
 
-async function cli(line: string[]) {
-  const io = memoryIo();
-  const code = await runCli(line, io, env, new AbortController().signal);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
+const cli = cliWith(env);
 
 before(async () => {
   admin = kafka.admin();

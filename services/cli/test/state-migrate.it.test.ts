@@ -10,8 +10,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { contractPartition, computeCheckDigit, repartitionTopicFor } from '@zmwatch/schemas';
 import { formatBucket, parseBucket, stateBucketKey, fnv1a } from '@zmwatch/detector';
-import { runCli } from '../src/cli.js';
-import { memoryIo } from '../src/io.js';
+import { cliWith } from './support/run-cli.js';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const redisUrl = process.env.ZM_REDIS_URL ?? 'redis://127.0.0.1:16379';
@@ -37,11 +36,7 @@ function vin(i: number): string {
   return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
 }
 
-async function cli(line: string[]) {
-  const io = memoryIo();
-  const code = await runCli(line, io, env, new AbortController().signal);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
+const cli = cliWith(env);
 
 after(async () => {
   const admin = kafka.admin();
