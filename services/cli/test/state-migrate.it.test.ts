@@ -28,6 +28,7 @@ const env = {
   ZM_DETECTOR_DECLARATIONS_TOPIC: topics.declarations,
 };
 const kafka = new Kafka({ clientId: id, brokers, logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
 const redis = new Redis(redisUrl);
 const layout = { prefix: id, bucketsPerPartition: 4, velocityBucketsPerPartition: 2 };
 
@@ -38,13 +39,13 @@ function vin(i: number): string {
 
 const cli = cliWith(env);
 
+// Every client is closed here, whether the test passed or not: a client left open on a failed
+// assertion keeps the file's process alive until the runner's timeout.
 after(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
   await admin
     .deleteTopics({ topics: [...Object.values(topics), ...Object.values(topics).map(repartitionTopicFor)] })
     .catch(() => undefined);
-  await admin.disconnect();
+  await admin.disconnect().catch(() => undefined);
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 500);
@@ -55,7 +56,6 @@ after(async () => {
 });
 
 test('state migrate 6 -> 12: refuses with detectors running or too few partitions, then moves every VIN', async () => {
-  const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
@@ -86,13 +86,16 @@ test('state migrate 6 -> 12: refuses with detectors running or too few partition
   // A running detector (any member of its group) blocks the migration.
   const member = kafka.consumer({ groupId: group });
   await member.connect();
-  await member.subscribe({ topic: topics.registrations });
-  await member.run({ eachMessage: async () => {} });
-  await new Promise((r) => setTimeout(r, 3000));
-  const busy = await cli(['state', 'migrate', '--partitions', '12']);
-  assert.equal(busy.code, 1);
-  assert.match(busy.err, new RegExp(`the detector group ${group} has 1 member\\(s\\)`));
-  await member.disconnect();
+  try {
+    await member.subscribe({ topic: topics.registrations });
+    await member.run({ eachMessage: async () => {} });
+    await new Promise((r) => setTimeout(r, 3000));
+    const busy = await cli(['state', 'migrate', '--partitions', '12']);
+    assert.equal(busy.code, 1);
+    assert.match(busy.err, new RegExp(`the detector group ${group} has 1 member\\(s\\)`));
+  } finally {
+    await member.disconnect();
+  }
 
   const short = await cli(['state', 'migrate', '--partitions', '12']);
   assert.equal(short.code, 1);
@@ -121,5 +124,4 @@ test('state migrate 6 -> 12: refuses with detectors running or too few partition
   const again = await cli(['state', 'migrate', '--partitions', '12']);
   assert.equal(again.code, 0);
   assert.match(again.out, /already laid out for 12 partitions: nothing to do/);
-  await admin.disconnect();
 });

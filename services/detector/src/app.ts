@@ -13,6 +13,7 @@ import {
   ConfigError,
   coPartitionedAssigner,
   errorMessage,
+  growPartitions,
   KIT_ERROR_CLASSES,
   RetriableError,
   sendChunked,
@@ -70,8 +71,11 @@ async function prepareTopics(
         topics: create.map((topic) => ({ topic, numPartitions: n })),
       });
     const grow = (await counts(repartition)).filter((t) => t.partitions < n);
-    if (grow.length > 0)
-      await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: n })) });
+    await growPartitions(
+      admin,
+      grow.map((t) => t.name),
+      n,
+    );
     if (inputCounts.some((t) => t.partitions !== n))
       logger.warn(
         { inputs: inputCounts, statePartitions: n },

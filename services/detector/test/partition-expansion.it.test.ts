@@ -4,6 +4,7 @@
 // VIN's registration there.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { growPartitions } from '@zmwatch/kit';
 import { alertIdFor, contractPartition } from '@zmwatch/schemas';
 import { createApp, type DetectorApp } from '../src/app.js';
 import { migrateStateLayout } from '../src/migrate-state.js';
@@ -80,12 +81,7 @@ describe('input partitions added while the detector runs (real Kafka + Redis)', 
     // Declarations of 20 moving and 10 staying VINs now, the others after the migration.
     // Add partitions to both inputs while the detector runs; a new producer sees 12 partitions and
     // puts declarations of the moving VINs on partitions 6-11.
-    await admin.createPartitions({
-      topicPartitions: [
-        { topic: topics.registrations, count: 12 },
-        { topic: topics.declarations, count: 12 },
-      ],
-    });
+    await growPartitions(admin, [topics.registrations, topics.declarations], 12);
     const firstHalf = [...decls.slice(0, 20), ...decls.slice(40, 50)];
     const secondHalf = [...decls.slice(20, 40), ...decls.slice(50)];
     assert.equal(firstHalf.length + secondHalf.length, decls.length);

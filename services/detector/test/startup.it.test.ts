@@ -1,6 +1,7 @@
 // Start-up checks against the real Kafka and Redis: the detector refuses input topics it cannot work with.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { growPartitions } from '@zmwatch/kit';
 import { repartitionTopicFor } from '@zmwatch/schemas';
 import { createApp } from '../src/app.js';
 import { loadRuleset } from '../src/ruleset.js';
@@ -46,7 +47,7 @@ describe('detector start-up checks (real Kafka + Redis)', { timeout: 60_000 }, (
         return true;
       });
       await skewed.stop();
-      await admin.createPartitions({ topicPartitions: [{ topic: topics.declarations, count: 6 }] });
+      await growPartitions(admin, [topics.declarations], 6);
       await admin.createTopics({
         waitForLeaders: true,
         topics: [{ topic: repartitionTopicFor(topics.declarations), numPartitions: 2 }],

@@ -1,4 +1,4 @@
-import { errorMessage } from '@zmwatch/kit';
+import { errorMessage, growPartitions } from '@zmwatch/kit';
 import {
   loadConfig as loadDetectorConfig,
   migrateStateLayout,
@@ -48,15 +48,12 @@ export const stateCommands: CommandSpec<CommandContext>[] = [
             );
             return EXIT.failure;
           }
-          await admin.createPartitions({ topicPartitions: short.map((topic) => ({ topic, count: to })) });
+          await growPartitions(admin, short, to);
           io.progressDone();
           io.err(`grew ${short.join(', ')} to ${to} partitions`);
         }
         const repartition = repartitionTopicsOf(detector.topics).filter((t) => count(t) > 0 && count(t) < to);
-        if (repartition.length > 0)
-          await admin.createPartitions({
-            topicPartitions: repartition.map((topic) => ({ topic, count: to })),
-          });
+        await growPartitions(admin, repartition, to);
         const result = await migrateStateLayout({
           redisUrl: detector.redisUrl,
           prefix: detector.keys.prefix,
