@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { logLevel, type Admin, type Kafka } from 'kafkajs';
-import { readReroute, consumerGroupLag, createKafka, createLogger } from '@zmwatch/kit';
+import { readReroute, consumerGroupLag, createKafka, createLogger, createTopicsReady } from '@zmwatch/kit';
 import { createApp as createDetector, loadRuleset } from '@zmwatch/detector';
 import {
   DLQ_HEADERS,
@@ -189,13 +189,13 @@ describe('extreme values in every field of both input contracts, mixed into ordi
     const repartition = inputs.map(repartitionTopicFor);
     const dlqs = [...inputs, ...repartition].map(dlqTopicFor);
     const all = [...inputs, ...repartition, ...dlqs, topics.alerts];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: all.map((topic) => ({
+    await createTopicsReady(
+      admin,
+      all.map((topic) => ({
         topic,
         numPartitions: topic.endsWith('.dlq') ? 1 : topic === topics.alerts ? 3 : PARTITIONS,
       })),
-    });
+    );
     const config = testConfig(run, topics, {
       keys: { prefix: run, bucketsPerPartition: 16, velocityBucketsPerPartition: 8 },
     });
@@ -482,10 +482,10 @@ describe('extreme values in every field of both input contracts, mixed into ordi
     const repartition = inputs.map(repartitionTopicFor);
     const dlqs = [...inputs, ...repartition].map(dlqTopicFor);
     const all = [...inputs, ...repartition, ...dlqs, topics.alerts];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: all.map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : PARTITIONS })),
-    });
+    await createTopicsReady(
+      admin,
+      all.map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : PARTITIONS })),
+    );
     const config = testConfig(run, topics);
     cleanup.push(async () => {
       await admin.deleteTopics({ topics: all }).catch(() => undefined);

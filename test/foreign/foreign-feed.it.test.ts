@@ -16,7 +16,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { logLevel, type Admin, type Kafka, type Producer } from 'kafkajs';
-import { consumerGroupLag, createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
+import {
+  consumerGroupLag,
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  createTopicsReady,
+} from '@zmwatch/kit';
 import { createApp as createDetector, loadRuleset, type DetectorConfig } from '@zmwatch/detector';
 import {
   DLQ_HEADERS,
@@ -172,13 +178,13 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
     const repartition = inputs.map(repartitionTopicFor);
     const dlqs = [...inputs, ...repartition].map(dlqTopicFor);
     const all = [...inputs, ...repartition, ...dlqs, topics.alerts];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: all.map((topic) => ({
+    await createTopicsReady(
+      admin,
+      all.map((topic) => ({
         topic,
         numPartitions: topic.endsWith('.dlq') ? 1 : topic === topics.alerts ? 3 : PARTITIONS,
       })),
-    });
+    );
     const config: DetectorConfig = {
       brokers: stack.brokers,
       clientId: `${run}-detector`,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { logLevel, type Admin, type Kafka } from 'kafkajs';
-import { createKafka, createLogger } from '@zmwatch/kit';
+import { createKafka, createLogger, createTopicsReady } from '@zmwatch/kit';
 import {
   OutOfRangeError,
   TOPICS,
@@ -46,10 +46,10 @@ describe('the foreign producer (librdkafka + fastavro)', () => {
       registrations: `${prefix}.${TOPICS.registrations}`,
       declarations: `${prefix}.${TOPICS.declarations}`,
     };
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: Object.values(t).map((topic) => ({ topic, numPartitions: PARTITIONS })),
-    });
+    await createTopicsReady(
+      admin,
+      Object.values(t).map((topic) => ({ topic, numPartitions: PARTITIONS })),
+    );
     created.push(...Object.values(t));
     return t;
   }

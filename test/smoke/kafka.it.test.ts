@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { stack, uniqueName } from '../support/env.js';
+import { createTopicsReady } from '@zmwatch/kit';
 
 test('kafka: produce, consume in a group, commit, and read the committed offsets back with the admin client', async () => {
   const kafka = new Kafka({ clientId: 'smoke', brokers: stack.brokers, logLevel: logLevel.NOTHING });
@@ -12,7 +13,7 @@ test('kafka: produce, consume in a group, commit, and read the committed offsets
   const consumer = kafka.consumer({ groupId });
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopicsReady(admin, [{ topic, numPartitions: 2 }]);
     await producer.connect();
     const sent = Array.from({ length: 20 }, (_, i) => ({ key: `VIN${i % 5}`, value: `event-${i}` }));
     await producer.send({ topic, acks: -1, messages: sent });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { buildDeadLetter, computeCheckDigit, toNdjsonLine, type RegistrationEvent } from '@zmwatch/schemas';
 import { cliWith } from './support/run-cli.js';
+import { createTopicsReady } from '@zmwatch/kit';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const run = `cli-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -55,13 +56,10 @@ const cli = cliWith(env);
 before(async () => {
   admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: regTopic, numPartitions: 2 },
-      { topic: `${regTopic}.dlq`, numPartitions: 1 },
-    ],
-  });
+  await createTopicsReady(admin, [
+    { topic: regTopic, numPartitions: 2 },
+    { topic: `${regTopic}.dlq`, numPartitions: 1 },
+  ]);
 });
 
 after(async () => {

@@ -23,6 +23,7 @@ import { encodeUnchecked } from '@zmwatch/schemas/testing';
 import type { FeedHealth } from '@zmwatch/ops';
 import { EXIT } from '../src/exit-codes.js';
 import { cliWith } from './support/run-cli.js';
+import { createTopicsReady } from '@zmwatch/kit';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const run = `cli-feeds-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -107,10 +108,10 @@ const misplaced = VINS.filter((v) => crc32(Buffer.from(v)) % PARTITIONS !== cont
 before(async () => {
   admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: ALL_TOPICS.map((topic) => ({ topic, numPartitions: PARTITIONS })),
-  });
+  await createTopicsReady(
+    admin,
+    ALL_TOPICS.map((topic) => ({ topic, numPartitions: PARTITIONS })),
+  );
   codec = await createCodec();
   const foreign = kafka.producer({ createPartitioner: crc32Partitioner });
   const ours = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { contractPartition, computeCheckDigit, repartitionTopicFor } from '@zmwatch/schemas';
 import { formatBucket, parseBucket, stateBucketKey, fnv1a } from '@zmwatch/detector';
 import { cliWith } from './support/run-cli.js';
+import { createTopicsReady } from '@zmwatch/kit';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const redisUrl = process.env.ZM_REDIS_URL ?? 'redis://127.0.0.1:16379';
@@ -57,13 +58,10 @@ after(async () => {
 
 test('state migrate 6 -> 12: refuses with detectors running or too few partitions, then moves every VIN', async () => {
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      ...Object.values(topics).map((topic) => ({ topic, numPartitions: 6 })),
-      ...Object.values(topics).map((t) => ({ topic: repartitionTopicFor(t), numPartitions: 6 })),
-    ],
-  });
+  await createTopicsReady(admin, [
+    ...Object.values(topics).map((topic) => ({ topic, numPartitions: 6 })),
+    ...Object.values(topics).map((t) => ({ topic: repartitionTopicFor(t), numPartitions: 6 })),
+  ]);
   // State as a detector with 6 partitions lays it out: VIN -> partition murmur2 % 6, bucket fnv1a % 4.
   const vins = Array.from({ length: 200 }, (_, i) => vin(i));
   const buckets = new Map<string, Map<string, string>>();

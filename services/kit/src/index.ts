@@ -45,4 +45,4 @@ export {
 } from './co-partitioned-assigner.js';
 export { sendChunked, messageBytes, PRODUCE_CHUNK_BYTES } from './send-chunked.js';
 export { decodeFramed } from './decode-framed.js';
-export { growPartitions } from './grow-partitions.js';
+export { createTopicsReady, growPartitions } from './topic-admin.js';

@@ -17,6 +17,7 @@ import {
   RetriableError,
   type BatchConsumerOptions,
 } from '../src/index.js';
+import { createTopicsReady } from '../src/topic-admin.js';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const logger = createLogger('kit-test', 'silent');
@@ -53,10 +54,10 @@ async function setup(partitions: number, extra: string[] = []) {
   const admin = kafka.admin();
   await admin.connect();
   const names = [topic, `${topic}.dlq`, ...extra.map((e) => `${topic}${e}`)];
-  await admin.createTopics({
-    topics: names.map((t) => ({ topic: t, numPartitions: t === `${topic}.dlq` ? 1 : partitions })),
-    waitForLeaders: true,
-  });
+  await createTopicsReady(
+    admin,
+    names.map((t) => ({ topic: t, numPartitions: t === `${topic}.dlq` ? 1 : partitions })),
+  );
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
   return {

@@ -13,6 +13,7 @@ import {
   NonRetriableError,
   RetriableError,
 } from '../src/index.js';
+import { createTopicsReady } from '../src/topic-admin.js';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const logger = createLogger('kit-test', 'silent');
@@ -26,7 +27,7 @@ test(
     const kafka = createKafka({ clientId: 'kit-test', brokers, logger, level: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic }, { topic: `${topic}.dlq` }], waitForLeaders: true });
+    await createTopicsReady(admin, [{ topic }, { topic: `${topic}.dlq` }]);
     const producer = createIdempotentProducer(kafka);
     await producer.connect();
     await producer.send({

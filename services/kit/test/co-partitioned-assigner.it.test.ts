@@ -10,6 +10,7 @@ import {
   createKafka,
   createLogger,
 } from '../src/index.js';
+import { createTopicsReady } from '../src/topic-admin.js';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,10 +26,10 @@ test('four members each own the same partition numbers on both topics', { timeou
   });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((topic) => ({ topic, numPartitions: 6 })),
-  });
+  await createTopicsReady(
+    admin,
+    topics.map((topic) => ({ topic, numPartitions: 6 })),
+  );
   const latest = new Map<string, { protocol: string; assignment: Record<string, number[]> }>();
   const consumers: Consumer[] = [];
   try {
