@@ -7,7 +7,8 @@
 //      packed state per VIN, no Redis (what a detector costs before it keeps any state);
 //   2. the detector (batched pipeline) over the same messages: events/s, Redis bytes per tracked VIN;
 //   3. detection latency at a steady produce rate (p50/p99 of detectedAt - declaration produce time);
-//   4. the naive variant (one VIN event at a time: 2-3 Redis round trips per event), same messages.
+//   4. the naive variant (bench/lib/naive-detector.ts: the same pipeline fed one event at a time, no
+//      bucket cache: 2-3 Redis round trips per event), same messages.
 // Re-executes itself with the detector's node flags (DETECTOR_NODE_FLAGS) when started without them.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -31,6 +32,7 @@ import {
   startProfile,
   timeApp,
 } from './lib/detector-harness.js';
+import { createNaiveDetector } from './lib/naive-detector.js';
 import { redisCpuSeconds as redisCpu, startPrivateRedis, usedMemory } from './lib/private-redis.js';
 
 // The detector runs in this process: give it the heap flags it runs with in production.
@@ -320,7 +322,7 @@ async function main(): Promise<void> {
     let naiveRoundTrips = NaN;
     if (PHASES.has('naive')) {
       await r.flushall();
-      const naiveApp = createApp(config('naive', redis.url, topics, 'zmn'), { logger });
+      const naiveApp = createNaiveDetector(config('naive', redis.url, topics, 'zmn'), PARTITIONS, logger);
       naive = await timeApp(naiveApp, total, NAIVE_MAX_SECONDS);
       naiveRoundTrips = await counter(naiveApp, 'zm_detector_redis_round_trips_total');
       await naiveApp.stop();

@@ -119,7 +119,6 @@ export async function runPipelineComparison(o: {
     keys: { prefix: run, bucketsPerPartition: 64, velocityBucketsPerPartition: 64 },
     cacheBuckets: 32_768,
     ruleset: o.ruleset,
-    mode: 'batched',
     // The bench drives the sweeper itself (sweepOnce) after moving the clock.
     sweep: { intervalMs: 3_600_000, bucketsPerTick: 64 },
     metricsPort: 0,

@@ -32,6 +32,7 @@ export async function ensureDetectorNodeFlags(): Promise<void> {
 }
 
 export interface BenchDetectorOptions {
+  /** Names the client and group: 'batched' (the detector's createApp) or 'naive' (naive-detector.ts). */
   mode?: 'batched' | 'naive';
   brokers: string[];
   redisUrl: string;
@@ -63,7 +64,6 @@ export function benchDetectorConfig(o: BenchDetectorOptions): DetectorConfig {
     },
     cacheBuckets: 32_768,
     ruleset: loadRuleset(),
-    mode,
     partitionsConcurrently: o.partitionsConcurrently,
     sweep: { intervalMs: 1000, bucketsPerTick: 64 },
     metricsPort: 0,
@@ -72,22 +72,25 @@ export function benchDetectorConfig(o: BenchDetectorOptions): DetectorConfig {
   };
 }
 
+/** What the harness needs of a detector: the app, or the bench's naive variant. */
+export type TimedApp = Pick<DetectorApp, 'start' | 'registry'>;
+
 type MetricValues = Array<{ value: number; labels: Record<string, string | number | undefined> }>;
 
 /** Every labelled value of one of the app's metrics (empty when it has none yet). */
-export async function metricValues(app: DetectorApp, name: string): Promise<MetricValues> {
+export async function metricValues(app: TimedApp, name: string): Promise<MetricValues> {
   const m = app.registry.getSingleMetric(name) as unknown as
     { get(): Promise<{ values: MetricValues }> } | undefined;
   return m ? (await m.get()).values : [];
 }
 
 /** The sum of a counter over its labels. */
-export async function counter(app: DetectorApp, name: string): Promise<number> {
+export async function counter(app: TimedApp, name: string): Promise<number> {
   return (await metricValues(app, name)).reduce((s, v) => s + v.value, 0);
 }
 
 /** A counter's values summed per value of one label. */
-export async function counterBy(app: DetectorApp, name: string, label: string): Promise<Map<string, number>> {
+export async function counterBy(app: TimedApp, name: string, label: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const v of await metricValues(app, name)) {
     const k = String(v.labels[label]);
@@ -101,7 +104,7 @@ export async function counterBy(app: DetectorApp, name: string, label: string): 
  * (polled every 10 ms) or `capSeconds` passed since that first event.
  */
 export async function timeAppUntil(
-  app: DetectorApp,
+  app: TimedApp,
   done: () => Promise<boolean>,
   capSeconds = Infinity,
 ): Promise<{ events: number; seconds: number; capped: boolean }> {
@@ -120,7 +123,7 @@ export async function timeAppUntil(
 
 /** Starts an app and times it from its first processed event until `target` events (or the time cap). */
 export async function timeApp(
-  app: DetectorApp,
+  app: TimedApp,
   target: number,
   capSeconds = Infinity,
 ): Promise<{ events: number; seconds: number }> {

@@ -197,7 +197,6 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
       keys: { prefix: run, bucketsPerPartition: 16, velocityBucketsPerPartition: 8 },
       cacheBuckets: 32_768,
       ruleset: loadRuleset(),
-      mode: 'batched',
       partitionsConcurrently: 3,
       sweep: { intervalMs: 500, bucketsPerTick: 16 },
       metricsPort: 0,

@@ -1,3 +1,5 @@
+import { TAG_CHARS, VELOCITY_KEY_CHARS } from './keys.js';
+
 /**
  * A bucket as stored in Redis: one string holding many fixed-width-key entries, e.g. the packed
  * states of ~50 VINs (velocity buckets use the same format with 11-character keys, see keys.ts).
@@ -114,4 +116,26 @@ export function planBucketWrite(bucket: Bucket, changes: ReadonlyMap<string, str
     lines: live,
     live,
   };
+}
+
+/**
+ * Sum of a velocity blob's counters for `tag` on days [from, to], without parsing the rest. Lines are
+ * log-structured (see Bucket): the last line of a (tag, day) holds its count, a bare key
+ * deletes it.
+ */
+export function countInBlob(blob: string, tag: string, from: number, to: number): number {
+  const byDay = new Map<number, number>();
+  let at = blob.indexOf('\n' + tag);
+  while (at >= 0) {
+    const k = at + 1;
+    const day = parseInt(blob.slice(k + TAG_CHARS, k + VELOCITY_KEY_CHARS), 36);
+    let end = blob.indexOf('\n', k);
+    if (end < 0) end = blob.length;
+    if (end - k === VELOCITY_KEY_CHARS) byDay.delete(day);
+    else byDay.set(day, parseInt(blob.slice(k + VELOCITY_KEY_CHARS, end), 36));
+    at = blob.indexOf('\n' + tag, k);
+  }
+  let sum = 0;
+  for (const [day, n] of byDay) if (day >= from && day <= to) sum += n;
+  return sum;
 }

@@ -27,8 +27,6 @@ export interface DetectorConfig {
   /** State buckets kept in memory between batches (LRU); ~50 VINs and ~10 KB of heap each at the default layout. */
   cacheBuckets: number;
   ruleset: Ruleset;
-  /** 'batched' (production) or 'naive' (one VIN event at a time: per-event Redis round trips, for the benchmark). */
-  mode: 'batched' | 'naive';
   /**
    * Batches of different partitions handled at once (kafkajs partitionsConsumedConcurrently): overlaps
    * one batch's Redis and Kafka waits with another's CPU work. Absent: DEFAULT_PARTITIONS_CONCURRENTLY.
@@ -65,7 +63,6 @@ const envSchema = z.object({
   ZM_DETECTOR_CACHE_BUCKETS: z.coerce.number().int().min(0).default(32_768),
   ZM_DETECTOR_VELOCITY_BUCKETS_PER_PARTITION: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   ZM_DETECTOR_RULESET: z.string().min(1).default(DEFAULT_RULESET_FILE),
-  ZM_DETECTOR_MODE: z.enum(['batched', 'naive']).default('batched'),
   ZM_DETECTOR_PARTITIONS_CONCURRENTLY: envVars.positiveInt(DEFAULT_PARTITIONS_CONCURRENTLY),
   ZM_DETECTOR_SWEEP_INTERVAL_MS: envVars.positiveInt(1000),
   ZM_DETECTOR_SWEEP_BUCKETS_PER_TICK: envVars.positiveInt(64),
@@ -98,7 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): DetectorConfig {
     },
     cacheBuckets: e.ZM_DETECTOR_CACHE_BUCKETS,
     ruleset: loadRuleset(e.ZM_DETECTOR_RULESET),
-    mode: e.ZM_DETECTOR_MODE,
     partitionsConcurrently: e.ZM_DETECTOR_PARTITIONS_CONCURRENTLY,
     sweep: {
       intervalMs: e.ZM_DETECTOR_SWEEP_INTERVAL_MS,

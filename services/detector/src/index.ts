@@ -14,6 +14,8 @@ export {
 } from './apply-events.js';
 export { packState, unpackState, type VinState, type OpenDeclaration } from './vin-state.js';
 export { createStateStore, type StateStore } from './redis-store.js';
+export { createProcessor, type Processor } from './processor.js';
+export { createPartitionLocks } from './mutex.js';
 export {
   stateBucketKey,
   stateBucketOf,

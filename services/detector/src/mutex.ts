@@ -19,3 +19,5 @@ export function createPartitionLocks() {
     },
   };
 }
+
+export type PartitionLocks = ReturnType<typeof createPartitionLocks>;

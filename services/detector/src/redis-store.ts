@@ -2,6 +2,7 @@ import type { ChainableCommander, Redis, Result } from 'ioredis';
 import { RetriableError } from '@zmwatch/kit';
 import {
   BucketFormatError,
+  countInBlob,
   emptyBucket,
   parseBucket,
   planBucketWrite,
@@ -15,7 +16,6 @@ import {
   registrantTag,
   stateBucketKey,
   stateBucketOf,
-  TAG_CHARS,
   VELOCITY_KEY_CHARS,
   velocityBucketKey,
   velocityBucketOf,
@@ -23,6 +23,7 @@ import {
 } from './keys.js';
 import { StateCache, type BucketKind } from './state-cache.js';
 import { layoutRecord, parseStoredLayout, partitionsForLayout } from './layout.js';
+import { readStateHeader } from './vin-state.js';
 
 /**
  * Compare-and-set of buckets of one partition (one hash tag, so one slot). ARGV holds, per key, the
@@ -185,28 +186,6 @@ export interface StateStoreOptions {
   onCorrupt?: (key: string, err: Error) => void;
   /** A bucket grew past ~64 KB: the bucket count is too small for the data. */
   onLargeBucket?: (key: string, bytes: number, entries: number) => void;
-}
-
-/**
- * Sum of a velocity blob's counters for `tag` on days [from, to], without parsing the rest. Lines are
- * log-structured (see bucket-blob.ts): the last line of a (tag, day) holds its count, a bare key
- * deletes it.
- */
-export function countInBlob(blob: string, tag: string, from: number, to: number): number {
-  const byDay = new Map<number, number>();
-  let at = blob.indexOf('\n' + tag);
-  while (at >= 0) {
-    const k = at + 1;
-    const day = parseInt(blob.slice(k + TAG_CHARS, k + VELOCITY_KEY_CHARS), 36);
-    let end = blob.indexOf('\n', k);
-    if (end < 0) end = blob.length;
-    if (end - k === VELOCITY_KEY_CHARS) byDay.delete(day);
-    else byDay.set(day, parseInt(blob.slice(k + VELOCITY_KEY_CHARS, end), 36));
-    at = blob.indexOf('\n' + tag, k);
-  }
-  let sum = 0;
-  for (const [day, n] of byDay) if (day >= from && day <= to) sum += n;
-  return sum;
 }
 
 export function createStateStore(redis: Redis, layout: KeyLayout, options: StateStoreOptions): StateStore {
@@ -453,14 +432,9 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
         const due: string[] = [];
         for (const bucket of buckets[STATE]!.values()) {
           for (const [vin, packed] of bucket.entries) {
-            // Header: <expireAt b36>;<grace deadline b36 or empty>;...
-            const a = packed.indexOf(';');
-            if (parseInt(packed.slice(0, a), 36) <= nowSeconds) {
-              expired.push(vin);
-              continue;
-            }
-            const d = packed.slice(a + 1, packed.indexOf(';', a + 1));
-            if (d !== '' && parseInt(d, 36) <= nowSeconds) due.push(vin);
+            const { expireAt, dueAt } = readStateHeader(packed);
+            if (expireAt <= nowSeconds) expired.push(vin);
+            else if (dueAt !== undefined && dueAt <= nowSeconds) due.push(vin);
           }
         }
         return { expired, due };

@@ -74,7 +74,8 @@ export function emptyState(): VinState {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Packed layout. A VIN is one field of a bucket hash; its value must stay small (the memory target
+// Packed layout. A VIN is one entry of a state bucket (one Redis string, see bucket-blob.ts); its
+// value must stay small (the memory target
 // is <= 100 bytes per tracked VIN including the 17-byte field), so the common case, a VIN with only
 // a first registration, packs to ~45 bytes:
 //
@@ -88,7 +89,8 @@ export function emptyState(): VinState {
 //   D  declaration          id,status,time,firstSeenAt,exporterId,(exporterType*6+condition*2+hasRef),odometer,dest[,alertedVersion]
 //      cancelled           id,c,time
 // Enum values are stored as their index in the Avro symbol list (symbols are only ever appended).
-// The Lua sweeper reads only the header, so the rest can evolve with this file alone.
+// The sweeper reads only the header (readStateHeader, called by the store's scan), so the rest can
+// evolve with this file alone.
 // ---------------------------------------------------------------------------------------------
 
 const b36 = (n: number): string => Math.round(n).toString(36);
@@ -135,6 +137,16 @@ export function dueAt(state: VinState, graceSeconds: number): number {
     if (due === 0 || t < due) due = t;
   }
   return due;
+}
+
+/**
+ * The two header fields of a packed state without unpacking the rest: its expiry and its grace
+ * deadline (undefined when no declaration is pending), epoch seconds (NaN when unreadable).
+ */
+export function readStateHeader(packed: string): { expireAt: number; dueAt: number | undefined } {
+  const a = packed.indexOf(';');
+  const d = packed.slice(a + 1, packed.indexOf(';', a + 1));
+  return { expireAt: parseInt(packed.slice(0, a), 36), dueAt: d === '' ? undefined : parseInt(d, 36) };
 }
 
 export function packState(state: VinState, graceSeconds: number): string {

@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BucketFormatError, formatBucket, parseBucket, planBucketWrite } from '../src/bucket-blob.js';
+import {
+  BucketFormatError,
+  countInBlob,
+  formatBucket,
+  parseBucket,
+  planBucketWrite,
+} from '../src/bucket-blob.js';
 import { dayKey, registrantTag, VELOCITY_KEY_CHARS } from '../src/keys.js';
-import { countInBlob } from '../src/redis-store.js';
 import { StateCache } from '../src/state-cache.js';
 import { packState, unpackState, type VinState } from '../src/vin-state.js';
 

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dueAt, packState, unpackState, StateFormatError, type VinState } from '../src/vin-state.js';
+import {
+  dueAt,
+  packState,
+  readStateHeader,
+  unpackState,
+  StateFormatError,
+  type VinState,
+} from '../src/vin-state.js';
 import { T0, DAY } from './support/fixtures.js';
 
 const full: VinState = {
@@ -51,9 +58,11 @@ test('packState/unpackState round-trip every section, escaping separators in fre
   assert.deepEqual(unpackState(packed), full);
 });
 
-test('the header carries expiry and the earliest grace deadline of pending declarations (read by the Lua sweeper)', () => {
+test('the header carries expiry and the earliest grace deadline of pending declarations (read by the sweeper without unpacking)', () => {
   const packed = packState(full, 3600);
   const [exp, due] = packed.split(';');
+  assert.deepEqual(readStateHeader(packed), { expireAt: parseInt(exp!, 36), dueAt: parseInt(due!, 36) });
+  assert.equal(readStateHeader(packState({ ...full, declarations: [] }, 3600)).dueAt, undefined);
   assert.equal(parseInt(exp!, 36), full.expireAt);
   assert.equal(parseInt(due!, 36), Math.floor(T0 / 1000) + 11 * 86400 + 3600);
   assert.equal(dueAt(full, 3600), parseInt(due!, 36));

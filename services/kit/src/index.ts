@@ -35,6 +35,7 @@ export {
   createBatchConsumer,
   type BatchConsumer,
   type BatchConsumerOptions,
+  type BatchHooks,
   type Decoded,
 } from './batch-consumer.js';
 export { consumerGroupLag, type PartitionLag } from './consumer-lag.js';

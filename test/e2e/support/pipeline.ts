@@ -151,7 +151,6 @@ export async function startPipeline(run: string): Promise<Pipeline> {
     keys: { prefix: run, bucketsPerPartition: 16, velocityBucketsPerPartition: 8 },
     cacheBuckets: 32_768,
     ruleset: loadRuleset(),
-    mode: 'batched',
     sweep: { intervalMs: 500, bucketsPerTick: 16 },
     metricsPort: 0,
     metricsHost: '127.0.0.1',

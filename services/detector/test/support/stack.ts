@@ -88,7 +88,6 @@ export function testConfig(
     keys: { prefix: id, bucketsPerPartition: 64, velocityBucketsPerPartition: 16 },
     cacheBuckets: 32_768,
     ruleset,
-    mode: 'batched',
     partitionsConcurrently: 3, // the production default: batches of several partitions overlap
     sweep: { intervalMs: 200, bucketsPerTick: 64 },
     metricsPort: 0,

@@ -1,0 +1,48 @@
+import type { Logger } from '@zmwatch/kit';
+import type { Alert } from '@zmwatch/schemas';
+import type { EmittedCache } from './emitted-cache.js';
+import type { BatchEvaluation } from './evaluate-batch.js';
+import type { DetectorMetrics } from './metrics.js';
+
+/**
+ * Step 5: produce the batch's alerts and await their acks, before anything is marked in the state;
+ * then remember them as emitted and count them.
+ */
+export async function publishAlerts(
+  evaluation: BatchEvaluation,
+  publish: (alerts: Alert[]) => Promise<void>,
+  emitted: EmittedCache,
+  metrics: DetectorMetrics,
+  now: () => number,
+): Promise<void> {
+  const { alerts, arrivals } = evaluation;
+  if (alerts.length === 0) return;
+  await publish(alerts);
+  const ackedAt = now();
+  for (const a of alerts) {
+    emitted.add(a.alertId);
+    metrics.alerts.inc({ severity: a.severity });
+    for (const r of a.rules) metrics.ruleHits.inc({ rule: r.ruleId });
+  }
+  for (const arrival of arrivals) metrics.detectionLatency.observe(Math.max(0, ackedAt - arrival) / 1000);
+}
+
+/** One log line per produced alert, with the VIN and where its last event came from. */
+export function logAlerts(evaluation: BatchEvaluation, logger: Logger): void {
+  if (!logger.isLevelEnabled('info')) return;
+  evaluation.alerts.forEach((a, i) => {
+    const src = evaluation.alertWork[i]!.events.at(-1)?.source;
+    logger.info(
+      {
+        vin: a.vin,
+        ...src,
+        alertId: a.alertId,
+        declarationId: a.declarationId,
+        severity: a.severity,
+        score: a.score,
+        rules: a.rules.map((r) => r.ruleId),
+      },
+      'alert produced',
+    );
+  });
+}
