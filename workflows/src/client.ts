@@ -35,8 +35,8 @@ import {
   SA,
   severityRank,
   type AddNoteInput,
-  type Alert,
   type AlertSignalInput,
+  type CaseAlert,
   type CaseConfig,
   type CaseInput,
   type CaseState,
@@ -125,7 +125,7 @@ export class CaseNotFoundError extends Error {
 
 export interface CaseClient {
   /** Open a case for the alert's VIN, or add the alert to the open one (signal-with-start). */
-  signalAlert(alert: Alert, config: CaseConfig): Promise<SignalAlertResult>;
+  signalAlert(alert: CaseAlert, config: CaseConfig): Promise<SignalAlertResult>;
   listQueue(queue: string, filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
   /** Cases in any of `queues`, in one visibility query (related cases: one query per relation). */
   listCases(queues: readonly string[], filters?: QueueFilters, paging?: Paging): Promise<CasePage>;

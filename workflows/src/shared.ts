@@ -251,7 +251,7 @@ export interface CaseInput {
   carried?: CaseState;
   /** Set only by continue-as-new after a decision: new alerts that reopen the case, and what came before. */
   reopen?: {
-    alerts: Alert[];
+    alerts: CaseAlert[];
     priorAlertIds: string[];
     previousDecisions: CaseDecisionRecord[];
     fromRunId: string;
@@ -271,7 +271,7 @@ export interface CaseResult {
 // ---------------------------------------------------------------------------------------------
 
 export interface AlertSignalInput {
-  alert: Alert;
+  alert: CaseAlert;
 }
 export interface ClaimInput {
   by: string;
