@@ -195,45 +195,38 @@ export interface CaseParty {
 }
 
 /**
- * The parties of the case's latest alert: typed (v2: first registrant, holder at declaration,
- * exporter) or, for a v1 alert, what it says — its registrantId is the party registered at declaration
- * time, and the first registration's party is known only when a rule recorded it in its facts.
+ * The parties of the case's latest alert: the typed ones (contract v2: first registrant, holder at
+ * declaration, exporter) where the alert has them, else what a v1 alert says — its registrantId is the
+ * party registered at declaration time, and the first registration's party is known only when a rule
+ * recorded it in its facts. (A v1 alert read with the v2 schema has the typed parties null.)
  */
 export function caseParties(state: CaseState): CaseParty[] {
   const alert = state.evidence[state.evidence.length - 1]?.alert;
   if (!alert) return [];
   const out: CaseParty[] = [];
-  const v2 = alert.firstRegistrant !== undefined || alert.holderAtDeclaration !== undefined;
-  if (v2) {
-    if (alert.firstRegistrant)
-      out.push({ role: 'first-registrant', label: 'First registrant', ...alert.firstRegistrant });
-    if (alert.holderAtDeclaration)
-      out.push({
-        role: 'holder-at-declaration',
-        label: 'Holder at declaration',
-        ...alert.holderAtDeclaration,
-      });
-  } else {
-    if (alert.facts.registrantId)
-      out.push({
-        role: 'first-registrant',
-        label: 'First registrant (from rule facts)',
-        id: alert.facts.registrantId,
-        type: alert.facts.registrantType ?? null,
-      });
-    if (alert.registrantId)
-      out.push({
-        role: 'registrant-at-declaration',
-        label: 'Registrant at declaration',
-        id: alert.registrantId,
-        type: alert.registrantType,
-      });
-  }
-  const exporter = alert.exporter ?? {
-    id: alert.exporterId,
-    type: alert.facts.exporterType ?? null,
-  };
-  out.push({ role: 'exporter', label: 'Exporter', ...exporter });
+  if (alert.firstRegistrant)
+    out.push({ role: 'first-registrant', label: 'First registrant', ...alert.firstRegistrant });
+  else if (alert.facts.registrantId)
+    out.push({
+      role: 'first-registrant',
+      label: 'First registrant (from rule facts)',
+      id: alert.facts.registrantId,
+      type: alert.facts.registrantType ?? null,
+    });
+  if (alert.holderAtDeclaration)
+    out.push({ role: 'holder-at-declaration', label: 'Holder at declaration', ...alert.holderAtDeclaration });
+  else if (alert.registrantId)
+    out.push({
+      role: 'registrant-at-declaration',
+      label: 'Registrant at declaration',
+      id: alert.registrantId,
+      type: alert.registrantType,
+    });
+  out.push({
+    role: 'exporter',
+    label: 'Exporter',
+    ...(alert.exporter ?? { id: alert.exporterId, type: alert.facts.exporterType ?? null }),
+  });
   return out;
 }
 
