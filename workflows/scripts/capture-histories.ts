@@ -2,7 +2,9 @@
 // every run's event history as JSON fixtures (the `temporal workflow show --output json` form that
 // `Worker.runReplayHistories` reads), so later changes are replayed against what this release wrote.
 //
-//   node --import tsx workflows/scripts/capture-histories.ts <release>   # e.g. 2026-12-01
+//   node --import tsx workflows/scripts/capture-histories.ts <release> [scenario,...]   # e.g. 2026-12-01
+//
+// With scenario names only those run (a release that adds behaviour records just its new scenarios).
 //
 // Needs the stack (ZM_TEMPORAL_ADDRESS, ZM_KAFKA_BROKERS) and the Temporal CLI (ZM_TEMPORAL_CLI, default
 // the one `infra/bin/stack up` installs under ~/.cache/zmwatch). Writes
@@ -12,13 +14,19 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Alert } from '@zmwatch/schemas';
-import { caseIdFor, type CaseConfig, type CaseState } from '../src/shared.js';
+import {
+  caseIdFor,
+  type AlertV2Fields,
+  type CaseAlert,
+  type CaseConfig,
+  type CaseState,
+} from '../src/shared.js';
 import { eventually, makeAlert, randomVin, runId, testCaseConfig } from '../src/testing.js';
 import { startCaseEnv, TEMPORAL_ADDRESS, type CaseEnv } from '../test/helpers/case-env.js';
 import { startCustomsServer } from '../test/helpers/customs-server.js';
 
 const release = process.argv[2];
+const only = process.argv[3]?.split(',');
 if (!release || !/^[\w.-]+$/.test(release)) {
   console.error('usage: capture-histories.ts <release>   (a directory name, e.g. 2026-12-01)');
   process.exit(2);
@@ -41,7 +49,7 @@ const caseWhere = (vin: string, ok: (c: CaseState) => boolean, what: string, ms 
   );
 /** The first run of each case (the chain of continue-as-new runs is followed from it). */
 const firstRuns = new Map<string, string>();
-const signal = async (alert: Alert, config: CaseConfig) => {
+const signal = async (alert: CaseAlert, config: CaseConfig) => {
   const r = await env.cases.signalAlert(alert, config);
   if (r.started && !firstRuns.has(alert.vin)) firstRuns.set(alert.vin, r.runId);
   return r;
@@ -175,6 +183,58 @@ const scenarios: Record<string, Scenario> = {
     await env.cases.decide(vin, { by: 'bob', decision: 'confirm', reason: 'new declaration confirms it' });
     return { vin, completes: true };
   },
+  /** Alert revisions (contract v2): a higher severity re-routes and tightens the SLA, a lower one is recorded on the claimed case, a withdrawal notes it for the assignee, who dismisses. */
+  'revisions-raise-claim-lower-withdraw': async () => {
+    const vin = randomVin();
+    const config = brief();
+    const parties: Partial<AlertV2Fields> = {
+      firstRegistrant: { id: 'REG-FIRST-1', type: 'TRADING_COMPANY' },
+      holderAtDeclaration: { id: 'HOLDER-1', type: 'LICENSED_EXPORTER' },
+      exporter: { id: 'EXP-42', type: 'LICENSED_EXPORTER' },
+    };
+    const a = makeAlert(vin, { severity: 'MEDIUM', destinationCountry: 'KZ', registrantId: 'HOLDER-1' });
+    const rev = (revision: number, more: Partial<CaseAlert>): CaseAlert => ({
+      ...a,
+      ...parties,
+      revision,
+      status: 'ACTIVE',
+      revisionReason: null,
+      ...more,
+    });
+    await signal(rev(0, {}), config);
+    await opened(vin);
+    await signal(
+      rev(1, { severity: 'CRITICAL', score: 0.95, revisionReason: 'late pending-export transfer' }),
+      config,
+    );
+    await caseWhere(vin, has('severity-raised'), 'raised');
+    await signal(rev(1, { severity: 'CRITICAL' }), config);
+    await caseWhere(vin, has('duplicate-alert-ignored'), 'duplicate revision');
+    await env.cases.claim(vin, { by: 'ana' });
+    await signal(rev(2, { severity: 'LOW', score: 0.2, revisionReason: 'registration amended' }), config);
+    await caseWhere(vin, has('severity-lower-recorded'), 'lower recorded');
+    await signal(rev(3, { status: 'WITHDRAWN', revisionReason: 'declaration cancelled' }), config);
+    await caseWhere(vin, has('declaration-withdrawn'), 'withdrawal noted');
+    await env.cases.decide(vin, { by: 'ana', decision: 'dismiss', reason: 'declaration withdrawn' });
+    return { vin, completes: true };
+  },
+  /** A withdrawal closes an unclaimed case as withdrawn (no outcome); retention ends the run. */
+  'revisions-withdraw-unclaimed': async () => {
+    const vin = randomVin();
+    const config = brief();
+    const a = makeAlert(vin, { severity: 'HIGH', destinationCountry: 'KZ' });
+    await signal(a, config);
+    await opened(vin);
+    const withdrawn: CaseAlert = {
+      ...a,
+      revision: 1,
+      status: 'WITHDRAWN',
+      revisionReason: 'declaration rejected',
+    };
+    await signal(withdrawn, config);
+    await caseWhere(vin, (c) => c.status === 'withdrawn', 'withdrawn');
+    return { vin, completes: true };
+  },
   /** Many alerts: continue-as-new with the state carried; left running (terminated before capture). */
   'continue-as-new-long-history': async () => {
     const vin = randomVin();
@@ -211,10 +271,12 @@ const manifest: Array<{ scenario: string; file: string; workflowId: string; even
   [];
 try {
   const done = await Promise.all(
-    Object.entries(scenarios).map(async ([name, scenario]) => {
-      const r = await scenario(name);
-      return { name, ...r };
-    }),
+    Object.entries(scenarios)
+      .filter(([name]) => !only || only.includes(name))
+      .map(async ([name, scenario]) => {
+        const r = await scenario(name);
+        return { name, ...r };
+      }),
   );
   for (const { name, vin, completes } of done) {
     const workflowId = caseIdFor(vin);

@@ -9,6 +9,7 @@
  */
 import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
 import { maxSeverity, routeQueue, slaFor, type RouteInput } from './case-rules.js';
+import { alertRevision, describeRevision, holderOf, isWithdrawn, latestRevisions } from './case-revisions.js';
 import {
   caseIdFor,
   OPEN_CASE_STATUSES,
@@ -16,8 +17,8 @@ import {
   SEVERITIES,
   severityRank,
   type AddNoteInput,
-  type Alert,
   type AuditEntry,
+  type CaseAlert,
   type CaseConfig,
   type CaseInput,
   type CaseNotification,
@@ -62,12 +63,18 @@ export interface CaseMachineOptions {
   routingByDestination(): boolean;
   /** The SLA due time the escalator pre-set for the opening alert (a search attribute of the start event). */
   presetSlaDueAt?: Date | undefined;
+  /**
+   * Whether a higher revision of an alert the case holds is applied (`patched('alert-revisions')`):
+   * runs from before revisions existed ignored it as a duplicate. Asked only when such a revision
+   * arrives. Default: applied.
+   */
+  alertRevisions?: () => boolean;
 }
 
 export class CaseMachine {
   readonly state: CaseState;
   /** New alerts that arrive after the decision: they reopen the case as a new run. */
-  readonly lateAlerts: Alert[] = [];
+  readonly lateAlerts: CaseAlert[] = [];
   /**
    * Bumped by every transition the main loop or visibility depends on (status, assignee, SLA, queue,
    * evidence, decision); not by notes, information requests or bookkeeping audit entries.
@@ -78,7 +85,14 @@ export class CaseMachine {
     private readonly input: CaseInput,
     private readonly opts: CaseMachineOptions,
   ) {
-    this.state = input.carried ?? {
+    // States carried from runs before alert revisions lack their fields.
+    const c = input.carried;
+    const carried = c && {
+      ...c,
+      firstRegistrantId: c.firstRegistrantId ?? null,
+      withdrawal: c.withdrawal ?? null,
+    };
+    this.state = carried ?? {
       caseId: input.caseId,
       vin: input.vin,
       status: 'open',
@@ -88,6 +102,7 @@ export class CaseMachine {
       assignee: null,
       destinationCountry: null,
       registrantId: null,
+      firstRegistrantId: null,
       jurisdiction: null,
       openedAt: this.nowIso(),
       slaDueAt: null,
@@ -97,6 +112,7 @@ export class CaseMachine {
       notes: [],
       infoRequests: [],
       decision: null,
+      withdrawal: null,
       audit: [],
       priorAlertIds: input.reopen?.priorAlertIds ?? [],
       previousDecisions: input.reopen?.previousDecisions ?? [],
@@ -166,39 +182,65 @@ export class CaseMachine {
     return this.state.decision !== null;
   }
 
+  /** Decided, or closed because every alert was withdrawn before anyone claimed the case. */
+  get closed(): boolean {
+    return this.decided || this.state.status === 'withdrawn';
+  }
+
   /** The alerts a reopened run starts with (set by continue-as-new after a decision). */
-  get reopenAlerts(): readonly Alert[] {
+  get reopenAlerts(): readonly CaseAlert[] {
     return this.input.reopen?.alerts ?? [];
   }
 
-  private isKnownAlert(alertId: string): boolean {
-    const s = this.state;
-    return (
-      s.priorAlertIds.includes(alertId) ||
-      s.evidence.some((e) => e.alert.alertId === alertId) ||
-      this.lateAlerts.some((a) => a.alertId === alertId)
-    );
+  /** The revision of `alertId` this run holds (its latest), if any. */
+  private heldRevision(alertId: string): CaseAlert | undefined {
+    let held: CaseAlert | undefined;
+    for (const { alert } of this.state.evidence)
+      if (alert.alertId === alertId && (!held || alertRevision(alert) > alertRevision(held))) held = alert;
+    return held;
   }
 
-  applyAlert(alert: Alert): void {
+  /**
+   * One alert signal. A new alert id opens the case or adds evidence (severity and score only rise); a
+   * higher revision of an alert the case holds makes the case follow its alerts' latest revisions
+   * (`followRevision`); an equal or older revision, or an alert of an earlier run, is a duplicate. After
+   * the case is closed a new alert id waits to reopen it, a revision is only recorded.
+   */
+  applyAlert(alert: CaseAlert): void {
     const s = this.state;
-    if (this.isKnownAlert(alert.alertId)) {
-      this.audit('system', 'duplicate-alert-ignored', alert.alertId);
+    const held = this.heldRevision(alert.alertId);
+    const isRevision =
+      held !== undefined && alertRevision(alert) > alertRevision(held) && this.revisionsApply();
+    if (
+      !isRevision &&
+      (held !== undefined ||
+        s.priorAlertIds.includes(alert.alertId) ||
+        this.lateAlerts.some((a) => a.alertId === alert.alertId))
+    ) {
+      this.audit(
+        'system',
+        'duplicate-alert-ignored',
+        alertRevision(alert) > 0 ? `${alert.alertId} rev ${alertRevision(alert)}` : alert.alertId,
+      );
       return;
     }
-    if (s.decision !== null) {
+    if (isRevision) {
+      this.applyRevision(alert);
+      return;
+    }
+    if (this.closed) {
       this.lateAlerts.push(alert);
       return;
     }
     const first = s.evidence.length === 0;
     const before = s.severity;
     s.evidence.push({ alert, appliedAt: this.nowIso() });
-    s.severity = first ? alert.severity : maxSeverity(s.severity, alert.severity);
-    s.score = first ? alert.score : Math.max(s.score, alert.score);
-    s.destinationCountry = alert.destinationCountry;
-    s.registrantId = alert.registrantId ?? s.registrantId;
-    s.jurisdiction = alert.jurisdiction ?? s.jurisdiction;
-    Object.assign(s.facts, alert.facts);
+    // A withdrawn alert adds no weight (it can only arrive first if its active revisions never did).
+    if (!isWithdrawn(alert)) {
+      s.severity = first ? alert.severity : maxSeverity(s.severity, alert.severity);
+      s.score = first ? alert.score : Math.max(s.score, alert.score);
+    }
+    this.takeParties(alert);
     if (first) {
       s.openedAt = this.nowIso();
       s.queue = this.route({
@@ -219,13 +261,127 @@ export class CaseMachine {
     } else {
       this.audit('system', 'evidence-added', `${alert.alertId} ${alert.severity} score=${alert.score}`);
       // Worse evidence tightens a running SLA; it never loosens one.
-      if (s.severity !== before && s.slaDueAt !== null) {
-        const tighter = this.opts.now() + slaFor(this.config, s.severity);
-        if (tighter < Date.parse(s.slaDueAt)) s.slaDueAt = new Date(tighter).toISOString();
-      }
+      if (s.severity !== before) this.tightenSla();
       this.reroute('system');
     }
+    if (!isWithdrawn(alert)) s.withdrawal = null;
+    else if (latestRevisions(s.evidence).every(isWithdrawn)) this.withdraw(alert);
     this.changed();
+  }
+
+  private revisionsApply(): boolean {
+    return this.opts.alertRevisions?.() ?? true;
+  }
+
+  /** The parties and places of the alert's declaration (later alerts win). */
+  private takeParties(alert: CaseAlert): void {
+    const s = this.state;
+    s.destinationCountry = alert.destinationCountry;
+    s.registrantId = holderOf(alert)?.id ?? s.registrantId;
+    s.firstRegistrantId = alert.firstRegistrant?.id ?? s.firstRegistrantId;
+    s.jurisdiction = alert.jurisdiction ?? s.jurisdiction;
+    Object.assign(s.facts, alert.facts);
+  }
+
+  /** Worse evidence: the SLA becomes now + the new severity's, when that is sooner. */
+  private tightenSla(): void {
+    const s = this.state;
+    if (s.slaDueAt === null) return;
+    const tighter = this.opts.now() + slaFor(this.config, s.severity);
+    if (tighter < Date.parse(s.slaDueAt)) s.slaDueAt = new Date(tighter).toISOString();
+  }
+
+  /**
+   * A later revision of an alert the case holds. The case takes the highest severity (and score) of its
+   * alerts' latest active revisions: a higher one re-routes it and tightens the SLA; a lower one moves
+   * an unclaimed case (queue, and the SLA it would have had from opening), and is only recorded when
+   * the case is claimed, escalated or its severity was set by a supervisor. When no active alert is
+   * left, the declaration is withdrawn (`withdraw`). After a decision a revision is only recorded.
+   */
+  private applyRevision(alert: CaseAlert): void {
+    const s = this.state;
+    s.evidence.push({ alert, appliedAt: this.nowIso() });
+    const what = describeRevision(alert);
+    this.audit('system', 'revised', this.closed ? `${what}; the case is ${s.status}, nothing moves` : what);
+    if (this.closed) return;
+    this.takeParties(alert);
+    const active = latestRevisions(s.evidence).filter((a) => !isWithdrawn(a));
+    if (active.length === 0) {
+      if (s.withdrawal === null) this.withdraw(alert);
+      this.changed();
+      return;
+    }
+    s.withdrawal = null;
+    const severity = active.map((a) => a.severity).reduce(maxSeverity);
+    const score = Math.max(...active.map((a) => a.score));
+    const cause = `${alert.alertId} rev ${alertRevision(alert)}`;
+    const rank = SEVERITIES.indexOf(severity) - SEVERITIES.indexOf(s.severity);
+    // Open means unclaimed and not escalated.
+    const movable = s.status === 'open' && !this.severityOverridden();
+    if (rank > 0) {
+      this.audit('system', 'severity-raised', `${s.severity} -> ${severity} (${cause})`);
+      s.severity = severity;
+      s.score = score;
+      this.tightenSla();
+      this.reroute('system');
+    } else if (rank < 0 && movable) {
+      this.audit('system', 'severity-lowered', `${s.severity} -> ${severity} (${cause})`);
+      s.severity = severity;
+      s.score = score;
+      // The SLA it would have had from opening, never one sooner than it has.
+      const relaxed = Date.parse(s.openedAt) + slaFor(this.config, severity);
+      if (s.slaDueAt !== null && relaxed > Date.parse(s.slaDueAt))
+        s.slaDueAt = new Date(relaxed).toISOString();
+      this.reroute('system');
+    } else if (rank < 0) {
+      const why =
+        s.assignee !== null
+          ? `claimed by ${s.assignee}`
+          : s.status === 'escalated'
+            ? 'escalated'
+            : 'severity set by a supervisor';
+      this.audit(
+        'system',
+        'severity-lower-recorded',
+        `${cause} says ${severity}; the case stays ${s.severity} (${why})`,
+      );
+    } else if (score > s.score || movable) {
+      s.score = score;
+    }
+    this.changed();
+  }
+
+  private severityOverridden(): boolean {
+    return this.state.audit.some((e) => e.action === 'overridden' && e.detail?.startsWith('severity'));
+  }
+
+  /**
+   * Every alert of the case is withdrawn. Nobody has claimed it: it closes as `withdrawn` (no decision,
+   * no outcome, no hold). Someone has: a system note and `state.withdrawal` tell the assignee, who
+   * decides it as any other case.
+   */
+  private withdraw(alert: CaseAlert): void {
+    const s = this.state;
+    const reason = alert.revisionReason ?? null;
+    s.withdrawal = { at: this.nowIso(), alertId: alert.alertId, revision: alertRevision(alert), reason };
+    const cause = `${alert.alertId} rev ${alertRevision(alert)}${reason ? ` (${reason})` : ''}`;
+    if (s.assignee === null) {
+      this.closeWithdrawn(`${cause}: closed, nobody had claimed it`);
+      return;
+    }
+    s.notes.push({
+      by: 'system',
+      at: this.nowIso(),
+      text: `Declaration withdrawn: ${cause}. No active alert is left on this case; decide it (a dismissal, unless the withdrawal itself is suspicious).`,
+    });
+    this.audit('system', 'declaration-withdrawn', `${cause}: assignee ${s.assignee} notified`);
+  }
+
+  private closeWithdrawn(detail: string): void {
+    const s = this.state;
+    s.status = 'withdrawn';
+    s.slaDueAt = null;
+    this.audit('system', 'declaration-withdrawn', detail);
   }
 
   // --- analyst actions: check* validates (throws InvalidCaseActionError), the verb applies ---
@@ -268,6 +424,8 @@ export class CaseMachine {
     s.status = s.escalations > 0 && s.queue === this.config.routing.supervisorQueue ? 'escalated' : 'open';
     if (s.status === 'escalated') s.slaDueAt = null;
     this.audit(by, 'released');
+    // Released after its declaration was withdrawn: nothing is left to review.
+    if (s.withdrawal !== null) this.closeWithdrawn(`released by ${by} after the withdrawal: closed`);
     this.changed();
   }
 
@@ -413,8 +571,9 @@ export class CaseMachine {
     return d;
   }
 
+  /** Each alert id once (an alert's revisions share it). */
   private alertIds(): string[] {
-    return this.state.evidence.map((e) => e.alert.alertId);
+    return [...new Set(this.state.evidence.map((e) => e.alert.alertId))];
   }
 
   outcome(): OutcomeInput {
@@ -481,7 +640,7 @@ export class CaseMachine {
     return { caseId: this.input.caseId, vin: this.input.vin, config: this.config, carried: this.state };
   }
 
-  /** Input of the run a late alert reopens: the new alerts, and what this and earlier runs decided. */
+  /** Input of the run a late alert reopens (after a decision or a withdrawal): the new alerts, and what came before. */
   reopenInput(runId: string): CaseInput {
     const s = this.state;
     return {
@@ -491,7 +650,7 @@ export class CaseMachine {
       reopen: {
         alerts: [...this.lateAlerts],
         priorAlertIds: [...s.priorAlertIds, ...this.alertIds()],
-        previousDecisions: [...s.previousDecisions, this.decision],
+        previousDecisions: s.decision ? [...s.previousDecisions, s.decision] : [...s.previousDecisions],
         fromRunId: runId,
       },
     };
@@ -503,7 +662,7 @@ export class CaseMachine {
       caseId: s.caseId,
       vin: s.vin,
       status: s.status,
-      decision: this.decision,
+      decision: s.decision,
       alertIds: this.alertIds(),
     };
   }
@@ -533,6 +692,7 @@ export function caseSearchAttributes(s: CaseState): CaseSearchAttribute[] {
     { key: SA.assignee, value: s.assignee },
     { key: SA.destination, value: s.destinationCountry },
     { key: SA.registrant, value: s.registrantId },
+    { key: SA.firstRegistrant, value: s.firstRegistrantId },
     { key: SA.jurisdiction, value: s.jurisdiction },
     { key: SA.vin, value: s.vin },
     { key: SA.slaDueAt, value: s.slaDueAt === null ? null : new Date(s.slaDueAt) },
@@ -571,7 +731,7 @@ export function searchAttributeChanges(
  */
 export function openingSearchAttributes(
   config: CaseConfig,
-  alert: Alert,
+  alert: CaseAlert,
   now: number,
 ): SearchAttributePair[] {
   const m = new CaseMachine(

@@ -1,9 +1,19 @@
 /**
- * Case views shared by the console and the CLI: a case's timeline, the rules that fired, a page of
- * cases sorted for an analyst, and the cases related to one by registrant or exporter.
+ * Case views shared by the console and the CLI: a case's timeline, its parties, its revision history,
+ * the rules that fired, a page of cases sorted for an analyst, and the cases related to one (same first
+ * registrant, same holder, same exporter). Alerts of contract v2 carry typed parties and a typed
+ * timeline; v1 alerts only strings, so every view keeps a v1 reading with labels that say no more than
+ * v1 knows.
  */
 import type { CaseClient, CaseSummary, QueueFilters } from './client.js';
-import { CASE_STATUSES, isSafeFilterValue, type CaseState } from './shared.js';
+import { alertRevision, alertStatus, latestRevisions } from './case-revisions.js';
+import {
+  CASE_STATUSES,
+  isSafeFilterValue,
+  type AlertTimelineEvent,
+  type CaseAlert,
+  type CaseState,
+} from './shared.js';
 
 /** One dated event of a VIN's history, as the case page shows it. */
 export interface TimelineEntry {
@@ -15,10 +25,101 @@ export interface TimelineEntry {
 
 const ISO_PREFIX = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*(.*)$/;
 
+/** Titles of the typed timeline's event kinds (the feeds' event types); others are shown as they come. */
+const EVENT_TITLES: Record<string, [TimelineEntry['kind'], string]> = {
+  FIRST_REGISTRATION: ['registration', 'First registration'],
+  TRANSFER: ['registration', 'Ownership transfer'],
+  TEMP_EXPORT_PLATE: ['registration', 'Temporary export plate issued'],
+  DEREGISTRATION: ['registration', 'Deregistration'],
+  DECLARED: ['customs', 'Export declaration'],
+  AMENDED: ['customs', 'Declaration amended'],
+  CANCELLED: ['customs', 'Declaration cancelled'],
+  REJECTED: ['customs', 'Declaration rejected'],
+  CLEARED: ['customs', 'Declaration cleared'],
+};
+
+const humanise = (kind: string) => {
+  const words = kind.toLowerCase().replace(/[_-]+/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+const flagText = (flag: string) => flag.toLowerCase().replace(/[_-]+/g, ' ');
+
+function typedEntry(e: AlertTimelineEvent, alert: CaseAlert): TimelineEntry {
+  const [kind, title] = EVENT_TITLES[e.kind] ?? [
+    /DECLAR|CUSTOMS/.test(e.kind) ? 'customs' : 'registration',
+    humanise(e.kind),
+  ];
+  const customs = kind === 'customs';
+  return {
+    at: new Date(e.eventTime).toISOString(),
+    kind,
+    title: customs ? `${title} ${alert.declarationId}` : title,
+    detail: [
+      e.jurisdiction,
+      e.partyId ? `${customs ? 'exporter ' : ''}${e.partyType ? `${e.partyType} ` : ''}${e.partyId}` : null,
+      e.odometerKm !== null ? `${e.odometerKm} km` : null,
+      customs && e.kind === 'DECLARED' ? `to ${alert.destinationCountry}` : null,
+      ...e.flags.map(flagText),
+    ]
+      .filter(Boolean)
+      .join(' · '),
+  };
+}
+
+/** The v1 reading: registration and declaration times, and the dated facts the detector formatted. */
+function v1Entries(alert: CaseAlert): TimelineEntry[] {
+  const f = alert.facts;
+  const out: TimelineEntry[] = [];
+  if (alert.registrationTime !== null) {
+    out.push({
+      at: new Date(alert.registrationTime).toISOString(),
+      kind: 'registration',
+      title: 'First registration',
+      // The first registration's party is in the rule facts (registrantId there is the first
+      // registrant); the alert's own registrantId is the holder at declaration, not this party.
+      detail: [
+        alert.jurisdiction,
+        f.registrantId ? `${f.registrantType ? `${f.registrantType} ` : ''}${f.registrantId}` : null,
+        f.registrationCondition ? `condition ${f.registrationCondition}` : null,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    });
+  }
+  const dated = (fact: string | undefined, title: string) => {
+    const m = fact ? ISO_PREFIX.exec(fact) : null;
+    if (m)
+      out.push({
+        at: m[1]!,
+        kind: 'registration',
+        title,
+        detail: m[2]!.replace(/^\((.*)\)$/, 'reason $1'),
+      });
+  };
+  dated(f.lastTransfer, 'Ownership transfer');
+  dated(f.pendingExportTransfer, 'Transfer flagged pending export');
+  dated(f.tempExportPlate, 'Temporary export plate issued');
+  dated(f.deregistration, 'Deregistration');
+  out.push({
+    at: new Date(alert.declarationTime).toISOString(),
+    kind: 'customs',
+    title: `Export declaration ${alert.declarationId}`,
+    detail: [
+      f.declaredCondition ? `declared ${f.declaredCondition}` : null,
+      f.declaredOdometerKm && f.declaredOdometerKm !== 'unknown' ? `${f.declaredOdometerKm} km` : null,
+      `to ${alert.destinationCountry}`,
+      `exporter ${alert.exporterId}${f.exporterType ? ` (${f.exporterType})` : ''}`,
+    ]
+      .filter(Boolean)
+      .join(' · '),
+  });
+  return out;
+}
+
 /**
- * The VIN's registration and customs events, rebuilt from the evidence the case holds: each alert
- * carries its registration/declaration times and the facts the detector used (transfers, temporary
- * export plates, deregistration), so no extra lookup is needed to tell the story in order.
+ * The VIN's registration and customs events, rebuilt from the evidence the case holds: the typed
+ * timeline of each alert's latest revision (contract v2), or, for a v1 alert, its registration and
+ * declaration times and the dated facts the detector used. Every revision is a detection entry.
  */
 export function buildTimeline(state: CaseState): TimelineEntry[] {
   const out: TimelineEntry[] = [];
@@ -29,49 +130,22 @@ export function buildTimeline(state: CaseState): TimelineEntry[] {
     seen.add(key);
     out.push(e);
   };
+  for (const alert of latestRevisions(state.evidence)) {
+    const typed = alert.timeline ?? [];
+    for (const e of typed.length > 0 ? typed.map((t) => typedEntry(t, alert)) : v1Entries(alert)) add(e);
+  }
   for (const { alert } of state.evidence) {
-    const f = alert.facts;
-    if (alert.registrationTime !== null) {
-      add({
-        at: new Date(alert.registrationTime).toISOString(),
-        kind: 'registration',
-        title: 'First registration',
-        detail: [
-          alert.jurisdiction,
-          alert.registrantType && alert.registrantId ? `${alert.registrantType} ${alert.registrantId}` : null,
-          f.registrationCondition ? `condition ${f.registrationCondition}` : null,
-        ]
-          .filter(Boolean)
-          .join(' · '),
-      });
-    }
-    const dated = (fact: string | undefined, title: string) => {
-      const m = fact ? ISO_PREFIX.exec(fact) : null;
-      if (m)
-        add({ at: m[1]!, kind: 'registration', title, detail: m[2]!.replace(/^\((.*)\)$/, 'reason $1') });
-    };
-    dated(f.lastTransfer, 'Ownership transfer');
-    dated(f.pendingExportTransfer, 'Transfer flagged pending export');
-    dated(f.tempExportPlate, 'Temporary export plate issued');
-    dated(f.deregistration, 'Deregistration');
-    add({
-      at: new Date(alert.declarationTime).toISOString(),
-      kind: 'customs',
-      title: `Export declaration ${alert.declarationId}`,
-      detail: [
-        f.declaredCondition ? `declared ${f.declaredCondition}` : null,
-        f.declaredOdometerKm && f.declaredOdometerKm !== 'unknown' ? `${f.declaredOdometerKm} km` : null,
-        `to ${alert.destinationCountry}`,
-        `exporter ${alert.exporterId}${f.exporterType ? ` (${f.exporterType})` : ''}`,
-      ]
-        .filter(Boolean)
-        .join(' · '),
-    });
+    const revision = alertRevision(alert);
     add({
       at: new Date(alert.detectedAt).toISOString(),
       kind: 'detection',
-      title: `Alert ${alert.severity} (score ${alert.score})`,
-      detail: `${alert.rules.length} rule${alert.rules.length === 1 ? '' : 's'} fired · ruleset ${alert.rulesetVersion}`,
+      title: `${revision > 0 ? `Alert revision ${revision}` : 'Alert'} ${alertStatus(alert) === 'WITHDRAWN' ? 'WITHDRAWN' : alert.severity} (score ${alert.score})`,
+      detail: [
+        alert.revisionReason ?? null,
+        `${alert.rules.length} rule${alert.rules.length === 1 ? '' : 's'} fired · ruleset ${alert.rulesetVersion}`,
+      ]
+        .filter(Boolean)
+        .join(' · '),
     });
   }
   if (state.decision) {
@@ -85,27 +159,105 @@ export function buildTimeline(state: CaseState): TimelineEntry[] {
   return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
+/** One revision of one of the case's alerts, oldest first: the case's revision history. */
+export interface RevisionEntry {
+  alertId: string;
+  declarationId: string;
+  revision: number;
+  status: 'ACTIVE' | 'WITHDRAWN';
+  severity: string;
+  score: number;
+  reason: string | null;
+  detectedAt: string;
+  appliedAt: string;
+}
+
+export function revisionHistory(state: CaseState): RevisionEntry[] {
+  return state.evidence.map(({ alert, appliedAt }) => ({
+    alertId: alert.alertId,
+    declarationId: alert.declarationId,
+    revision: alertRevision(alert),
+    status: alertStatus(alert),
+    severity: alert.severity,
+    score: alert.score,
+    reason: alert.revisionReason ?? null,
+    detectedAt: new Date(alert.detectedAt).toISOString(),
+    appliedAt,
+  }));
+}
+
+/** A party of the case as the page labels it; `role` says what is known about it. */
+export interface CaseParty {
+  role: 'first-registrant' | 'holder-at-declaration' | 'registrant-at-declaration' | 'exporter';
+  label: string;
+  id: string;
+  type: string | null;
+}
+
+/**
+ * The parties of the case's latest alert: the typed ones (contract v2: first registrant, holder at
+ * declaration, exporter) where the alert has them, else what a v1 alert says — its registrantId is the
+ * party registered at declaration time, and the first registration's party is known only when a rule
+ * recorded it in its facts. (A v1 alert read with the v2 schema has the typed parties null.)
+ */
+export function caseParties(state: CaseState): CaseParty[] {
+  const alert = state.evidence[state.evidence.length - 1]?.alert;
+  if (!alert) return [];
+  const out: CaseParty[] = [];
+  if (alert.firstRegistrant)
+    out.push({ role: 'first-registrant', label: 'First registrant', ...alert.firstRegistrant });
+  else if (alert.facts.registrantId)
+    out.push({
+      role: 'first-registrant',
+      label: 'First registrant (from rule facts)',
+      id: alert.facts.registrantId,
+      type: alert.facts.registrantType ?? null,
+    });
+  if (alert.holderAtDeclaration)
+    out.push({ role: 'holder-at-declaration', label: 'Holder at declaration', ...alert.holderAtDeclaration });
+  else if (alert.registrantId)
+    out.push({
+      role: 'registrant-at-declaration',
+      label: 'Registrant at declaration',
+      id: alert.registrantId,
+      type: alert.registrantType,
+    });
+  out.push({
+    role: 'exporter',
+    label: 'Exporter',
+    ...(alert.exporter ?? { id: alert.exporterId, type: alert.facts.exporterType ?? null }),
+  });
+  return out;
+}
+
 export interface FiredRule {
   ruleId: string;
   weight: number;
   evidence: string;
   facts: Record<string, string>;
+  /** Typed numeric facts beside the display text (v2); empty for v1 alerts. */
+  numericFacts: Record<string, number>;
   alertId: string;
   declarationId: string;
+  revision: number;
 }
 
-/** Every rule that fired, per alert, newest alert first. */
+/** Every rule that fired in each alert's latest revision, newest alert first. */
 export function firedRules(state: CaseState): FiredRule[] {
-  return [...state.evidence].reverse().flatMap(({ alert }) =>
-    alert.rules.map((r) => ({
-      ruleId: r.ruleId,
-      weight: r.weight,
-      evidence: r.evidence,
-      facts: r.facts,
-      alertId: alert.alertId,
-      declarationId: alert.declarationId,
-    })),
-  );
+  return latestRevisions(state.evidence)
+    .reverse()
+    .flatMap((alert) =>
+      alert.rules.map((r) => ({
+        ruleId: r.ruleId,
+        weight: r.weight,
+        evidence: r.evidence,
+        facts: r.facts,
+        numericFacts: (r as { numericFacts?: Record<string, number> }).numericFacts ?? {},
+        alertId: alert.alertId,
+        declarationId: alert.declarationId,
+        revision: alertRevision(alert),
+      })),
+    );
 }
 
 export type CaseSort = 'sla' | 'age' | 'severity';
@@ -130,44 +282,38 @@ export function sortCases<T extends Pick<CaseSummary, 'slaDueAt' | 'openedAt' | 
 }
 
 export interface RelatedCases {
-  byRegistrant: CaseSummary[];
+  /** Cases with the same first registrant (v2 alerts; empty for a v1 case, which does not know it). */
+  byFirstRegistrant: CaseSummary[];
+  /** Cases with the same holder at declaration (ZmRegistrant). */
+  byHolder: CaseSummary[];
+  /** Cases whose latest exporter is one of this case's exporters. */
   byExporter: CaseSummary[];
 }
 
 /**
- * Same-registrant and same-exporter cases: visibility queries on ZmRegistrant / ZmExporter over the
- * given queues, each case once and never the case itself.
+ * Related cases: one visibility query per relation over the given queues (ZmFirstRegistrant,
+ * ZmRegistrant, ZmExporter), each case once and never the case itself. A failed query lists nothing.
  */
 export async function findRelatedCases(
   state: CaseState,
-  cases: Pick<CaseClient, 'listQueue'>,
+  cases: Pick<CaseClient, 'listCases'>,
   queues: readonly string[],
 ): Promise<RelatedCases> {
-  // The case client lists one queue at a time; the queues are few. A failed queue lists nothing.
-  const find = async (filters: QueueFilters): Promise<CaseSummary[]> => {
-    const pages = await Promise.all(
-      queues.map((q) =>
-        cases
-          .listQueue(q, { ...filters, status: [...CASE_STATUSES] }, { pageSize: 20 })
-          .catch(() => ({ cases: [], nextPageToken: null })),
-      ),
+  const find = (filters: QueueFilters): Promise<CaseSummary[]> =>
+    cases.listCases(queues, { ...filters, status: [...CASE_STATUSES] }, { pageSize: 21 }).then(
+      (p) => p.cases.filter((c) => c.vin !== state.vin).slice(0, 20),
+      () => [],
     );
-    return pages.flatMap((p) => p.cases);
-  };
-  const others = (found: CaseSummary[]) => {
-    const seen = new Set([state.vin]);
-    return found.filter((c) => !seen.has(c.vin) && seen.add(c.vin));
-  };
-  const registrant = state.registrantId;
+  const first = state.firstRegistrantId ?? null;
+  const holder = state.registrantId;
   // ZmExporter holds each case's latest exporter; this case may have had several (newest first, a few).
   const exporters = [...new Set(state.evidence.map((e) => e.alert.exporterId).reverse())]
     .filter(isSafeFilterValue) // ids the case client refuses as filter values have no related cases
     .slice(0, 5);
-  const [byRegistrant, byExporter] = await Promise.all([
-    registrant && isSafeFilterValue(registrant) ? find({ registrant }).then(others) : [],
-    Promise.all(exporters.map((exporter) => find({ exporter }))).then((lists) =>
-      others(lists.flat()).slice(0, 20),
-    ),
+  const [byFirstRegistrant, byHolder, byExporter] = await Promise.all([
+    isSafeFilterValue(first) ? find({ firstRegistrant: first }) : [],
+    isSafeFilterValue(holder) ? find({ registrant: holder }) : [],
+    exporters.length > 0 ? find({ exporter: exporters }) : [],
   ]);
-  return { byRegistrant, byExporter };
+  return { byFirstRegistrant, byHolder, byExporter };
 }

@@ -35,8 +35,8 @@ import {
   SA,
   severityRank,
   type AddNoteInput,
-  type Alert,
   type AlertSignalInput,
+  type CaseAlert,
   type CaseConfig,
   type CaseInput,
   type CaseState,
@@ -63,9 +63,12 @@ export interface QueueFilters {
   /** A user id, or null for unassigned cases only. */
   assignee?: string | null;
   destination?: string;
+  /** The holder of the registration at declaration time (ZmRegistrant). */
   registrant?: string;
-  /** Exporter id of the case's latest alert. */
-  exporter?: string;
+  /** The first registrant (ZmFirstRegistrant; v2 alerts only). */
+  firstRegistrant?: string;
+  /** Exporter id of the case's latest alert (any of several). */
+  exporter?: string | string[];
   jurisdiction?: string;
 }
 
@@ -86,7 +89,10 @@ export interface CaseSummary {
   score: number | null;
   assignee: string | null;
   destination: string | null;
+  /** The holder of the registration at declaration time (ZmRegistrant). */
   registrant: string | null;
+  /** The first registrant (ZmFirstRegistrant), null for cases of v1 alerts. Optional as `exporter` is. */
+  firstRegistrant?: string | null;
   /** Always set by listings; optional only so summaries built by hand elsewhere (CLI tests) still type. */
   exporter?: string | null;
   jurisdiction: string | null;
@@ -119,8 +125,10 @@ export class CaseNotFoundError extends Error {
 
 export interface CaseClient {
   /** Open a case for the alert's VIN, or add the alert to the open one (signal-with-start). */
-  signalAlert(alert: Alert, config: CaseConfig): Promise<SignalAlertResult>;
+  signalAlert(alert: CaseAlert, config: CaseConfig): Promise<SignalAlertResult>;
   listQueue(queue: string, filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
+  /** Cases in any of `queues`, in one visibility query (related cases: one query per relation). */
+  listCases(queues: readonly string[], filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
   /** Escalated cases, and open ones already past their SLA (the timer fires within moments). */
   listBreached(filters?: Omit<QueueFilters, 'status'>, paging?: Paging): Promise<CasePage>;
   /** The full case (evidence, notes, audit trail) of the VIN's latest run; null when there is none. */
@@ -156,9 +164,14 @@ const asList = <T>(v: T | T[] | undefined): T[] | undefined =>
   v === undefined ? undefined : Array.isArray(v) ? v : [v];
 
 /** Builds the visibility query of a queue listing (exported for tests and the console's debugging view). */
-export function queueQuery(queue: string | null, filters: QueueFilters = {}, extra?: string): string {
+export function queueQuery(
+  queue: string | readonly string[] | null,
+  filters: QueueFilters = {},
+  extra?: string,
+): string {
   const parts = [`WorkflowType = '${CASE_WORKFLOW_TYPE}'`, `ExecutionStatus = 'Running'`];
-  if (queue !== null) parts.push(`ZmQueue = ${quote(queue)}`);
+  if (typeof queue === 'string') parts.push(`ZmQueue = ${quote(queue)}`);
+  else if (queue !== null && queue.length > 0) parts.push(inList('ZmQueue', queue));
   const statuses = asList(filters.status) ?? OPEN_CASE_STATUSES;
   if (extra === undefined) parts.push(inList('ZmStatus', statuses));
   const severities = asList(filters.severity);
@@ -168,7 +181,10 @@ export function queueQuery(queue: string | null, filters: QueueFilters = {}, ext
   if (filters.destination !== undefined)
     parts.push(`ZmDestination = ${quote(filters.destination.toUpperCase())}`);
   if (filters.registrant !== undefined) parts.push(`ZmRegistrant = ${quote(filters.registrant)}`);
-  if (filters.exporter !== undefined) parts.push(`ZmExporter = ${quote(filters.exporter)}`);
+  if (filters.firstRegistrant !== undefined)
+    parts.push(`ZmFirstRegistrant = ${quote(filters.firstRegistrant)}`);
+  const exporters = asList(filters.exporter);
+  if (exporters?.length) parts.push(inList('ZmExporter', exporters));
   if (filters.jurisdiction !== undefined) parts.push(`ZmJurisdiction = ${quote(filters.jurisdiction)}`);
   if (extra !== undefined) parts.push(`(${extra})`);
   return parts.join(' AND ');
@@ -218,6 +234,7 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
         assignee: sa.get(SA.assignee) ?? null,
         destination: sa.get(SA.destination) ?? null,
         registrant: sa.get(SA.registrant) ?? null,
+        firstRegistrant: sa.get(SA.firstRegistrant) ?? null,
         exporter: sa.get(SA.exporter) ?? null,
         jurisdiction: sa.get(SA.jurisdiction) ?? null,
         slaDueAt: sa.get(SA.slaDueAt) ?? null,
@@ -284,6 +301,12 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
 
     listQueue(queue, filters, paging) {
       return list(queueQuery(queue, filters), paging);
+    },
+
+    async listCases(queues, filters, paging) {
+      // No queue lists no case (an empty list must not widen the query to every queue).
+      if (queues.length === 0) return { cases: [], nextPageToken: null };
+      return list(queueQuery(queues, filters), paging);
     },
 
     listBreached(filters = {}, paging) {

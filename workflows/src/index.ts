@@ -5,6 +5,14 @@
  */
 export * from './shared.js';
 export { caseConfigEnv, caseConfigFromEnv, parseDuration } from './case-config-env.js';
+export {
+  alertRevision,
+  alertStatus,
+  isWithdrawn,
+  latestRevisions,
+  holderOf,
+  exporterOf,
+} from './case-revisions.js';
 export { routeQueue, slaFor, maxSeverity, validateCaseConfig, type RouteInput } from './case-rules.js';
 export {
   createCaseClient,
@@ -22,10 +30,14 @@ export {
 } from './client.js';
 export {
   buildTimeline,
+  caseParties,
+  revisionHistory,
   firedRules,
   sortCases,
   findRelatedCases,
   type CaseSort,
+  type CaseParty,
+  type RevisionEntry,
   type FiredRule,
   type RelatedCases,
   type TimelineEntry,

@@ -5,9 +5,41 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Alert, Severity, SEVERITY_SYMBOLS } from '@zmwatch/schemas';
+import type { Alert, PartyType, Severity, SEVERITY_SYMBOLS } from '@zmwatch/schemas';
 
 export type { Alert, Severity };
+
+/**
+ * The fields alert contract v2 adds (schemas/avro/alert/v2.avsc, all defaulted). A case holds alerts as
+ * they were signalled: v1 alerts, and every history recorded before v2, lack them, so a case reads them
+ * through `alertRevision`/`alertStatus` (case-revisions.ts) and never assumes them.
+ */
+export type AlertStatus = 'ACTIVE' | 'WITHDRAWN';
+export interface AlertParty {
+  id: string;
+  type: PartyType;
+}
+export interface AlertTimelineEvent {
+  kind: string;
+  eventTime: number;
+  partyId: string | null;
+  partyType: PartyType | null;
+  jurisdiction: string | null;
+  odometerKm: number | null;
+  flags: string[];
+}
+export interface AlertV2Fields {
+  /** 0 for the first; the same alertId across revisions. */
+  revision: number;
+  status: AlertStatus;
+  revisionReason: string | null;
+  firstRegistrant: AlertParty | null;
+  holderAtDeclaration: AlertParty | null;
+  exporter: AlertParty | null;
+  timeline: AlertTimelineEvent[];
+}
+/** An alert as a case holds it: any contract version, so the v2 fields may be missing. */
+export type CaseAlert = Alert & Partial<AlertV2Fields>;
 
 /** The task queue the case worker polls (Temporal's, not an analyst queue). */
 export const CASES_TASK_QUEUE = 'zm-cases';
@@ -27,7 +59,14 @@ export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const satisfi
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s) + 1;
 
 /** Every case status, in the order a case moves through them. */
-export const CASE_STATUSES = ['open', 'in_review', 'escalated', 'confirmed', 'dismissed'] as const;
+export const CASE_STATUSES = [
+  'open',
+  'in_review',
+  'escalated',
+  'confirmed',
+  'dismissed',
+  'withdrawn',
+] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** Statuses of an undecided case (the others are decisions); the default of a queue listing. */
 export const OPEN_CASE_STATUSES: readonly CaseStatus[] = ['open', 'in_review', 'escalated'];
@@ -100,10 +139,21 @@ export const DEFAULT_CASE_CONFIG: CaseConfig = {
 // State
 // ---------------------------------------------------------------------------------------------
 
-/** One applied alert; `appliedAt` is workflow time (ISO). */
+/**
+ * One applied alert revision; `appliedAt` is workflow time (ISO). A later revision of an alert is a new
+ * entry (so the evidence is also the case's revision history); older or equal revisions are not kept.
+ */
 export interface AlertEvidence {
-  alert: Alert;
+  alert: CaseAlert;
   appliedAt: string;
+}
+
+/** Every alert of the case is withdrawn (declaration cancelled or rejected): what said so, and when. */
+export interface CaseWithdrawal {
+  at: string;
+  alertId: string;
+  revision: number;
+  reason: string | null;
 }
 
 export interface CaseNote {
@@ -128,6 +178,11 @@ export interface AuditEntry {
     | 'reopened'
     | 'evidence-added'
     | 'duplicate-alert-ignored'
+    | 'revised'
+    | 'severity-raised'
+    | 'severity-lowered'
+    | 'severity-lower-recorded'
+    | 'declaration-withdrawn'
     | 'rerouted'
     | 'claimed'
     | 'released'
@@ -162,7 +217,10 @@ export interface CaseState {
   score: number;
   assignee: string | null;
   destinationCountry: string | null;
+  /** The holder of the registration at declaration time (ZmRegistrant; v1 alerts' `registrantId`). */
   registrantId: string | null;
+  /** The first registrant (ZmFirstRegistrant); null for v1 alerts, which do not say. */
+  firstRegistrantId: string | null;
   jurisdiction: string | null;
   openedAt: string;
   /** When the current SLA expires; null while escalated (the supervisor owns it). */
@@ -174,6 +232,8 @@ export interface CaseState {
   notes: CaseNote[];
   infoRequests: InfoRequest[];
   decision: CaseDecisionRecord | null;
+  /** Set when every alert of the case is withdrawn: an unclaimed case closes as `withdrawn`, a claimed one shows it to its assignee. */
+  withdrawal: CaseWithdrawal | null;
   audit: AuditEntry[];
   /** Alert ids applied by earlier (decided) runs of this case; replays of them never reopen it. */
   priorAlertIds: string[];
@@ -191,7 +251,7 @@ export interface CaseInput {
   carried?: CaseState;
   /** Set only by continue-as-new after a decision: new alerts that reopen the case, and what came before. */
   reopen?: {
-    alerts: Alert[];
+    alerts: CaseAlert[];
     priorAlertIds: string[];
     previousDecisions: CaseDecisionRecord[];
     fromRunId: string;
@@ -211,7 +271,7 @@ export interface CaseResult {
 // ---------------------------------------------------------------------------------------------
 
 export interface AlertSignalInput {
-  alert: Alert;
+  alert: CaseAlert;
 }
 export interface ClaimInput {
   by: string;
@@ -320,7 +380,10 @@ export const SA = {
   severityRank: defineSearchAttributeKey('ZmSeverityRank', SearchAttributeType.INT),
   assignee: defineSearchAttributeKey('ZmAssignee', SearchAttributeType.KEYWORD),
   destination: defineSearchAttributeKey('ZmDestination', SearchAttributeType.KEYWORD),
+  /** The holder of the registration at declaration time. */
   registrant: defineSearchAttributeKey('ZmRegistrant', SearchAttributeType.KEYWORD),
+  /** The first registrant (v2 alerts only). */
+  firstRegistrant: defineSearchAttributeKey('ZmFirstRegistrant', SearchAttributeType.KEYWORD),
   /** The exporter of the case's latest alert (one value: a Keyword, not a KeywordList). */
   exporter: defineSearchAttributeKey('ZmExporter', SearchAttributeType.KEYWORD),
   jurisdiction: defineSearchAttributeKey('ZmJurisdiction', SearchAttributeType.KEYWORD),

@@ -9,7 +9,15 @@ import {
   searchAttributeValue,
   type CaseMachineOptions,
 } from '../src/case-machine.js';
-import { caseIdFor, DEFAULT_CASE_CONFIG, type CaseConfig, type CaseInput } from '../src/shared.js';
+import {
+  caseIdFor,
+  DEFAULT_CASE_CONFIG,
+  type Alert,
+  type AlertV2Fields,
+  type CaseAlert,
+  type CaseConfig,
+  type CaseInput,
+} from '../src/shared.js';
 import { makeAlert, randomVin } from '../src/testing.js';
 
 const HOUR = 3_600_000;
@@ -320,5 +328,193 @@ test('opening search attributes: the escalator presets what the machine decides,
   assert.deepEqual(
     searchAttributeChanges(visible, m.state, () => assert.fail('no patch asked')),
     [],
+  );
+});
+
+// --- alert revisions (contract v2: same alertId, higher revision; WITHDRAWN when the declaration goes) ---
+
+type RevisionFields = Partial<AlertV2Fields> & Partial<Alert>;
+const revise = (a: CaseAlert, revision: number, fields: RevisionFields = {}): CaseAlert => ({
+  ...a,
+  revision,
+  status: 'ACTIVE',
+  revisionReason: null,
+  ...fields,
+});
+const actions = (m: CaseMachine, from = 0) => m.state.audit.slice(from).map((e) => e.action);
+
+test('a higher-severity revision re-routes the case, tightens its SLA and is audited; equal and older revisions are duplicates', () => {
+  const { m, alert, clock } = machine();
+  const a = alert({ severity: 'MEDIUM', score: 40, destinationCountry: 'KZ' });
+  m.applyAlert(a);
+  clock.now += HOUR;
+  const r1 = revise(a, 1, {
+    severity: 'CRITICAL',
+    score: 90,
+    revisionReason: 'late pending-export transfer',
+  });
+  m.applyAlert(r1);
+  assert.equal(m.state.severity, 'CRITICAL');
+  assert.equal(m.state.score, 90);
+  assert.equal(m.state.queue, 'priority');
+  assert.equal(m.state.slaDueAt, new Date(T0 + 3 * HOUR).toISOString(), 'now + 2 h beats the MEDIUM 48 h');
+  assert.deepEqual(actions(m, 1), ['revised', 'severity-raised', 'rerouted']);
+  assert.match(m.state.audit[1]!.detail!, /rev 1 CRITICAL score=90 \(late pending-export transfer\)/);
+  assert.equal(m.state.audit[2]!.detail, `MEDIUM -> CRITICAL (${a.alertId} rev 1)`);
+  assert.equal(m.state.evidence.length, 2, 'the evidence is the revision history');
+
+  const r = m.revision;
+  m.applyAlert(r1);
+  m.applyAlert(revise(a, 0, { severity: 'LOW' }));
+  m.applyAlert(a);
+  assert.equal(m.revision, r, 'equal and older revisions change nothing');
+  assert.deepEqual(actions(m, 4), [
+    'duplicate-alert-ignored',
+    'duplicate-alert-ignored',
+    'duplicate-alert-ignored',
+  ]);
+  assert.equal(m.state.evidence.length, 2);
+  assert.equal(m.state.severity, 'CRITICAL');
+});
+
+test('a lower-severity revision moves an unclaimed case down (queue, SLA from opening) and is only recorded on a claimed one', () => {
+  const open = machine();
+  const a = open.alert({ severity: 'CRITICAL', score: 90, destinationCountry: 'KZ' });
+  open.m.applyAlert(a);
+  open.clock.now += HOUR;
+  open.m.applyAlert(revise(a, 1, { severity: 'MEDIUM', score: 40 }));
+  assert.equal(open.m.state.severity, 'MEDIUM');
+  assert.equal(open.m.state.score, 40);
+  assert.equal(open.m.state.queue, 'standard');
+  assert.equal(open.m.state.slaDueAt, new Date(T0 + 48 * HOUR).toISOString());
+  assert.deepEqual(actions(open.m, 1), ['revised', 'severity-lowered', 'rerouted']);
+
+  const claimed = machine();
+  const b = claimed.alert({ severity: 'CRITICAL', score: 90, destinationCountry: 'KZ' });
+  claimed.m.applyAlert(b);
+  claimed.m.claim({ by: 'ana' });
+  const due = claimed.m.state.slaDueAt;
+  claimed.m.applyAlert(revise(b, 1, { severity: 'LOW', score: 10 }));
+  assert.equal(claimed.m.state.severity, 'CRITICAL');
+  assert.equal(claimed.m.state.queue, 'priority');
+  assert.equal(claimed.m.state.slaDueAt, due);
+  assert.equal(claimed.m.state.assignee, 'ana');
+  assert.deepEqual(actions(claimed.m, 2), ['revised', 'severity-lower-recorded']);
+  assert.match(claimed.m.state.audit.at(-1)!.detail!, /says LOW; the case stays CRITICAL \(claimed by ana\)/);
+
+  const overridden = machine();
+  const c = overridden.alert({ severity: 'MEDIUM', destinationCountry: 'KZ' });
+  overridden.m.applyAlert(c);
+  overridden.m.overrideSeverity({ by: 'sup-1', reason: 'known ring', severity: 'HIGH' });
+  overridden.m.applyAlert(revise(c, 1, { severity: 'LOW' }));
+  assert.equal(overridden.m.state.severity, 'HIGH', 'a supervisor’s severity is not undone by a revision');
+});
+
+test('a withdrawal closes an unclaimed case as withdrawn: no decision, no SLA; a new alert reopens it, a revision does not', () => {
+  const { m, alert } = machine();
+  const a = alert({ severity: 'HIGH' });
+  m.applyAlert(a);
+  m.applyAlert(revise(a, 1, { status: 'WITHDRAWN', revisionReason: 'declaration cancelled' }));
+  assert.equal(m.state.status, 'withdrawn');
+  assert.equal(m.closed, true);
+  assert.equal(m.decided, false);
+  assert.equal(m.state.slaDueAt, null);
+  assert.equal(m.slaRemainingMs(), null);
+  assert.deepEqual(m.state.withdrawal, {
+    at: new Date(T0).toISOString(),
+    alertId: a.alertId,
+    revision: 1,
+    reason: 'declaration cancelled',
+  });
+  assert.deepEqual(actions(m, 1), ['revised', 'declaration-withdrawn']);
+  rejects(() => m.checkClaim({ by: 'ana' }), /case is withdrawn/);
+  assert.equal(m.result().status, 'withdrawn');
+  assert.equal(m.result().decision, null);
+
+  const r = m.revision;
+  m.applyAlert(revise(a, 2, { status: 'WITHDRAWN' }));
+  assert.equal(m.revision, r, 'a revision after the case closed moves nothing');
+  assert.equal(m.state.audit.at(-1)?.action, 'revised');
+  const fresh = alert({ severity: 'LOW', declarationId: 'DEC-NEXT' });
+  m.applyAlert(fresh);
+  assert.deepEqual(m.lateAlerts, [fresh]);
+  const next = m.reopenInput('run-w');
+  assert.deepEqual(next.reopen?.previousDecisions, []);
+  assert.deepEqual(next.reopen?.priorAlertIds, [a.alertId]);
+});
+
+test('a withdrawal on a claimed case leaves it with its assignee, with a note and the withdrawal shown; releasing it closes it', () => {
+  const { m, alert } = machine();
+  const a = alert({ severity: 'HIGH' });
+  m.applyAlert(a);
+  m.claim({ by: 'ana' });
+  m.applyAlert(revise(a, 1, { status: 'WITHDRAWN', revisionReason: 'declaration rejected' }));
+  assert.equal(m.state.status, 'in_review');
+  assert.equal(m.state.assignee, 'ana');
+  assert.equal(m.state.withdrawal?.reason, 'declaration rejected');
+  assert.equal(m.state.notes.length, 1);
+  assert.equal(m.state.notes[0]?.by, 'system');
+  assert.match(m.state.notes[0]!.text, /^Declaration withdrawn: .* rev 1 \(declaration rejected\)/);
+  assert.deepEqual(actions(m, 2), ['revised', 'declaration-withdrawn']);
+  m.applyAlert(revise(a, 2, { status: 'WITHDRAWN' }));
+  assert.equal(m.state.notes.length, 1, 'one note per withdrawal');
+  m.checkDecide({ by: 'ana', decision: 'dismiss', reason: 'withdrawn' });
+  m.release({ by: 'ana' });
+  assert.equal(m.state.status, 'withdrawn');
+  assert.equal(m.closed, true);
+});
+
+test('a case with two declarations stays open when one is withdrawn, and follows the remaining one', () => {
+  const { m, alert } = machine();
+  const a = alert({ severity: 'CRITICAL', score: 90, destinationCountry: 'KZ' });
+  const b = alert({ severity: 'MEDIUM', score: 40, destinationCountry: 'KZ', declarationId: 'DEC-B' });
+  m.applyAlert(a);
+  m.applyAlert(b);
+  m.applyAlert(revise(a, 1, { status: 'WITHDRAWN' }));
+  assert.equal(m.state.status, 'open');
+  assert.equal(m.state.withdrawal, null);
+  assert.equal(m.state.severity, 'MEDIUM');
+  assert.equal(m.state.queue, 'standard');
+  m.applyAlert(revise(b, 1, { status: 'WITHDRAWN' }));
+  assert.equal(m.state.status, 'withdrawn');
+});
+
+test('revisions sit behind their patch: a run from before them ignores one as a duplicate, and the patch is asked only for a higher revision', () => {
+  const vin = randomVin();
+  let asks = 0;
+  const m = new CaseMachine(
+    { caseId: caseIdFor(vin), vin, config },
+    { now: () => T0, routingByDestination: () => true, alertRevisions: () => (asks++, false) },
+  );
+  const a = makeAlert(vin, { severity: 'LOW', destinationCountry: 'KZ' });
+  m.applyAlert(a);
+  m.applyAlert(a);
+  assert.equal(asks, 0);
+  m.applyAlert(revise(a, 1, { severity: 'CRITICAL' }));
+  assert.equal(asks, 1);
+  assert.equal(m.state.severity, 'LOW');
+  assert.equal(m.state.evidence.length, 1);
+  assert.equal(m.state.audit.at(-1)?.action, 'duplicate-alert-ignored');
+});
+
+test('v2 parties: the holder is ZmRegistrant, the first registrant ZmFirstRegistrant; v1 alerts set no first registrant', () => {
+  const { m, alert } = machine();
+  const a = {
+    ...alert({ registrantId: 'HOLDER-1' }),
+    firstRegistrant: { id: 'FIRST-1', type: 'TRADING_COMPANY' },
+    holderAtDeclaration: { id: 'HOLDER-1', type: 'LICENSED_EXPORTER' },
+  } satisfies CaseAlert;
+  m.applyAlert(a);
+  assert.equal(m.state.registrantId, 'HOLDER-1');
+  assert.equal(m.state.firstRegistrantId, 'FIRST-1');
+  const sa = searchAttributeChanges(new Map(), m.state, () => true);
+  assert.equal(sa.find((p) => p.key.name === 'ZmFirstRegistrant')?.value, 'FIRST-1');
+  const v1 = machine();
+  v1.m.applyAlert(v1.alert());
+  assert.equal(v1.m.state.firstRegistrantId, null);
+  assert.ok(
+    !searchAttributeChanges(new Map(), v1.m.state, () => true).some(
+      (p) => p.key.name === 'ZmFirstRegistrant',
+    ),
   );
 });

@@ -155,6 +155,53 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     );
   });
 
+  test('revisions: a higher severity moves the case to its queue, a withdrawal closes it out of every queue; related by first registrant in one query', async () => {
+    const vin = randomVin();
+    const firstRegistrant = `REG-${run}-FIRST`;
+    const a = {
+      ...makeAlert(vin, { severity: 'MEDIUM', destinationCountry: 'KZ' }),
+      revision: 0,
+      status: 'ACTIVE' as const,
+      revisionReason: null,
+      firstRegistrant: { id: firstRegistrant, type: 'TRADING_COMPANY' as const },
+    };
+    await env.cases.signalAlert(a, config);
+    await inQueue(config.routing.standardQueue, vin);
+    const related = await eventually(async () => {
+      const page = await env.cases.listCases([config.routing.standardQueue, config.routing.priorityQueue], {
+        firstRegistrant,
+      });
+      return page.cases.find((c) => c.vin === vin);
+    });
+    assert.equal(related.firstRegistrant, firstRegistrant);
+
+    await env.cases.signalAlert({ ...a, revision: 1, severity: 'CRITICAL', score: 0.97 }, config);
+    const raised = await caseWhere(vin, (c) => c.severity === 'CRITICAL', 'raised');
+    assert.equal(raised.queue, config.routing.priorityQueue);
+    assert.ok(raised.audit.some((e) => e.action === 'severity-raised'));
+    await inQueue(config.routing.priorityQueue, vin);
+
+    await env.cases.signalAlert({ ...a, revision: 0, severity: 'LOW' }, config);
+    await env.cases.signalAlert(
+      { ...a, revision: 2, status: 'WITHDRAWN', revisionReason: 'declaration cancelled' },
+      config,
+    );
+    const closed = await caseWhere(vin, (c) => c.status === 'withdrawn', 'withdrawn');
+    assert.equal(closed.severity, 'CRITICAL', 'the older revision was ignored');
+    assert.equal(closed.decision, null);
+    assert.equal(closed.withdrawal?.reason, 'declaration cancelled');
+    await eventually(
+      async () => {
+        const page = await env.cases.listQueue(config.routing.priorityQueue, {}, { pageSize: 100 });
+        return page.cases.some((c) => c.vin === vin) ? undefined : true;
+      },
+      15_000,
+      'withdrawn case gone from its queue',
+    );
+    const listed = await inQueue(config.routing.priorityQueue, vin, { status: ['withdrawn'] });
+    assert.equal(listed.status, 'withdrawn');
+  });
+
   test('claim and decide: validators reject bad input before it reaches the case', async () => {
     const vin = randomVin();
     await env.cases.signalAlert(makeAlert(vin), config);

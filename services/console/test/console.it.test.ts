@@ -36,6 +36,7 @@ let app: ConsoleApp;
 
 const noCases = {
   listQueue: async () => ({ cases: [], nextPageToken: null }),
+  listCases: async () => ({ cases: [], nextPageToken: null }),
   listBreached: async () => ({ cases: [], nextPageToken: null }),
   getCase: async () => null,
   claim: async () => {

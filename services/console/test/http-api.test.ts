@@ -37,7 +37,7 @@ function summary(vin: string, exporter: string): CaseSummary {
 }
 const calls: Array<{ action: string; vin: string; input: unknown }> = [];
 /** Case actions only (case pages also list related cases). */
-const actions = () => calls.filter((c) => c.action !== 'listQueue');
+const actions = () => calls.filter((c) => c.action !== 'listQueue' && c.action !== 'listCases');
 
 function fakeCase(overrides: Partial<CaseState> = {}): CaseState {
   return {
@@ -50,6 +50,7 @@ function fakeCase(overrides: Partial<CaseState> = {}): CaseState {
     assignee: null,
     destinationCountry: 'RU',
     registrantId: 'REG-1',
+    firstRegistrantId: null,
     jurisdiction: 'CN-GD',
     openedAt: new Date(0).toISOString(),
     slaDueAt: new Date(3_600_000).toISOString(),
@@ -59,6 +60,7 @@ function fakeCase(overrides: Partial<CaseState> = {}): CaseState {
     notes: [],
     infoRequests: [],
     decision: null,
+    withdrawal: null,
     audit: [],
     priorAlertIds: [],
     previousDecisions: [],
@@ -82,6 +84,17 @@ const backend: CaseBackend = {
             : [];
     return { cases, nextPageToken: null };
   },
+  async listCases(queues, filters) {
+    calls.push({ action: 'listCases', vin: '', input: { queues, filters } });
+    // The other VIN's latest exporter is EXP-2, as is this case's own; the holder REG-1 is shared too.
+    const exporters = [filters?.exporter ?? []].flat();
+    const cases = exporters.includes('EXP-2')
+      ? [summary(VIN, 'EXP-2'), summary(OTHER_VIN, 'EXP-2')]
+      : filters?.registrant === 'REG-1'
+        ? [summary(OTHER_VIN, 'EXP-9')]
+        : [];
+    return { cases, nextPageToken: null };
+  },
   async listBreached() {
     return { cases: [], nextPageToken: null };
   },
@@ -90,7 +103,7 @@ const backend: CaseBackend = {
   },
   async claim(vin, input) {
     calls.push({ action: 'claim', vin, input });
-    return fakeCase({ assignee: input.by, status: 'in_review' });
+    return fakeCase({ assignee: input.by, status: 'in_review', evidence: EVIDENCE });
   },
   async release(vin, input) {
     calls.push({ action: 'release', vin, input });
@@ -254,24 +267,40 @@ test('state-changing calls need the CSRF token and the same origin', async () =>
   assert.equal(actions().length, 0, 'nothing reached the case workflow');
 });
 
-test('a case page lists related cases by exporter through the ZmExporter filter, not itself', async () => {
+test('a case page lists related cases with one visibility query per relation, not itself, and its actions reuse them', async () => {
   const ana = await signIn('analyst');
   calls.length = 0;
   const res = await call(`/api/cases/${VIN}`, ana);
   assert.equal(res.status, 200);
-  const body = (await res.json()) as { related: { byExporter: Array<{ vin: string; exporter: string }> } };
+  type Row = { vin: string; exporter: string };
+  const body = (await res.json()) as {
+    related: { byFirstRegistrant: Row[]; byHolder: Row[]; byExporter: Row[] };
+  };
   assert.deepEqual(
     body.related.byExporter.map((c) => [c.vin, c.exporter]),
     [[OTHER_VIN, 'EXP-2']],
   );
-  const exporterQueries = calls
-    .map((c) => c.input as { queue: string; filters: { exporter?: string; status?: string[] } })
-    .filter((i) => i.filters.exporter !== undefined);
-  assert.deepEqual([...new Set(exporterQueries.map((i) => i.filters.exporter))].sort(), ['EXP-1', 'EXP-2']);
-  assert.equal(exporterQueries.length, 2 * config.queues.length, 'every queue, every exporter of the case');
+  assert.deepEqual(
+    body.related.byHolder.map((c) => c.vin),
+    [OTHER_VIN],
+  );
+  assert.deepEqual(body.related.byFirstRegistrant, [], 'a v1 case does not know its first registrant');
+  const queries = calls
+    .filter((c) => c.action === 'listCases')
+    .map((c) => c.input as { queues: string[]; filters: { exporter?: string[]; status?: string[] } });
+  assert.equal(queries.length, 2, 'one query for the holder, one for the exporters (no first registrant)');
+  assert.ok(queries.every((q) => q.queues.length === config.queues.length));
+  assert.deepEqual(queries.find((q) => q.filters.exporter)?.filters.exporter, ['EXP-2', 'EXP-1']);
   assert.ok(
-    exporterQueries.every((i) => i.filters.status?.includes('dismissed')),
+    queries.every((q) => q.filters.status?.includes('dismissed')),
     'decided cases count too',
+  );
+  const before = calls.length;
+  assert.equal((await call(`/api/cases/${VIN}/claim`, ana, { body: {} })).status, 200);
+  assert.equal(
+    calls.slice(before).filter((c) => c.action === 'listCases').length,
+    0,
+    'a claim does not recompute related cases',
   );
 });
 

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DETECTOR_NODE_FLAGS } from '@zmwatch/detector';
-import { ConfigError, consumerGroupLag, createKafka, createLogger } from '@zmwatch/kit';
+import { ConfigError, consumerGroupLag, createKafka } from '@zmwatch/kit';
 import { clientEnv, stackSettings, stackUp } from '@zmwatch/infra';
 import { createCodec, TOPICS } from '@zmwatch/schemas';
 import {
@@ -18,6 +18,7 @@ import { CASE_WORKFLOW_TYPE, CASES_TASK_QUEUE } from '@zmwatch/workflows';
 import { startAlertCollector } from './alert-collector.js';
 import { loadDemoConfig, USAGE } from './config.js';
 import { startCustomsReceiver } from './customs-receiver.js';
+import { createDemoLog } from './demo-log.js';
 import { describePolicy } from './restart-policy.js';
 import { formatServiceHealth } from './service-report.js';
 import { SERVICE_IMPACT, SERVICE_MAINS, type ServiceName, type ServiceSpec } from './services.js';
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
   const runDir = join(s.runDir, 'demo');
   mkdirSync(runDir, { recursive: true });
   const logDir = join(s.runDir, 'logs');
-  const logger = createLogger('demo', 'warn');
+  const { logger } = createDemoLog(logDir);
 
   const customs = await startCustomsReceiver();
   const base = { ...env, ZM_LOG_LEVEL: 'info' };
@@ -121,7 +122,9 @@ async function main(): Promise<number> {
   const truthFile = join(runDir, `ground-truth-${config.seed}.ndjson`);
   const simConfig = loadSimulatorConfig([...config.simulatorArgs, '--truth', truthFile], process.env);
   if (simConfig === 'help') throw new ConfigError('simulator --help is not a demo option');
-  const simulator = createSimulator(simConfig);
+  // The simulator's log (and its producer's kafkajs lines) go to the demo's log file; its progress
+  // line stays on the terminal.
+  const simulator = createSimulator(simConfig, { logger: logger.child({ component: 'simulator' }) });
   const simRun = simulator.start();
 
   await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { errorMessage, RetriableError, type Decoded, type Logger } from '@zmwatch/kit';
 import type { Alert } from '@zmwatch/schemas';
-import type { CaseClient, CaseConfig } from '@zmwatch/workflows';
+import { alertRevision, alertStatus, type CaseClient, type CaseConfig } from '@zmwatch/workflows';
 import type { EscalatorMetrics } from './metrics.js';
 
 export interface CaseSignallerOptions {
@@ -18,9 +18,12 @@ export interface CaseSignallerOptions {
 
 /**
  * Signal-with-start for a batch of alerts. One VIN's alerts go in offset order (its case sees them in
- * the order the detector raised them); different VINs go in parallel. Any failure fails the whole
+ * the order the detector raised them); different VINs go in parallel. Every revision of an alert (same
+ * alertId, higher `revision`, possibly WITHDRAWN) is forwarded the same way: the case workflow id is
+ * the VIN's, so a revision reaches the case its first revision opened. Any failure fails the whole
  * batch as retriable: kit retries it uncommitted, and the alerts already signalled are signalled again,
- * which is harmless because the case ignores alert ids it has already applied.
+ * which is harmless because the case keeps the highest revision per alert id and ignores an equal or
+ * older one.
  */
 export function createCaseSignaller(opts: CaseSignallerOptions) {
   const { metrics, logger } = opts;
@@ -34,10 +37,14 @@ export function createCaseSignaller(opts: CaseSignallerOptions) {
       );
       stopTimer();
       (res.started ? metrics.casesStarted : metrics.evidenceAdded).inc();
+      const revision = alertRevision(alert);
+      if (revision > 0) metrics.revisionsSignalled.inc({ status: alertStatus(alert) });
       logger.debug(
         {
           vin: alert.vin,
           alertId: alert.alertId,
+          revision,
+          status: alertStatus(alert),
           topic: record.topic,
           partition: record.partition,
           offset: record.message.offset,

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface EscalatorMetrics {
   casesStarted: Counter;
   evidenceAdded: Counter;
+  revisionsSignalled: Counter<'status'>;
   startFailures: Counter;
   deadLettered: Counter;
   signalSeconds: Histogram;
@@ -18,7 +19,13 @@ export function createMetrics(registry: Registry): EscalatorMetrics {
     }),
     evidenceAdded: new Counter({
       name: 'zm_escalator_evidence_added_total',
-      help: 'Alerts signalled to an already running case (the workflow ignores alert ids it already has)',
+      help: 'Alerts signalled to an already running case (the workflow ignores revisions it already has)',
+      registers: [registry],
+    }),
+    revisionsSignalled: new Counter({
+      name: 'zm_escalator_revisions_signalled_total',
+      help: 'Alert revisions after the first (revision > 0) signalled to their case, by alert status (ACTIVE, WITHDRAWN); the case keeps the highest revision per alert id',
+      labelNames: ['status'],
       registers: [registry],
     }),
     startFailures: new Counter({

@@ -97,3 +97,39 @@ test('a Temporal failure fails the batch as retriable and counts a start failure
   assert.equal(await value(metrics.startFailures), 1);
   assert.equal(await value(metrics.casesStarted), 0);
 });
+
+test('every revision of an alert is forwarded to the same case, in offset order, counted by status', async () => {
+  const metrics = createMetrics(createRegistry('t'));
+  const vin = randomVin();
+  const first = makeAlert(vin);
+  const revisions = [
+    first,
+    { ...first, revision: 1, status: 'ACTIVE', severity: 'CRITICAL' },
+    { ...first, revision: 2, status: 'WITHDRAWN' },
+  ] as Alert[];
+  const seen: Array<[string, number | undefined]> = [];
+  const { cases } = fakeCases(async (alert) => {
+    seen.push([`case-${alert.vin}`, (alert as { revision?: number }).revision]);
+    return seen.length === 1;
+  });
+  const signal = createCaseSignaller({
+    cases,
+    connection,
+    caseConfig: DEFAULT_CASE_CONFIG,
+    callTimeoutMs: 1000,
+    concurrency: 8,
+    metrics,
+    logger,
+  });
+  await signal(revisions.map(record));
+  assert.deepEqual(seen, [
+    [`case-${vin}`, undefined],
+    [`case-${vin}`, 1],
+    [`case-${vin}`, 2],
+  ]);
+  const byStatus = (await metrics.revisionsSignalled.get()).values.map((v) => [v.labels.status, v.value]);
+  assert.deepEqual(byStatus.sort(), [
+    ['ACTIVE', 1],
+    ['WITHDRAWN', 1],
+  ]);
+});

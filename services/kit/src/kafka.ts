@@ -33,7 +33,21 @@ export function createKafka(opts: {
   });
 }
 
-/** Idempotent producer (acks=all, one in-flight request) so broker retries never duplicate records. */
+/**
+ * Idempotent producer (acks=all, one in-flight request) so broker retries never duplicate records.
+ * kafkajs keeps that guarantee only while one `send` retries without limit: a send that gives up and is
+ * sent again gets new sequence numbers, so the broker can no longer drop the copy it already wrote
+ * (the "Limiting retries for the idempotent producer may invalidate EoS guarantees" warning). The
+ * client's bounded retry (above) would be inherited, so the producer overrides it: retries without
+ * limit, each wait capped by kafkajs' maxRetryTime (30 s), as the Java client's retries=MAX_INT. A send
+ * therefore waits out a broker outage instead of failing; callers check their topics exist at start,
+ * because a send to a missing topic waits too.
+ */
 export function createIdempotentProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { retries: Number.MAX_SAFE_INTEGER },
+  });
 }

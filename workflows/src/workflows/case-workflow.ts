@@ -90,6 +90,8 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
     now: () => Date.now(),
     // v2 routing behind `patched`: runs whose history predates the patch replay with v1 (severity only).
     routingByDestination: () => patched('routing-by-destination'),
+    // Alert revisions behind `patched`: runs from before them ignored a known alert id as a duplicate.
+    alertRevisions: () => patched('alert-revisions'),
     // The SLA due time the escalator computed for the opening alert (in the start event: replay-safe).
     presetSlaDueAt:
       input.carried || input.reopen ? undefined : workflowInfo().typedSearchAttributes.get(SA.slaDueAt),
@@ -201,21 +203,23 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
   }
   await condition(() => machine.hasEvidence);
 
-  while (!machine.decided) {
+  // Until decided, or closed because its declaration was withdrawn before anyone claimed it.
+  while (!machine.closed) {
     if (historyTooLong()) {
       await condition(allHandlersFinished);
-      if (!machine.decided)
+      if (!machine.closed)
         return continueAsNew<typeof caseWorkflow>(machine.continueAsNew(workflowInfo().historyLength));
       break;
     }
     const seen = epoch;
-    const changed = () => epoch !== seen || machine.decided;
+    const changed = () => epoch !== seen || machine.closed;
     const remaining = machine.slaRemainingMs();
     if (remaining === null) await condition(changed);
     else if (remaining <= 0 || !(await condition(changed, Math.max(1, remaining)))) await breachSla();
   }
 
-  await closeOut();
+  // A withdrawn case has no decision: no outcome, no hold recommendation.
+  if (machine.decided) await closeOut();
 
   // Stay around for the retention period: replays are absorbed, a new alert reopens the case.
   const reopened = await condition(() => machine.lateAlerts.length > 0, config.closedRetentionMs);

@@ -11,7 +11,9 @@ export function caseTable(cases, opts = {}) {
       'Status',
       'Score',
       'Destination',
-      'Registrant',
+      // ZmRegistrant: who held the registration when the car was declared for export (often the
+      // exporter), not who first registered it.
+      'Holder at declaration',
       'Jurisdiction',
       'Assignee',
       'SLA due',

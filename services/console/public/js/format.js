@@ -1,23 +1,22 @@
 /** Human-friendly times and numbers. */
+const UNITS = [
+  ['d', 86_400_000, 'h'],
+  ['h', 3_600_000, 'm'],
+  ['m', 60_000, null],
+  ['s', 1000, null],
+];
+const SIZE = Object.fromEntries(UNITS.map(([u, size]) => [u, size]));
+
+/** "in 2h 5m", "3m ago"; under a second either way is "just now" (never "now ago" or "in now"). */
 export function relative(iso, now = Date.now()) {
   if (!iso) return '—';
   const ms = Date.parse(iso) - now;
   const abs = Math.abs(ms);
-  const units = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ];
-  let text = 'now';
-  for (const [u, size] of units) {
-    if (abs >= size) {
-      const n = Math.floor(abs / size);
-      const rest = Math.floor((abs % size) / (units[units.findIndex(([x]) => x === u) + 1]?.[1] ?? 1));
-      text = u === 'd' || u === 'h' ? `${n}${u} ${rest}${u === 'd' ? 'h' : 'm'}` : `${n}${u}`;
-      break;
-    }
-  }
+  const unit = UNITS.find(([, size]) => abs >= size);
+  if (!unit) return 'just now';
+  const [u, size, sub] = unit;
+  const n = Math.floor(abs / size);
+  const text = sub ? `${n}${u} ${Math.floor((abs % size) / SIZE[sub])}${sub}` : `${n}${u}`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 

@@ -71,13 +71,20 @@ function alertItem(a, ctx) {
         ? h('a', { href: `#/cases/${a.vin}`, class: 'mono' }, a.vin)
         : h('span', { class: 'mono' }, a.vin),
       h('span', { class: 'muted' }, `score ${a.score}`),
+      a.revision ? h('span', { class: 'muted' }, `revision ${a.revision}`) : null,
+      a.status === 'WITHDRAWN' ? badge('withdrawn', 'withdrawn') : null,
       h('span', { class: 'muted right', title: dateTime(a.detectedAt) }, relative(a.detectedAt)),
     ),
     h(
       'div',
       { class: 'alert-body' },
       `${a.destinationCountry} · exporter ${a.exporterId}`,
-      a.registrantId ? ` · registrant ${a.registrantId}` : '',
+      a.firstRegistrant ? ` · first registrant ${a.firstRegistrant.id}` : '',
+      a.holderAtDeclaration
+        ? ` · holder ${a.holderAtDeclaration.id}`
+        : a.registrantId
+          ? ` · registrant at declaration ${a.registrantId}`
+          : '',
       a.jurisdiction ? ` · ${a.jurisdiction}` : '',
       ` · declaration ${a.declarationId}`,
     ),

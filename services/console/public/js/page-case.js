@@ -51,13 +51,19 @@ export async function renderCase(view, ctx, vin) {
           c.slaDueAt && Date.parse(c.slaDueAt) < Date.now() ? 'breached' : '',
         ),
         fact('Destination', c.destinationCountry ?? '—'),
-        fact('Registrant', c.registrantId ?? '—'),
         fact('Jurisdiction', c.jurisdiction ?? '—'),
         fact('Opened', dateTime(c.openedAt)),
         c.escalations ? fact('Escalations', String(c.escalations)) : null,
       ),
+      c.withdrawal ? withdrawalCard(c) : null,
       actions(c, open, mine),
       c.decision ? decisionCard(c.decision) : null,
+      h(
+        'div',
+        { class: 'columns' },
+        h('section', { class: 'card' }, h('h2', {}, 'Parties'), parties(data.parties ?? [])),
+        h('section', { class: 'card' }, h('h2', {}, 'Revision history'), revisions(data.revisions ?? [])),
+      ),
       h(
         'div',
         { class: 'columns' },
@@ -226,6 +232,56 @@ function fact(label, value, testid = '', cls = '') {
   );
 }
 
+/** Every alert of the case was withdrawn: closed when nobody had claimed it, else the assignee's to decide. */
+function withdrawalCard(c) {
+  const w = c.withdrawal;
+  return h(
+    'section',
+    { class: 'card withdrawal', role: 'alert', 'data-testid': 'withdrawal' },
+    h('strong', {}, 'Declaration withdrawn'),
+    ` on ${dateTime(w.at)}${w.reason ? ` (${w.reason})` : ''}: alert ${w.alertId} revision ${w.revision}. `,
+    c.status === 'withdrawn'
+      ? 'Nobody had claimed the case, so it closed without a decision.'
+      : `No active alert is left; ${c.assignee ?? 'the assignee'} decides the case.`,
+  );
+}
+
+/** The case's parties, labelled for what the alert says they are. */
+function parties(list) {
+  if (!list.length) return h('p', { class: 'muted' }, 'No parties known.');
+  return h(
+    'dl',
+    { class: 'kv parties', 'data-testid': 'parties' },
+    list.flatMap((p) => [
+      h('dt', {}, p.label),
+      h('dd', { 'data-role': p.role }, h('span', { class: 'mono' }, p.id), p.type ? ` ${p.type}` : ''),
+    ]),
+  );
+}
+
+/** Every revision of the case's alerts, newest first. */
+function revisions(list) {
+  const rows = table(
+    ['Revision', 'Time', 'Severity', 'Score', 'Status', 'Reason'],
+    [...list]
+      .reverse()
+      .map((r) =>
+        h(
+          'tr',
+          { 'data-alert': r.alertId, 'data-revision': String(r.revision) },
+          h('td', { class: 'num' }, String(r.revision)),
+          h('td', { title: `applied ${dateTime(r.appliedAt)}` }, dateTime(r.detectedAt)),
+          h('td', {}, badge(r.severity)),
+          h('td', { class: 'num' }, String(r.score)),
+          h('td', {}, r.status === 'WITHDRAWN' ? badge('withdrawn', 'withdrawn') : 'active'),
+          h('td', {}, r.reason ?? (r.revision === 0 ? 'first alert' : '—')),
+        ),
+      ),
+    { class: 'grid compact', empty: 'No alerts.' },
+  );
+  return h('div', { 'data-testid': 'revisions' }, rows);
+}
+
 function decisionCard(d) {
   return h(
     'section',
@@ -284,8 +340,10 @@ function rules(list) {
 
 function related(rel) {
   return [
-    h('h3', {}, 'Same registrant'),
-    relatedList(rel.byRegistrant, 'No other case with this registrant.'),
+    h('h3', {}, 'Same first registrant'),
+    relatedList(rel.byFirstRegistrant ?? [], 'No other case with this first registrant.'),
+    h('h3', {}, 'Same holder at declaration'),
+    relatedList(rel.byHolder ?? [], 'No other case with this holder.'),
     h('h3', {}, 'Same exporter'),
     relatedList(rel.byExporter, 'No other case with this exporter.', (c) => ` ${c.exporter ?? ''}`),
   ];

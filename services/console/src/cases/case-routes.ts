@@ -4,13 +4,29 @@ import type { Api } from '../http/api.js';
 import { errorMessage } from '@zmwatch/kit';
 import { badRequest, HttpError, notFound } from '../http/http-error.js';
 import { readJson, sendJson } from '../http/respond.js';
-import { buildTimeline, findRelatedCases, firedRules, sortCases, summaryJson } from './case-views.js';
+import {
+  buildTimeline,
+  caseParties,
+  firedRules,
+  revisionHistory,
+  sortCases,
+  summaryJson,
+} from './case-views.js';
+import { createRelatedCases } from './related-cases.js';
 import { parseQueueRequest, parseVinParam, requireText } from './filters.js';
 
 /** The part of the workflows' case client the console uses. */
 export type CaseBackend = Pick<
   CaseClient,
-  'listQueue' | 'listBreached' | 'getCase' | 'claim' | 'release' | 'addNote' | 'decide' | 'reassign'
+  | 'listQueue'
+  | 'listCases'
+  | 'listBreached'
+  | 'getCase'
+  | 'claim'
+  | 'release'
+  | 'addNote'
+  | 'decide'
+  | 'reassign'
 >;
 
 export interface CaseRouteDeps {
@@ -27,6 +43,16 @@ const DECISIONS: readonly Decision[] = ['confirm', 'dismiss'];
  * only the assignee decides) and their refusals come back as 409 with the workflow's message.
  */
 export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
+  const related = createRelatedCases(deps.cases, deps.queues);
+  const caseView = async (state: CaseState): Promise<Record<string, unknown>> => ({
+    case: state,
+    parties: caseParties(state),
+    revisions: revisionHistory(state),
+    timeline: buildTimeline(state),
+    rules: firedRules(state),
+    related: await related(state),
+  });
+
   api.route('GET', '/api/queues', 'cases:read', ({ res }) => {
     sendJson(res, 200, { queues: deps.queues });
   });
@@ -61,7 +87,7 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
     const vin = parseVinParam(params.vin);
     const state = await readCase(deps.cases(), vin);
     if (!state) throw notFound(`no case for VIN ${vin}`);
-    sendJson(res, 200, await caseView(state, deps));
+    sendJson(res, 200, await caseView(state));
   });
 
   const act = (
@@ -73,7 +99,7 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
       const vin = parseVinParam(params.vin);
       const body = await readJson(req);
       const state = await run(deps.cases(), vin, session.user.id, body);
-      sendJson(res, 200, await caseView(state, deps));
+      sendJson(res, 200, await caseView(state));
     });
 
   act('claim', 'cases:act', (c, vin, by) => c.claim(vin, { by }));
@@ -115,20 +141,4 @@ export async function readCase(backend: CaseBackend, vin: string): Promise<CaseS
       `could not read case-${vin} from its workflow (is the case worker running?): ${errorMessage(err)}`,
     );
   }
-}
-
-/** The case page's document: the case, its timeline, the rules that fired and related cases. */
-async function caseView(state: CaseState, deps: CaseRouteDeps): Promise<Record<string, unknown>> {
-  return {
-    case: state,
-    timeline: buildTimeline(state),
-    rules: firedRules(state),
-    related: await relatedCases(state, deps),
-  };
-}
-
-/** Same-registrant and same-exporter cases, as queue rows. */
-async function relatedCases(state: CaseState, deps: CaseRouteDeps) {
-  const { byRegistrant, byExporter } = await findRelatedCases(state, deps.cases(), deps.queues);
-  return { byRegistrant: byRegistrant.map(summaryJson), byExporter: byExporter.map(summaryJson) };
 }

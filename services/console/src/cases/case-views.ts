@@ -3,10 +3,14 @@ import type { CaseSummary } from '@zmwatch/workflows';
 /** The case views moved to @zmwatch/workflows (the CLI uses them too); re-exported for the console. */
 export {
   buildTimeline,
+  caseParties,
+  revisionHistory,
   firedRules,
   sortCases,
   findRelatedCases,
   type CaseSort,
+  type CaseParty,
+  type RevisionEntry,
   type FiredRule,
   type RelatedCases,
   type TimelineEntry,

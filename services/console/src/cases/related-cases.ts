@@ -1,0 +1,34 @@
+import type { CaseState } from '@zmwatch/workflows';
+import type { CaseBackend } from './case-routes.js';
+import { findRelatedCases, summaryJson } from './case-views.js';
+
+/** How long a case's related cases are reused before a page load asks visibility again. */
+const TTL_MS = 60_000;
+const MAX_ENTRIES = 1_000;
+
+type RelatedJson = Record<'byFirstRegistrant' | 'byHolder' | 'byExporter', Record<string, unknown>[]>;
+
+/**
+ * Related cases (same first registrant, same holder, same exporter; one visibility query each) cached
+ * per case run and revision: a claim, note or decision does not change who a case relates to, so the
+ * page's actions reuse what its load found; a new alert or revision (more evidence) or a minute
+ * passing asks again.
+ */
+export function createRelatedCases(cases: () => CaseBackend, queues: readonly string[]) {
+  const cache = new Map<string, { at: number; related: Promise<RelatedJson> }>();
+  return function related(state: CaseState): Promise<RelatedJson> {
+    const key = `${state.caseId}|${state.openedAt}|${state.evidence.length}`;
+    const now = Date.now();
+    const hit = cache.get(key);
+    if (hit && now - hit.at < TTL_MS) return hit.related;
+    const found = findRelatedCases(state, cases(), queues).then((r) => ({
+      byFirstRegistrant: r.byFirstRegistrant.map(summaryJson),
+      byHolder: r.byHolder.map(summaryJson),
+      byExporter: r.byExporter.map(summaryJson),
+    }));
+    cache.delete(key);
+    cache.set(key, { at: now, related: found });
+    if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+    return found;
+  };
+}
