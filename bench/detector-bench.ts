@@ -1,5 +1,5 @@
 // Detector benchmark, one run, same data for every figure:
-//   node --import tsx bench/detector-bench.ts [registrations=200000] [declarations=20000] [phases=raw,batched,latency,naive]
+//   node --import tsx bench/detector-bench.ts [registrations=200000] [declarations=20000] [phases=raw,batched,latency,naive,format]
 // Uses the shared Kafka (unique topics, deleted afterwards) and a PRIVATE redis-server on a free port
 // (so INFO memory is not polluted by other users of the shared Redis). Prints a table and one JSON line.
 //   1. raw kafkajs consume of all input messages (eachBatch, count, resolve) — the ceiling — then the
@@ -7,8 +7,10 @@
 //      packed state per VIN, no Redis (what a detector costs before it keeps any state);
 //   2. the detector (batched pipeline) over the same messages: events/s, Redis bytes per tracked VIN;
 //   3. detection latency at a steady produce rate (p50/p99 of detectedAt - declaration produce time);
-//   4. the naive variant (bench/lib/naive-detector.ts: the same pipeline fed one event at a time, no
-//      bucket cache: 2-3 Redis round trips per event), same messages.
+//   4. the naive variant (bench/lib/bench-detector.ts: the same pipeline fed one event at a time, no
+//      bucket cache: 2-3 Redis round trips per event), same messages;
+//   5. the state format: packed string buckets (production) vs a small Redis hash per bucket
+//      (bench/lib/hash-state-store.ts), both batched through bench/lib/bench-detector.ts, same messages.
 // Re-executes itself with the detector's node flags (DETECTOR_NODE_FLAGS) when started without them.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -32,7 +34,8 @@ import {
   startProfile,
   timeApp,
 } from './lib/detector-harness.js';
-import { createNaiveDetector } from './lib/naive-detector.js';
+import { createBenchDetector } from './lib/bench-detector.js';
+import { createHashStateStore } from './lib/hash-state-store.js';
 import { redisCpuSeconds as redisCpu, startPrivateRedis, usedMemory } from './lib/private-redis.js';
 
 // The detector runs in this process: give it the heap flags it runs with in production.
@@ -41,10 +44,11 @@ await ensureDetectorNodeFlags();
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 const REGISTRATIONS = Number(process.argv[2] ?? 200_000);
 const DECLARATIONS = Number(process.argv[3] ?? 20_000);
-const PHASES = new Set((process.argv[4] ?? 'raw,batched,latency,naive').split(','));
+const PHASES = new Set((process.argv[4] ?? 'raw,batched,latency,naive,format').split(','));
 const LATENCY_SECONDS = 15;
 const LATENCY_PAIRS_PER_SECOND = 200;
 const NAIVE_MAX_SECONDS = 30;
+const FORMAT_ROUNDS = Number(process.env.ZM_BENCH_FORMAT_ROUNDS ?? 2);
 const PARTITIONS = 6;
 // ~4096 state buckets in all, ~49 VINs each over 200,000 registrations.
 const BUCKETS_PER_PARTITION = Number(process.env.ZM_BENCH_BUCKETS_PER_PARTITION ?? 683);
@@ -81,6 +85,18 @@ function config(
     velocityBucketsPerPartition: VELOCITY_BUCKETS_PER_PARTITION,
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
   });
+}
+interface StateFormatFigures {
+  eventsPerSec: number;
+  /** Alerts produced (the same for every format, or a variant is wrong). */
+  alerts: number;
+  trackedVins: number;
+  bytesPerTrackedVin: number;
+  stateBytesPerVin: number;
+  velocityBytesPerVin: number;
+  /** OBJECT ENCODING of a sample of the state buckets (hash: listpack until a value passes 64 bytes). */
+  encodings: string[];
+  redisCpuSeconds: number;
 }
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -203,6 +219,57 @@ async function main(): Promise<void> {
       floorStates.clear();
     }
 
+    /** One state format through the bench composition: throughput, Redis memory and CPU. */
+    async function measureFormat(format: 'string' | 'hash'): Promise<StateFormatFigures> {
+      await r.flushall();
+      const prefix = format === 'string' ? 'zmfs' : 'zmfh';
+      const before = await usedMemory(r);
+      const cpuBefore = await redisCpu(r);
+      const app = createBenchDetector(config('batched', redis.url, topics, prefix), PARTITIONS, logger, {
+        perEvent: false,
+        ...(format === 'hash'
+          ? { store: (c, cfg, partitions) => createHashStateStore(c, cfg.keys, partitions) }
+          : {}),
+      });
+      const run = await timeApp(app, total);
+      const alerts = await counter(app, 'zm_detector_alerts_total');
+      await app.stop();
+      const redisCpuSeconds = +((await redisCpu(r)) - cpuBefore).toFixed(2);
+      await sleep(300);
+      const delta = (await usedMemory(r)) - before;
+      const [s, v] = format === 'string' ? ['s', 'v'] : ['hs', 'hv'];
+      const keys = (kind: string, n: number) =>
+        Array.from({ length: PARTITIONS * n }, (_, i) => `${prefix}:{p${Math.floor(i / n)}}:${kind}${i % n}`);
+      const stateKeys = keys(s, BUCKETS_PER_PARTITION);
+      const bytes = async (list: string[]) => {
+        const p = r.pipeline();
+        for (const k of list) p.memory('USAGE', k, 'SAMPLES', 0);
+        return (await p.exec())!.reduce((sum, [, n]) => sum + Number(n ?? 0), 0);
+      };
+      let vins = 0;
+      if (format === 'string')
+        for (const blob of (await r.mget(...stateKeys)) as Array<string | null>)
+          vins += parseBucket(blob).entries.size;
+      else {
+        const p = r.pipeline();
+        for (const k of stateKeys) p.hlen(k);
+        for (const [, n] of (await p.exec())!) vins += Math.max(0, Number(n) - 1); // minus the version field
+      }
+      const encodings = new Set<string>();
+      for (let b = 0; b < stateKeys.length; b += Math.max(1, Math.floor(stateKeys.length / 64)))
+        encodings.add(String(await r.object('ENCODING', stateKeys[b]!)));
+      return {
+        eventsPerSec: Math.round(run.events / run.seconds),
+        alerts,
+        trackedVins: vins,
+        bytesPerTrackedVin: +(delta / vins).toFixed(1),
+        stateBytesPerVin: +((await bytes(stateKeys)) / vins).toFixed(1),
+        velocityBytesPerVin: +((await bytes(keys(v, VELOCITY_BUCKETS_PER_PARTITION))) / vins).toFixed(1),
+        encodings: [...encodings],
+        redisCpuSeconds,
+      };
+    }
+
     // 2. detector, batched.
     await r.flushall();
     const memBefore = await usedMemory(r);
@@ -322,12 +389,22 @@ async function main(): Promise<void> {
     let naiveRoundTrips = NaN;
     if (PHASES.has('naive')) {
       await r.flushall();
-      const naiveApp = createNaiveDetector(config('naive', redis.url, topics, 'zmn'), PARTITIONS, logger);
+      const naiveApp = createBenchDetector(config('naive', redis.url, topics, 'zmn'), PARTITIONS, logger, {
+        perEvent: true,
+      });
       naive = await timeApp(naiveApp, total, NAIVE_MAX_SECONDS);
       naiveRoundTrips = await counter(naiveApp, 'zm_detector_redis_round_trips_total');
       await naiveApp.stop();
     }
     const naiveRate = naive.events / naive.seconds;
+
+    // 5. state format: packed string buckets (production) vs a small hash per bucket, both through the
+    // same bench composition (lib/bench-detector.ts), batched, over the same messages.
+    // Alternated (string, hash, string, hash, ...) so a load change on the shared box hits both.
+    const formats: Record<string, StateFormatFigures[]> = { string: [], hash: [] };
+    if (PHASES.has('format'))
+      for (let round = 0; round < FORMAT_ROUNDS; round++)
+        for (const format of ['string', 'hash'] as const) formats[format]!.push(await measureFormat(format));
 
     const figures = {
       bench: 'detector',
@@ -362,6 +439,7 @@ async function main(): Promise<void> {
       velocityBytesPerVin: +(velocityBytes / tracked).toFixed(1),
       velocityFields,
       stateBucketEncodings: [...encodings],
+      stateFormats: formats,
     };
     const row = (k: string, v: string | number) => console.log(`${k.padEnd(52)} ${v}`);
     console.log(
@@ -397,6 +475,13 @@ async function main(): Promise<void> {
       '  of which registrant velocity counters',
       `${figures.velocityBytesPerVin} bytes (${velocityFields} counters)`,
     );
+    for (const [format, runs] of Object.entries(formats))
+      runs.forEach((f, i) =>
+        row(
+          `state format ${format}, round ${i + 1} (events/s; bytes / VIN)`,
+          `${f.eventsPerSec}; ${f.alerts} alerts; used_memory ${f.bytesPerTrackedVin} (state ${f.stateBytesPerVin}, velocity ${f.velocityBytesPerVin}; ${f.encodings.join(',')}); redis cpu ${f.redisCpuSeconds} s`,
+        ),
+      );
     console.log(JSON.stringify(figures));
   } finally {
     await producer.disconnect();

@@ -12,8 +12,20 @@ export {
   type MergeResult,
   type MergeNote,
 } from './apply-events.js';
-export { packState, unpackState, type VinState, type OpenDeclaration } from './vin-state.js';
-export { createStateStore, type StateStore } from './redis-store.js';
+export {
+  packState,
+  unpackState,
+  readStateHeader,
+  type VinState,
+  type OpenDeclaration,
+} from './vin-state.js';
+export {
+  createStateStore,
+  type StateStore,
+  type StateView,
+  type StateWrite,
+  type VelocityQuery,
+} from './redis-store.js';
 export { createProcessor, type Processor } from './processor.js';
 export { createPartitionLocks } from './mutex.js';
 export {
@@ -22,6 +34,9 @@ export {
   velocityBucketKey,
   velocityBucketOf,
   fnv1a,
+  registrantTag,
+  dayKey,
+  dayOfVelocityKey,
   VELOCITY_KEY_CHARS,
   type KeyLayout,
 } from './keys.js';
