@@ -19,6 +19,7 @@ import { registerAuthRoutes } from './auth/auth-routes.js';
 import { createSessionStore } from './auth/sessions.js';
 import { createUserDirectory } from './auth/users.js';
 import { registerCaseRoutes, type CaseBackend } from './cases/case-routes.js';
+import { registerMetaRoutes } from './meta/meta-routes.js';
 import type { ConsoleConfig } from './config.js';
 import { Api } from './http/api.js';
 import { HttpError } from './http/http-error.js';
@@ -74,6 +75,7 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
 
   const api = new Api(sessions);
   registerAuthRoutes(api, sessions, users);
+  registerMetaRoutes(api);
   registerCaseRoutes(api, {
     cases: () => {
       if (!cases) throw new HttpError(503, 'not connected to Temporal yet');

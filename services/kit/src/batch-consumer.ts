@@ -66,14 +66,12 @@ export interface BatchConsumerOptions<T> extends BatchHooks {
   reroutes?: RerouteWriter;
   /**
    * Apply the effects of a batch of decoded records, in offset order. Resolve only once they are
-   * durable. Records it cannot process for good are returned as dead letters. A thrown retriable
-   * error (see errors.ts) retries the batch later, nothing committed; any other thrown error is taken
-   * as caused by some record: the batch is bisected to find the records whose handling throws, and
-   * those are dead-lettered (class `HandlerFailed`) while the rest are handled.
+   * durable. A thrown retriable error (see errors.ts) retries the batch later, nothing committed; any
+   * other thrown error is taken as caused by some record: the batch is bisected to find the records
+   * whose handling throws, and those are dead-lettered (with the error's class when it is a
+   * NonRetriableError, else `HandlerFailed`) while the rest are handled.
    */
-  handle(
-    records: Decoded<T>[],
-  ): Promise<{ rejected?: Array<{ record: Decoded<T>; error: NonRetriableError }> } | void>;
+  handle(records: Decoded<T>[]): Promise<void>;
   consumerConfig?: Partial<Parameters<Kafka['consumer']>[0]>;
   maxRetryDelayMs?: number;
   /**

@@ -38,7 +38,14 @@ export {
   type BatchHooks,
   type Decoded,
 } from './batch-consumer.js';
-export { consumerGroupLag, type PartitionLag } from './consumer-lag.js';
+export {
+  consumerGroupLag,
+  partitionEnds,
+  topicLag,
+  type PartitionEnd,
+  type PartitionLag,
+  type TopicLagOptions,
+} from './consumer-lag.js';
 export {
   coPartitionedAssigner,
   assignCoPartitioned,

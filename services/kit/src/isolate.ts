@@ -22,7 +22,7 @@ export interface IsolateResult<R> {
  */
 export async function handleIsolated<R>(
   records: readonly R[],
-  handle: (records: R[]) => Promise<{ rejected?: Rejection<R>[] } | void>,
+  handle: (records: R[]) => Promise<void>,
 ): Promise<IsolateResult<R>> {
   const rejected: Rejection<R>[] = [];
   let calls = 0;
@@ -30,8 +30,7 @@ export async function handleIsolated<R>(
     if (part.length === 0) return;
     calls++;
     try {
-      const result = await handle(part);
-      if (result?.rejected) rejected.push(...result.rejected);
+      await handle(part);
     } catch (err) {
       if (isRetriable(err)) throw err;
       if (part.length === 1) {

@@ -60,11 +60,10 @@ test(
         },
         async handle(records) {
           if (failuresLeft-- > 0) throw new RetriableError('store unavailable');
-          const rejected = records
-            .filter((r) => r.value === 'reject-me')
-            .map((record) => ({ record, error: new NonRetriableError('invalid VIN', 'invalid-vin') }));
-          applied.push(...records.filter((r) => r.value !== 'reject-me').map((r) => r.value));
-          return { rejected };
+          // A content fault: the consumer bisects the batch down to this record and dead-letters it.
+          if (records.some((r) => r.value === 'reject-me'))
+            throw new NonRetriableError('invalid VIN', 'invalid-vin');
+          applied.push(...records.map((r) => r.value));
         },
         onRetry: ({ attempt }) => retries.push(attempt),
         onBatch: () => resolve(),

@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import type { Logger } from '@zmwatch/kit';
+import { partitionEnds, topicLag, type Logger, type PartitionEnd } from '@zmwatch/kit';
 import type { KafkaPeeker } from './kafka-peek.js';
 import {
   evaluatePartition,
@@ -101,17 +101,10 @@ export function createLagMonitor(opts: LagMonitorOptions): LagMonitor {
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<unknown> | undefined;
 
-  async function topicOffsets(
-    topic: string,
-    cache: Map<string, Promise<Array<{ partition: number; high: number; low: number }>>>,
-  ) {
+  async function topicOffsets(topic: string, cache: Map<string, Promise<PartitionEnd[]>>) {
     let p = cache.get(topic);
     if (!p) {
-      p = opts.admin
-        .fetchTopicOffsets(topic)
-        .then((rows) =>
-          rows.map((r) => ({ partition: r.partition, high: Number(r.high), low: Number(r.low) })),
-        );
+      p = partitionEnds(opts.admin, topic);
       cache.set(topic, p);
     }
     return p;
@@ -119,7 +112,7 @@ export function createLagMonitor(opts: LagMonitorOptions): LagMonitor {
 
   async function sample(): Promise<LagSnapshot> {
     const t = now();
-    const cache = new Map<string, Promise<Array<{ partition: number; high: number; low: number }>>>();
+    const cache = new Map<string, Promise<PartitionEnd[]>>();
     const { groups: listed } = await opts.admin.listGroups();
     const ids = listed
       .map((g) => g.groupId)
@@ -140,9 +133,9 @@ export function createLagMonitor(opts: LagMonitorOptions): LagMonitor {
       const hasMembers = g.members.length > 0;
       const partitions: PartitionLag[] = [];
       for (const tp of committed) {
-        const withCommits = tp.partitions.filter((p) => Number(p.offset) >= 0);
-        if (withCommits.length === 0) continue;
-        let ends: Array<{ partition: number; high: number; low: number }>;
+        // Partitions a group never committed have no lag here (e.g. live feeds reading from the end).
+        if (!tp.partitions.some((p) => Number(p.offset) >= 0)) continue;
+        let ends: PartitionEnd[];
         try {
           ends = await topicOffsets(tp.topic, cache);
         } catch (err) {
@@ -150,38 +143,37 @@ export function createLagMonitor(opts: LagMonitorOptions): LagMonitor {
           continue;
         }
         consumedTopics.add(tp.topic);
-        for (const p of withCommits) {
-          const end = ends.find((e) => e.partition === p.partition);
-          if (!end) continue;
-          const offset = Number(p.offset);
-          const lag = Math.max(0, end.high - offset);
+        const lowOf = new Map(ends.map((e) => [e.partition, e.low]));
+        for (const { partition, committed: offset, high, lag } of topicLag(tp.topic, tp.partitions, ends, {
+          committedOnly: true,
+        })) {
           let timeLagMs: number | null = 0;
           if (lag > 0) {
             try {
               const ts = await opts.peeker.timestampAt(
                 tp.topic,
-                p.partition,
-                BigInt(Math.max(offset, end.low)),
+                partition,
+                BigInt(Math.max(offset, lowOf.get(partition)!)),
               );
               timeLagMs = ts === undefined ? null : Math.max(0, t - ts);
             } catch (err) {
               opts.logger.debug(
-                { topic: tp.topic, partition: p.partition, offset, err },
+                { topic: tp.topic, partition: partition, offset, err },
                 'time lag unavailable',
               );
               timeLagMs = null;
             }
           }
-          const key = `${g.groupId}\0${tp.topic}\0${p.partition}`;
+          const key = `${g.groupId}\0${tp.topic}\0${partition}`;
           const window = windows.get(key) ?? [];
-          pushBounded(window, { t, committed: offset, high: end.high, lag, timeLagMs }, opts.windowSize);
+          pushBounded(window, { t, committed: offset, high, lag, timeLagMs }, opts.windowSize);
           windows.set(key, window);
           const ev = evaluatePartition(window, hasMembers, opts.rules);
           partitions.push({
             topic: tp.topic,
-            partition: p.partition,
+            partition,
             committed: offset,
-            high: end.high,
+            high,
             lag,
             timeLagMs,
             ...ev,

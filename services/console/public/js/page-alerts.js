@@ -1,11 +1,12 @@
 import { badge, h, mount } from './dom.js';
 import { dateTime, relative } from './format.js';
+import { getMeta } from './meta.js';
 
-const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 const MAX_SHOWN = 200;
 
 /** Customs' live feed: server-sent events, newest first, filtered by severity on the server. */
 export async function renderAlerts(view, ctx) {
+  const { severities } = await getMeta();
   const chosen = new Set((ctx.params.get('severity') ?? '').split(',').filter(Boolean));
   const status = h('span', { class: 'conn', 'data-testid': 'feed-status' }, 'connecting…');
   const list = h('ol', { class: 'feed', 'data-testid': 'feed' });
@@ -14,7 +15,7 @@ export async function renderAlerts(view, ctx) {
     'form',
     { class: 'filters inline' },
     h('span', { class: 'label' }, 'Severity'),
-    SEVERITIES.map((s) =>
+    severities.map((s) =>
       h(
         'label',
         { class: 'check' },

@@ -1,10 +1,12 @@
 import { get, post } from './api.js';
 import { badge, h, mount, table, toast } from './dom.js';
 import { dateTime, relative } from './format.js';
+import { getMeta } from './meta.js';
 
 /** The case page: what happened to the VIN, why it was flagged, and what the analyst can do. */
 export async function renderCase(view, ctx, vin) {
-  let data = await get(`/api/cases/${encodeURIComponent(vin)}`);
+  const [meta, first] = await Promise.all([getMeta(), get(`/api/cases/${encodeURIComponent(vin)}`)]);
+  let data = first;
 
   const act = async (action, body = {}) => {
     try {
@@ -26,7 +28,7 @@ export async function renderCase(view, ctx, vin) {
   const draw = () => {
     const c = data.case;
     const me = ctx.session.user.id;
-    const open = ['open', 'in_review', 'escalated'].includes(c.status);
+    const open = meta.openCaseStatuses.includes(c.status);
     const mine = c.assignee === me;
     mount(
       view,

@@ -1,20 +1,16 @@
 import { get } from './api.js';
 import { h, mount } from './dom.js';
 import { caseTable } from './case-table.js';
+import { getMeta } from './meta.js';
 
-const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
-const STATUSES = [
-  ['', 'Open (all)'],
-  ['open', 'Open, unclaimed'],
-  ['in_review', 'In review'],
-  ['escalated', 'Escalated'],
-  ['confirmed', 'Confirmed'],
-  ['dismissed', 'Dismissed'],
-];
+/** A case status as the status filter names it. */
+const statusLabel = (s) =>
+  s === 'open' ? 'Open, unclaimed' : s.charAt(0).toUpperCase() + s.slice(1).replaceAll('_', ' ');
 
 /** Analysts' queues: filters and sort live in the URL (#/queues?queue=…&severity=…) so views can be shared. */
 export async function renderQueues(view, ctx) {
-  const { queues } = await get('/api/queues');
+  const [{ queues }, meta] = await Promise.all([get('/api/queues'), getMeta()]);
+  const statuses = [['', 'Open (all)'], ...meta.caseStatuses.map((s) => [s, statusLabel(s)])];
   const p = ctx.params;
   const queue = p.get('queue') ?? queues[0];
   const tokens = (p.get('pages') ?? '').split('.').filter(Boolean); // page tokens of the pages before this one
@@ -70,7 +66,7 @@ export async function renderQueues(view, ctx) {
       'fieldset',
       { class: 'sev' },
       h('legend', {}, 'Severity'),
-      SEVERITIES.map((s) =>
+      meta.severities.map((s) =>
         h(
           'label',
           { class: 'check' },
@@ -86,7 +82,7 @@ export async function renderQueues(view, ctx) {
       h(
         'select',
         { name: 'status' },
-        STATUSES.map(([v, l]) => h('option', { value: v, selected: (p.get('status') ?? '') === v }, l)),
+        statuses.map(([v, l]) => h('option', { value: v, selected: (p.get('status') ?? '') === v }, l)),
       ),
     ),
     h(
