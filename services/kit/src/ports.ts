@@ -10,6 +10,8 @@ export const DEFAULT_PORTS = {
   escalatorMetrics: 9465,
   /** Web console's HTTP (ZM_CONSOLE_PORT). */
   console: 18480,
+  /** Web console's separate /metrics, /healthz, /readyz listener (ZM_CONSOLE_METRICS_PORT), off the user-facing port. */
+  consoleMetrics: 9466,
   /** Local stack (infra/src/settings.ts: ZM_KAFKA_PORT, ZM_REDIS_PORT, ZM_TEMPORAL_*_PORT). */
   kafka: 19092,
   kafkaController: 19093,
