@@ -48,7 +48,7 @@ async function main(): Promise<number> {
 
   const customs = await startCustomsReceiver();
   const base = { ...env, ZM_LOG_LEVEL: 'info' };
-  const ports = { detector: 19464, escalator: 19465, console: 19466 };
+  const ports = { detector: 19464, escalator: 19465, console: 19466, worker: 19467 };
   const consoleUrl = `http://127.0.0.1:${config.consolePort}`;
   const specs: (ServiceSpec & { name: ServiceName })[] = [
     {
@@ -70,7 +70,12 @@ async function main(): Promise<number> {
       env: { ...base, ZM_ESCALATOR_METRICS_PORT: String(ports.escalator) },
       readyUrl: `http://127.0.0.1:${ports.escalator}/readyz`,
     },
-    { name: 'worker', main: SERVICE_MAINS.worker, env: { ...base, ZM_CUSTOMS_URL: customs.url } },
+    {
+      name: 'worker',
+      main: SERVICE_MAINS.worker,
+      env: { ...base, ZM_CUSTOMS_URL: customs.url, ZM_WORKER_METRICS_PORT: String(ports.worker) },
+      readyUrl: `http://127.0.0.1:${ports.worker}/readyz`,
+    },
     {
       name: 'console',
       main: SERVICE_MAINS.console,
@@ -94,8 +99,6 @@ async function main(): Promise<number> {
 
   try {
     await Promise.all(services.map((x) => x.ready(60_000)));
-    // The worker has no readiness endpoint: give it a moment to fail on a bad start.
-    await new Promise((r) => setTimeout(r, 1000));
   } catch (err) {
     await stopAll();
     throw err;
