@@ -381,3 +381,23 @@ test('health and metrics are served', async () => {
   ).text();
   assert.match(metrics, /zm_console_http_requests_total\{route="\/api\/cases\/:vin",status="401"/);
 });
+
+test('by default /metrics is not on the user-facing port but on the loopback metrics listener', async () => {
+  const plain = createApp(
+    { ...config, security: { ...DEFAULT_SECURITY, metricsListener: { host: '127.0.0.1', port: 0 } } },
+    { cases: backend, withoutKafka: true },
+  );
+  await plain.start();
+  try {
+    const res = await fetch(`${plain.url}/metrics`, { headers: { authorization: 'Bearer anything' } });
+    assert.equal(res.status, 404);
+    assert.match(((await res.json()) as { error: string }).error, /ZM_CONSOLE_METRICS_PORT/);
+    assert.match(plain.metricsUrl!, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const scraped = await fetch(`${plain.metricsUrl}/metrics`);
+    assert.equal(scraped.status, 200);
+    assert.match(await scraped.text(), /^zm_console_sessions\{/m);
+    assert.equal((await fetch(`${plain.metricsUrl}/readyz`)).status, 200);
+  } finally {
+    await plain.stop();
+  }
+});
