@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envVars, parseEnv } from '@zmwatch/kit';
+import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
 import { CASES_TASK_QUEUE } from './shared.js';
 import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH, type WorkflowSource } from './worker.js';
 
@@ -15,6 +15,9 @@ export interface WorkerConfig {
   notifyUrl: string | undefined;
   workflows: WorkflowSource;
   logLevel: string;
+  /** /metrics, /healthz, /readyz (ready = the worker is polling), as the detector's and escalator's. */
+  metricsHost: string;
+  metricsPort: number;
 }
 
 const schema = z.object({
@@ -30,6 +33,8 @@ const schema = z.object({
   ZM_WORKFLOW_CODE: z.enum(['bundle', 'source']).default('bundle'),
   ZM_WORKFLOW_BUNDLE: z.string().default(WORKFLOW_BUNDLE_PATH),
   ZM_LOG_LEVEL: envVars.logLevel,
+  ZM_WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  ZM_WORKER_METRICS_PORT: envVars.port(DEFAULT_PORTS.workerMetrics),
 });
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -48,5 +53,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
         ? { bundlePath: e.ZM_WORKFLOW_BUNDLE }
         : { workflowsPath: WORKFLOWS_PATH },
     logLevel: e.ZM_LOG_LEVEL,
+    metricsHost: e.ZM_WORKER_METRICS_HOST,
+    metricsPort: e.ZM_WORKER_METRICS_PORT,
   };
 }

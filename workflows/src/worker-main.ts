@@ -1,7 +1,15 @@
 // The case worker process: polls the `zm-cases` task queue with the prebuilt workflow bundle and the
 // activities (Kafka producer for outcomes, customs HTTP endpoint, supervisor notifier).
 import { createCodec, TOPICS } from '@zmwatch/schemas';
-import { createIdempotentProducer, createKafka, createLogger, installShutdown, runMain } from '@zmwatch/kit';
+import {
+  createHealthServer,
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  createRegistry,
+  installShutdown,
+  runMain,
+} from '@zmwatch/kit';
 import { loadWorkerConfig } from './config.js';
 import { createLogNotifier, createWebhookNotifier } from './notifier.js';
 import { createCaseWorker, NativeConnection } from './worker.js';
@@ -48,10 +56,19 @@ runMain(async () => {
       logger,
     },
   });
+  // Liveness and readiness for a deployment's probes: ready while the SDK worker is polling.
+  const health = createHealthServer({
+    host: config.metricsHost,
+    port: config.metricsPort,
+    registry: createRegistry('case-worker'),
+    ready: () => cases.worker.getState() === 'RUNNING',
+  });
+  await health.start();
   // Shutdown order: stop polling and drain in-flight tasks, then flush the producer, then the connection.
   installShutdown(
     async () => {
       await cases.shutdown();
+      await health.stop();
       await producer.disconnect();
       // The SDK runtime may already have released the native client with its last worker.
       await connection
@@ -62,7 +79,12 @@ runMain(async () => {
     30_000,
   );
   logger.info(
-    { taskQueue: config.taskQueue, address: config.temporalAddress, workflows: config.workflows },
+    {
+      taskQueue: config.taskQueue,
+      address: config.temporalAddress,
+      workflows: config.workflows,
+      health: health.url,
+    },
     'case worker running',
   );
   await cases.run();

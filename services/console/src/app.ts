@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +8,9 @@ import {
   createIdempotentProducer,
   createKafka,
   createLogger,
+  createHealthServer,
   createRegistry,
-  errorMessage,
+  type HealthServer,
   type Logger,
 } from '@zmwatch/kit';
 import { createCodecFor } from '@zmwatch/schemas';
@@ -16,6 +18,7 @@ import { CaseActionRejectedError, CaseNotFoundError, createCaseClient } from '@z
 import { createAlertFeed, type AlertFeed } from './alerts/alert-feed.js';
 import { registerAlertRoutes } from './alerts/alert-routes.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
+import { createLoginThrottle } from './auth/login-throttle.js';
 import { createSessionStore } from './auth/sessions.js';
 import { createUserDirectory } from './auth/users.js';
 import { registerCaseRoutes, type CaseBackend } from './cases/case-routes.js';
@@ -23,6 +26,8 @@ import { registerMetaRoutes } from './meta/meta-routes.js';
 import type { ConsoleConfig } from './config.js';
 import { Api } from './http/api.js';
 import { HttpError } from './http/http-error.js';
+import { bearerMatches } from './http/metrics-access.js';
+import { createPageTokens, withSignedPageTokens } from './http/page-tokens.js';
 import { sendError } from './http/respond.js';
 import { applySecurityHeaders } from './http/security-headers.js';
 import { serveStatic } from './http/static-files.js';
@@ -45,6 +50,8 @@ export interface ConsoleApp {
   stop(): Promise<void>;
   /** `http://host:port` once started. */
   readonly url: string;
+  /** `http://host:port` of the separate metrics listener once started; undefined when it is off. */
+  readonly metricsUrl: string | undefined;
   /** The alert feed's consumer group (unique per instance), once started. */
   readonly feedGroupId: string | undefined;
 }
@@ -52,29 +59,45 @@ export interface ConsoleApp {
 export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {}): ConsoleApp {
   const logger = overrides.logger ?? createLogger('console', config.logLevel);
   const registry = createRegistry('console');
-  const metrics = createConsoleMetrics(registry);
   const users = createUserDirectory(config.users);
+  const { security } = config;
+  let feed: AlertFeed | undefined;
+  const metrics = createConsoleMetrics(registry, {
+    sessions: () => sessions.size(),
+    feedSubscribers: () => feed?.subscribers() ?? 0,
+  });
   const sessions = createSessionStore({
     idleTimeoutMs: config.sessionIdleMs,
     absoluteTimeoutMs: config.sessionMaxMs,
     secureCookie: config.secureCookie,
+    maxPerUser: security.maxSessionsPerUser,
+    maxTotal: security.maxSessions,
   });
+  const throttle = createLoginThrottle(security.login);
+  const pageTokens = createPageTokens(security.pageTokenSecret);
   const groupFilter = new RegExp(config.lag.groupPattern);
   const topicFilter = new RegExp(config.lag.topicPattern);
   const FEED_GROUP_PREFIX = 'zm-console-feed';
 
-  let cases: CaseBackend | undefined = overrides.cases;
+  let cases: CaseBackend | undefined = overrides.cases && withSignedPageTokens(overrides.cases, pageTokens);
   let temporal: Connection | undefined;
   let kafka: Kafka | undefined;
   let admin: Admin | undefined;
   let producer: Producer | undefined;
-  let feed: AlertFeed | undefined;
   let ops: OpsBackend | undefined;
   let server: Server | undefined;
+  let metricsServer: HealthServer | undefined;
   let url = '';
 
   const api = new Api(sessions);
-  registerAuthRoutes(api, sessions, users);
+  registerAuthRoutes(api, {
+    sessions,
+    users,
+    throttle,
+    proxyHops: security.proxyHops,
+    logger,
+    onLockout: (lock) => metrics.loginLockouts.inc({ scope: lock.scope }),
+  });
   registerMetaRoutes(api);
   registerCaseRoutes(api, {
     cases: () => {
@@ -110,8 +133,14 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       }
       if (path === '/metrics') {
         route = path;
-        metrics.sessions.set(sessions.size());
-        metrics.feedSubscribers.set(feed?.subscribers() ?? 0);
+        // The user-facing listener serves metrics only to a bearer of the token (they name groups,
+        // topics and traffic); without one they live on the separate listener alone.
+        if (security.metricsToken === undefined)
+          throw new HttpError(404, 'metrics are not served on this listener (see ZM_CONSOLE_METRICS_PORT)');
+        if (!bearerMatches(req, security.metricsToken)) {
+          res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+          throw new HttpError(401, 'metrics need Authorization: Bearer <ZM_CONSOLE_METRICS_TOKEN>');
+        }
         const body = await registry.metrics();
         res.writeHead(200, { 'content-type': registry.contentType }).end(body);
         return;
@@ -143,8 +172,10 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       else if (err instanceof CaseActionRejectedError) sendError(res, 409, err.message);
       else if (err instanceof CaseNotFoundError) sendError(res, 404, err.message);
       else {
-        logger.error({ err, method: req.method, path }, 'request failed');
-        sendError(res, 500, `internal error: ${errorMessage(err)}`);
+        // The cause stays in the log: upstream messages (Temporal's, Kafka's) are not for users.
+        const ref = randomBytes(4).toString('hex');
+        logger.error({ err, method: req.method, path, ref }, 'request failed');
+        sendError(res, 500, `internal error (logged as ${ref})`);
       }
     }
   }
@@ -153,6 +184,9 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
     get url() {
       return url;
     },
+    get metricsUrl() {
+      return metricsServer?.url;
+    },
     get feedGroupId() {
       return feed?.groupId;
     },
@@ -160,7 +194,10 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       if (!cases) {
         temporal = await Connection.connect({ address: config.temporalAddress });
         const client = new Client({ connection: temporal, namespace: config.temporalNamespace });
-        cases = createCaseClient(client, { taskQueue: config.casesTaskQueue });
+        cases = withSignedPageTokens(
+          createCaseClient(client, { taskQueue: config.casesTaskQueue }),
+          pageTokens,
+        );
       }
       if (!overrides.withoutKafka) {
         const codec = await createCodecFor(config.schemaRegistryUrl);
@@ -196,6 +233,12 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
         });
         await feed.start();
       }
+      if (security.metricsListener) {
+        // Kit's listener (as the detector's and escalator's): /metrics, /healthz, /readyz, no auth,
+        // so it must bind where users cannot reach it (loopback by default; a NetworkPolicy in k8s).
+        metricsServer = createHealthServer({ ...security.metricsListener, registry, ready });
+        await metricsServer.start();
+      }
       server = createServer((req, res) => void handle(req, res));
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
@@ -203,7 +246,10 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       });
       const addr = server.address() as AddressInfo;
       url = `http://${addr.address}:${addr.port}`;
-      logger.info({ url, users: config.users.length, alertsTopic: config.alertsTopic }, 'console listening');
+      logger.info(
+        { url, metricsUrl: metricsServer?.url, users: config.users.length, alertsTopic: config.alertsTopic },
+        'console listening',
+      );
       return url;
     },
     async stop() {
@@ -217,6 +263,8 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
         });
         server = undefined;
       }
+      await metricsServer?.stop();
+      metricsServer = undefined;
       await ops?.lag.stop();
       const feedGroup = feed?.groupId;
       await feed?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the alert feed failed'));

@@ -45,7 +45,49 @@ export interface ConsoleConfig {
   logLevel: string;
   /** Confluent-compatible Schema Registry to fetch unseen writer ids from; undefined: embedded catalog. */
   schemaRegistryUrl?: string | undefined;
+  security: ConsoleSecurity;
 }
+
+/** Sign-in throttling, session caps, metrics exposure and page-token signing (README "Security"). */
+export interface ConsoleSecurity {
+  login: {
+    userFreeAttempts: number;
+    addressFreeAttempts: number;
+    baseDelayMs: number;
+    maxDelayMs: number;
+    /** Throttle keys (user names + addresses) tracked at most. */
+    maxTracked: number;
+  };
+  maxSessionsPerUser: number;
+  maxSessions: number;
+  /** Trusted reverse proxies in front of the console (0: the socket peer is the client). */
+  proxyHops: number;
+  /** Bearer token for `/metrics` on the user-facing listener; undefined: not served there. */
+  metricsToken: string | undefined;
+  /** The separate /metrics, /healthz, /readyz listener; undefined: none. */
+  metricsListener: { host: string; port: number } | undefined;
+  /** HMAC key of page tokens; undefined: random per process (one replica, or tokens die with it). */
+  pageTokenSecret: Buffer | undefined;
+}
+
+/** The defaults, in one place: the environment schema below and the tests take them from here. */
+export const DEFAULT_SECURITY: ConsoleSecurity = {
+  login: {
+    userFreeAttempts: 5,
+    addressFreeAttempts: 20,
+    baseDelayMs: 1000,
+    maxDelayMs: 15 * 60_000,
+    maxTracked: 10_000,
+  },
+  maxSessionsPerUser: 5,
+  maxSessions: 10_000,
+  proxyHops: 0,
+  metricsToken: undefined,
+  metricsListener: { host: '127.0.0.1', port: DEFAULT_PORTS.consoleMetrics },
+  pageTokenSecret: undefined,
+};
+
+const MIN_SECRET = 32;
 
 export const DEFAULT_USERS_FILE = fileURLToPath(new URL('../users.example.json', import.meta.url));
 export const DEFAULT_TOPIC_PATTERN =
@@ -83,6 +125,27 @@ const schema = z.object({
   ZM_CONSOLE_FEED_CHECK_CACHE_SECONDS: envVars.positiveInt(30),
   ZM_LOG_LEVEL: envVars.logLevel,
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
+  ZM_CONSOLE_LOGIN_USER_ATTEMPTS: envVars.positiveInt(DEFAULT_SECURITY.login.userFreeAttempts),
+  ZM_CONSOLE_LOGIN_ADDRESS_ATTEMPTS: envVars.positiveInt(DEFAULT_SECURITY.login.addressFreeAttempts),
+  ZM_CONSOLE_LOGIN_BACKOFF_MS: envVars.positiveInt(DEFAULT_SECURITY.login.baseDelayMs),
+  ZM_CONSOLE_LOGIN_BACKOFF_MAX_MS: envVars.positiveInt(DEFAULT_SECURITY.login.maxDelayMs),
+  ZM_CONSOLE_LOGIN_TRACKED: envVars.positiveInt(DEFAULT_SECURITY.login.maxTracked),
+  ZM_CONSOLE_MAX_SESSIONS_PER_USER: envVars.positiveInt(DEFAULT_SECURITY.maxSessionsPerUser),
+  ZM_CONSOLE_MAX_SESSIONS: envVars.positiveInt(DEFAULT_SECURITY.maxSessions),
+  ZM_CONSOLE_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(DEFAULT_SECURITY.proxyHops),
+  ZM_CONSOLE_METRICS_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{24,}$/, 'must be at least 24 printable characters without spaces')
+      .optional(),
+  ),
+  ZM_CONSOLE_METRICS_HOST: z.string().default(DEFAULT_SECURITY.metricsListener!.host),
+  ZM_CONSOLE_METRICS_PORT: z.union([z.literal('off'), envVars.port(DEFAULT_SECURITY.metricsListener!.port)]),
+  ZM_CONSOLE_PAGE_TOKEN_SECRET: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(MIN_SECRET, `must be at least ${MIN_SECRET} characters`).optional(),
+  ),
 });
 
 /** Reads the console's configuration once; fails naming the bad variable (or users entry). */
@@ -99,6 +162,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
     .map((t) => t.trim())
     .filter(Boolean);
   if (feedTopics.length === 0) throw new Error('ZM_FEED_TOPICS: name at least one input topic');
+  if (e.ZM_CONSOLE_LOGIN_BACKOFF_MAX_MS < e.ZM_CONSOLE_LOGIN_BACKOFF_MS)
+    throw new Error('ZM_CONSOLE_LOGIN_BACKOFF_MAX_MS: must be at least ZM_CONSOLE_LOGIN_BACKOFF_MS');
+  const metricsPort = e.ZM_CONSOLE_METRICS_PORT;
+  if (metricsPort !== 'off' && metricsPort !== 0 && metricsPort === e.ZM_CONSOLE_PORT)
+    throw new Error('ZM_CONSOLE_METRICS_PORT: must differ from ZM_CONSOLE_PORT (or be "off")');
   return {
     host: e.ZM_CONSOLE_HOST,
     port: e.ZM_CONSOLE_PORT,
@@ -127,5 +195,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
     },
     logLevel: e.ZM_LOG_LEVEL,
     schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,
+    security: {
+      login: {
+        userFreeAttempts: e.ZM_CONSOLE_LOGIN_USER_ATTEMPTS,
+        addressFreeAttempts: e.ZM_CONSOLE_LOGIN_ADDRESS_ATTEMPTS,
+        baseDelayMs: e.ZM_CONSOLE_LOGIN_BACKOFF_MS,
+        maxDelayMs: e.ZM_CONSOLE_LOGIN_BACKOFF_MAX_MS,
+        maxTracked: e.ZM_CONSOLE_LOGIN_TRACKED,
+      },
+      maxSessionsPerUser: e.ZM_CONSOLE_MAX_SESSIONS_PER_USER,
+      maxSessions: e.ZM_CONSOLE_MAX_SESSIONS,
+      proxyHops: e.ZM_CONSOLE_PROXY_HOPS,
+      metricsToken: e.ZM_CONSOLE_METRICS_TOKEN,
+      metricsListener:
+        metricsPort === 'off' ? undefined : { host: e.ZM_CONSOLE_METRICS_HOST, port: metricsPort },
+      pageTokenSecret:
+        e.ZM_CONSOLE_PAGE_TOKEN_SECRET === undefined
+          ? undefined
+          : Buffer.from(e.ZM_CONSOLE_PAGE_TOKEN_SECRET),
+    },
   };
 }

@@ -4,7 +4,14 @@
  * here for existing importers.
  */
 export { createApp, type ConsoleApp, type ConsoleOverrides } from './app.js';
-export { loadConfig, DEFAULT_TOPIC_PATTERN, DEFAULT_USERS_FILE, type ConsoleConfig } from './config.js';
+export {
+  loadConfig,
+  DEFAULT_SECURITY,
+  DEFAULT_TOPIC_PATTERN,
+  DEFAULT_USERS_FILE,
+  type ConsoleConfig,
+  type ConsoleSecurity,
+} from './config.js';
 export { hashPassword, verifyPassword } from './auth/passwords.js';
 export { ROLES, can, type Role, type Permission } from './auth/roles.js';
 export { parseUsers, type User } from './auth/users.js';

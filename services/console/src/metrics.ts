@@ -1,8 +1,14 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { STATUSES, type LagSnapshot } from '@zmwatch/ops';
 
+/** Read at scrape time (prom-client calls a gauge's collect() before serving it). */
+export interface ConsoleGaugeSources {
+  sessions: () => number;
+  feedSubscribers: () => number;
+}
+
 /** The console's Prometheus metrics: the lag figures it samples, and its own HTTP traffic. */
-export function createConsoleMetrics(registry: Registry) {
+export function createConsoleMetrics(registry: Registry, sources: ConsoleGaugeSources) {
   const lag = new Gauge({
     name: 'zm_consumer_lag_messages',
     help: 'Records between a consumer group committed offset and the log end, per partition',
@@ -39,21 +45,32 @@ export function createConsoleMetrics(registry: Registry) {
     labelNames: ['route', 'status'] as const,
     registers: [registry],
   });
-  const sessions = new Gauge({
+  new Gauge({
     name: 'zm_console_sessions',
     help: 'Signed-in sessions held in memory',
     registers: [registry],
+    collect() {
+      this.set(sources.sessions());
+    },
   });
-  const feedSubscribers = new Gauge({
+  const loginLockouts = new Counter({
+    name: 'zm_console_login_lockouts_total',
+    help: 'Sign-in locks started after repeated failures, by scope (user name or client address)',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+  });
+  new Gauge({
     name: 'zm_console_alert_feed_subscribers',
     help: 'Open server-sent event connections of the alert feed',
     registers: [registry],
+    collect() {
+      this.set(sources.feedSubscribers());
+    },
   });
 
   return {
     http,
-    sessions,
-    feedSubscribers,
+    loginLockouts,
     /** Replaces the lag gauges with one sample, so groups and topics that went away disappear. */
     recordLag(snapshot: LagSnapshot) {
       lag.reset();

@@ -48,6 +48,8 @@ test('sessions come from the cookie, expire when idle, and their cookie is HttpO
     idleTimeoutMs: 100,
     absoluteTimeoutMs: 1_000,
     secureCookie: true,
+    maxPerUser: 5,
+    maxTotal: 100,
     now: () => now,
   });
   const s = store.create({ id: 'ana', name: 'Ana', role: 'analyst' });
@@ -65,7 +67,13 @@ test('sessions come from the cookie, expire when idle, and their cookie is HttpO
 });
 
 test('the CSRF token must match exactly', () => {
-  const store = createSessionStore({ idleTimeoutMs: 1e6, absoluteTimeoutMs: 1e6, secureCookie: false });
+  const store = createSessionStore({
+    idleTimeoutMs: 1e6,
+    absoluteTimeoutMs: 1e6,
+    secureCookie: false,
+    maxPerUser: 5,
+    maxTotal: 100,
+  });
   const s = store.create({ id: 'ana', name: 'Ana', role: 'analyst' });
   assert.equal(csrfTokenMatches(s, req({ 'x-csrf-token': s.csrfToken })), true);
   assert.equal(csrfTokenMatches(s, req({ 'x-csrf-token': s.csrfToken.slice(1) })), false);
@@ -81,4 +89,27 @@ test('roles: customs reads cases but cannot act; ops sees ops only', () => {
   assert.equal(can('supervisor', 'cases:supervise'), true);
   assert.equal(can('ops', 'ops:write'), true);
   assert.equal(can('ops', 'cases:read'), false);
+});
+
+test('sessions are capped per user (the oldest go) and in total (the least recently used go)', () => {
+  let now = 0;
+  const store = createSessionStore({
+    idleTimeoutMs: 1e6,
+    absoluteTimeoutMs: 1e6,
+    secureCookie: false,
+    maxPerUser: 2,
+    maxTotal: 3,
+    now: () => ++now,
+  });
+  const cookie = (s: { id: string }) => req({ cookie: `zm_session=${s.id}` });
+  const ana = [0, 1, 2].map(() => store.create({ id: 'ana', name: 'Ana', role: 'analyst' }));
+  assert.equal(store.countOf('ana'), 2);
+  assert.equal(store.fromRequest(cookie(ana[0]!)), undefined, "ana's oldest is gone");
+  assert.ok(store.fromRequest(cookie(ana[1]!)));
+  const bob = store.create({ id: 'bob', name: 'Bob', role: 'analyst' });
+  assert.ok(store.fromRequest(cookie(ana[1]!)), 'used again: now the most recent');
+  store.create({ id: 'cy', name: 'Cy', role: 'analyst' });
+  assert.equal(store.size(), 3);
+  assert.equal(store.fromRequest(cookie(ana[2]!)), undefined, 'the least recently used went');
+  assert.ok(store.fromRequest(cookie(bob)));
 });

@@ -20,7 +20,7 @@ import {
 import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
-import { DEFAULT_USERS_FILE } from '../src/config.js';
+import { DEFAULT_SECURITY, DEFAULT_USERS_FILE } from '../src/config.js';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const run = `console-it-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -80,6 +80,7 @@ before(async () => {
       secureCookie: false,
       sessionIdleMs: 600_000,
       sessionMaxMs: 600_000,
+      security: { ...DEFAULT_SECURITY, metricsListener: { host: '127.0.0.1', port: 0 } },
       brokers,
       temporalAddress: 'unused',
       temporalNamespace: 'default',
@@ -193,7 +194,7 @@ test('ops sees a stopped group with offset and time lag, and its chart', async (
   });
   assert.equal(chart.headers.get('content-type'), 'image/svg+xml; charset=utf-8');
   assert.match(await chart.text(), /<path d="M/);
-  const metrics = await (await fetch(`${app.url}/metrics`)).text();
+  const metrics = await (await fetch(`${app.metricsUrl}/metrics`)).text();
   assert.match(
     metrics,
     new RegExp(`zm_consumer_lag_messages\\{group="${groupId}",topic="${inputTopic}",partition="0"[^}]*\\} 2`),

@@ -6,9 +6,10 @@ import { makeAlert } from '@zmwatch/workflows/testing';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
 import type { CaseBackend } from '../src/cases/case-routes.js';
-import { DEFAULT_USERS_FILE, type ConsoleConfig } from '../src/config.js';
+import { DEFAULT_SECURITY, DEFAULT_USERS_FILE, type ConsoleConfig } from '../src/config.js';
 
 const VIN = 'LGXC74C47S0000001';
+const METRICS_TOKEN = 'test-metrics-token-0123456789';
 const OTHER_VIN = 'LGXC74C47S0000002';
 /** The case's evidence: two alerts from two exporters (EXP-2 is the latest). */
 const EVIDENCE = ['EXP-1', 'EXP-2'].map((exporterId) => ({
@@ -140,6 +141,7 @@ const config: ConsoleConfig = {
   lag: { intervalMs: 1000, windowSize: 5, historySize: 10, groupPattern: '.*', topicPattern: '.*' },
   feedCheck: { topics: ['unused'], sample: 10, cacheMs: 1000 },
   logLevel: 'silent',
+  security: { ...DEFAULT_SECURITY, metricsToken: METRICS_TOKEN, metricsListener: undefined },
 };
 
 let app: ConsoleApp;
@@ -374,6 +376,28 @@ test('sign-out ends the session', async () => {
 test('health and metrics are served', async () => {
   assert.equal((await fetch(`${app.url}/healthz`)).status, 200);
   assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
-  const metrics = await (await fetch(`${app.url}/metrics`)).text();
+  const metrics = await (
+    await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text();
   assert.match(metrics, /zm_console_http_requests_total\{route="\/api\/cases\/:vin",status="401"/);
+});
+
+test('by default /metrics is not on the user-facing port but on the loopback metrics listener', async () => {
+  const plain = createApp(
+    { ...config, security: { ...DEFAULT_SECURITY, metricsListener: { host: '127.0.0.1', port: 0 } } },
+    { cases: backend, withoutKafka: true },
+  );
+  await plain.start();
+  try {
+    const res = await fetch(`${plain.url}/metrics`, { headers: { authorization: 'Bearer anything' } });
+    assert.equal(res.status, 404);
+    assert.match(((await res.json()) as { error: string }).error, /ZM_CONSOLE_METRICS_PORT/);
+    assert.match(plain.metricsUrl!, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const scraped = await fetch(`${plain.metricsUrl}/metrics`);
+    assert.equal(scraped.status, 200);
+    assert.match(await scraped.text(), /^zm_console_sessions\{/m);
+    assert.equal((await fetch(`${plain.metricsUrl}/readyz`)).status, 200);
+  } finally {
+    await plain.stop();
+  }
 });

@@ -48,7 +48,7 @@ async function main(): Promise<number> {
 
   const customs = await startCustomsReceiver();
   const base = { ...env, ZM_LOG_LEVEL: 'info' };
-  const ports = { detector: 19464, escalator: 19465 };
+  const ports = { detector: 19464, escalator: 19465, console: 19466, worker: 19467 };
   const consoleUrl = `http://127.0.0.1:${config.consolePort}`;
   const specs: (ServiceSpec & { name: ServiceName })[] = [
     {
@@ -70,11 +70,21 @@ async function main(): Promise<number> {
       env: { ...base, ZM_ESCALATOR_METRICS_PORT: String(ports.escalator) },
       readyUrl: `http://127.0.0.1:${ports.escalator}/readyz`,
     },
-    { name: 'worker', main: SERVICE_MAINS.worker, env: { ...base, ZM_CUSTOMS_URL: customs.url } },
+    {
+      name: 'worker',
+      main: SERVICE_MAINS.worker,
+      env: { ...base, ZM_CUSTOMS_URL: customs.url, ZM_WORKER_METRICS_PORT: String(ports.worker) },
+      readyUrl: `http://127.0.0.1:${ports.worker}/readyz`,
+    },
     {
       name: 'console',
       main: SERVICE_MAINS.console,
-      env: { ...base, ZM_CONSOLE_PORT: String(config.consolePort) },
+      // The console serves /metrics on its own listener, not on the user-facing port (README "Security").
+      env: {
+        ...base,
+        ZM_CONSOLE_PORT: String(config.consolePort),
+        ZM_CONSOLE_METRICS_PORT: String(ports.console),
+      },
       readyUrl: `${consoleUrl}/healthz`,
     },
   ];
@@ -89,8 +99,6 @@ async function main(): Promise<number> {
 
   try {
     await Promise.all(services.map((x) => x.ready(60_000)));
-    // The worker has no readiness endpoint: give it a moment to fail on a bad start.
-    await new Promise((r) => setTimeout(r, 1000));
   } catch (err) {
     await stopAll();
     throw err;
@@ -110,7 +118,7 @@ async function main(): Promise<number> {
   );
   say(`  temporal UI   ${env.ZM_TEMPORAL_UI_URL}   (case workflows: WorkflowType="${CASE_WORKFLOW_TYPE}")`);
   say(
-    `  metrics       http://127.0.0.1:${ports.detector}/metrics (detector), http://127.0.0.1:${ports.escalator}/metrics (escalator), ${consoleUrl}/metrics`,
+    `  metrics       http://127.0.0.1:${ports.detector}/metrics (detector), http://127.0.0.1:${ports.escalator}/metrics (escalator), http://127.0.0.1:${ports.console}/metrics (console)`,
   );
   say(`  logs          ${logDir}/demo-*.log`);
   say(`  supervision   a service that dies is reported here and restarted (${describePolicy()})`);

@@ -8,8 +8,12 @@ export const DEFAULT_PORTS = {
   detectorMetrics: 9464,
   /** Escalator's /metrics, /healthz, /readyz (ZM_ESCALATOR_METRICS_PORT): its own, so both run on one host. */
   escalatorMetrics: 9465,
+  /** Case worker's /metrics, /healthz, /readyz (ZM_WORKER_METRICS_PORT): probes of a deployment. */
+  workerMetrics: 9467,
   /** Web console's HTTP (ZM_CONSOLE_PORT). */
   console: 18480,
+  /** Web console's separate /metrics, /healthz, /readyz listener (ZM_CONSOLE_METRICS_PORT), off the user-facing port. */
+  consoleMetrics: 9466,
   /** Local stack (infra/src/settings.ts: ZM_KAFKA_PORT, ZM_REDIS_PORT, ZM_TEMPORAL_*_PORT). */
   kafka: 19092,
   kafkaController: 19093,

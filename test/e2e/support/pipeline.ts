@@ -22,6 +22,7 @@ import {
 import { quietTemporalRuntime, testCaseConfig } from '@zmwatch/workflows/testing';
 import {
   createApp as createConsole,
+  DEFAULT_SECURITY,
   parseUsers,
   DEFAULT_USERS_FILE,
   type ConsoleApp,
@@ -166,6 +167,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
       secureCookie: false,
       sessionIdleMs: 3_600_000,
       sessionMaxMs: 3_600_000,
+      security: { ...DEFAULT_SECURITY, metricsListener: { host: '127.0.0.1', port: 0 } },
       brokers: stack.brokers,
       temporalAddress: stack.temporalAddress,
       temporalNamespace: 'default',

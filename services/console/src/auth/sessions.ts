@@ -15,6 +15,7 @@ export interface Session {
 }
 
 export interface SessionStore {
+  /** A new session; evicts the user's oldest beyond the per-user cap and the least recently used beyond the total cap. */
   create(user: PublicUser): Session;
   /** The live session for a request's cookie (sliding idle expiry), or undefined. */
   fromRequest(req: IncomingMessage): Session | undefined;
@@ -22,6 +23,8 @@ export interface SessionStore {
   cookie(session: Session): string;
   clearCookie(): string;
   size(): number;
+  /** Live sessions of one user (tests, the cap's proof). */
+  countOf(userId: string): number;
 }
 
 export interface SessionOptions {
@@ -29,6 +32,10 @@ export interface SessionOptions {
   absoluteTimeoutMs: number;
   /** Add `Secure` to the cookie (behind TLS). */
   secureCookie: boolean;
+  /** Live sessions one user may hold; signing in again evicts the oldest. */
+  maxPerUser: number;
+  /** Live sessions held at most (memory bound); beyond it the least recently used is evicted. */
+  maxTotal: number;
   now?: () => number;
 }
 
@@ -48,10 +55,12 @@ export function parseCookies(header: string | undefined): Record<string, string>
 
 /**
  * Sessions live in memory: the id is 256 random bits (nothing to forge or sign), a restart signs
- * everyone out, which is acceptable for an internal console run as one instance.
+ * everyone out, which is acceptable for an internal console run as one instance. Both caps bound the
+ * memory a stolen password or a login loop can take: 2,000 sign-ins of one user leave `maxPerUser`.
  */
 export function createSessionStore(opts: SessionOptions): SessionStore {
   const now = opts.now ?? Date.now;
+  // Map order is least recently used first: a session is re-inserted whenever it is used.
   const sessions = new Map<string, Session>();
 
   const expired = (s: Session, t: number) =>
@@ -66,7 +75,12 @@ export function createSessionStore(opts: SessionOptions): SessionStore {
 
   return {
     create(user) {
-      if (sessions.size > 1000) sweep();
+      const mine = [...sessions.values()].filter((s) => s.user.id === user.id);
+      mine.sort((a, b) => a.createdAt - b.createdAt);
+      for (const old of mine.slice(0, Math.max(0, mine.length - opts.maxPerUser + 1)))
+        sessions.delete(old.id);
+      if (sessions.size >= opts.maxTotal) sweep();
+      while (sessions.size >= opts.maxTotal) sessions.delete(sessions.keys().next().value!);
       const t = now();
       const s: Session = { id: token(), user, csrfToken: token(), createdAt: t, lastSeenAt: t };
       sessions.set(s.id, s);
@@ -83,6 +97,8 @@ export function createSessionStore(opts: SessionOptions): SessionStore {
         return undefined;
       }
       s.lastSeenAt = t;
+      sessions.delete(id);
+      sessions.set(id, s);
       return s;
     },
     destroy(id) {
@@ -96,6 +112,11 @@ export function createSessionStore(opts: SessionOptions): SessionStore {
     },
     size() {
       return sessions.size;
+    },
+    countOf(userId) {
+      let n = 0;
+      for (const s of sessions.values()) if (s.user.id === userId) n++;
+      return n;
     },
   };
 }
