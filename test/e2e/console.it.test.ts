@@ -8,9 +8,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { CaseOutcome } from '@zmwatch/schemas';
+import type { CaseState } from '@zmwatch/workflows';
 import { eventually } from '@zmwatch/workflows/testing';
 import { uniqueName } from '../support/env.js';
 import { launchBrowser, SCREENSHOTS } from './support/browser.js';
+import { alertRevisions } from './support/alerts.js';
 import { DAY, firstRegistration, newVin, usedExportDeclaration } from './support/events.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
 
@@ -171,6 +173,105 @@ test('a customs viewer sees the alert feed and the case, but cannot decide: the 
   }, vin);
   assert.equal(status.status, 403);
   assert.match(status.body.error, /customs role may not/);
+});
+
+test('a case follows its alert’s revisions: the page shows its parties and revision history through a severity upgrade and a withdrawal', async () => {
+  const revisedVin = newVin();
+  const [rev0, rev1, rev2] = alertRevisions(revisedVin, p.run);
+  // Signalled through the case client as the escalator does (signal-with-start on case-<VIN>): the
+  // alert codec on main is still v1, which would drop the v2 fields. Once alert/v2.avsc is in the
+  // catalog this can produce onto p.topics.alerts instead.
+  const produce = (alert: typeof rev0) => p.cases.signalAlert(alert, p.caseConfig);
+  const caseWhere = (ok: (c: CaseState) => boolean, what: string) =>
+    eventually(
+      async () => {
+        const c = await p.cases.getCase(revisedVin);
+        return c && ok(c) ? c : undefined;
+      },
+      30_000,
+      what,
+    );
+  const revisionRows = async () =>
+    page
+      .locator('[data-testid="revisions"] tbody tr[data-revision]')
+      .evaluateAll((rows) =>
+        rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+  const openCase = async () => {
+    await page.goto(`${p.console.url}/#/cases/${revisedVin}`);
+    await page.reload();
+    await page.getByTestId('case-vin').waitFor();
+  };
+
+  await produce(rev0);
+  const opened = await caseWhere((c) => c.evidence.length === 1, 'case opened by revision 0');
+  assert.equal(opened.queue, p.caseConfig.routing.standardQueue);
+  await signIn('analyst');
+  await openCase();
+  const parties = page.getByTestId('parties');
+  assert.deepEqual(await parties.locator('dt').allTextContents(), [
+    'First registrant',
+    'Holder at declaration',
+    'Exporter',
+  ]);
+  assert.match(
+    (await parties.locator('dd[data-role="first-registrant"]').textContent()) ?? '',
+    new RegExp(`${rev0.firstRegistrant!.id} TRADING_COMPANY`),
+  );
+  assert.match(
+    (await parties.locator('dd[data-role="holder-at-declaration"]').textContent()) ?? '',
+    new RegExp(`${rev0.holderAtDeclaration!.id} LICENSED_EXPORTER`),
+  );
+  // The typed timeline: the first registration names the first registrant, not the holder.
+  const firstRegistration = page.locator('ol.timeline li', { hasText: 'First registration' });
+  assert.match((await firstRegistration.textContent()) ?? '', new RegExp(rev0.firstRegistrant!.id));
+  assert.doesNotMatch(
+    (await firstRegistration.textContent()) ?? '',
+    new RegExp(rev0.holderAtDeclaration!.id),
+  );
+  assert.equal((await revisionRows()).length, 1);
+
+  await produce(rev1);
+  const raised = await caseWhere((c) => c.severity === 'CRITICAL', 'the upgrade applied');
+  assert.equal(raised.queue, p.caseConfig.routing.priorityQueue);
+  await openCase();
+  assert.match((await page.locator('.case-head').textContent()) ?? '', /CRITICAL/);
+  const afterUpgrade = await revisionRows();
+  assert.deepEqual(
+    afterUpgrade.map((cells) => [cells[0], cells[2], cells[3], cells[4], cells[5]]),
+    [
+      ['1', 'CRITICAL', '95', 'active', 'evidence changed'],
+      ['0', 'MEDIUM', '45', 'active', 'first alert'],
+    ],
+  );
+  assert.match(
+    (await page.locator('table tr', { hasText: 'severity-raised' }).textContent()) ?? '',
+    /MEDIUM -> CRITICAL/,
+  );
+  await page.getByTestId('claim').click();
+  await page.getByTestId('decide-form').waitFor();
+
+  await produce(rev2);
+  await produce(rev1); // a replayed older revision changes nothing
+  await caseWhere((c) => c.withdrawal !== null, 'the withdrawal applied');
+  await openCase();
+  const banner = page.getByTestId('withdrawal');
+  await banner.waitFor();
+  assert.match(
+    (await banner.textContent()) ?? '',
+    /Declaration withdrawn.*declaration cancelled.*analyst decides/s,
+  );
+  assert.match((await page.getByTestId('case-status').textContent()) ?? '', /in review/);
+  const afterWithdrawal = await revisionRows();
+  assert.deepEqual(
+    afterWithdrawal.map((cells) => [cells[0], cells[4], cells[5]]),
+    [
+      ['2', 'withdrawn', 'declaration cancelled'],
+      ['1', 'active', 'evidence changed'],
+      ['0', 'active', 'first alert'],
+    ],
+  );
+  await page.screenshot({ path: join(SCREENSHOTS, 'case-revisions.png'), fullPage: true });
 });
 
 test('an ops user sees lag grow while the detector is paused and fall when it resumes', async () => {

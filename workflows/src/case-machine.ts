@@ -302,6 +302,13 @@ export class CaseMachine {
     const s = this.state;
     s.evidence.push({ alert, appliedAt: this.nowIso() });
     const what = describeRevision(alert);
+    if (s.status === 'withdrawn' && !isWithdrawn(alert)) {
+      // Reinstated (ACTIVE again) after its withdrawal closed the case: reopen it as a new run, as a
+      // new alert does after a decision.
+      this.audit('system', 'revised', `${what}; reinstated: the case reopens`);
+      this.lateAlerts.push(alert);
+      return;
+    }
     this.audit('system', 'revised', this.closed ? `${what}; the case is ${s.status}, nothing moves` : what);
     if (this.closed) return;
     this.takeParties(alert);
@@ -643,13 +650,15 @@ export class CaseMachine {
   /** Input of the run a late alert reopens (after a decision or a withdrawal): the new alerts, and what came before. */
   reopenInput(runId: string): CaseInput {
     const s = this.state;
+    // A reinstated alert reopens the case: it is new evidence there, not an alert of an earlier run.
+    const reopening = new Set(this.lateAlerts.map((a) => a.alertId));
     return {
       caseId: this.input.caseId,
       vin: this.input.vin,
       config: this.config,
       reopen: {
         alerts: [...this.lateAlerts],
-        priorAlertIds: [...s.priorAlertIds, ...this.alertIds()],
+        priorAlertIds: [...s.priorAlertIds, ...this.alertIds().filter((id) => !reopening.has(id))],
         previousDecisions: s.decision ? [...s.previousDecisions, s.decision] : [...s.previousDecisions],
         fromRunId: runId,
       },

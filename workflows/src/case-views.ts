@@ -29,14 +29,13 @@ const ISO_PREFIX = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\s*(.*)$/;
 const EVENT_TITLES: Record<string, [TimelineEntry['kind'], string]> = {
   FIRST_REGISTRATION: ['registration', 'First registration'],
   TRANSFER: ['registration', 'Ownership transfer'],
-  TEMP_EXPORT_PLATE: ['registration', 'Temporary export plate issued'],
+  TEMPORARY_PLATE: ['registration', 'Temporary export plate issued'],
   DEREGISTRATION: ['registration', 'Deregistration'],
-  DECLARED: ['customs', 'Export declaration'],
-  AMENDED: ['customs', 'Declaration amended'],
-  CANCELLED: ['customs', 'Declaration cancelled'],
-  REJECTED: ['customs', 'Declaration rejected'],
-  CLEARED: ['customs', 'Declaration cleared'],
+  DECLARATION: ['customs', 'Export declaration'],
+  CANCELLATION: ['customs', 'Declaration cancelled'],
+  REJECTION: ['customs', 'Declaration rejected'],
 };
+const CUSTOMS_KINDS = /DECLAR|CANCEL|REJECT|CUSTOMS/;
 
 const humanise = (kind: string) => {
   const words = kind.toLowerCase().replace(/[_-]+/g, ' ');
@@ -46,7 +45,7 @@ const flagText = (flag: string) => flag.toLowerCase().replace(/[_-]+/g, ' ');
 
 function typedEntry(e: AlertTimelineEvent, alert: CaseAlert): TimelineEntry {
   const [kind, title] = EVENT_TITLES[e.kind] ?? [
-    /DECLAR|CUSTOMS/.test(e.kind) ? 'customs' : 'registration',
+    CUSTOMS_KINDS.test(e.kind) ? 'customs' : 'registration',
     humanise(e.kind),
   ];
   const customs = kind === 'customs';
@@ -58,8 +57,7 @@ function typedEntry(e: AlertTimelineEvent, alert: CaseAlert): TimelineEntry {
       e.jurisdiction,
       e.partyId ? `${customs ? 'exporter ' : ''}${e.partyType ? `${e.partyType} ` : ''}${e.partyId}` : null,
       e.odometerKm !== null ? `${e.odometerKm} km` : null,
-      customs && e.kind === 'DECLARED' ? `to ${alert.destinationCountry}` : null,
-      ...e.flags.map(flagText),
+      ...e.flags.map((f) => (f.startsWith('DEST:') ? `to ${f.slice(5)}` : flagText(f))),
     ]
       .filter(Boolean)
       .join(' · '),
@@ -137,7 +135,7 @@ export function buildTimeline(state: CaseState): TimelineEntry[] {
   for (const { alert } of state.evidence) {
     const revision = alertRevision(alert);
     add({
-      at: new Date(alert.detectedAt).toISOString(),
+      at: new Date(revisionTime(alert)).toISOString(),
       kind: 'detection',
       title: `${revision > 0 ? `Alert revision ${revision}` : 'Alert'} ${alertStatus(alert) === 'WITHDRAWN' ? 'WITHDRAWN' : alert.severity} (score ${alert.score})`,
       detail: [
@@ -159,6 +157,9 @@ export function buildTimeline(state: CaseState): TimelineEntry[] {
   return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
+/** When this revision was published: `revisedAt` (v2, revisions after the first), else `detectedAt`. */
+const revisionTime = (a: CaseAlert): number => a.revisedAt ?? a.detectedAt;
+
 /** One revision of one of the case's alerts, oldest first: the case's revision history. */
 export interface RevisionEntry {
   alertId: string;
@@ -168,7 +169,9 @@ export interface RevisionEntry {
   severity: string;
   score: number;
   reason: string | null;
-  detectedAt: string;
+  /** When the detector published this revision. */
+  at: string;
+  /** When the case applied it (workflow time). */
   appliedAt: string;
 }
 
@@ -181,7 +184,7 @@ export function revisionHistory(state: CaseState): RevisionEntry[] {
     severity: alert.severity,
     score: alert.score,
     reason: alert.revisionReason ?? null,
-    detectedAt: new Date(alert.detectedAt).toISOString(),
+    at: new Date(revisionTime(alert)).toISOString(),
     appliedAt,
   }));
 }

@@ -33,6 +33,7 @@ export interface AlertV2Fields {
   revision: number;
   status: AlertStatus;
   revisionReason: string | null;
+  revisedAt: number | null;
   firstRegistrant: AlertParty | null;
   holderAtDeclaration: AlertParty | null;
   exporter: AlertParty | null;

@@ -518,3 +518,23 @@ test('v2 parties: the holder is ZmRegistrant, the first registrant ZmFirstRegist
     ),
   );
 });
+
+test('an alert reinstated after its withdrawal closed the case reopens it as a new run, with that alert as new evidence', () => {
+  const { m, alert } = machine();
+  const a = alert({ severity: 'HIGH' });
+  m.applyAlert(a);
+  m.applyAlert(revise(a, 1, { status: 'WITHDRAWN', revisionReason: 'CANCELLED' }));
+  assert.equal(m.state.status, 'withdrawn');
+  const back = revise(a, 2, { status: 'ACTIVE', severity: 'CRITICAL', revisionReason: 'REINSTATED' });
+  m.applyAlert(back);
+  assert.deepEqual(m.lateAlerts, [back]);
+  const next = m.reopenInput('run-r');
+  assert.deepEqual(next.reopen?.priorAlertIds, []);
+  const reopened = new CaseMachine(next, { now: () => T0 + HOUR, routingByDestination: () => true });
+  for (const r of reopened.reopenAlerts) reopened.applyAlert(r);
+  assert.equal(reopened.state.status, 'open');
+  assert.equal(reopened.state.severity, 'CRITICAL');
+  assert.equal(reopened.state.audit[0]?.action, 'reopened');
+  reopened.applyAlert(revise(a, 1, { status: 'WITHDRAWN' }));
+  assert.equal(reopened.state.status, 'open', 'the older withdrawal is a duplicate');
+});

@@ -70,6 +70,9 @@ function fakeCase(overrides: Partial<CaseState> = {}): CaseState {
   };
 }
 
+/** The case's run: a test that counts related-case queries opens a fresh one (the console caches per run). */
+const run = { openedAt: new Date(0).toISOString() };
+
 /** In-memory stand-in for the workflows' case client: records who did what. */
 const backend: CaseBackend = {
   async listQueue(queue, filters) {
@@ -100,11 +103,11 @@ const backend: CaseBackend = {
     return { cases: [], nextPageToken: null };
   },
   async getCase(vin) {
-    return vin === VIN ? fakeCase({ evidence: EVIDENCE }) : null;
+    return vin === VIN ? fakeCase({ evidence: EVIDENCE, openedAt: run.openedAt }) : null;
   },
   async claim(vin, input) {
     calls.push({ action: 'claim', vin, input });
-    return fakeCase({ assignee: input.by, status: 'in_review', evidence: EVIDENCE });
+    return fakeCase({ assignee: input.by, status: 'in_review', evidence: EVIDENCE, openedAt: run.openedAt });
   },
   async release(vin, input) {
     calls.push({ action: 'release', vin, input });
@@ -272,6 +275,7 @@ test('state-changing calls need the CSRF token and the same origin', async () =>
 test('a case page lists related cases with one visibility query per relation, not itself, and its actions reuse them', async () => {
   const ana = await signIn('analyst');
   calls.length = 0;
+  run.openedAt = new Date(60_000).toISOString();
   const res = await call(`/api/cases/${VIN}`, ana);
   assert.equal(res.status, 200);
   type Row = { vin: string; exporter: string };

@@ -234,6 +234,16 @@ function fact(label, value, testid = '', cls = '') {
   );
 }
 
+/** The detector's revision reasons (alert contract v2), in words; others are shown as they come. */
+const REVISION_REASONS = {
+  EVIDENCE: 'evidence changed',
+  REINSTATED: 'reinstated',
+  CANCELLED: 'declaration cancelled',
+  REJECTED: 'declaration rejected',
+  BELOW_THRESHOLD: 'score fell below the alert threshold',
+};
+const reasonText = (reason) => REVISION_REASONS[reason] ?? reason;
+
 /** Every alert of the case was withdrawn: closed when nobody had claimed it, else the assignee's to decide. */
 function withdrawalCard(c) {
   const w = c.withdrawal;
@@ -241,7 +251,7 @@ function withdrawalCard(c) {
     'section',
     { class: 'card withdrawal', role: 'alert', 'data-testid': 'withdrawal' },
     h('strong', {}, 'Declaration withdrawn'),
-    ` on ${dateTime(w.at)}${w.reason ? ` (${w.reason})` : ''}: alert ${w.alertId} revision ${w.revision}. `,
+    ` on ${dateTime(w.at)}${w.reason ? ` (${reasonText(w.reason)})` : ''}: alert ${w.alertId} revision ${w.revision}. `,
     c.status === 'withdrawn'
       ? 'Nobody had claimed the case, so it closed without a decision.'
       : `No active alert is left; ${c.assignee ?? 'the assignee'} decides the case.`,
@@ -272,11 +282,11 @@ function revisions(list) {
           'tr',
           { 'data-alert': r.alertId, 'data-revision': String(r.revision) },
           h('td', { class: 'num' }, String(r.revision)),
-          h('td', { title: `applied ${dateTime(r.appliedAt)}` }, dateTime(r.detectedAt)),
+          h('td', { title: `applied to the case ${dateTime(r.appliedAt)}` }, dateTime(r.at)),
           h('td', {}, badge(r.severity)),
           h('td', { class: 'num' }, String(r.score)),
           h('td', {}, r.status === 'WITHDRAWN' ? badge('withdrawn', 'withdrawn') : 'active'),
-          h('td', {}, r.reason ?? (r.revision === 0 ? 'first alert' : '—')),
+          h('td', {}, r.reason ? reasonText(r.reason) : r.revision === 0 ? 'first alert' : '—'),
         ),
       ),
     { class: 'grid compact', empty: 'No alerts.' },
