@@ -36,5 +36,13 @@ export function buildAlert(
     registrationTime: reg?.time ?? null,
     declarationTime: decl.eventTime,
     detectedAt,
+    revision: 0,
+    status: 'ACTIVE',
+    revisionReason: null,
+    revisedAt: null,
+    firstRegistrant: reg ? { id: reg.partyId, type: reg.partyType } : null,
+    holderAtDeclaration: holder,
+    exporter: { id: decl.exporterId, type: decl.exporterType },
+    timeline: [],
   };
 }

@@ -84,7 +84,7 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     facts.deregistration = `${iso(state.deregistration.time)} (${state.deregistration.reason})`;
 
   const hit = (ruleId: string, weight: number, evidence: string, ruleFacts: Record<string, string>) =>
-    hits.push({ ruleId, weight, evidence, facts: ruleFacts });
+    hits.push({ ruleId, weight, evidence, facts: ruleFacts, numericFacts: {} });
 
   // Rapid export: the first (tightest) tier the elapsed days fall into.
   if (reg && days !== null) {
