@@ -17,6 +17,7 @@ import {
 import { createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
 import {
   createDecoder,
+  DEFAULT_REVISION_MIN_INTERVAL_SECONDS,
   createDetectorMetrics,
   createPartitionLocks,
   createProcessor,
@@ -57,7 +58,16 @@ export function createNaiveDetector(
           messages: list.map((a) => ({ key: a.vin, value: codec.encode(TOPICS.alerts, a) })),
         });
       };
-      const processor = createProcessor({ store, ruleset: config.ruleset, publish, logger, metrics });
+      const processor = createProcessor({
+        store,
+        ruleset: config.ruleset,
+        revisions: {
+          minIntervalSeconds: config.revisionMinIntervalSeconds ?? DEFAULT_REVISION_MIN_INTERVAL_SECONDS,
+        },
+        publish,
+        logger,
+        metrics,
+      });
       consumer = createBatchConsumer<DetectorEvent>({
         kafka,
         groupId: config.groupId,

@@ -12,6 +12,17 @@ export {
   type MergeResult,
   type MergeNote,
 } from './apply-events.js';
+export {
+  decideRevision,
+  verdictFingerprint,
+  DEFAULT_REVISION_MIN_INTERVAL_SECONDS,
+  REVISION_REASONS,
+  type Published,
+  type RevisionDecision,
+  type RevisionPolicy,
+  type RevisionReason,
+} from './revision.js';
+export { decideVerdicts, type DeclarationOutcome } from './verdicts.js';
 export { packState, unpackState, type VinState, type OpenDeclaration } from './vin-state.js';
 export { createStateStore, type StateStore } from './redis-store.js';
 export { createProcessor, type Processor } from './processor.js';
