@@ -45,15 +45,26 @@ export interface Verdict {
   rules: string[];
 }
 
-/** Short grace period and rate limit so late registrations, re-checks and deferred revisions all happen within seconds. */
+/**
+ * A short grace period (and, in the runs, a 1 s rate limit) so late registrations, re-checks and
+ * deferred revisions happen within seconds. It must outlast each fault's backlog (a SIGKILLed
+ * detector is replaced after the 6 s session timeout): the velocity re-check comes one grace period
+ * after an evaluation, and registrations still queued behind a longer outage would miss it.
+ */
 export function convergenceRuleset(): Ruleset {
   const r = loadRuleset();
-  return { ...r, timing: { ...r.timing, gracePeriodSeconds: 3 } };
+  return { ...r, timing: { ...r.timing, gracePeriodSeconds: 12 } };
 }
 
+/**
+ * The seeded data set, its stories starting 30 days before today (UTC): the sweeper drops registrant
+ * velocity counters older than stateTtlDays + windowDays by the processing clock, so a data set
+ * dated further back would lose them at once (see the report of issue 13).
+ */
 export function dataSet(seed: number, vehicles: number): SimEvent[] {
+  const startTime = (Math.floor(Date.now() / DAY_MS) - 30) * DAY_MS;
   const out: SimEvent[] = [];
-  for (const e of generateScenario({ seed, vehicles, noise: 'default' }).events()) out.push(e);
+  for (const e of generateScenario({ seed, vehicles, noise: 'default', startTime }).events()) out.push(e);
   return out;
 }
 
@@ -271,10 +282,12 @@ export async function runPipeline(o: {
     }
     await produce(o.events.slice(half));
     await waitForCommitted(admin, groupId, [topics.registrations, topics.declarations], 120_000);
-    // Quiet: grace periods, re-checks and deferred revisions have run out (all within a few seconds).
-    const quietMs = (o.ruleset.timing.gracePeriodSeconds * 2 + 4) * 1000;
-    lastAlertAt = performance.now();
-    while (performance.now() - lastAlertAt < quietMs) await new Promise((r) => setTimeout(r, 250));
+    // Every re-check was scheduled at most a grace period after an evaluation that happened before
+    // the input was consumed; deferred revisions and their evaluations follow within seconds.
+    const caughtUp = performance.now();
+    const graceMs = o.ruleset.timing.gracePeriodSeconds * 1000;
+    while (performance.now() - caughtUp < graceMs + 2000 || performance.now() - lastAlertAt < 2500)
+      await new Promise((r) => setTimeout(r, 250));
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -307,24 +320,7 @@ export interface Comparison {
   revised: number;
 }
 
-/**
- * Rules left out of the comparison (their weight too). ZM-REGISTRANT-VELOCITY depends on other VINs'
- * registrations; the one re-check a grace period after an evaluation does not yet make it converge
- * in every run (known gap, see services/detector/README.md "Revisions").
- */
-export const NOT_COMPARED = new Set(['ZM-REGISTRANT-VELOCITY']);
-
-const comparable = (v: Verdict, weights: Map<string, number>): Omit<Verdict, 'severity'> => ({
-  score: v.score - v.rules.filter((r) => NOT_COMPARED.has(r)).reduce((s, r) => s + (weights.get(r) ?? 0), 0),
-  rules: v.rules.filter((r) => !NOT_COMPARED.has(r)),
-});
-
-export function compare(
-  expected: Map<string, Verdict>,
-  latest: Map<string, Alert>,
-  ruleset: Ruleset,
-): Comparison {
-  const weights = new Map([['ZM-REGISTRANT-VELOCITY', ruleset.rules.registrantVelocity.weight]]);
+export function compare(expected: Map<string, Verdict>, latest: Map<string, Alert>): Comparison {
   const missing: string[] = [];
   const extra: string[] = [];
   const different: Comparison['different'] = [];
@@ -337,7 +333,7 @@ export function compare(
     const e = expected.get(id);
     const actual = { score: a.score, severity: a.severity, rules: a.rules.map((r) => r.ruleId).sort() };
     if (!e) extra.push(id);
-    else if (JSON.stringify(comparable(e, weights)) !== JSON.stringify(comparable(actual, weights)))
+    else if (JSON.stringify(e) !== JSON.stringify(actual))
       different.push({ alertId: id, expected: e, actual });
   }
   for (const id of expected.keys()) if (latest.get(id)?.status !== 'ACTIVE') missing.push(id);
