@@ -208,7 +208,6 @@ export async function runPipeline(o: {
     cacheBuckets: 4096,
     ruleset: o.ruleset,
     revisionMinIntervalSeconds: 1,
-    mode: 'batched',
     sweep: { intervalMs: 200, bucketsPerTick: 16 },
     metricsPort: 0,
     metricsHost: '127.0.0.1',
