@@ -122,12 +122,14 @@ function alert(v: string): Alert {
         weight: 0.5,
         evidence: `exported ${days} days after first registration`,
         facts: { daysSinceFirstRegistration: String(days) },
+        numericFacts: { daysSinceFirstRegistration: days },
       },
       {
         ruleId: 'ZM-LOW-ODOMETER',
         weight: 0.3,
         evidence: `declared odometer ${d.declaredOdometerKm ?? 0} km`,
         facts: { declaredOdometerKm: String(d.declaredOdometerKm ?? 0) },
+        numericFacts: { declaredOdometerKm: d.declaredOdometerKm ?? 0 },
       },
     ],
     facts: { daysSinceFirstRegistration: String(days), declaredCondition: d.declaredCondition },
@@ -140,6 +142,14 @@ function alert(v: string): Alert {
     registrationTime: d.eventTime - days * 86_400_000,
     declarationTime: d.eventTime,
     detectedAt: d.eventTime + 2_000,
+    revision: 0,
+    status: 'ACTIVE',
+    revisionReason: null,
+    revisedAt: null,
+    firstRegistrant: party(),
+    holderAtDeclaration: party(),
+    exporter: { id: d.exporterId, type: d.exporterType },
+    timeline: [],
   };
 }
 function caseOutcome(v: string): CaseOutcome {

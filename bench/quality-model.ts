@@ -15,22 +15,28 @@
 // pipeline groups a Kafka batch per VIN), and the processing clock is the simulated arrival time (the
 // pipeline uses the broker timestamp), so grace periods elapse in simulated time.
 import {
-  evaluate,
+  decideVerdicts,
+  DEFAULT_REVISION_MIN_INTERVAL_SECONDS,
   mergeEvents,
   packState,
   recordVerdict,
   unpackState,
   type DetectorEvent,
+  type RevisionPolicy,
   type Ruleset,
   type VinState,
 } from '@zmwatch/detector';
-import { validateVin, type Codec, type Severity } from '@zmwatch/schemas';
+import { validateVin, type AlertStatus, type Codec, type Severity } from '@zmwatch/schemas';
 import type { SimEvent } from '@zmwatch/simulator';
 
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
 
 export interface ModelAlert {
+  readonly alertId: string;
+  /** 0 = the first alert; later revisions have the same alertId. */
+  readonly revision: number;
+  readonly status: AlertStatus;
   readonly vin: string;
   readonly declarationId: string;
   readonly severity: Severity;
@@ -45,6 +51,8 @@ export interface ModelStats {
   deadLettered: number;
   evaluations: number;
   alerts: number;
+  /** Published revisions >= 1. */
+  revisions: number;
   lateRegistrations: number;
   graceEvaluations: number;
 }
@@ -103,11 +111,15 @@ export function createInMemoryDetector(opts: {
   ruleset: Ruleset;
   codec: Codec;
   startTime: number;
+  /** Rate limit of revisions, in simulated time; default the detector's. */
+  revisions?: RevisionPolicy;
+  /** Every published revision (revision 0 = the first alert). */
   onAlert: (a: ModelAlert) => void;
   /** Every evaluation, alerting or not (for explaining misses). */
   onEvaluation?: (e: ModelEvaluation) => void;
 }) {
   const { ruleset, codec, onAlert } = opts;
+  const policy = opts.revisions ?? { minIntervalSeconds: DEFAULT_REVISION_MIN_INTERVAL_SECONDS };
   const grace = ruleset.timing.gracePeriodSeconds;
   const windowDays = ruleset.rules.registrantVelocity.windowDays;
   const states = new Map<string, string>();
@@ -118,6 +130,7 @@ export function createInMemoryDetector(opts: {
     deadLettered: 0,
     evaluations: 0,
     alerts: 0,
+    revisions: 0,
     lateRegistrations: 0,
     graceEvaluations: 0,
   };
@@ -141,8 +154,8 @@ export function createInMemoryDetector(opts: {
       const k = `${dayOf(first.time)}:${first.partyId}`;
       velocity.set(k, (velocity.get(k) ?? 0) + 1);
     }
-    const { state, due } = result;
-    if (due.length > 0) {
+    const { state, due, withdrawals } = result;
+    if (due.length > 0 || withdrawals.length > 0) {
       const reg = state.registration;
       const v = validateVin(vin);
       const subject = {
@@ -152,38 +165,45 @@ export function createInMemoryDetector(opts: {
         registrantVelocity: reg ? velocityOf(reg.partyId, dayOf(reg.time)) : null,
       };
       if (!reg && events.length === 0) stats.graceEvaluations += due.length;
-      for (const decl of due) {
+      for (const o of decideVerdicts(subject, result, ruleset, policy, nowMs)) {
         stats.evaluations++;
-        const ev = evaluate(subject, decl, ruleset);
-        const already = decl.status === 'alerted' && decl.alertedVersion === ruleset.version;
+        const ev = o.evaluation;
         opts.onEvaluation?.({
           vin,
-          declarationId: decl.declarationId,
+          declarationId: o.declarationId,
           score: ev.score,
           alert: ev.alert,
           rules: ev.rules.map((r) => r.ruleId),
         });
-        if (ev.alert && !already && ev.severity) {
-          stats.alerts++;
+        const a = o.alert;
+        if (a) {
+          if (a.revision === 0) stats.alerts++;
+          else stats.revisions++;
           onAlert({
+            alertId: a.alertId,
+            revision: a.revision,
+            status: a.status,
             vin,
-            declarationId: decl.declarationId,
-            severity: ev.severity,
-            score: ev.score,
-            rules: ev.rules.map((r) => r.ruleId),
+            declarationId: o.declarationId,
+            severity: a.severity,
+            score: a.score,
+            rules: a.rules.map((r) => r.ruleId),
             at: nowMs,
           });
         }
-        recordVerdict(state, decl.declarationId, ev.alert || already, ruleset.version);
+        recordVerdict(state, o.declarationId, o.alerted, ruleset.version, o.published);
       }
     }
     if (state.expireAt <= nowS) states.delete(vin);
     else states.set(vin, packState(state, grace));
-    // What the sweeper would find: declarations still waiting for a registration.
-    if (!state.registration) {
-      for (const d of state.declarations) {
-        if (d.status === 'pending') deadlines.push(d.firstSeenAt + grace, vin);
-      }
+    // What the sweeper would find: declarations still waiting for a registration, re-checks,
+    // revisions held back by the rate limit.
+    for (const d of state.declarations) {
+      if (d.status === 'pending' && !state.registration) deadlines.push(d.firstSeenAt + grace, vin);
+      if (d.status === 'cancelled') continue;
+      if (d.recheckAt !== undefined) deadlines.push(d.recheckAt, vin);
+      if (d.status === 'alerted' && d.published?.revisionDueAt !== undefined)
+        deadlines.push(d.published.revisionDueAt, vin);
     }
   }
 

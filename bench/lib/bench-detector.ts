@@ -20,6 +20,7 @@ import {
 import { createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
 import {
   createDecoder,
+  DEFAULT_REVISION_MIN_INTERVAL_SECONDS,
   createDetectorMetrics,
   createPartitionLocks,
   createProcessor,
@@ -73,7 +74,16 @@ export function createBenchDetector(
           },
         ]);
       };
-      const processor = createProcessor({ store, ruleset: config.ruleset, publish, logger, metrics });
+      const processor = createProcessor({
+        store,
+        ruleset: config.ruleset,
+        revisions: {
+          minIntervalSeconds: config.revisionMinIntervalSeconds ?? DEFAULT_REVISION_MIN_INTERVAL_SECONDS,
+        },
+        publish,
+        logger,
+        metrics,
+      });
       consumer = createBatchConsumer<DetectorEvent>({
         kafka,
         groupId: config.groupId,

@@ -53,7 +53,7 @@ describe('codec: round trip and wire format', () => {
     const bytes = codec.encode(TOPICS.registrations, registration());
     assert.equal(bytes[0], 0);
     assert.equal(bytes.readUInt32BE(1), 5); // registration/v2.avsc has id 5 in catalog.json
-    assert.equal(codec.schemaIdFor(TOPICS.alerts), 3);
+    assert.equal(codec.schemaIdFor(TOPICS.alerts), 7); // alert/v2.avsc
     assert.deepEqual(readWireHeader(bytes), { schemaId: 5 });
     // The body after the header is plain Avro binary of the v2 schema.
     const v2 = avro.Type.forSchema(readSchemaFile('registration/v2.avsc'), { wrapUnions: 'never' });
@@ -172,6 +172,51 @@ describe('codec: schema evolution on the wire', () => {
     const d = codec.decodeSync(writeWith(readSchemaFile('declaration/v1.avsc'), 2, v1), TOPICS.declarations);
     assert.equal(d.record.eventType, 'CLEARED');
     assert.equal(d.record.exportLicenceRef, null);
+  });
+
+  it('decodes an alert written with v1 (id 3) into the v2 type: revision 0, ACTIVE, no parties, empty timeline', () => {
+    const v2Only = [
+      'revision',
+      'status',
+      'revisionReason',
+      'revisedAt',
+      'firstRegistrant',
+      'holderAtDeclaration',
+      'exporter',
+      'timeline',
+    ];
+    const v1: Record<string, unknown> = { ...alert() };
+    for (const f of v2Only) delete v1[f];
+    v1.rules = alert().rules.map(({ numericFacts: _n, ...r }) => r);
+    const d = codec.decodeSync(writeWith(readSchemaFile('alert/v1.avsc'), 3, v1), TOPICS.alerts);
+    assert.equal(d.schemaId, 3);
+    assert.deepEqual(plain(d.record), {
+      ...alert(),
+      rules: alert().rules.map((r) => ({ ...r, numericFacts: {} })),
+      revision: 0,
+      status: 'ACTIVE',
+      revisionReason: null,
+      revisedAt: null,
+      firstRegistrant: null,
+      holderAtDeclaration: null,
+      exporter: null,
+      timeline: [],
+    });
+  });
+
+  it('a v1 alert reader decodes a v2 withdrawal revision: the v1 fields intact, the new ones dropped', () => {
+    const revised = alert({ revision: 2, status: 'WITHDRAWN', revisionReason: 'CANCELLED', revisedAt: 1 });
+    const bytes = codec.encode(TOPICS.alerts, revised);
+    const v1 = avro.Type.forSchema(readSchemaFile('alert/v1.avsc'), { wrapUnions: 'never' });
+    const v2 = avro.Type.forSchema(readSchemaFile('alert/v2.avsc'), { wrapUnions: 'never' });
+    const old = plain(v1.fromBuffer(bytes.subarray(5), v1.createResolver(v2))) as Record<string, unknown>;
+    assert.equal(old.alertId, revised.alertId);
+    assert.equal(old.registrantId, revised.registrantId);
+    assert.deepEqual(
+      old.rules,
+      revised.rules.map(({ numericFacts: _n, ...r }) => r),
+    );
+    for (const f of ['revision', 'status', 'timeline', 'firstRegistrant']) assert.equal(f in old, false, f);
   });
 
   it('an old (v1) reader decodes v2 bytes: new field dropped, new enum symbol mapped to the default', () => {

@@ -21,7 +21,20 @@ describe('schema evolution: every version is compatible with the previous one, b
     assert.deepEqual([...versions.keys()].sort(), ['alert', 'case-outcome', 'declaration', 'registration']);
     assert.ok(versions.get('registration')!.length >= 2, 'registration keeps v1 and v2 side by side');
     assert.ok(versions.get('declaration')!.length >= 2, 'declaration keeps v1 and v2 side by side');
+    assert.ok(versions.get('alert')!.length >= 2, 'alert keeps v1 and v2 side by side');
     assert.deepEqual(checkAllEvolution(), []);
+  });
+
+  it('alert v1 <-> v2 (revisions, status, parties, timeline, numeric facts) resolve both ways', () => {
+    assert.deepEqual(checkCompatibility(readSchemaFile('alert/v1.avsc'), readSchemaFile('alert/v2.avsc')), {
+      backward: { ok: true },
+      forward: { ok: true },
+    });
+    // ...and the check is not vacuous: v2 without the default on `revision` is not backward compatible.
+    const noDefault = clone('alert/v2.avsc');
+    delete noDefault.fields.find((f) => f.name === 'revision')!.default;
+    const r = checkCompatibility(readSchemaFile('alert/v1.avsc'), noDefault as unknown as Schema);
+    assert.equal(r.backward.ok, false);
   });
 
   it('every .avsc file is in catalog.json and every catalog entry points at one; ids are unique', () => {

@@ -37,6 +37,7 @@ export function makeAlert(vin: string, overrides: Partial<Alert> & { declaration
         weight: 0.8,
         evidence: 'exported 6 days after first registration',
         facts: { daysSinceFirstRegistration: '6' },
+        numericFacts: { daysSinceFirstRegistration: 6 },
       },
     ],
     facts: { daysSinceFirstRegistration: '6', odometerKm: '12' },
@@ -49,6 +50,14 @@ export function makeAlert(vin: string, overrides: Partial<Alert> & { declaration
     registrationTime: now - 6 * 86_400_000,
     declarationTime: now - 60_000,
     detectedAt: now,
+    revision: 0,
+    status: 'ACTIVE',
+    revisionReason: null,
+    revisedAt: null,
+    firstRegistrant: { id: 'REG-ACME-TRADING', type: 'TRADING_COMPANY' },
+    holderAtDeclaration: { id: 'REG-ACME-TRADING', type: 'TRADING_COMPANY' },
+    exporter: { id: 'EXP-42', type: 'LICENSED_EXPORTER' },
+    timeline: [],
     ...overrides,
   };
 }

@@ -159,9 +159,34 @@ export interface RuleHit {
   evidence: string;
   /** The facts this rule used, as strings (e.g. daysSinceFirstRegistration -> 6). */
   facts: Record<string, string>;
+  /** The numeric facts this rule used, typed (e.g. daysSinceFirstRegistration -> 6.2; times as UTC epoch milliseconds, names ending in Time). Same names as in facts where both exist. Added in v2. */
+  numericFacts: Record<string, number>;
 }
 
-/** A suspected zero-mileage export raised by the detector (topic zm.alerts.v1, key = VIN). Re-evaluations of the same VIN + declaration + ruleset produce the same alertId. (Avro dev.zmwatch.v1.Alert) */
+/** Symbols of Avro enum dev.zmwatch.v1.AlertStatus, in schema order. */
+export const ALERT_STATUS_SYMBOLS = ['ACTIVE', 'WITHDRAWN'] as const;
+/** Whether the alert stands. ACTIVE is the schema default for unknown symbols. */
+export type AlertStatus = (typeof ALERT_STATUS_SYMBOLS)[number];
+
+/** One event of the VIN's story as the detector knows it. (Avro dev.zmwatch.v1.TimelineEvent) */
+export interface TimelineEvent {
+  /** FIRST_REGISTRATION, TRANSFER, TEMPORARY_PLATE, DEREGISTRATION (registration side), DECLARATION (the declaration as last declared or amended), CANCELLATION or REJECTION (customs withdrew it). Readers show unknown kinds as they are. */
+  kind: string;
+  /** When the event happened, UTC epoch milliseconds. */
+  eventTime: TimestampMillis;
+  /** The party of the event: registrant, transferee, exporter; null when the event has none. */
+  partyId: string | null;
+  /** Kind of that party; null when the event has none. */
+  partyType: PartyType | null;
+  /** ISO 3166-2 jurisdiction of the event when known (first registration); null otherwise. */
+  jurisdiction: string | null;
+  /** Odometer in km the event recorded (a declaration's declaredOdometerKm); null when unknown. */
+  odometerKm: number | null;
+  /** Qualifiers: PENDING_EXPORT (transfer), EXPORT/SCRAPPED/OTHER (deregistration reason), NEW/USED (condition registered or declared), AFTER_SALES_REF (declaration carries one), and the destination as DEST:<country>. */
+  flags: string[];
+}
+
+/** A suspected zero-mileage export raised by the detector (topic zm.alerts.v1, key = VIN). Re-evaluations of the same VIN + declaration + ruleset produce the same alertId; when later evidence changes the verdict the detector publishes a new revision with the same alertId (v2). Consumers keep, per alertId, the record with the highest revision; at equal revisions the later record in the partition wins (re-publishing a revision is harmless). (Avro dev.zmwatch.v1.Alert) */
 export interface Alert {
   /** Deterministic id: alertIdFor(vin, declarationId, rulesetVersion) = 'zma-' + first 32 hex chars of sha256(vin NUL declarationId NUL rulesetVersion). */
   alertId: string;
@@ -177,9 +202,9 @@ export interface Alert {
   rules: RuleHit[];
   /** All facts used in the evaluation, as strings. */
   facts: Record<string, string>;
-  /** Id of the party holding the registration at declaration time; null when no registration was seen. */
+  /** Id of the party holding the registration at declaration time (the latest transfer at or before the declaration, else the first registrant) - NOT the first registrant, see firstRegistrant; null when no registration was seen. Kept for v1 readers: the same party as holderAtDeclaration. */
   registrantId: string | null;
-  /** Kind of that party; null when no registration was seen. */
+  /** Kind of that party (holderAtDeclaration.type); null when no registration was seen. */
   registrantType: PartyType | null;
   /** Exporter on the declaration. */
   exporterId: string;
@@ -193,8 +218,24 @@ export interface Alert {
   registrationTime: TimestampMillis | null;
   /** eventTime of the triggering declaration event, UTC epoch milliseconds. */
   declarationTime: TimestampMillis;
-  /** When the detector raised the alert, UTC epoch milliseconds. */
+  /** When the detector raised revision 0 of the alert, UTC epoch milliseconds (kept by every later revision; see revisedAt). */
   detectedAt: TimestampMillis;
+  /** Revision of this alert: 0 for the first, +1 for each later one with the same alertId (a changed score, severity or rule set, or a withdrawal). Added in v2; v1 records read as 0. */
+  revision: number;
+  /** ACTIVE, or WITHDRAWN when the declaration was cancelled or rejected or its score fell below the alert threshold (see revisionReason). A withdrawn alert can become ACTIVE again in a later revision. Added in v2. */
+  status: AlertStatus;
+  /** Why this revision was published; null for revision 0. One of EVIDENCE (score, severity or rules changed), REINSTATED (ACTIVE again after a withdrawal), CANCELLED, REJECTED, BELOW_THRESHOLD (the three WITHDRAWN ones). Added in v2. */
+  revisionReason: string | null;
+  /** When the detector published this revision, UTC epoch milliseconds; null for revision 0 (see detectedAt). Added in v2. */
+  revisedAt: TimestampMillis | null;
+  /** The party of the VIN's first registration; null when no registration was seen. Added in v2. */
+  firstRegistrant: Party | null;
+  /** The party holding the registration when the declaration was made (the latest transfer at or before it, else the first registrant); null when no registration was seen. Same as registrantId/registrantType. Added in v2. */
+  holderAtDeclaration: Party | null;
+  /** The exporter on the declaration (exporterId with its type). Null only in v1 records. Added in v2. */
+  exporter: Party | null;
+  /** The VIN's events the evaluation used, oldest first (ties: registration side before customs). Added in v2; empty in v1 records. */
+  timeline: TimelineEvent[];
 }
 
 /** Symbols of Avro enum dev.zmwatch.v1.CaseDecision, in schema order. */

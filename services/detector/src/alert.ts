@@ -1,32 +1,44 @@
-import { alertIdFor, type Alert, type Severity } from '@zmwatch/schemas';
+import { alertIdFor, type Alert, type AlertStatus, type Severity } from '@zmwatch/schemas';
 import type { Evaluation } from './evaluate.js';
-import type { OpenDeclaration, VinState } from './vin-state.js';
+import type { RevisionReason } from './revision.js';
+import { holderAt, timelineOf, type TimelineDeclaration } from './timeline.js';
+import type { VinState } from './vin-state.js';
 
-/** The alert for a declaration whose evaluation reached the alert threshold. */
+/** Which revision of the alert this is (see revision.ts). */
+export interface AlertRevision {
+  revision: number;
+  status: AlertStatus;
+  reason: RevisionReason | null;
+  /** When revision 0 was raised (ms). */
+  detectedAt: number;
+  /** When this revision is published (ms); ignored for revision 0. */
+  revisedAt: number;
+}
+
+/**
+ * The alert (one revision of it) for a declaration: what the evaluation found, the parties typed
+ * (first registrant, holder at declaration, exporter) and the VIN's timeline.
+ */
 export function buildAlert(
   vin: string,
   state: VinState,
-  decl: OpenDeclaration,
+  decl: TimelineDeclaration & { declarationId: string },
   evaluation: Evaluation,
   rulesetVersion: string,
-  detectedAt: number,
+  rev: AlertRevision,
 ): Alert {
   const reg = state.registration;
-  // The party holding the registration when the declaration was made: the latest transfer before it.
-  const holder =
-    state.lastTransfer && state.lastTransfer.time <= decl.eventTime
-      ? { id: state.lastTransfer.partyId, type: state.lastTransfer.partyType }
-      : reg
-        ? { id: reg.partyId, type: reg.partyType }
-        : null;
+  const holder = holderAt(state, decl.eventTime);
   return {
     alertId: alertIdFor(vin, decl.declarationId, rulesetVersion),
     vin,
     declarationId: decl.declarationId,
+    // A withdrawal below the threshold has no band: LOW, the schema's default.
     severity: evaluation.severity ?? ('LOW' satisfies Severity),
     score: evaluation.score,
     rules: evaluation.rules,
     facts: evaluation.facts,
+    // v1 readers: the holder at declaration, as it always was (see firstRegistrant for the first one).
     registrantId: holder?.id ?? null,
     registrantType: holder?.type ?? null,
     exporterId: decl.exporterId,
@@ -35,6 +47,14 @@ export function buildAlert(
     rulesetVersion,
     registrationTime: reg?.time ?? null,
     declarationTime: decl.eventTime,
-    detectedAt,
+    detectedAt: rev.detectedAt,
+    revision: rev.revision,
+    status: rev.status,
+    revisionReason: rev.revision === 0 ? null : rev.reason,
+    revisedAt: rev.revision === 0 ? null : rev.revisedAt,
+    firstRegistrant: reg ? { id: reg.partyId, type: reg.partyType } : null,
+    holderAtDeclaration: holder,
+    exporter: { id: decl.exporterId, type: decl.exporterType },
+    timeline: timelineOf(state, decl),
   };
 }

@@ -20,6 +20,7 @@ import { trackGroupMembership, type GroupMembership } from './group-membership.j
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { createPartitionLocks } from './mutex.js';
 import { prepareTopics } from './prepare-topics.js';
+import { DEFAULT_REVISION_MIN_INTERVAL_SECONDS } from './revision.js';
 import { createProcessor } from './processor.js';
 import { connectRedis } from './redis-connection.js';
 import { createSweeper } from './sweeper.js';
@@ -73,6 +74,9 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     const processor = createProcessor({
       store,
       ruleset: config.ruleset,
+      revisions: {
+        minIntervalSeconds: config.revisionMinIntervalSeconds ?? DEFAULT_REVISION_MIN_INTERVAL_SECONDS,
+      },
       publish: createAlertPublisher(producer, codec, config.topics.alerts),
       logger,
       metrics,

@@ -1,7 +1,9 @@
 import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
 import type { Ruleset } from './ruleset.js';
+import type { Published } from './revision.js';
 import {
   emptyState,
+  type CancelledDeclaration,
   type DeclarationFacts,
   type FirstRegistration,
   type OpenDeclaration,
@@ -34,6 +36,8 @@ export interface MergeResult {
   changed: boolean;
   /** Open declarations to (re-)evaluate now. */
   due: OpenDeclaration[];
+  /** Cancelled or rejected declarations whose alert (under this ruleset) is not withdrawn yet. */
+  withdrawals: CancelledDeclaration[];
   /** Set when this merge added the VIN's first registration (it counts towards registrant velocity). */
   newFirstRegistration?: FirstRegistration;
   notes: MergeNote[];
@@ -161,9 +165,36 @@ export function mergeEvents(
     if (withdraw) {
       if (existing && existing.status === 'alerted')
         notes.push({ kind: 'cancelled-after-alert', eventId: c.eventId, declarationId: c.declarationId });
-      const tomb = { declarationId: c.declarationId, status: 'cancelled' as const, eventTime: c.eventTime };
+      const tomb: CancelledDeclaration = {
+        declarationId: c.declarationId,
+        status: 'cancelled',
+        eventTime: c.eventTime,
+        withdrawnBy: c.eventType === 'REJECTED' ? 'REJECTED' : 'CANCELLED',
+      };
+      // Keep what the alert's WITHDRAWN revision needs (a tombstone replacing another keeps its memory).
+      const memory =
+        existing?.status === 'cancelled'
+          ? existing.alerted
+          : existing
+            ? alertedMemoryOf(existing)
+            : undefined;
+      if (memory) tomb.alerted = memory;
       if (existing) state.declarations[i] = tomb;
       else state.declarations.push(tomb);
+      continue;
+    }
+    if (existing?.status === 'cancelled' && existing.alerted) {
+      // Declared again after a withdrawal: it keeps its alert's revision history (same alert id).
+      const m = existing.alerted;
+      state.declarations[i] = {
+        declarationId: c.declarationId,
+        status: 'alerted',
+        alertedVersion: m.alertedVersion,
+        published: { ...m.published },
+        eventTime: c.eventTime,
+        firstSeenAt: arrivalS,
+        ...facts,
+      };
       continue;
     }
     if (existing && existing.status !== 'cancelled') {
@@ -184,17 +215,36 @@ export function mergeEvents(
     }
   }
 
+  // Any change re-evaluates every open declaration, alerted ones included (they may need a revision);
+  // a revision held back by the rate limit is due when its time comes.
   const due: OpenDeclaration[] = [];
+  const withdrawals: CancelledDeclaration[] = [];
   for (const d of state.declarations) {
-    if (d.status === 'cancelled') continue;
-    if (d.status === 'pending') {
-      if (state.registration || nowSeconds >= d.firstSeenAt + grace) due.push(d);
-    } else if (changed && (d.status === 'evaluated' || d.alertedVersion !== ruleset.version)) {
-      due.push(d);
+    if (d.status === 'cancelled') {
+      const m = d.alerted;
+      if (m && !m.published.withdrawn && m.alertedVersion === ruleset.version) withdrawals.push(d);
+      continue;
     }
+    let isDue: boolean;
+    if (d.status === 'pending')
+      isDue = state.registration !== undefined || nowSeconds >= d.firstSeenAt + grace;
+    else
+      isDue =
+        changed ||
+        (d.recheckAt !== undefined && nowSeconds >= d.recheckAt) ||
+        (d.status === 'alerted' &&
+          d.published?.revisionDueAt !== undefined &&
+          nowSeconds >= d.published.revisionDueAt);
+    if (!isDue) continue;
+    // Evaluated because of its own events: evaluate once more a grace period later, when the
+    // registrant's other registrations (velocity) have had as long to arrive as a late registration
+    // has. That re-check, with no events, schedules no further one.
+    if (events.length > 0 && state.registration) d.recheckAt = nowSeconds + grace;
+    else if (d.recheckAt !== undefined && nowSeconds >= d.recheckAt) delete d.recheckAt;
+    due.push(d);
   }
   state.expireAt = expiryOf(state, ruleset, lastArrivalS, previous?.expireAt ?? 0);
-  const result: MergeResult = { state, changed, due, notes };
+  const result: MergeResult = { state, changed, due, withdrawals, notes };
   if (newFirstRegistration) result.newFirstRegistration = newFirstRegistration;
   return result;
 }
@@ -202,18 +252,54 @@ export function mergeEvents(
 /**
  * Record the verdict on a due declaration. `alerted` means the alert was produced and acknowledged
  * (or, on a replay, had been before); an alert mark is never taken back by a later evaluation.
+ * `published` (with `alerted`) is what the state remembers of the alert's latest revision; it is
+ * kept as it was when omitted.
  */
 export function recordVerdict(
   state: VinState,
   declarationId: string,
   alerted: boolean,
   rulesetVersion: string,
+  published?: Published,
 ): void {
   const i = state.declarations.findIndex((d) => d.declarationId === declarationId);
   const d = state.declarations[i];
-  if (!d || d.status === 'cancelled') return;
-  if (alerted) state.declarations[i] = { ...d, status: 'alerted', alertedVersion: rulesetVersion };
-  else if (d.status !== 'alerted') state.declarations[i] = { ...d, status: 'evaluated' };
+  if (!d) return;
+  if (d.status === 'cancelled') {
+    if (d.alerted && published) state.declarations[i] = { ...d, alerted: { ...d.alerted, published } };
+    return;
+  }
+  if (alerted) {
+    const next: OpenDeclaration = { ...d, status: 'alerted', alertedVersion: rulesetVersion };
+    if (published) next.published = published;
+    // A new ruleset version is a new alert id: the old version's revision memory does not carry over.
+    else if (d.alertedVersion !== rulesetVersion) delete next.published;
+    state.declarations[i] = next;
+  } else if (d.status !== 'alerted') state.declarations[i] = { ...d, status: 'evaluated' };
+}
+
+/** What a cancelled declaration keeps of an alerted one (undefined when it had not alerted). */
+function alertedMemoryOf(d: OpenDeclaration): CancelledDeclaration['alerted'] {
+  if (d.status !== 'alerted' || d.alertedVersion === undefined) return undefined;
+  return {
+    exporterId: d.exporterId,
+    exporterType: d.exporterType,
+    declaredCondition: d.declaredCondition,
+    declaredOdometerKm: d.declaredOdometerKm,
+    destinationCountry: d.destinationCountry,
+    hasAfterSalesRef: d.hasAfterSalesRef,
+    declarationTime: d.eventTime,
+    firstSeenAt: d.firstSeenAt,
+    alertedVersion: d.alertedVersion,
+    // An alert from before revisions existed: revision 0, withdrawn by the next one.
+    published: d.published ?? {
+      revision: 0,
+      detectedAt: 0,
+      publishedAt: 0,
+      fingerprint: '',
+      withdrawn: false,
+    },
+  };
 }
 
 /** Latest event time the state holds + TTL, and never before the minimum retention after arrival. */
@@ -263,7 +349,16 @@ function sameFacts(a: DeclarationFacts, b: DeclarationFacts): boolean {
 
 /** Deep copy (the merge never mutates the caller's state); cheaper than structuredClone. */
 function cloneState(s: VinState): VinState {
-  const c: VinState = { ...s, declarations: s.declarations.map((d) => ({ ...d })) };
+  const c: VinState = {
+    ...s,
+    declarations: s.declarations.map((d) => {
+      if (d.status === 'cancelled')
+        return d.alerted
+          ? { ...d, alerted: { ...d.alerted, published: { ...d.alerted.published } } }
+          : { ...d };
+      return d.published ? { ...d, published: { ...d.published } } : { ...d };
+    }),
+  };
   if (s.registration) c.registration = { ...s.registration };
   if (s.lastTransfer) c.lastTransfer = { ...s.lastTransfer };
   if (s.deregistration) c.deregistration = { ...s.deregistration };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
 import { TOPICS } from '@zmwatch/schemas';
 import type { KeyLayout } from './keys.js';
+import { DEFAULT_REVISION_MIN_INTERVAL_SECONDS } from './revision.js';
 import { DEFAULT_RULESET_FILE, loadRuleset, type Ruleset } from './ruleset.js';
 
 export interface DetectorConfig {
@@ -27,6 +28,11 @@ export interface DetectorConfig {
   /** State buckets kept in memory between batches (LRU); ~50 VINs and ~10 KB of heap each at the default layout. */
   cacheBuckets: number;
   ruleset: Ruleset;
+  /**
+   * Least time between two revisions of one alert (a change inside it is published when it runs out;
+   * withdrawals by customs never wait). Absent: DEFAULT_REVISION_MIN_INTERVAL_SECONDS.
+   */
+  revisionMinIntervalSeconds?: number;
   /**
    * Batches of different partitions handled at once (kafkajs partitionsConsumedConcurrently): overlaps
    * one batch's Redis and Kafka waits with another's CPU work. Absent: DEFAULT_PARTITIONS_CONCURRENTLY.
@@ -63,6 +69,11 @@ const envSchema = z.object({
   ZM_DETECTOR_CACHE_BUCKETS: z.coerce.number().int().min(0).default(32_768),
   ZM_DETECTOR_VELOCITY_BUCKETS_PER_PARTITION: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   ZM_DETECTOR_RULESET: z.string().min(1).default(DEFAULT_RULESET_FILE),
+  ZM_DETECTOR_REVISION_MIN_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_REVISION_MIN_INTERVAL_SECONDS),
   ZM_DETECTOR_PARTITIONS_CONCURRENTLY: envVars.positiveInt(DEFAULT_PARTITIONS_CONCURRENTLY),
   ZM_DETECTOR_SWEEP_INTERVAL_MS: envVars.positiveInt(1000),
   ZM_DETECTOR_SWEEP_BUCKETS_PER_TICK: envVars.positiveInt(64),
@@ -95,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DetectorConfig {
     },
     cacheBuckets: e.ZM_DETECTOR_CACHE_BUCKETS,
     ruleset: loadRuleset(e.ZM_DETECTOR_RULESET),
+    revisionMinIntervalSeconds: e.ZM_DETECTOR_REVISION_MIN_INTERVAL_SECONDS,
     partitionsConcurrently: e.ZM_DETECTOR_PARTITIONS_CONCURRENTLY,
     sweep: {
       intervalMs: e.ZM_DETECTOR_SWEEP_INTERVAL_MS,

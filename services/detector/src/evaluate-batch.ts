@@ -1,11 +1,11 @@
 import type { Alert } from '@zmwatch/schemas';
 import { validateVin } from '@zmwatch/schemas';
-import { buildAlert } from './alert.js';
 import type { EmittedCache } from './emitted-cache.js';
-import { evaluate } from './evaluate.js';
 import type { DetectorMetrics } from './metrics.js';
 import type { BatchVelocity } from './registrant-velocity.js';
+import type { Published, RevisionPolicy } from './revision.js';
 import type { Ruleset } from './ruleset.js';
+import { decideVerdicts } from './verdicts.js';
 import type { MergedVin, VinWork } from './vin-work.js';
 
 /** What a declaration's evaluation decided, recorded in its state once the alerts are acknowledged. */
@@ -13,10 +13,12 @@ export interface Verdict {
   merged: MergedVin;
   declarationId: string;
   alerted: boolean;
+  /** The alert's revision memory after this batch (absent: unchanged). */
+  published?: Published;
 }
 
 export interface BatchEvaluation {
-  /** Alerts to produce (those this process has not already seen acknowledged). */
+  /** Alerts (revisions) to produce (those this process has not already seen acknowledged). */
   alerts: Alert[];
   /** The work item of each alert (same index), for its log line. */
   alertWork: VinWork[];
@@ -25,19 +27,23 @@ export interface BatchEvaluation {
   arrivals: number[];
 }
 
-/** Step 4 (pure but for metrics): evaluate every due declaration and build the alerts. */
+/** Key of one revision of one alert in the EmittedCache. */
+export const emittedKey = (a: Pick<Alert, 'alertId' | 'revision'>): string => `${a.alertId}#${a.revision}`;
+
+/** Step 4 (pure but for metrics): evaluate every due declaration and pending withdrawal, decide revisions. */
 export function evaluateBatch(
   merged: readonly MergedVin[],
   velocity: BatchVelocity,
   ruleset: Ruleset,
+  revisions: RevisionPolicy,
   nowMs: number,
   emitted: EmittedCache,
   metrics: DetectorMetrics,
 ): BatchEvaluation {
   const out: BatchEvaluation = { alerts: [], alertWork: [], verdicts: [], arrivals: [] };
   for (const m of merged) {
-    const { state, due } = m.result;
-    if (due.length === 0) continue;
+    const { state, due, withdrawals } = m.result;
+    if (due.length === 0 && withdrawals.length === 0) continue;
     // Only VINs with something to evaluate pay for the check-digit computation.
     const v = validateVin(m.work.vin);
     const subject = {
@@ -46,18 +52,19 @@ export function evaluateBatch(
       state,
       registrantVelocity: velocity.of(state.registration),
     };
-    for (const decl of due) {
-      const ev = evaluate(subject, decl, ruleset);
-      const already = decl.status === 'alerted' && decl.alertedVersion === ruleset.version;
-      if (!ev.alert || already) {
-        metrics.evaluations.inc({ outcome: already ? 'already-alerted' : 'below-threshold' });
-        out.verdicts.push({ merged: m, declarationId: decl.declarationId, alerted: already });
+    for (const o of decideVerdicts(subject, m.result, ruleset, revisions, nowMs)) {
+      const verdict: Verdict = { merged: m, declarationId: o.declarationId, alerted: o.alerted };
+      if (o.published) verdict.published = o.published;
+      out.verdicts.push(verdict);
+      const alert = o.alert;
+      if (!alert) {
+        metrics.evaluations.inc({
+          outcome: o.deferred ? 'revision-deferred' : o.alerted ? 'already-alerted' : 'below-threshold',
+        });
         continue;
       }
-      const alert = buildAlert(m.work.vin, state, decl, ev, ruleset.version, nowMs);
-      out.verdicts.push({ merged: m, declarationId: decl.declarationId, alerted: true });
-      metrics.evaluations.inc({ outcome: 'alert' });
-      if (emitted.has(alert.alertId)) continue;
+      metrics.evaluations.inc({ outcome: alert.revision === 0 ? 'alert' : 'revision' });
+      if (emitted.has(emittedKey(alert))) continue;
       out.alerts.push(alert);
       out.alertWork.push(m.work);
       const arrival = Math.max(0, ...m.work.events.map((e) => e.arrival));

@@ -83,8 +83,14 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
   if (state.deregistration)
     facts.deregistration = `${iso(state.deregistration.time)} (${state.deregistration.reason})`;
 
-  const hit = (ruleId: string, weight: number, evidence: string, ruleFacts: Record<string, string>) =>
-    hits.push({ ruleId, weight, evidence, facts: ruleFacts });
+  // `numeric` holds the same facts typed (days unrounded, times as epoch ms) so readers need not parse.
+  const hit = (
+    ruleId: string,
+    weight: number,
+    evidence: string,
+    ruleFacts: Record<string, string>,
+    numeric: Record<string, number>,
+  ) => hits.push({ ruleId, weight, evidence, facts: ruleFacts, numericFacts: numeric });
 
   // Rapid export: the first (tightest) tier the elapsed days fall into.
   if (reg && days !== null) {
@@ -94,10 +100,18 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
         days >= 0
           ? `declared for export ${fmtDays(days)} days after first registration (within ${tier.maxDays} days)`
           : `declared for export ${fmtDays(-days)} days before its first registration`;
-      hit(RULE_IDS.rapidExport, tier.weight, evidence, {
-        daysSinceFirstRegistration: fmtDays(days),
-        tierMaxDays: String(tier.maxDays),
-      });
+      hit(
+        RULE_IDS.rapidExport,
+        tier.weight,
+        evidence,
+        { daysSinceFirstRegistration: fmtDays(days), tierMaxDays: String(tier.maxDays) },
+        {
+          daysSinceFirstRegistration: days,
+          tierMaxDays: tier.maxDays,
+          registrationTime: reg.time,
+          declarationTime: decl.eventTime,
+        },
+      );
     }
   }
 
@@ -112,6 +126,7 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
         declaredOdometerKm: String(odo),
         maxKm: String(rules.nearZeroOdometer.maxKm),
       },
+      { declaredOdometerKm: odo, maxKm: rules.nearZeroOdometer.maxKm },
     );
   }
 
@@ -127,6 +142,7 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
       rules.usedButNewToTrade.weight,
       `declared used, but first registered new to ${reg.partyType} ${reg.partyId}`,
       { registrantType: reg.partyType, registrantId: reg.partyId, registrationCondition: reg.condition },
+      { registrationTime: reg.time },
     );
   }
 
@@ -135,20 +151,25 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     const within = rules.exportPreparation.withinDays;
     const signs: string[] = [];
     const ruleFacts: Record<string, string> = { withinDays: String(within) };
+    const numeric: Record<string, number> = { withinDays: within, registrationTime: reg.time };
     const near = (t: number | undefined) =>
       t !== undefined && t >= reg.time && (t - reg.time) / DAY_MS <= within;
     if (near(state.pendingExportTransferAt)) {
       const d = (state.pendingExportTransferAt! - reg.time) / DAY_MS;
       signs.push(`transfer flagged pending export ${fmtDays(d)} days after first registration`);
       ruleFacts.daysToPendingExportTransfer = fmtDays(d);
+      numeric.daysToPendingExportTransfer = d;
+      numeric.pendingExportTransferTime = state.pendingExportTransferAt!;
     }
     if (near(state.tempExportPlateAt)) {
       const d = (state.tempExportPlateAt! - reg.time) / DAY_MS;
       signs.push(`temporary export plate ${fmtDays(d)} days after first registration`);
       ruleFacts.daysToTempExportPlate = fmtDays(d);
+      numeric.daysToTempExportPlate = d;
+      numeric.tempExportPlateTime = state.tempExportPlateAt!;
     }
     if (signs.length > 0)
-      hit(RULE_IDS.exportPreparation, rules.exportPreparation.weight, signs.join('; '), ruleFacts);
+      hit(RULE_IDS.exportPreparation, rules.exportPreparation.weight, signs.join('; '), ruleFacts, numeric);
   }
 
   // Deregistration shortly before or after the declaration.
@@ -161,6 +182,11 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
         rules.deregistrationNearDeclaration.weight,
         `deregistered (${dereg.reason}) ${fmtDays(Math.abs(d))} days ${d < 0 ? 'before' : 'after'} the declaration`,
         { daysFromDeclaration: fmtDays(d), reason: dereg.reason },
+        {
+          daysFromDeclaration: d,
+          withinDays: rules.deregistrationNearDeclaration.withinDays,
+          deregistrationTime: dereg.time,
+        },
       );
     }
   }
@@ -176,6 +202,11 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
         registrantId: reg.partyId,
         registrations: String(v),
         windowDays: String(rules.registrantVelocity.windowDays),
+      },
+      {
+        registrations: v,
+        threshold: rules.registrantVelocity.threshold,
+        windowDays: rules.registrantVelocity.windowDays,
       },
     );
   }
@@ -200,6 +231,7 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
         jurisdiction: reg.jurisdiction,
         withinDays: String(asc.withinDays),
       },
+      { daysSinceFirstRegistration: days, withinDays: asc.withinDays },
     );
   }
 
@@ -216,6 +248,7 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
           withinDays: String(dest.withinDays),
           daysSinceFirstRegistration: fmtDays(days),
         },
+        { withinDays: dest.withinDays, daysSinceFirstRegistration: days },
       );
     } else if (dest.kind === 'waiting-period' && days < dest.waitingDays) {
       hit(
@@ -227,6 +260,7 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
           waitingDays: String(dest.waitingDays),
           daysSinceFirstRegistration: fmtDays(days),
         },
+        { waitingDays: dest.waitingDays, daysSinceFirstRegistration: days },
       );
     }
   }
@@ -240,6 +274,7 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
       {
         vin: subject.vin,
       },
+      {},
     );
   }
 

@@ -26,6 +26,17 @@ export {
   type StateWrite,
   type VelocityQuery,
 } from './redis-store.js';
+export {
+  decideRevision,
+  verdictFingerprint,
+  DEFAULT_REVISION_MIN_INTERVAL_SECONDS,
+  REVISION_REASONS,
+  type Published,
+  type RevisionDecision,
+  type RevisionPolicy,
+  type RevisionReason,
+} from './revision.js';
+export { decideVerdicts, type DeclarationOutcome } from './verdicts.js';
 export { createProcessor, type Processor } from './processor.js';
 export { createPartitionLocks } from './mutex.js';
 export {

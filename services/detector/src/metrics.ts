@@ -18,6 +18,12 @@ export function createDetectorMetrics(registry: Registry) {
       labelNames: ['severity'] as const,
       registers,
     }),
+    revisions: new Counter({
+      name: 'zm_detector_alert_revisions_total',
+      help: 'Later revisions of alerts (revision >= 1) produced and acknowledged, by reason and status',
+      labelNames: ['reason', 'status'] as const,
+      registers,
+    }),
     ruleHits: new Counter({
       name: 'zm_detector_alert_rule_hits_total',
       help: 'Rules that fired in produced alerts, by rule id',

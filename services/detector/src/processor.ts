@@ -8,6 +8,7 @@ import { logAlerts, publishAlerts } from './publish-alerts.js';
 import { readStates } from './read-states.js';
 import type { StateStore } from './redis-store.js';
 import { readVelocity, velocityIncrements } from './registrant-velocity.js';
+import type { RevisionPolicy } from './revision.js';
 import type { Ruleset } from './ruleset.js';
 import { createStepTimer } from './step-timer.js';
 import { groupByVin, type VinWork } from './vin-work.js';
@@ -16,6 +17,8 @@ import { planStateWrites, rejectConflicts } from './write-states.js';
 export interface ProcessorDeps {
   store: StateStore;
   ruleset: Ruleset;
+  /** Rate limit of one alert's revisions. */
+  revisions: RevisionPolicy;
   /** Produce alerts and resolve once the broker acknowledged all of them (acks=all). */
   publish(alerts: Alert[]): Promise<void>;
   logger: Logger;
@@ -59,7 +62,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const velocity = await readVelocity(store, view, merged, increments, windowDays);
     step('velocity');
     // 4. evaluate and build the alerts (pure)
-    const evaluation = evaluateBatch(merged, velocity, ruleset, nowMs, emitted, metrics);
+    const evaluation = evaluateBatch(merged, velocity, ruleset, deps.revisions, nowMs, emitted, metrics);
     step('evaluate');
     // 5. produce the alerts and await their acks, before anything is marked
     await publishAlerts(evaluation, deps.publish, emitted, metrics, now);

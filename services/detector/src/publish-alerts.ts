@@ -1,7 +1,7 @@
 import type { Logger } from '@zmwatch/kit';
 import type { Alert } from '@zmwatch/schemas';
 import type { EmittedCache } from './emitted-cache.js';
-import type { BatchEvaluation } from './evaluate-batch.js';
+import { emittedKey, type BatchEvaluation } from './evaluate-batch.js';
 import type { DetectorMetrics } from './metrics.js';
 
 /**
@@ -20,9 +20,11 @@ export async function publishAlerts(
   await publish(alerts);
   const ackedAt = now();
   for (const a of alerts) {
-    emitted.add(a.alertId);
-    metrics.alerts.inc({ severity: a.severity });
-    for (const r of a.rules) metrics.ruleHits.inc({ rule: r.ruleId });
+    emitted.add(emittedKey(a));
+    if (a.revision === 0) {
+      metrics.alerts.inc({ severity: a.severity });
+      for (const r of a.rules) metrics.ruleHits.inc({ rule: r.ruleId });
+    } else metrics.revisions.inc({ reason: a.revisionReason ?? 'EVIDENCE', status: a.status });
   }
   for (const arrival of arrivals) metrics.detectionLatency.observe(Math.max(0, ackedAt - arrival) / 1000);
 }
@@ -37,12 +39,14 @@ export function logAlerts(evaluation: BatchEvaluation, logger: Logger): void {
         vin: a.vin,
         ...src,
         alertId: a.alertId,
+        revision: a.revision,
+        status: a.status,
         declarationId: a.declarationId,
         severity: a.severity,
         score: a.score,
         rules: a.rules.map((r) => r.ruleId),
       },
-      'alert produced',
+      a.revision === 0 ? 'alert produced' : 'alert revision produced',
     );
   });
 }

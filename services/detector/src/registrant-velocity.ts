@@ -38,7 +38,7 @@ export async function readVelocity(
   const queryIndex = new Map<string, number>();
   for (const m of merged) {
     const reg = m.result.state.registration;
-    if (m.result.due.length === 0 || !reg) continue;
+    if ((m.result.due.length === 0 && m.result.withdrawals.length === 0) || !reg) continue;
     const q = queryOf(reg);
     if (!queryIndex.has(keyOf(q))) {
       queryIndex.set(keyOf(q), queries.length);

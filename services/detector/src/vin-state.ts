@@ -6,6 +6,7 @@ import {
   type PartyType,
   type VehicleCondition,
 } from '@zmwatch/schemas';
+import type { Published, WithdrawnBy } from './revision.js';
 
 /**
  * What the rules need to know about one VIN, kept in Redis as one packed string (see packState).
@@ -37,8 +38,10 @@ export interface FirstRegistration {
 /**
  * pending: waiting for the VIN's first registration (grace period);
  * evaluated: scored below the alert threshold, re-evaluated whenever the VIN's state changes;
- * alerted: an alert was produced and acknowledged under ruleset `alertedVersion`;
- * cancelled: withdrawn by customs (CANCELLED or REJECTED); only the id and time are kept.
+ * alerted: an alert was produced and acknowledged under ruleset `alertedVersion` (`published` says
+ *   which revision, when absent: revision 0 written before revisions existed);
+ * cancelled: withdrawn by customs (CANCELLED or REJECTED); only the id and time are kept, plus, when
+ *   the declaration had alerted, what its alert needs for the WITHDRAWN revision (`alerted`).
  */
 export type DeclarationStatus = 'pending' | 'evaluated' | 'alerted' | 'cancelled';
 
@@ -55,6 +58,13 @@ export interface OpenDeclaration extends DeclarationFacts {
   declarationId: string;
   status: 'pending' | 'evaluated' | 'alerted';
   alertedVersion?: string;
+  /** The last revision published for the alert under `alertedVersion` (status alerted). */
+  published?: Published;
+  /**
+   * Epoch seconds at which the declaration is evaluated once more without new events of its own,
+   * so that what other VINs changed meanwhile (the registrant's velocity) is taken into account.
+   */
+  recheckAt?: number;
   /** eventTime of the latest applied version of the declaration. */
   eventTime: number;
   /** Epoch seconds at which the declaration was first seen (Kafka timestamp): the grace clock. */
@@ -64,7 +74,20 @@ export interface OpenDeclaration extends DeclarationFacts {
 export interface CancelledDeclaration {
   declarationId: string;
   status: 'cancelled';
+  /** eventTime of the cancellation or rejection. */
   eventTime: number;
+  withdrawnBy: WithdrawnBy;
+  /** Set when the declaration had alerted: the alert's last version, to publish its withdrawal. */
+  alerted?: AlertedMemory;
+}
+
+/** What a cancelled declaration keeps of the version that alerted. */
+export interface AlertedMemory extends DeclarationFacts {
+  /** eventTime of the declaration version that alerted. */
+  declarationTime: number;
+  firstSeenAt: number;
+  alertedVersion: string;
+  published: Published;
 }
 
 export type DeclarationEntry = OpenDeclaration | CancelledDeclaration;
@@ -128,13 +151,22 @@ const CODE_STATUS: Record<string, DeclarationStatus> = {
   c: 'cancelled',
 };
 
-/** Earliest time (epoch seconds) a pending declaration is due without a registration; 0 if none. */
+/**
+ * Earliest time (epoch seconds) the sweeper must re-process the VIN: a pending declaration due
+ * without a registration, or a revision held back by the rate limit; 0 if none.
+ */
 export function dueAt(state: VinState, graceSeconds: number): number {
   let due = 0;
   for (const d of state.declarations) {
-    if (d.status !== 'pending') continue;
-    const t = d.firstSeenAt + graceSeconds;
-    if (due === 0 || t < due) due = t;
+    let t: number | undefined;
+    if (d.status === 'cancelled') continue;
+    if (d.status === 'pending') t = d.firstSeenAt + graceSeconds;
+    else {
+      t = d.recheckAt;
+      const r = d.status === 'alerted' ? d.published?.revisionDueAt : undefined;
+      if (r !== undefined && (t === undefined || r < t)) t = r;
+    }
+    if (t !== undefined && (due === 0 || t < due)) due = t;
   }
   return due;
 }
@@ -147,6 +179,56 @@ export function readStateHeader(packed: string): { expireAt: number; dueAt: numb
   const a = packed.indexOf(';');
   const d = packed.slice(a + 1, packed.indexOf(';', a + 1));
   return { expireAt: parseInt(packed.slice(0, a), 36), dueAt: d === '' ? undefined : parseInt(d, 36) };
+}
+
+// Published: revision,detectedAt(ms),publishedAt(s),fingerprint,withdrawn(0/1),revisionDueAt(s or empty)
+const packPublished = (p: Published): string =>
+  b36(p.revision) +
+  ',' +
+  b36(p.detectedAt) +
+  ',' +
+  b36(p.publishedAt) +
+  ',' +
+  p.fingerprint +
+  ',' +
+  (p.withdrawn ? '1' : '0') +
+  ',' +
+  (p.revisionDueAt === undefined ? '' : b36(p.revisionDueAt));
+function unpackPublished(f: readonly string[], at: number): Published | undefined {
+  if (f[at] === undefined) return undefined;
+  const p: Published = {
+    revision: unb36(f[at]!),
+    detectedAt: unb36(f[at + 1] ?? ''),
+    publishedAt: unb36(f[at + 2] ?? ''),
+    fingerprint: f[at + 3] ?? '',
+    withdrawn: f[at + 4] === '1',
+  };
+  if (f[at + 5]) p.revisionDueAt = unb36(f[at + 5]!);
+  return p;
+}
+const factFlags = (d: DeclarationFacts): number =>
+  idx(PARTY_TYPE_SYMBOLS, d.exporterType) * 6 +
+  idx(VEHICLE_CONDITION_SYMBOLS, d.declaredCondition) * 2 +
+  (d.hasAfterSalesRef ? 1 : 0);
+// exporterId,flags,odometer,destination
+const packFacts = (d: DeclarationFacts): string =>
+  esc(d.exporterId) +
+  ',' +
+  b36(factFlags(d)) +
+  ',' +
+  (d.declaredOdometerKm === null ? '' : b36(d.declaredOdometerKm)) +
+  ',' +
+  esc(d.destinationCountry);
+function unpackFacts(f: readonly string[], at: number): DeclarationFacts {
+  const flags = unb36(f[at + 1] ?? '0');
+  return {
+    exporterId: unesc(f[at] ?? ''),
+    exporterType: sym(PARTY_TYPE_SYMBOLS, Math.floor(flags / 6)),
+    declaredCondition: sym(VEHICLE_CONDITION_SYMBOLS, Math.floor(flags / 2) % 3),
+    hasAfterSalesRef: flags % 2 === 1,
+    declaredOdometerKm: f[at + 2] ? unb36(f[at + 2]!) : null,
+    destinationCountry: unesc(f[at + 3] ?? ''),
+  };
 }
 
 export function packState(state: VinState, graceSeconds: number): string {
@@ -166,13 +248,17 @@ export function packState(state: VinState, graceSeconds: number): string {
   if (g) out += ';G' + b36(g.time) + ',' + b36(idx(DEREGISTRATION_REASON_SYMBOLS, g.reason));
   for (const d of state.declarations) {
     if (d.status === 'cancelled') {
+      // id,c,time[,r] (REJECTED; CANCELLED is the default) [then, if it had alerted:
+      // ,exporterId,flags,odometer,dest,declarationTime,firstSeenAt,alertedVersion,<published>]
       out += ';D' + esc(d.declarationId) + ',c,' + b36(d.eventTime);
+      const m = d.alerted;
+      if (m) {
+        out += ',' + (d.withdrawnBy === 'REJECTED' ? 'r' : '') + ',' + packFacts(m);
+        out += ',' + b36(m.declarationTime) + ',' + b36(m.firstSeenAt) + ',' + esc(m.alertedVersion);
+        out += ',' + packPublished(m.published);
+      } else if (d.withdrawnBy === 'REJECTED') out += ',r';
       continue;
     }
-    const flags =
-      idx(PARTY_TYPE_SYMBOLS, d.exporterType) * 6 +
-      idx(VEHICLE_CONDITION_SYMBOLS, d.declaredCondition) * 2 +
-      (d.hasAfterSalesRef ? 1 : 0);
     out +=
       ';D' +
       esc(d.declarationId) +
@@ -183,14 +269,14 @@ export function packState(state: VinState, graceSeconds: number): string {
       ',' +
       b36(d.firstSeenAt) +
       ',' +
-      esc(d.exporterId) +
-      ',' +
-      b36(flags) +
-      ',' +
-      (d.declaredOdometerKm === null ? '' : b36(d.declaredOdometerKm)) +
-      ',' +
-      esc(d.destinationCountry);
-    if (d.status === 'alerted' && d.alertedVersion !== undefined) out += ',' + esc(d.alertedVersion);
+      packFacts(d);
+    // [,recheckAt] for evaluated ones; alerted: ,alertedVersion,recheckAt or empty[,<published>]
+    if (d.status === 'alerted' && d.alertedVersion !== undefined) {
+      out += ',' + esc(d.alertedVersion);
+      if (d.published || d.recheckAt !== undefined)
+        out += ',' + (d.recheckAt === undefined ? '' : b36(d.recheckAt));
+      if (d.published) out += ',' + packPublished(d.published);
+    } else if (d.recheckAt !== undefined) out += ',' + b36(d.recheckAt);
   }
   return out;
 }
@@ -238,23 +324,38 @@ export function unpackState(packed: string): VinState {
         const status = CODE_STATUS[f[1] ?? ''];
         if (!status) throw new StateFormatError(`bad declaration status in ${JSON.stringify(p)}`);
         if (status === 'cancelled') {
-          state.declarations.push({ declarationId: unesc(f[0]!), status, eventTime: unb36(f[2]!) });
+          const tomb: CancelledDeclaration = {
+            declarationId: unesc(f[0]!),
+            status,
+            eventTime: unb36(f[2]!),
+            withdrawnBy: f[3] === 'r' ? 'REJECTED' : 'CANCELLED',
+          };
+          const published = f.length > 4 ? unpackPublished(f, 11) : undefined;
+          if (published) {
+            tomb.alerted = {
+              ...unpackFacts(f, 4),
+              declarationTime: unb36(f[8]!),
+              firstSeenAt: unb36(f[9]!),
+              alertedVersion: unesc(f[10] ?? ''),
+              published,
+            };
+          }
+          state.declarations.push(tomb);
           break;
         }
-        const flags = unb36(f[5] ?? '0');
         const d: OpenDeclaration = {
           declarationId: unesc(f[0]!),
           status,
           eventTime: unb36(f[2]!),
           firstSeenAt: unb36(f[3]!),
-          exporterId: unesc(f[4] ?? ''),
-          exporterType: sym(PARTY_TYPE_SYMBOLS, Math.floor(flags / 6)),
-          declaredCondition: sym(VEHICLE_CONDITION_SYMBOLS, Math.floor(flags / 2) % 3),
-          hasAfterSalesRef: flags % 2 === 1,
-          declaredOdometerKm: f[6] ? unb36(f[6]) : null,
-          destinationCountry: unesc(f[7] ?? ''),
+          ...unpackFacts(f, 4),
         };
-        if (f[8] !== undefined) d.alertedVersion = unesc(f[8]);
+        if (status === 'alerted') {
+          if (f[8] !== undefined) d.alertedVersion = unesc(f[8]);
+          if (f[9]) d.recheckAt = unb36(f[9]);
+          const published = unpackPublished(f, 10);
+          if (published) d.published = published;
+        } else if (f[8]) d.recheckAt = unb36(f[8]);
         state.declarations.push(d);
         break;
       }

@@ -22,7 +22,8 @@ export function planStateWrites(
   ruleset: Ruleset,
   nowS: number,
 ): StateWrite[] {
-  for (const v of verdicts) recordVerdict(v.merged.result.state, v.declarationId, v.alerted, ruleset.version);
+  for (const v of verdicts)
+    recordVerdict(v.merged.result.state, v.declarationId, v.alerted, ruleset.version, v.published);
   const writes: StateWrite[] = [];
   for (const m of merged) {
     const next =

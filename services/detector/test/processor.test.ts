@@ -73,6 +73,7 @@ function memoryStore() {
 
 function processor(store: StateStore, published: Alert[]) {
   return createProcessor({
+    revisions: { minIntervalSeconds: 0 },
     store,
     ruleset,
     publish: async (alerts) => void published.push(...alerts),
@@ -99,6 +100,7 @@ test('a batch of many VINs costs a constant number of round trips and marks aler
 test('state that is already past its expiry is not written at all', async () => {
   const mem = memoryStore();
   const p = createProcessor({
+    revisions: { minIntervalSeconds: 0 },
     store: mem.store,
     ruleset,
     publish: async () => {},
@@ -151,6 +153,7 @@ test('a lost compare-and-set fails the batch (retriable) instead of overwriting'
   const mem = memoryStore();
   const vin = vinFor('cas');
   const p = createProcessor({
+    revisions: { minIntervalSeconds: 0 },
     store: {
       ...mem.store,
       async read(partition, vins, registrants) {

@@ -49,9 +49,65 @@ const full: VinState = {
       destinationCountry: 'KZ',
       hasAfterSalesRef: true,
     },
-    { declarationId: 'D3', status: 'cancelled', eventTime: T0 + 12 * DAY },
+    { declarationId: 'D3', status: 'cancelled', eventTime: T0 + 12 * DAY, withdrawnBy: 'CANCELLED' },
+    { declarationId: 'D4', status: 'cancelled', eventTime: T0 + 12 * DAY, withdrawnBy: 'REJECTED' },
   ],
 };
+
+const published = {
+  revision: 3,
+  detectedAt: T0 + 10 * DAY + 1234,
+  publishedAt: Math.floor(T0 / 1000) + 11 * 86400,
+  fingerprint: '1x2y3z',
+  withdrawn: false,
+};
+
+/** `full` with revision memory: an alerted declaration holding a deferred revision, a withdrawn one. */
+const withRevisions: VinState = {
+  ...full,
+  declarations: [
+    {
+      ...full.declarations[0]!,
+      published: { ...published, revisionDueAt: published.publishedAt + 60 },
+    } as never,
+    full.declarations[1]!,
+    {
+      declarationId: 'D5',
+      status: 'cancelled',
+      eventTime: T0 + 13 * DAY,
+      withdrawnBy: 'REJECTED',
+      alerted: {
+        exporterId: 'EXP,5',
+        exporterType: 'TRADING_COMPANY',
+        declaredCondition: 'USED',
+        declaredOdometerKm: 12,
+        destinationCountry: 'RU',
+        hasAfterSalesRef: false,
+        declarationTime: T0 + 10 * DAY,
+        firstSeenAt: Math.floor(T0 / 1000) + 10 * 86400,
+        alertedVersion: '2026.1.0',
+        published: { ...published, revision: 1, withdrawn: true },
+      },
+    },
+  ],
+};
+
+test('revision memory round-trips: published revision of an alerted declaration, a tombstone that alerted', () => {
+  assert.deepEqual(unpackState(packState(withRevisions, 3600)), withRevisions);
+});
+
+test('a revision held back by the rate limit sets the header deadline (the sweeper re-processes the VIN)', () => {
+  const only: VinState = { ...withRevisions, declarations: [withRevisions.declarations[0]!] };
+  assert.equal(dueAt(only, 3600), published.publishedAt + 60);
+  assert.equal(parseInt(packState(only, 3600).split(';')[1]!, 36), published.publishedAt + 60);
+});
+
+test('a state packed before revisions existed still reads (alerted without revision memory, plain tombstone)', () => {
+  const old = packState(full, 3600);
+  const back = unpackState(old);
+  assert.equal((back.declarations[0] as { published?: unknown }).published, undefined);
+  assert.equal(back.declarations[2]!.status, 'cancelled');
+});
 
 test('packState/unpackState round-trip every section, escaping separators in free text', () => {
   const packed = packState(full, 3600);

@@ -1,0 +1,108 @@
+import type { Alert } from '@zmwatch/schemas';
+import { buildAlert } from './alert.js';
+import type { MergeResult } from './apply-events.js';
+import { evaluate, type Evaluation, type EvaluationSubject } from './evaluate.js';
+import {
+  decideRevision,
+  publishedAfter,
+  type Published,
+  type RevisionPolicy,
+  type Verdict,
+} from './revision.js';
+import type { Ruleset } from './ruleset.js';
+import type { TimelineDeclaration } from './timeline.js';
+import type { CancelledDeclaration, OpenDeclaration } from './vin-state.js';
+
+/** The outcome for one declaration: what to publish, and what to record once it is acknowledged. */
+export interface DeclarationOutcome {
+  declarationId: string;
+  /** The revision to publish; null when nothing changed for consumers. */
+  alert: Alert | null;
+  evaluation: Evaluation;
+  /** recordVerdict arguments: whether the declaration has an alert, and its revision memory. */
+  alerted: boolean;
+  published?: Published;
+  /** A change held back by the rate limit (published.revisionDueAt set). */
+  deferred: boolean;
+}
+
+/**
+ * Evaluate every due declaration and pending withdrawal of one merged VIN and decide, per
+ * declaration, whether a revision (0 = the first alert) is published. Pure: the processor and the
+ * quality model share it, so both reach the same revisions from the same state.
+ */
+export function decideVerdicts(
+  subject: EvaluationSubject,
+  merged: Pick<MergeResult, 'due' | 'withdrawals'>,
+  ruleset: Ruleset,
+  policy: RevisionPolicy,
+  nowMs: number,
+): DeclarationOutcome[] {
+  const nowS = Math.floor(nowMs / 1000);
+  const out: DeclarationOutcome[] = [];
+  const decide = (
+    decl: OpenDeclaration,
+    timelineDecl: TimelineDeclaration & { declarationId: string },
+    previous: Published | undefined,
+    withdrawnBy: Verdict['withdrawnBy'],
+  ): void => {
+    const evaluation = evaluate(subject, decl, ruleset);
+    const verdict: Verdict = { ...evaluation };
+    if (withdrawnBy) verdict.withdrawnBy = withdrawnBy;
+    const decision = decideRevision(previous, verdict, policy, nowS);
+    const base = { declarationId: decl.declarationId, evaluation, alerted: previous !== undefined };
+    if (decision.kind === 'publish') {
+      const published = publishedAfter(previous, decision, verdict, nowMs);
+      const alert = buildAlert(subject.vin, subject.state, timelineDecl, evaluation, ruleset.version, {
+        revision: decision.revision,
+        status: decision.status,
+        reason: decision.reason,
+        detectedAt: published.detectedAt,
+        revisedAt: nowMs,
+      });
+      out.push({ ...base, alert, alerted: true, published, deferred: false });
+    } else if (decision.kind === 'defer') {
+      const due = Math.min(previous?.revisionDueAt ?? Infinity, decision.until);
+      out.push({ ...base, alert: null, published: { ...previous!, revisionDueAt: due }, deferred: true });
+    } else if (previous?.revisionDueAt !== undefined) {
+      // The change that was held back is gone again: nothing left to publish.
+      const { revisionDueAt: _gone, ...rest } = previous;
+      out.push({ ...base, alert: null, published: rest, deferred: false });
+    } else out.push({ ...base, alert: null, deferred: false });
+  };
+
+  for (const decl of merged.due) {
+    const current = decl.status === 'alerted' && decl.alertedVersion === ruleset.version;
+    decide(decl, decl, current ? (decl.published ?? legacyRevision0(nowMs)) : undefined, undefined);
+  }
+  for (const tomb of merged.withdrawals) {
+    const m = tomb.alerted!;
+    const decl = asDeclaration(tomb);
+    decide(
+      decl,
+      { ...decl, withdrawn: { by: tomb.withdrawnBy, time: tomb.eventTime } },
+      m.published,
+      tomb.withdrawnBy,
+    );
+  }
+  return out;
+}
+
+/** An alert published before revisions existed: revision 0, content unknown (any verdict differs). */
+function legacyRevision0(nowMs: number): Published {
+  return { revision: 0, detectedAt: nowMs, publishedAt: 0, fingerprint: '', withdrawn: false };
+}
+
+/** The declaration version that alerted, rebuilt from a tombstone's memory. */
+function asDeclaration(tomb: CancelledDeclaration): OpenDeclaration {
+  const { declarationTime, firstSeenAt, alertedVersion, published, ...facts } = tomb.alerted!;
+  return {
+    declarationId: tomb.declarationId,
+    status: 'alerted',
+    alertedVersion,
+    published,
+    eventTime: declarationTime,
+    firstSeenAt,
+    ...facts,
+  };
+}
