@@ -23,6 +23,17 @@ export interface Evaluation {
   rules: RuleHit[];
   /** Every fact the rules looked at, as strings (the Alert schema's facts map). */
   facts: Record<string, string>;
+  /**
+   * Data-quality findings: values the contract allows but no real vehicle holds (a negative or absurd
+   * odometer). They never add weight; they ride on the alert as the `dataQuality` fact.
+   */
+  findings: DataQualityFinding[];
+}
+
+export interface DataQualityFinding {
+  field: string;
+  value: string;
+  problem: string;
 }
 
 export const RULE_IDS = {
@@ -85,6 +96,9 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
 
   const hit = (ruleId: string, weight: number, evidence: string, ruleFacts: Record<string, string>) =>
     hits.push({ ruleId, weight, evidence, facts: ruleFacts });
+  const findings = dataQualityFindings(decl, ruleset);
+  if (findings.length > 0)
+    facts.dataQuality = findings.map((f) => `${f.field} ${f.value}: ${f.problem}`).join('; ');
 
   // Rapid export: the first (tightest) tier the elapsed days fall into.
   if (reg && days !== null) {
@@ -101,8 +115,8 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     }
   }
 
-  // Declared used with (almost) nothing on the odometer.
-  const odo = decl.declaredOdometerKm;
+  // Declared used with (almost) nothing on the odometer; an invalid reading is a finding, not "near zero".
+  const odo = odometerIfValid(decl, ruleset);
   if (used && odo !== null && odo <= rules.nearZeroOdometer.maxKm) {
     hit(
       RULE_IDS.nearZeroOdometer,
@@ -203,9 +217,9 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     );
   }
 
-  // Destination country rules.
+  // Destination country rules: aggravating only unless the country's rule says otherwise.
   const dest = rules.destinations.find((r) => r.country === decl.destinationCountry);
-  if (dest && days !== null) {
+  if (dest && days !== null && (!dest.aggravatingOnly || hits.length > 0)) {
     if (dest.kind === 'ban' && days <= dest.withinDays) {
       hit(
         RULE_IDS.destinationBan,
@@ -250,7 +264,25 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     alert: score >= ruleset.scoring.minAlertScore,
     rules: hits,
     facts,
+    findings,
   };
+}
+
+/** The declared odometer when it is a plausible reading; null when absent or invalid. */
+function odometerIfValid(decl: OpenDeclaration, ruleset: Ruleset): number | null {
+  const odo = decl.declaredOdometerKm;
+  if (odo === null || odo < 0 || odo > ruleset.dataQuality.maxPlausibleOdometerKm) return null;
+  return odo;
+}
+
+export function dataQualityFindings(decl: OpenDeclaration, ruleset: Ruleset): DataQualityFinding[] {
+  const odo = decl.declaredOdometerKm;
+  const max = ruleset.dataQuality.maxPlausibleOdometerKm;
+  if (odo === null) return [];
+  if (odo < 0) return [{ field: 'declaredOdometerKm', value: String(odo), problem: 'negative reading' }];
+  if (odo > max)
+    return [{ field: 'declaredOdometerKm', value: String(odo), problem: `above the plausible ${max} km` }];
+  return [];
 }
 
 export function severityFor(score: number, ruleset: Ruleset): Severity | null {

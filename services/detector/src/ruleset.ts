@@ -17,10 +17,24 @@ const weight = z.number().finite().min(0);
 const days = z.number().positive();
 const country = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case');
 
+/**
+ * A destination rule only aggravates by default (like the check digit): it adds its weight when at
+ * least one non-aggravating rule fired, so a genuine used export to a strict market does not alert on
+ * the destination alone. `aggravatingOnly: false` lets a country's rule raise an alert by itself.
+ */
+const aggravatingOnly = z.boolean().default(true);
 const destinationRule = z.discriminatedUnion('kind', [
-  z.object({ country, kind: z.literal('ban'), withinDays: days, weight }).strict(),
-  z.object({ country, kind: z.literal('waiting-period'), waitingDays: days, weight }).strict(),
+  z.object({ country, kind: z.literal('ban'), withinDays: days, weight, aggravatingOnly }).strict(),
+  z
+    .object({ country, kind: z.literal('waiting-period'), waitingDays: days, weight, aggravatingOnly })
+    .strict(),
 ]);
+
+/** Values a field can hold in the contract but not on a real vehicle: data-quality findings, not signals. */
+const dataQuality = z
+  .object({ maxPlausibleOdometerKm: z.number().positive().default(1_000_000) })
+  .strict()
+  .default({ maxPlausibleOdometerKm: 1_000_000 });
 
 export const rulesetSchema = z
   .object({
@@ -39,6 +53,7 @@ export const rulesetSchema = z
       })
       .strict(),
     timing: z.object({ gracePeriodSeconds: z.number().int().min(0), stateTtlDays: days }).strict(),
+    dataQuality,
     rules: z
       .object({
         rapidExport: z

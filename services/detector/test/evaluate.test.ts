@@ -184,14 +184,13 @@ test('China 2026: used export within 180 days without an after-sales confirmatio
   );
 });
 
-test('destination ban: RU bans vehicles registered within a year', () => {
-  const e = evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + 300 * DAY }), ruleset);
-  assert.deepEqual(ids(e), [RULE_IDS.destinationBan]);
-  assert.equal(e.rules[0]!.weight, 30);
-  assert.deepEqual(
-    ids(evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + 400 * DAY }), ruleset)),
-    [],
-  );
+test('destination ban: RU bans vehicles registered within a year (aggravating: needs another rule)', () => {
+  const ru = (days: number) =>
+    evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + days * DAY }), ruleset);
+  assert.deepEqual(ids(ru(300)), [], 'the ban alone adds nothing');
+  assert.deepEqual(ids(ru(150)), [RULE_IDS.rapidExport, RULE_IDS.destinationBan]);
+  assert.equal(ru(150).rules[1]!.weight, 30);
+  assert.deepEqual(ids(ru(400)), []);
 });
 
 test('destination waiting period: KZ requires 180 days between registration and export', () => {
@@ -203,6 +202,55 @@ test('destination waiting period: KZ requires 180 days between registration and 
     ids(evaluate(subject(), decl({ destinationCountry: 'KZ', eventTime: T0 + 181 * DAY }), ruleset)),
     [],
   );
+});
+
+test('a genuine used export to RU after 200 days with real mileage raises no alert', () => {
+  const e = evaluate(
+    subject(),
+    decl({
+      destinationCountry: 'RU',
+      eventTime: T0 + 200 * DAY,
+      declaredCondition: 'USED',
+      declaredOdometerKm: 15_400,
+    }),
+    ruleset,
+  );
+  assert.deepEqual(ids(e), []);
+  assert.equal(e.alert, false);
+});
+
+test('a country can make its destination rule alert alone (aggravatingOnly: false)', () => {
+  const strict = {
+    ...ruleset,
+    rules: {
+      ...ruleset.rules,
+      destinations: ruleset.rules.destinations.map((d) =>
+        d.country === 'RU' ? { ...d, aggravatingOnly: false } : d,
+      ),
+    },
+  };
+  const e = evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + 300 * DAY }), strict);
+  assert.deepEqual(ids(e), [RULE_IDS.destinationBan]);
+  assert.equal(e.alert, true);
+});
+
+test('an invalid declared odometer (negative, absurd) is a data-quality finding, never near zero', () => {
+  const used = (km: number) =>
+    evaluate(
+      subject(),
+      decl({ eventTime: T0 + 6 * DAY, declaredCondition: 'USED', declaredOdometerKm: km }),
+      ruleset,
+    );
+  const neg = used(-5);
+  assert.ok(!ids(neg).includes(RULE_IDS.nearZeroOdometer));
+  assert.deepEqual(neg.findings, [{ field: 'declaredOdometerKm', value: '-5', problem: 'negative reading' }]);
+  assert.match(neg.facts.dataQuality!, /declaredOdometerKm -5: negative reading/);
+  const absurd = used(5_000_000);
+  assert.match(absurd.findings[0]!.problem, /above the plausible 1000000 km/);
+  assert.equal(absurd.score, used(20_000).score, 'a finding adds no weight');
+  assert.deepEqual(used(0).findings, []);
+  assert.ok(ids(used(0)).includes(RULE_IDS.nearZeroOdometer));
+  assert.equal(used(0).facts.dataQuality, undefined);
 });
 
 test('VIN check-digit mismatch aggravates other signals but never fires alone', () => {
