@@ -2,6 +2,7 @@ import type { Alert } from '@zmwatch/schemas';
 import { validateVin } from '@zmwatch/schemas';
 import { buildAlert } from './alert.js';
 import type { EmittedCache } from './emitted-cache.js';
+import type { BatchEntities } from './entity-step.js';
 import { evaluate } from './evaluate.js';
 import type { DetectorMetrics } from './metrics.js';
 import type { BatchVelocity } from './registrant-velocity.js';
@@ -33,6 +34,7 @@ export function evaluateBatch(
   nowMs: number,
   emitted: EmittedCache,
   metrics: DetectorMetrics,
+  entities?: BatchEntities,
 ): BatchEvaluation {
   const out: BatchEvaluation = { alerts: [], alertWork: [], verdicts: [], arrivals: [] };
   for (const m of merged) {
@@ -47,7 +49,8 @@ export function evaluateBatch(
       registrantVelocity: velocity.of(state.registration),
     };
     for (const decl of due) {
-      const ev = evaluate(subject, decl, ruleset);
+      const entityCounts = entities?.of(m.work.vin, decl);
+      const ev = evaluate(entityCounts ? { ...subject, entityCounts } : subject, decl, ruleset);
       const already = decl.status === 'alerted' && decl.alertedVersion === ruleset.version;
       if (!ev.alert || already) {
         metrics.evaluations.inc({ outcome: already ? 'already-alerted' : 'below-threshold' });
