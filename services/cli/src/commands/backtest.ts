@@ -191,7 +191,7 @@ export const backtestCommands: CommandSpec<CommandContext>[] = [
     summary:
       'replay events through the pure merge + evaluator under a candidate ruleset (no Redis writes, no alerts): rule hits, alerts added/removed vs a baseline, precision/recall',
     usage:
-      '--ruleset CANDIDATE [--baseline CURRENT] (--ndjson FILE [--truth FILE] | --from-topics --since T --until T) [--outcomes-topic T] [--json]',
+      '--ruleset CANDIDATE [--baseline CURRENT] (--ndjson FILE | --from-topics --since T --until T [--topics REG,DECL]) [--truth FILE | --outcomes-topic T] [--json]',
     options: {
       ruleset: { type: 'string' },
       baseline: { type: 'string' },
@@ -201,9 +201,10 @@ export const backtestCommands: CommandSpec<CommandContext>[] = [
       since: { type: 'string' },
       until: { type: 'string' },
       'outcomes-topic': { type: 'string' },
+      topics: { type: 'string' },
       'idle-timeout': { type: 'string' },
     },
-    async run({ io, kafka, values, json, signal }) {
+    async run({ io, kafka, config, values, json, signal }) {
       const candidateFile = str(values, 'ruleset');
       if (!candidateFile) throw new UsageError('--ruleset CANDIDATE is required');
       const ndjson = str(values, 'ndjson');
@@ -224,10 +225,17 @@ export const backtestCommands: CommandSpec<CommandContext>[] = [
         const until = parseTime('until', str(values, 'until'));
         const codec = await createCodec();
         const read: (BacktestEvent & { ts: number })[] = [];
-        for (const topic of INPUT_TOPICS) {
+        const topics =
+          str(values, 'topics')
+            ?.split(',')
+            .map((t) => t.trim()) ?? config.feedTopics;
+        for (const name of topics) {
+          // A topic carries the contract its name ends with (`<prefix>vehicle.registrations.v1`).
+          const topic = INPUT_TOPICS.find((t) => name.endsWith(t));
+          if (!topic) throw new UsageError(`--topics: ${name} is not a registrations or declarations topic`);
           await tailTopic({
             kafka: kafka(),
-            topic,
+            topic: name,
             fromBeginning: true,
             idleMs,
             signal,
