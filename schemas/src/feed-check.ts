@@ -435,7 +435,7 @@ function problemLines(r: TopicFeedReport, registry: boolean): string[] {
   }
   if (r.outOfRange.count > 0) {
     out.push(
-      `${r.topic}: ${num(r.outOfRange.count)} ${of} records hold values out of range (${counted(r.outOfRange.byField)}; ranges: event times ${new Date(VALUE_RANGES.timeMs.min).getUTCFullYear()}..${new Date(VALUE_RANGES.timeMs.max).getUTCFullYear()}, odometer 0..${num(VALUE_RANGES.odometerKm.max)} km, finite numbers, short strings without control characters); ${dlq} as ${DLQ_ERROR_CLASSES.outOfRange}.`,
+      `${r.topic}: ${num(r.outOfRange.count)} ${of} records hold values out of range (${counted(r.outOfRange.byField)}; ranges: event times ${new Date(VALUE_RANGES.timeMs.min).getUTCFullYear()}..${new Date(VALUE_RANGES.timeMs.max).getUTCFullYear()}, finite numbers (odometers: safe integers), short strings without control characters); ${dlq} as ${DLQ_ERROR_CLASSES.outOfRange}.`,
     );
   }
   if (r.skew.aheadBeyondThreshold > 0) {

@@ -1,7 +1,7 @@
 /**
  * Value ranges of the input contracts: what Avro's types allow but no real registration or
  * declaration can hold. A schema-valid record outside them (an event time beyond what a Date can
- * represent, a negative odometer, NaN, a megabyte of "make", a newline in a plate number) is a
+ * represent, NaN, a megabyte of "make", a newline in a plate number) is a
  * content fault of that one record: consumers dead-letter it with error class `OutOfRange` instead
  * of letting it fail somewhere downstream, where it could look like an infrastructure fault.
  */
@@ -13,8 +13,12 @@ import type { Topic } from './topics.js';
 export const VALUE_RANGES = {
   /** Event and recording times (epoch ms): 1990-01-01 to 2100-01-01 UTC. */
   timeMs: { min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) },
-  /** Odometer readings in km; no road vehicle reaches two million. */
-  odometerKm: { min: 0, max: 2_000_000 },
+  /**
+   * Odometer readings in km: any finite safe integer passes decode. A negative or absurd reading is
+   * invalid data about one field, not an unreadable record: the detector reports it as a data-quality
+   * finding on the alert (ruleset `dataQuality`) instead of dead-lettering the whole record.
+   */
+  odometerKm: { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
   modelYear: { min: 1950, max: 2100 },
   /** Prices and declared values, any currency. */
   amount: { min: 0, max: 1e11 },
@@ -98,7 +102,7 @@ function check(name: string, parent: string | undefined, v: unknown, out: RangeP
     else if (TIME_FIELDS.has(name) && !within(v, VALUE_RANGES.timeMs))
       reason = 'is outside 1990-01-01..2100-01-01';
     else if (ODOMETER_FIELDS.has(name) && !within(v, VALUE_RANGES.odometerKm))
-      reason = `is outside ${VALUE_RANGES.odometerKm.min}..${VALUE_RANGES.odometerKm.max} km`;
+      reason = 'is beyond the safe integer range';
     else if (name === 'modelYear' && !within(v, VALUE_RANGES.modelYear))
       reason = `is outside ${VALUE_RANGES.modelYear.min}..${VALUE_RANGES.modelYear.max}`;
     else if (AMOUNT_FIELDS.has(name) && !within(v, VALUE_RANGES.amount))

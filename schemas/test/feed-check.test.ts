@@ -159,25 +159,25 @@ test('keys that are not the normalised VIN (lower case, spaces) and missing keys
   assert.match(t.problems[1]!, /1 of 4 sampled records \(25\.0%\) have no key; the detector re-routes/);
 });
 
-test('out-of-range values (eventTime 8.7e15, negative odometer) are counted by field and dead-lettered; skew skips bad times', async () => {
+test('out-of-range values (eventTime 8.7e15, model year 20240) are counted by field and dead-lettered; skew skips bad times', async () => {
   const codec = await createCodec();
   const v = vin(7);
   const p = kafkajsPartition(v);
   const records = [
     sample(REG, rawRegistration(registration({ vin: v, eventTime: 8.7e15 })), v, p, Date.now()),
-    sample(REG, rawRegistration(registration({ vin: v, odometerKm: -5 })), v, p, Date.now()),
+    sample(REG, rawRegistration(registration({ vin: v, modelYear: 20240 })), v, p, Date.now()),
     sample(REG, codec.encode(REG, registration({ vin: v })), v, p, Date.now()),
   ];
   const t = (await checkFeeds(records, { codec })).topics[0]!;
   assert.equal(t.outOfRange.count, 2);
-  assert.deepEqual(t.outOfRange.byField, { eventTime: 1, odometerKm: 1 });
+  assert.deepEqual(t.outOfRange.byField, { eventTime: 1, modelYear: 1 });
   assert.equal(t.outOfRange.examples[0]!.problem.path, 'eventTime');
   assert.equal(t.skew.measured, 1, 'records the detector dead-letters are not skew figures');
   assert.equal(t.placementChecked, 1);
   assert.equal(t.skew.aheadBeyondThreshold, 0);
   assert.match(
     t.problems.join('\n'),
-    /2 of 3 sampled records hold values out of range \(eventTime 1, odometerKm 1;.*dead-letters them to vehicle\.registrations\.v1\.dlq as OutOfRange/,
+    /2 of 3 sampled records hold values out of range \(eventTime 1, modelYear 1;.*dead-letters them to vehicle\.registrations\.v1\.dlq as OutOfRange/,
   );
 });
 

@@ -9,12 +9,12 @@ test('ordinary fixtures are in range', () => {
   assert.deepEqual(rangeProblems(declaration()), []);
 });
 
-test('event times a Date cannot hold, negative or absurd odometers, NaN and Infinity are out of range', () => {
+test('event times a Date cannot hold, odometers beyond safe integers, NaN and Infinity are out of range', () => {
   const cases: Array<[string, object]> = [
     ['eventTime', { ...registration(), eventTime: 8.7e15 }],
     ['recordedAt', { ...registration(), recordedAt: -1 }],
-    ['odometerKm', { ...registration(), odometerKm: -5 }],
-    ['declaredOdometerKm', { ...declaration(), declaredOdometerKm: 9_000_000_000 }],
+    ['odometerKm', { ...registration(), odometerKm: 2 ** 60 }],
+    ['declaredOdometerKm', { ...declaration(), declaredOdometerKm: Number.NEGATIVE_INFINITY }],
     ['declaredValue', { ...declaration(), declaredValue: Number.NaN }],
     ['priceCny', { ...registration(), priceCny: Number.POSITIVE_INFINITY }],
     ['modelYear', { ...registration(), modelYear: 20240 }],
@@ -25,6 +25,12 @@ test('event times a Date cannot hold, negative or absurd odometers, NaN and Infi
     assert.equal(problems[0]!.path, field);
   }
   assert.deepEqual(rangeProblems({ ...registration(), odometerKm: VALUE_RANGES.odometerKm.max }), []);
+});
+
+test('a finite but invalid odometer (negative, absurd) passes decode: the detector reports it as a finding', () => {
+  assert.deepEqual(rangeProblems({ ...registration(), odometerKm: -5 }), []);
+  assert.deepEqual(rangeProblems({ ...declaration(), declaredOdometerKm: -1 }), []);
+  assert.deepEqual(rangeProblems({ ...declaration(), declaredOdometerKm: 9_000_000_000 }), []);
 });
 
 test('oversized strings and control or separator characters anywhere, nested fields included', () => {

@@ -144,7 +144,6 @@ function boundExtremes(kind: 'int' | 'long' | 'double'): Extreme[] {
         ]
       : kind === 'int'
         ? [
-            ['odometer-max', r.odometerKm.max],
             ['model-year-min', r.modelYear.min],
             ['model-year-max', r.modelYear.max],
           ]

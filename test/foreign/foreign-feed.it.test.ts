@@ -489,14 +489,14 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
       registrations: [
         reg('event-time', { eventTime: 8.7e15 }),
         reg('recorded-at', { recordedAt: -8.7e15 }),
-        reg('odometer', { odometerKm: -5 }),
+        reg('model-year', { modelYear: 20240 }),
         reg('make', { vin: zmReg.vin, make: 'M'.repeat(10_000) }, zmReg),
         reg('plate', { plateNumber: '粤B\n12345' }),
         reg('price', { priceCny: Infinity }),
       ],
       declarations: [
         decl('value', { declaredValue: NaN }),
-        decl('odometer', { vin: zmDecl.vin, declaredOdometerKm: -1 }, zmDecl),
+        decl('exporter-id', { vin: zmDecl.vin, exporterId: 'E'.repeat(200) }, zmDecl),
         decl('event-time', { eventTime: 8.7e15 }),
         decl('port', { portOfExit: 'P'.repeat(10_000) }),
         decl('hs-code', { hsCode: '8703\n800010' }),

@@ -1,6 +1,7 @@
 import { ConfigError, errorMessage } from '@zmwatch/kit';
 import { parseCommandLine, type CommandSpec } from './args.js';
 import { alertCommands } from './commands/alerts.js';
+import { backtestCommands } from './commands/backtest.js';
 import { benchCommands } from './commands/bench.js';
 import { caseCommands } from './commands/cases.js';
 import { consoleCommands } from './commands/console.js';
@@ -26,6 +27,7 @@ export const COMMANDS: CommandSpec<CommandContext>[] = [
   ...feedsCommands,
   ...stateCommands,
   ...simulateCommands,
+  ...backtestCommands,
   ...consoleCommands,
   ...benchCommands,
 ];

@@ -16,6 +16,7 @@ import { createAlertPublisher } from './alert-publisher.js';
 import type { DetectorConfig } from './config.js';
 import { createDetectorConsumer } from './detector-consumer.js';
 import { createDetectorStore } from './detector-store.js';
+import { createEntityStore } from './entity-store.js';
 import { trackGroupMembership, type GroupMembership } from './group-membership.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { createPartitionLocks } from './mutex.js';
@@ -71,8 +72,10 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     const partitionCount = await prepareTopics(kafka, config.topics, store, logger);
     producer = createIdempotentProducer(kafka);
     await producer.connect();
+    const entitySignals = config.ruleset.entitySignals;
     const processor = createProcessor({
       store,
+      ...(entitySignals ? { entities: createEntityStore(redis, config.keys.prefix, entitySignals) } : {}),
       ruleset: config.ruleset,
       revisions: {
         minIntervalSeconds: config.revisionMinIntervalSeconds ?? DEFAULT_REVISION_MIN_INTERVAL_SECONDS,

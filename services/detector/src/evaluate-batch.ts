@@ -1,6 +1,7 @@
 import type { Alert } from '@zmwatch/schemas';
 import { validateVin } from '@zmwatch/schemas';
 import type { EmittedCache } from './emitted-cache.js';
+import type { BatchEntities } from './entity-step.js';
 import type { DetectorMetrics } from './metrics.js';
 import type { BatchVelocity } from './registrant-velocity.js';
 import type { Published, RevisionPolicy } from './revision.js';
@@ -39,6 +40,7 @@ export function evaluateBatch(
   nowMs: number,
   emitted: EmittedCache,
   metrics: DetectorMetrics,
+  entities?: BatchEntities,
 ): BatchEvaluation {
   const out: BatchEvaluation = { alerts: [], alertWork: [], verdicts: [], arrivals: [] };
   for (const m of merged) {
@@ -52,7 +54,9 @@ export function evaluateBatch(
       state,
       registrantVelocity: velocity.of(state.registration),
     };
-    for (const o of decideVerdicts(subject, m.result, ruleset, revisions, nowMs)) {
+    for (const o of decideVerdicts(subject, m.result, ruleset, revisions, nowMs, (decl) =>
+      entities?.of(m.work.vin, decl),
+    )) {
       const verdict: Verdict = { merged: m, declarationId: o.declarationId, alerted: o.alerted };
       if (o.published) verdict.published = o.published;
       out.verdicts.push(verdict);

@@ -1,4 +1,5 @@
 import { SEVERITY_SYMBOLS, type PartyType, type RuleHit, type Severity } from '@zmwatch/schemas';
+import { isYoungLowUse, type EntityCounts } from './entity-windows.js';
 import type { Ruleset } from './ruleset.js';
 import type { OpenDeclaration, VinState } from './vin-state.js';
 
@@ -12,6 +13,8 @@ export interface EvaluationSubject {
    * first registration (this one included); null when unknown (no registration).
    */
   registrantVelocity: number | null;
+  /** Counts of the declaration's entities (entity-windows.ts); absent = no entity signals. */
+  entityCounts?: EntityCounts;
 }
 
 export interface Evaluation {
@@ -23,6 +26,17 @@ export interface Evaluation {
   rules: RuleHit[];
   /** Every fact the rules looked at, as strings (the Alert schema's facts map). */
   facts: Record<string, string>;
+  /**
+   * Data-quality findings: values the contract allows but no real vehicle holds (a negative or absurd
+   * odometer). They never add weight; they ride on the alert as the `dataQuality` fact.
+   */
+  findings: DataQualityFinding[];
+}
+
+export interface DataQualityFinding {
+  field: string;
+  value: string;
+  problem: string;
 }
 
 export const RULE_IDS = {
@@ -36,6 +50,10 @@ export const RULE_IDS = {
   destinationBan: 'ZM-DESTINATION-BAN',
   destinationWaitingPeriod: 'ZM-DESTINATION-WAITING-PERIOD',
   vinCheckDigitMismatch: 'ZM-VIN-CHECK-DIGIT-MISMATCH',
+  entityExporter: 'ZM-ENTITY-EXPORTER',
+  entityTransferee: 'ZM-ENTITY-TRANSFEREE',
+  entityRegistrant: 'ZM-ENTITY-REGISTRANT',
+  entityCohort: 'ZM-ENTITY-COHORT',
 } as const;
 
 const DAY_MS = 86_400_000;
@@ -89,8 +107,11 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     weight: number,
     evidence: string,
     ruleFacts: Record<string, string>,
-    numeric: Record<string, number>,
+    numeric: Record<string, number> = {},
   ) => hits.push({ ruleId, weight, evidence, facts: ruleFacts, numericFacts: numeric });
+  const findings = dataQualityFindings(decl, ruleset);
+  if (findings.length > 0)
+    facts.dataQuality = findings.map((f) => `${f.field} ${f.value}: ${f.problem}`).join('; ');
 
   // Rapid export: the first (tightest) tier the elapsed days fall into.
   if (reg && days !== null) {
@@ -115,8 +136,8 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     }
   }
 
-  // Declared used with (almost) nothing on the odometer.
-  const odo = decl.declaredOdometerKm;
+  // Declared used with (almost) nothing on the odometer; an invalid reading is a finding, not "near zero".
+  const odo = odometerIfValid(decl, ruleset);
   if (used && odo !== null && odo <= rules.nearZeroOdometer.maxKm) {
     hit(
       RULE_IDS.nearZeroOdometer,
@@ -131,11 +152,16 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
   }
 
   // Declared used although it was first registered new to a trader.
+  // Who registered it only matters for a vehicle that was hardly driven (ruleset maxKmPerDay).
+  const littleUsed = (maxKmPerDay: number | undefined): boolean =>
+    maxKmPerDay === undefined || odo === null || days === null || odo <= maxKmPerDay * Math.max(days, 1);
+
   if (
     used &&
     reg &&
     reg.condition === 'NEW' &&
-    (rules.usedButNewToTrade.registrantTypes as readonly PartyType[]).includes(reg.partyType)
+    (rules.usedButNewToTrade.registrantTypes as readonly PartyType[]).includes(reg.partyType) &&
+    littleUsed(rules.usedButNewToTrade.maxKmPerDay)
   ) {
     hit(
       RULE_IDS.usedButNewToTrade,
@@ -193,7 +219,12 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
 
   // One registrant registering many vehicles in a short window.
   const v = subject.registrantVelocity;
-  if (reg && v !== null && v >= rules.registrantVelocity.threshold) {
+  if (
+    reg &&
+    v !== null &&
+    v >= rules.registrantVelocity.threshold &&
+    littleUsed(rules.registrantVelocity.maxKmPerDay)
+  ) {
     hit(
       RULE_IDS.registrantVelocity,
       rules.registrantVelocity.weight,
@@ -235,9 +266,13 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     );
   }
 
-  // Destination country rules.
+  entityHits(subject, decl, ruleset, hit);
+
+  // Destination country rules: aggravating only (they raise the severity of a declaration the other
+  // rules already alert on, never make an alert) unless the country's rule says otherwise.
   const dest = rules.destinations.find((r) => r.country === decl.destinationCountry);
-  if (dest && days !== null) {
+  const others = hits.reduce((sum, h) => sum + h.weight, 0);
+  if (dest && days !== null && (!dest.aggravatingOnly || others >= ruleset.scoring.minAlertScore)) {
     if (dest.kind === 'ban' && days <= dest.withinDays) {
       hit(
         RULE_IDS.destinationBan,
@@ -285,7 +320,78 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     alert: score >= ruleset.scoring.minAlertScore,
     rules: hits,
     facts,
+    findings,
   };
+}
+
+type Hit = (ruleId: string, weight: number, evidence: string, ruleFacts: Record<string, string>) => void;
+
+/** Entity signals: only for a young, little-used vehicle declared used (see entity-windows.ts). */
+function entityHits(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: Ruleset, hit: Hit): void {
+  const cfg = ruleset.entitySignals;
+  const c = subject.entityCounts;
+  if (!cfg || !c || !isYoungLowUse(subject.state, decl, cfg)) return;
+  const max = cfg.youngLowUse.maxKmPerDay;
+  const what = `young vehicles declared used with at most ${max} km per day`;
+  if (c.exporter && c.exporter.count >= cfg.exporter.threshold)
+    hit(
+      RULE_IDS.entityExporter,
+      cfg.exporter.weight,
+      `exporter ${c.exporter.id} declared ${c.exporter.count} ${what} within ${cfg.exporter.windowDays} days`,
+      { entity: c.exporter.id, count: String(c.exporter.count), windowDays: String(cfg.exporter.windowDays) },
+    );
+  if (c.transferee && c.transferee.count >= cfg.transferee.threshold)
+    hit(
+      RULE_IDS.entityTransferee,
+      cfg.transferee.weight,
+      `${c.transferee.id} received ${c.transferee.count} near-new vehicles from distinct individuals (${what}) within ${cfg.transferee.windowDays} days`,
+      {
+        entity: c.transferee.id,
+        count: String(c.transferee.count),
+        windowDays: String(cfg.transferee.windowDays),
+      },
+    );
+  if (c.registrant && c.registrant.count >= cfg.registrant.threshold)
+    hit(
+      RULE_IDS.entityRegistrant,
+      cfg.registrant.weight,
+      `first registrant ${c.registrant.id} registered ${c.registrant.count} ${what} within ${cfg.registrant.windowDays} days`,
+      {
+        entity: c.registrant.id,
+        count: String(c.registrant.count),
+        windowDays: String(cfg.registrant.windowDays),
+      },
+    );
+  if (c.cohort && c.cohort.count >= cfg.cohort.threshold) {
+    const day = iso(c.cohort.day * DAY_MS).slice(0, 10);
+    hit(
+      RULE_IDS.entityCohort,
+      cfg.cohort.weight,
+      `${c.cohort.count} vehicles first registered by ${cfg.cohort.registrantTypes.join('/')} in ${c.cohort.jurisdiction} within ${cfg.cohort.spreadDays} day(s) of ${day} became ${what}`,
+      {
+        entity: `${c.cohort.jurisdiction}:${day}`,
+        count: String(c.cohort.count),
+        spreadDays: String(cfg.cohort.spreadDays),
+      },
+    );
+  }
+}
+
+/** The declared odometer when it is a plausible reading; null when absent or invalid. */
+function odometerIfValid(decl: OpenDeclaration, ruleset: Ruleset): number | null {
+  const odo = decl.declaredOdometerKm;
+  if (odo === null || odo < 0 || odo > ruleset.dataQuality.maxPlausibleOdometerKm) return null;
+  return odo;
+}
+
+export function dataQualityFindings(decl: OpenDeclaration, ruleset: Ruleset): DataQualityFinding[] {
+  const odo = decl.declaredOdometerKm;
+  const max = ruleset.dataQuality.maxPlausibleOdometerKm;
+  if (odo === null) return [];
+  if (odo < 0) return [{ field: 'declaredOdometerKm', value: String(odo), problem: 'negative reading' }];
+  if (odo > max)
+    return [{ field: 'declaredOdometerKm', value: String(odo), problem: `above the plausible ${max} km` }];
+  return [];
 }
 
 export function severityFor(score: number, ruleset: Ruleset): Severity | null {

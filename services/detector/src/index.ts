@@ -12,13 +12,7 @@ export {
   type MergeResult,
   type MergeNote,
 } from './apply-events.js';
-export {
-  packState,
-  unpackState,
-  readStateHeader,
-  type VinState,
-  type OpenDeclaration,
-} from './vin-state.js';
+export { packState, unpackState, readStateHeader, type VinState, type OpenDeclaration } from './vin-state.js';
 export {
   createStateStore,
   type StateStore,
@@ -55,3 +49,21 @@ export { parseBucket, formatBucket, type Bucket } from './bucket-blob.js';
 export { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 export { migrateStateLayout, type MigrationProgress, type MigrationResult } from './migrate-state.js';
 export { topicRoles, repartitionTopicsOf } from './decode.js';
+export {
+  observationsOf,
+  entityCountsOf,
+  addToWindow,
+  retentionMs,
+  keysToRead,
+  isYoungLowUse,
+  type EntityCounts,
+  type EntityObservation,
+  type EntityWindow,
+} from './entity-windows.js';
+export {
+  createReplayDetector,
+  type ReplayDetector,
+  type ReplayEvaluation,
+  type ReplayStats,
+} from './replay.js';
+export { createEntityStore, entityWindowKey, observeInMemory, type EntityStore } from './entity-store.js';

@@ -1,6 +1,8 @@
 import type { Alert } from '@zmwatch/schemas';
 import type { Logger } from '@zmwatch/kit';
 import { EmittedCache } from './emitted-cache.js';
+import { readEntities } from './entity-step.js';
+import type { EntityStore } from './entity-store.js';
 import { evaluateBatch } from './evaluate-batch.js';
 import { mergeBatch } from './merge-batch.js';
 import type { DetectorMetrics } from './metrics.js';
@@ -16,6 +18,8 @@ import { planStateWrites, rejectConflicts } from './write-states.js';
 
 export interface ProcessorDeps {
   store: StateStore;
+  /** Entity windows (entity-store.ts); absent, or a ruleset without entitySignals: none. */
+  entities?: EntityStore;
   ruleset: Ruleset;
   /** Rate limit of one alert's revisions. */
   revisions: RevisionPolicy;
@@ -61,8 +65,20 @@ export function createProcessor(deps: ProcessorDeps) {
     const increments = velocityIncrements(merged);
     const velocity = await readVelocity(store, view, merged, increments, windowDays);
     step('velocity');
+    // 3b. entity windows of the due declarations, only if some are young and little used (two round trips)
+    const entities = await readEntities(deps.entities, merged, ruleset);
+    step('entities');
     // 4. evaluate and build the alerts (pure)
-    const evaluation = evaluateBatch(merged, velocity, ruleset, deps.revisions, nowMs, emitted, metrics);
+    const evaluation = evaluateBatch(
+      merged,
+      velocity,
+      ruleset,
+      deps.revisions,
+      nowMs,
+      emitted,
+      metrics,
+      entities,
+    );
     step('evaluate');
     // 5. produce the alerts and await their acks, before anything is marked
     await publishAlerts(evaluation, deps.publish, emitted, metrics, now);
@@ -75,7 +91,10 @@ export function createProcessor(deps: ProcessorDeps) {
     step('write');
     rejectConflicts(lost, metrics);
     const roundTrips =
-      view.roundTrips + velocity.roundTrips + (writes.length > 0 || increments.length > 0 ? 1 : 0);
+      view.roundTrips +
+      velocity.roundTrips +
+      entities.roundTrips +
+      (writes.length > 0 || increments.length > 0 ? 1 : 0);
     metrics.redisRoundTrips.inc(roundTrips);
     logAlerts(evaluation, logger);
     return { alerts: evaluation.alerts, roundTrips };

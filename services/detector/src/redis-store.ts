@@ -149,7 +149,7 @@ export class RedisUnavailableError extends RetriableError {
   override readonly name = 'RedisUnavailableError';
 }
 
-async function execPipeline(p: ChainableCommander, what: string): Promise<unknown[]> {
+export async function execPipeline(p: ChainableCommander, what: string): Promise<unknown[]> {
   let res: [Error | null, unknown][] | null;
   try {
     res = await p.exec();

@@ -17,10 +17,65 @@ const weight = z.number().finite().min(0);
 const days = z.number().positive();
 const country = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case');
 
+/**
+ * A destination rule only aggravates by default: it adds its weight when the rules before it already
+ * reach minAlertScore, so it raises the severity of an alert but never makes one — a genuine used
+ * export to a strict market (an early resale flagged by a timing tier alone) does not alert because
+ * of its destination. `aggravatingOnly: false` lets a country's rule count like any other.
+ */
+const aggravatingOnly = z.boolean().default(true);
 const destinationRule = z.discriminatedUnion('kind', [
-  z.object({ country, kind: z.literal('ban'), withinDays: days, weight }).strict(),
-  z.object({ country, kind: z.literal('waiting-period'), waitingDays: days, weight }).strict(),
+  z.object({ country, kind: z.literal('ban'), withinDays: days, weight, aggravatingOnly }).strict(),
+  z
+    .object({ country, kind: z.literal('waiting-period'), waitingDays: days, weight, aggravatingOnly })
+    .strict(),
 ]);
+
+/** Values a field can hold in the contract but not on a real vehicle: data-quality findings, not signals. */
+const dataQuality = z
+  .object({ maxPlausibleOdometerKm: z.number().positive().default(1_000_000) })
+  .strict()
+  .default({ maxPlausibleOdometerKm: 1_000_000 });
+
+/**
+ * For rules about who registered a vehicle (a trader, a registrant of many): they point at a
+ * zero-mileage export only when the vehicle was hardly driven. Set, the rule fires only when the
+ * declared odometer is unknown or at most this many km per day since first registration (a rental
+ * fleet or a dealer's demonstrator sold abroad with real mileage does not fire it).
+ */
+const maxKmPerDay = z.number().positive().optional();
+
+const entityThreshold = z.object({ windowDays: days, threshold: z.number().int().min(2), weight }).strict();
+
+/**
+ * Signals over what many vehicles share (src/entity-windows.ts). They apply only to a declaration that
+ * is itself a young, little-used vehicle declared used (`youngLowUse`), so a genuine used car never
+ * takes weight from the company it keeps.
+ */
+const entitySignals = z
+  .object({
+    youngLowUse: z
+      .object({
+        maxAgeDays: days,
+        maxKmPerDay: z.number().positive(),
+        unknownOdometerCounts: z.boolean(),
+      })
+      .strict(),
+    /** Bounded windows: at most this many VINs per entity (the oldest drop first). */
+    maxEntries: z.number().int().min(8).max(4096),
+    exporter: entityThreshold,
+    transferee: entityThreshold.extend({ nearNewDays: days }).strict(),
+    registrant: entityThreshold,
+    cohort: z
+      .object({
+        spreadDays: z.number().int().min(0).max(7),
+        threshold: z.number().int().min(2),
+        weight,
+        registrantTypes: z.array(z.enum(PARTY_TYPE_SYMBOLS)).min(1),
+      })
+      .strict(),
+  })
+  .strict();
 
 export const rulesetSchema = z
   .object({
@@ -39,6 +94,7 @@ export const rulesetSchema = z
       })
       .strict(),
     timing: z.object({ gracePeriodSeconds: z.number().int().min(0), stateTtlDays: days }).strict(),
+    dataQuality,
     rules: z
       .object({
         rapidExport: z
@@ -50,12 +106,17 @@ export const rulesetSchema = z
           ),
         nearZeroOdometer: z.object({ maxKm: z.number().min(0), weight }).strict(),
         usedButNewToTrade: z
-          .object({ registrantTypes: z.array(z.enum(PARTY_TYPE_SYMBOLS)).min(1), weight })
+          .object({ registrantTypes: z.array(z.enum(PARTY_TYPE_SYMBOLS)).min(1), weight, maxKmPerDay })
           .strict(),
         exportPreparation: z.object({ withinDays: days, weight }).strict(),
         deregistrationNearDeclaration: z.object({ withinDays: days, weight }).strict(),
         registrantVelocity: z
-          .object({ windowDays: z.number().int().positive(), threshold: z.number().int().min(2), weight })
+          .object({
+            windowDays: z.number().int().positive(),
+            threshold: z.number().int().min(2),
+            weight,
+            maxKmPerDay,
+          })
           .strict(),
         afterSalesConfirmation: z
           .object({
@@ -74,6 +135,7 @@ export const rulesetSchema = z
         vinCheckDigitMismatch: z.object({ weight }).strict(),
       })
       .strict(),
+    entitySignals: entitySignals.optional(),
   })
   .strict()
   .refine(
@@ -93,6 +155,7 @@ export const rulesetSchema = z
 
 export type Ruleset = z.infer<typeof rulesetSchema>;
 export type DestinationRule = z.infer<typeof destinationRule>;
+export type EntitySignalsConfig = z.infer<typeof entitySignals>;
 
 export class RulesetError extends Error {
   override readonly name = 'RulesetError';

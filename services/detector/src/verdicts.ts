@@ -1,6 +1,7 @@
 import type { Alert } from '@zmwatch/schemas';
 import { buildAlert } from './alert.js';
 import type { MergeResult } from './apply-events.js';
+import type { EntityCounts } from './entity-windows.js';
 import { evaluate, type Evaluation, type EvaluationSubject } from './evaluate.js';
 import {
   decideRevision,
@@ -37,6 +38,7 @@ export function decideVerdicts(
   ruleset: Ruleset,
   policy: RevisionPolicy,
   nowMs: number,
+  entitiesOf?: (decl: OpenDeclaration) => EntityCounts | undefined,
 ): DeclarationOutcome[] {
   const nowS = Math.floor(nowMs / 1000);
   const out: DeclarationOutcome[] = [];
@@ -46,7 +48,8 @@ export function decideVerdicts(
     previous: Published | undefined,
     withdrawnBy: Verdict['withdrawnBy'],
   ): void => {
-    const evaluation = evaluate(subject, decl, ruleset);
+    const entityCounts = entitiesOf?.(decl);
+    const evaluation = evaluate(entityCounts ? { ...subject, entityCounts } : subject, decl, ruleset);
     const verdict: Verdict = { ...evaluation };
     if (withdrawnBy) verdict.withdrawnBy = withdrawnBy;
     const decision = decideRevision(previous, verdict, policy, nowS);

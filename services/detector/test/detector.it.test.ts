@@ -276,6 +276,67 @@ describe('detector end-to-end (real Kafka + Redis)', { timeout: 90_000 }, () => 
     }
   });
 
+  it('a straw-buyer ring: entity windows in Redis raise the cohort and transferee signals; earlier members alert on their next event', async () => {
+    const ring = Array.from({ length: 6 }, (_, i) => v(`ring-${i}`));
+    const regAt = now - 100 * DAY;
+    const exporter = `EXP-RING-${now}`;
+    const regs = ring.flatMap((vin, i) => [
+      {
+        reg: registration(vin, {
+          eventTime: regAt + i * 3_600_000,
+          jurisdiction: 'CN-SH',
+          party: { id: `P-ring-${now}-${i}`, type: 'INDIVIDUAL' },
+        }),
+      },
+      {
+        reg: registration(vin, {
+          eventType: 'TRANSFER',
+          eventTime: regAt + 60 * DAY,
+          jurisdiction: 'CN-SH',
+          condition: 'USED',
+          party: { id: exporter, type: 'LICENSED_EXPORTER' },
+        }),
+      },
+    ]);
+    const decl = (vin: string, over = {}) =>
+      declaration(vin, { eventTime: now, exporterId: exporter, declaredOdometerKm: 300, ...over });
+    await send(regs, true);
+    // Three declared first: below every entity threshold (cohort 4, transferee 5), 100 days = 10 points.
+    await send(
+      ring.slice(0, 3).map((vin) => ({ decl: decl(vin) })),
+      true,
+    );
+    await processedAll();
+    // The other three take the counts to 6: cohort (30) and transferee (25) fire.
+    await send(
+      ring.slice(3).map((vin) => ({ decl: decl(vin) })),
+      true,
+    );
+    await processedAll();
+    await waitFor('alerts on the last ring members', () =>
+      ring.slice(3).every((x) => alertsFor(x).length === 1),
+    );
+    const last = alertsFor(ring[5]!)[0]!;
+    const rules = last.rules.map((r) => r.ruleId);
+    assert.ok(
+      rules.includes(RULE_IDS.entityCohort) && rules.includes(RULE_IDS.entityTransferee),
+      rules.join(),
+    );
+    const cohort = last.rules.find((r) => r.ruleId === RULE_IDS.entityCohort)!;
+    assert.match(cohort.evidence, /^6 vehicles first registered by INDIVIDUAL in CN-SH/);
+    assert.equal(cohort.facts.count, '6');
+    assert.deepEqual(alertsFor(ring[0]!), [], 'the documented gap: no revision of earlier members');
+    // Customs clears the first three: their re-evaluation sees the full windows.
+    await send(
+      ring.slice(0, 3).map((vin) => ({ decl: decl(vin, { eventType: 'CLEARED', eventTime: now + DAY }) })),
+      true,
+    );
+    await processedAll();
+    await waitFor('alerts on the first ring members', () =>
+      ring.slice(0, 3).every((x) => alertsFor(x).length === 1),
+    );
+  });
+
   it('exposes Prometheus metrics over HTTP', async () => {
     await processedAll();
     const body = await (await fetch(`${app.metricsUrl}/metrics`)).text();

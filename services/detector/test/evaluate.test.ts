@@ -184,25 +184,73 @@ test('China 2026: used export within 180 days without an after-sales confirmatio
   );
 });
 
-test('destination ban: RU bans vehicles registered within a year', () => {
-  const e = evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + 300 * DAY }), ruleset);
-  assert.deepEqual(ids(e), [RULE_IDS.destinationBan]);
-  assert.equal(e.rules[0]!.weight, 30);
-  assert.deepEqual(
-    ids(evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + 400 * DAY }), ruleset)),
-    [],
-  );
+test('destination ban: RU bans vehicles registered within a year (aggravating: only raises an alert)', () => {
+  const ru = (days: number, over: Partial<OpenDeclaration> = {}) =>
+    evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + days * DAY, ...over }), ruleset);
+  assert.deepEqual(ids(ru(300)), [], 'the ban alone adds nothing');
+  assert.deepEqual(ids(ru(150)), [RULE_IDS.rapidExport], 'nor on top of a score below the alert threshold');
+  const alerting = ru(20);
+  assert.deepEqual(ids(alerting), [RULE_IDS.rapidExport, RULE_IDS.destinationBan]);
+  assert.equal(alerting.rules[1]!.weight, 30);
+  assert.equal(alerting.score, 70, 'it raises the severity of an alert');
+  assert.deepEqual(ids(ru(400)), []);
 });
 
 test('destination waiting period: KZ requires 180 days between registration and export', () => {
-  assert.deepEqual(
-    ids(evaluate(subject(), decl({ destinationCountry: 'KZ', eventTime: T0 + 179 * DAY }), ruleset)),
-    [RULE_IDS.rapidExport, RULE_IDS.destinationWaitingPeriod],
+  const kz = (days: number) =>
+    evaluate(subject(), decl({ destinationCountry: 'KZ', eventTime: T0 + days * DAY }), ruleset);
+  assert.deepEqual(ids(kz(60)), [RULE_IDS.rapidExport, RULE_IDS.destinationWaitingPeriod]);
+  assert.deepEqual(ids(kz(179)), [RULE_IDS.rapidExport]);
+  assert.deepEqual(ids(kz(181)), []);
+});
+
+test('a genuine used export to RU after 200 days with real mileage raises no alert', () => {
+  const e = evaluate(
+    subject(),
+    decl({
+      destinationCountry: 'RU',
+      eventTime: T0 + 200 * DAY,
+      declaredCondition: 'USED',
+      declaredOdometerKm: 15_400,
+    }),
+    ruleset,
   );
-  assert.deepEqual(
-    ids(evaluate(subject(), decl({ destinationCountry: 'KZ', eventTime: T0 + 181 * DAY }), ruleset)),
-    [],
-  );
+  assert.deepEqual(ids(e), []);
+  assert.equal(e.alert, false);
+});
+
+test('a country can make its destination rule alert alone (aggravatingOnly: false)', () => {
+  const strict = {
+    ...ruleset,
+    rules: {
+      ...ruleset.rules,
+      destinations: ruleset.rules.destinations.map((d) =>
+        d.country === 'RU' ? { ...d, aggravatingOnly: false } : d,
+      ),
+    },
+  };
+  const e = evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + 300 * DAY }), strict);
+  assert.deepEqual(ids(e), [RULE_IDS.destinationBan]);
+  assert.equal(e.alert, true);
+});
+
+test('an invalid declared odometer (negative, absurd) is a data-quality finding, never near zero', () => {
+  const used = (km: number) =>
+    evaluate(
+      subject(),
+      decl({ eventTime: T0 + 6 * DAY, declaredCondition: 'USED', declaredOdometerKm: km }),
+      ruleset,
+    );
+  const neg = used(-5);
+  assert.ok(!ids(neg).includes(RULE_IDS.nearZeroOdometer));
+  assert.deepEqual(neg.findings, [{ field: 'declaredOdometerKm', value: '-5', problem: 'negative reading' }]);
+  assert.match(neg.facts.dataQuality!, /declaredOdometerKm -5: negative reading/);
+  const absurd = used(5_000_000);
+  assert.match(absurd.findings[0]!.problem, /above the plausible 1000000 km/);
+  assert.equal(absurd.score, used(20_000).score, 'a finding adds no weight');
+  assert.deepEqual(used(0).findings, []);
+  assert.ok(ids(used(0)).includes(RULE_IDS.nearZeroOdometer));
+  assert.equal(used(0).facts.dataQuality, undefined);
 });
 
 test('VIN check-digit mismatch aggravates other signals but never fires alone', () => {
@@ -262,4 +310,25 @@ test('without a registration only registration-free rules can fire', () => {
   );
   assert.deepEqual(ids(e), [RULE_IDS.nearZeroOdometer]);
   assert.equal(e.facts.firstRegistration, 'unknown');
+});
+
+test('trader and velocity rules need a vehicle that was hardly driven (maxKmPerDay)', () => {
+  const trader = subject(
+    {
+      registration: { time: T0, jurisdiction: 'CN-GD', partyId: 'R1', partyType: 'DEALER', condition: 'NEW' },
+    },
+    { registrantVelocity: 30 },
+  );
+  const at = (km: number | null) =>
+    ids(
+      evaluate(
+        trader,
+        decl({ eventTime: T0 + 250 * DAY, declaredCondition: 'USED', declaredOdometerKm: km }),
+        ruleset,
+      ),
+    );
+  // 250 days: 2,500 km is 10 km/day (at the limit), 6,000 km a demonstrator's real mileage.
+  assert.deepEqual(at(2_500), [RULE_IDS.usedButNewToTrade, RULE_IDS.registrantVelocity]);
+  assert.deepEqual(at(null), [RULE_IDS.usedButNewToTrade, RULE_IDS.registrantVelocity]);
+  assert.deepEqual(at(6_000), []);
 });

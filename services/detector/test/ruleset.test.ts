@@ -51,3 +51,15 @@ test('a missing file is a RulesetError naming the file', () => {
     /cannot read ruleset \/nonexistent\/ruleset.yaml/,
   );
 });
+
+test('destination rules aggravate only unless a country says otherwise; dataQuality has defaults', () => {
+  assert.ok(loadRuleset().rules.destinations.every((d) => d.aggravatingOnly));
+  const d = doc();
+  d.rules.destinations[0].aggravatingOnly = false;
+  delete d.dataQuality;
+  const r = parseRuleset(d);
+  assert.equal(r.rules.destinations[0]!.aggravatingOnly, false);
+  assert.equal(r.dataQuality.maxPlausibleOdometerKm, 1_000_000);
+  d.rules.destinations[0].aggravatingOnly = 'yes';
+  assert.throws(() => parseRuleset(d), /rules\.destinations\.0\.aggravatingOnly/);
+});

@@ -12,6 +12,8 @@ export {
 export {
   LABELS,
   ZERO_MILEAGE_LABELS,
+  ADAPTIVE_LABELS,
+  LOOK_ALIKE_LABELS,
   DEFAULT_MIX,
   LABEL_DESCRIPTIONS,
   isZeroMileageLabel,

@@ -27,6 +27,7 @@ import {
 import type { Rng } from './rng.js';
 import type { NoiseKind, SimTopic, VehicleTruth } from './types.js';
 import type { World } from './world.js';
+import { ADAPTIVE_STORIES, type AdaptiveLabel } from './adaptive-stories.js';
 
 export interface StoryContext {
   readonly rng: Rng;
@@ -54,9 +55,9 @@ export interface StoryResult {
   readonly truth: TruthCore;
 }
 
-type Pick = { maker: Maker; model: Model };
+export type Pick = { maker: Maker; model: Model };
 
-interface ExportPlan {
+export interface ExportPlan {
   readonly exporter: SimParty;
   readonly condition: 'NEW' | 'USED';
   readonly odometerKm: number | null;
@@ -77,7 +78,7 @@ interface ExportOutcome {
 }
 
 /** Accumulates one vehicle's events. */
-class Story {
+export class Story {
   readonly events: PlannedEvent[] = [];
 
   constructor(
@@ -166,12 +167,12 @@ class Story {
   }
 }
 
-function newModelYear(rng: Rng, at: number): number {
+export function newModelYear(rng: Rng, at: number): number {
   const d = new Date(at);
   return d.getUTCMonth() >= 7 && rng.chance(0.35) ? d.getUTCFullYear() + 1 : d.getUTCFullYear();
 }
 
-function car(ctx: StoryContext, pick: Pick, modelYear: number): VehicleSpec {
+export function car(ctx: StoryContext, pick: Pick, modelYear: number): VehicleSpec {
   const { vin, checkDigitValid } = ctx.world.mint.mint(pick.maker, pick.model, modelYear, ctx.badCheckDigit);
   const [lo, hi] = pick.model.priceCny;
   return {
@@ -184,7 +185,7 @@ function car(ctx: StoryContext, pick: Pick, modelYear: number): VehicleSpec {
   };
 }
 
-function baseTruth(label: Label, spec: VehicleSpec): TruthCore {
+export function baseTruth(label: Label, spec: VehicleSpec): TruthCore {
   return {
     vin: spec.vin,
     label,
@@ -214,7 +215,7 @@ function baseTruth(label: Label, spec: VehicleSpec): TruthCore {
   };
 }
 
-function registered(party: SimParty, j: Jurisdiction, at: number): Partial<TruthCore> {
+export function registered(party: SimParty, j: Jurisdiction, at: number): Partial<TruthCore> {
   return {
     firstRegistrationTime: Math.round(at),
     registeredAt: Math.round(at),
@@ -224,7 +225,7 @@ function registered(party: SimParty, j: Jurisdiction, at: number): Partial<Truth
   };
 }
 
-function exported(
+export function exported(
   out: ExportOutcome,
   p: ExportPlan,
   registeredAt: number | null,
@@ -613,5 +614,7 @@ export function planStory(label: Label, ctx: StoryContext): StoryResult {
       return scheme(ctx, label);
     case 'zm-straw-buyer':
       return zmStrawBuyer(ctx);
+    default:
+      return ADAPTIVE_STORIES[label satisfies AdaptiveLabel](ctx);
   }
 }

@@ -23,6 +23,9 @@ export interface Batch {
 }
 
 const OPEN_SCHEME_BATCHES = 6;
+const OPEN_RING_BATCHES = 1;
+/** A straw-buyer ring's individuals all register within this span: "on the same days". */
+const RING_SPAN_MS = 2 * 86_400_000;
 const OPEN_FLEET_BATCHES = 3;
 /** A batch is registered within this long, full or not: that is what makes it velocity. */
 const SCHEME_BATCH_SPAN_MS = 3 * 86_400_000;
@@ -48,6 +51,10 @@ export class World {
   private readonly fleetOperators: SimParty[] = [];
   private readonly schemeBatches: Batch[] = [];
   private readonly fleetBatches: Batch[] = [];
+  private readonly ringBatches: Batch[] = [];
+  private readonly waitBatches: Batch[] = [];
+  private readonly fleetSales: Batch[] = [];
+  private readonly smallExporters: SimParty[] = [];
   private batchSerial = 0;
   private declarationSerial = 0;
 
@@ -168,6 +175,79 @@ export class World {
       });
     }
     return this.takeFrom(this.fleetBatches);
+  }
+
+  /**
+   * A straw-buyer ring: one organiser, many individuals registering one new car each in one hub city
+   * within two days; the cars later converge on the ring's exporter (or, split, on many small ones).
+   */
+  ringBatch(now: number): Batch {
+    closeOld(this.ringBatches, now, RING_SPAN_MS);
+    if (this.ringBatches.length < OPEN_RING_BATCHES) {
+      const j = this.hubJurisdiction(this.rng);
+      const exporter = this.rng.chance(0.5) ? this.licensedExporter() : this.tradingCompany(j);
+      this.ringBatches.push({
+        id: `ring-${++this.batchSerial}`,
+        operator: exporter,
+        exporter,
+        jurisdiction: j,
+        models: Array.from({ length: this.rng.int(1, 3) }, () =>
+          this.vehicleModel(this.rng, new Date(now).getUTCFullYear(), true),
+        ),
+        openedAt: now,
+        remaining: this.rng.int(6, 30),
+      });
+    }
+    return this.takeFrom(this.ringBatches);
+  }
+
+  /** A trader registering small batches (below registrant velocity) that wait just past a threshold. */
+  waitBatch(modelYear: number, now: number): Batch {
+    closeOld(this.waitBatches, now, SCHEME_BATCH_SPAN_MS);
+    if (this.waitBatches.length < OPEN_SCHEME_BATCHES) {
+      const j = this.hubJurisdiction(this.rng);
+      const operator = this.rng.chance(0.7) ? this.tradingCompany(j) : this.dealer(j);
+      this.waitBatches.push({
+        id: `wait-${++this.batchSerial}`,
+        operator,
+        exporter: this.rng.chance(0.6) ? this.licensedExporter() : this.smallExporter(j),
+        jurisdiction: j,
+        models: Array.from({ length: this.rng.int(1, 2) }, () =>
+          this.vehicleModel(this.rng, modelYear, true),
+        ),
+        openedAt: now,
+        remaining: this.rng.int(4, 15),
+      });
+    }
+    return this.takeFrom(this.waitBatches);
+  }
+
+  /** A rental or ride-hailing fleet de-fleeting a registration batch abroad through one exporter. */
+  fleetSale(now: number): Batch {
+    closeOld(this.fleetSales, now, FLEET_BATCH_SPAN_MS);
+    if (this.fleetSales.length < OPEN_FLEET_BATCHES) {
+      const j = this.rng.weighted(JURISDICTIONS.map((x) => [x, x.weight] as const));
+      const [make, name] = this.rng.pick(RIDE_HAILING_MODELS);
+      const maker = MAKERS.find((mk) => mk.make === make)!;
+      const model = maker.models.find((md) => md.name === name)!;
+      this.fleetSales.push({
+        id: `fleet-sale-${++this.batchSerial}`,
+        operator: makeOrganisation(this.rng, 'OTHER', j),
+        exporter: this.licensedExporter(),
+        jurisdiction: j,
+        models: [{ maker, model }],
+        openedAt: now,
+        remaining: this.rng.int(10, 60),
+      });
+    }
+    return this.takeFrom(this.fleetSales);
+  }
+
+  /** Many small exporters (a few cars each): how a scheme splits its volume. */
+  smallExporter(j: Jurisdiction): SimParty {
+    if (this.smallExporters.length < 400 && (this.smallExporters.length < 20 || this.rng.chance(0.5)))
+      return this.pushed(this.smallExporters, makeOrganisation(this.rng, 'TRADING_COMPANY', j));
+    return this.rng.pick(this.smallExporters);
   }
 
   /** Straw buyers in a hub: each lends their name to 1-4 cars. */

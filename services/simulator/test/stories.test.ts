@@ -69,7 +69,7 @@ test('harder variants: long waits, faked odometers, straw buyers', () => {
 test('the scheme registers in batches: one operator, one hub jurisdiction, many cars within days', () => {
   const batches = new Map<string, { ops: Set<string>; juris: Set<string>; times: number[] }>();
   for (const v of vehicles) {
-    if (!v.batchId || !v.isZeroMileage) continue;
+    if (!v.batchId || !v.isZeroMileage || v.batchId.startsWith('ring-')) continue; // rings: many individuals
     const b = batches.get(v.batchId) ?? { ops: new Set(), juris: new Set(), times: [] };
     b.ops.add(v.registrantId!);
     b.juris.add(v.jurisdiction!);
@@ -137,4 +137,50 @@ test('events agree with the ground truth: live declarations declared, cancelled 
     assert.deepEqual([...cancelled].sort(), [...v.cancelledDeclarationIds].sort());
     for (const e of mine) assert.equal(e.value!.vin, v.vin);
   }
+});
+
+test('adaptive schemes: straw rings register on the same days in one city and converge on one exporter', () => {
+  const of = (l: Label) => vehicles.filter((v) => v.label === l);
+  const rings = new Map<string, typeof vehicles>();
+  for (const v of of('zm-straw-ring')) rings.set(v.batchId!, [...(rings.get(v.batchId!) ?? []), v]);
+  const big = [...rings.values()].filter((r) => r.length >= 6);
+  assert.ok(big.length > 3, `${big.length} rings of 6+`);
+  for (const r of big) {
+    assert.equal(new Set(r.map((v) => v.registrantId)).size, r.length, 'one car per individual');
+    assert.ok(r.every((v) => v.registrantType === 'INDIVIDUAL'));
+    assert.equal(new Set(r.map((v) => v.jurisdiction)).size, 1);
+    assert.equal(new Set(r.map((v) => v.exporterId)).size, 1);
+    const times = r.map((v) => v.firstRegistrationTime!);
+    assert.ok(Math.max(...times) - Math.min(...times) <= 3 * DAY_MS);
+    for (const v of r) {
+      assert.ok(v.daysToExport! >= 90 && v.daysToExport! <= 116 && v.declaredOdometerKm! < 1000);
+    }
+  }
+  const split = of('zm-split-exporters');
+  assert.ok(new Set(split.map((v) => v.exporterId)).size > split.length / 4, 'split across many exporters');
+  for (const v of of('zm-threshold-wait')) {
+    const past = [30, 90, 180, 365].map((t) => v.daysToExport! - t).filter((d) => d > 0);
+    assert.ok(Math.min(...past) <= 8, `${v.daysToExport} days is just past a threshold`);
+    assert.ok(v.declaredOdometerKm! > 50 && v.declaredOdometerKm! <= 400);
+  }
+  for (const v of of('zm-padded-odometer')) assert.ok(v.declaredOdometerKm! > 50);
+});
+
+test('look-alikes: genuine sales abroad carry the mileage of cars in use, or wait out the rules', () => {
+  const of = (l: Label) => vehicles.filter((v) => v.label === l);
+  for (const l of [
+    'legit-abroad-after-months',
+    'legit-fleet-export',
+    'legit-demo-export',
+    'legit-diplomat',
+  ] as const) {
+    assert.ok(of(l).length > 10, l);
+    for (const v of of(l)) {
+      assert.ok(!v.isZeroMileage);
+      assert.equal(v.declaredCondition, 'USED');
+      assert.ok(v.daysToExport! > 180, `${l}: ${v.daysToExport}`);
+    }
+  }
+  for (const v of of('legit-fleet-export')) assert.equal(v.registrantType, 'OTHER');
+  for (const v of of('legit-demo-export')) assert.equal(v.registrantType, 'DEALER');
 });
