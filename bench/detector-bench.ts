@@ -73,7 +73,7 @@ function config(
   return benchDetectorConfig({
     mode,
     brokers: BROKERS,
-    redisUrl,
+    redis: { url: redisUrl },
     topics,
     prefix,
     runId: id,

@@ -44,7 +44,7 @@ export function createNaiveDetector(
     registry,
     async start() {
       const codec = await createCodec();
-      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+      redis = new Redis(config.redis.url!, { maxRetriesPerRequest: 1 }); // the naive variant: one server
       const store = createStateStore(redis, config.keys, { cacheBuckets: 0 });
       const { registrations, declarations, alerts } = config.topics;
       await store.checkLayout([registrations, declarations].map((name) => ({ name, partitions })));

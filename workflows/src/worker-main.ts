@@ -1,7 +1,14 @@
 // The case worker process: polls the `zm-cases` task queue with the prebuilt workflow bundle and the
 // activities (Kafka producer for outcomes, customs HTTP endpoint, supervisor notifier).
 import { createCodec, TOPICS } from '@zmwatch/schemas';
-import { createIdempotentProducer, createKafka, createLogger, installShutdown, runMain } from '@zmwatch/kit';
+import {
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  installShutdown,
+  runMain,
+  temporalTlsOptions,
+} from '@zmwatch/kit';
 import { loadWorkerConfig } from './config.js';
 import { createLogNotifier, createWebhookNotifier } from './notifier.js';
 import { createCaseWorker, NativeConnection } from './worker.js';
@@ -29,10 +36,18 @@ Runtime.install({
 
 runMain(async () => {
   const codec = await createCodec();
-  const kafka = createKafka({ clientId: 'zm-case-worker', brokers: config.brokers, logger });
+  const kafka = createKafka({
+    clientId: 'zm-case-worker',
+    brokers: config.brokers,
+    logger,
+    security: config.kafkaSecurity,
+  });
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect({
+    address: config.temporalAddress,
+    ...temporalTlsOptions(config.temporalTls),
+  });
   const cases = await createCaseWorker({
     connection,
     namespace: config.namespace,

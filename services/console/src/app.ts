@@ -10,6 +10,7 @@ import {
   createRegistry,
   errorMessage,
   type Logger,
+  temporalTlsOptions,
 } from '@zmwatch/kit';
 import { createCodecFor } from '@zmwatch/schemas';
 import { CaseActionRejectedError, CaseNotFoundError, createCaseClient } from '@zmwatch/workflows';
@@ -156,13 +157,21 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
     },
     async start() {
       if (!cases) {
-        temporal = await Connection.connect({ address: config.temporalAddress });
+        temporal = await Connection.connect({
+          address: config.temporalAddress,
+          ...temporalTlsOptions(config.temporalTls),
+        });
         const client = new Client({ connection: temporal, namespace: config.temporalNamespace });
         cases = createCaseClient(client, { taskQueue: config.casesTaskQueue });
       }
       if (!overrides.withoutKafka) {
         const codec = await createCodecFor(config.schemaRegistryUrl);
-        kafka = createKafka({ clientId: 'zm-console', brokers: config.brokers, logger });
+        kafka = createKafka({
+          clientId: 'zm-console',
+          brokers: config.brokers,
+          logger,
+          security: config.kafkaSecurity,
+        });
         admin = kafka.admin();
         await admin.connect();
         producer = createIdempotentProducer(kafka);
