@@ -77,7 +77,7 @@ function config(
   return benchDetectorConfig({
     mode,
     brokers: BROKERS,
-    redisUrl,
+    redis: { url: redisUrl },
     topics,
     prefix,
     runId: id,

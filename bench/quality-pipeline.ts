@@ -115,7 +115,7 @@ export async function runPipelineComparison(o: {
     fromBeginning: true,
     sessionTimeoutMs: 10_000,
     maxRetryDelayMs: 2_000,
-    redisUrl,
+    redis: { url: redisUrl },
     keys: { prefix: run, bucketsPerPartition: 64, velocityBucketsPerPartition: 64 },
     cacheBuckets: 32_768,
     ruleset: o.ruleset,

@@ -254,7 +254,7 @@ async function runDetector(
   await redis.flushall();
   const config = benchDetectorConfig({
     brokers: BROKERS,
-    redisUrl,
+    redis: { url: redisUrl },
     topics,
     prefix,
     runId: `${id}-${prefix}`,

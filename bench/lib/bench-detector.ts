@@ -57,7 +57,7 @@ export function createBenchDetector(
     registry,
     async start() {
       const codec = await createCodec();
-      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+      redis = new Redis(config.redis.url!, { maxRetriesPerRequest: 1 }); // the bench: one server
       const store = variant.store
         ? variant.store(redis, config, partitions)
         : createStateStore(redis, config.keys, { cacheBuckets: variant.perEvent ? 0 : config.cacheBuckets });

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import type { Kafka } from 'kafkajs';
+import type { RedisConnection } from '@zmwatch/kit';
 import {
   DETECTOR_NODE_FLAGS,
   hasDetectorNodeFlags,
@@ -35,7 +36,7 @@ export interface BenchDetectorOptions {
   /** Names the client and group: 'batched' (the detector's createApp) or 'naive' (naive-detector.ts). */
   mode?: 'batched' | 'naive';
   brokers: string[];
-  redisUrl: string;
+  redis: RedisConnection;
   topics: DetectorConfig['topics'];
   /** Redis key prefix; also part of the group id. */
   prefix: string;
@@ -56,7 +57,7 @@ export function benchDetectorConfig(o: BenchDetectorOptions): DetectorConfig {
     fromBeginning: true,
     sessionTimeoutMs: 30_000,
     maxRetryDelayMs: 1000,
-    redisUrl: o.redisUrl,
+    redis: o.redis,
     keys: {
       prefix: o.prefix,
       bucketsPerPartition: o.bucketsPerPartition,

@@ -6,7 +6,19 @@ export {
   type ComponentStatus,
   type ComponentName,
 } from './stack.js';
-export { stackSettings, clientEnv, VERSIONS, REPO_ROOT, type StackSettings } from './settings.js';
+export {
+  stackSettings,
+  clientEnv,
+  brokerList,
+  PROFILES,
+  VERSIONS,
+  REPO_ROOT,
+  type StackSettings,
+  type StackProfile,
+} from './settings.js';
+export { kafkaNodeComponent, type KafkaNodeOptions } from './components/kafka.js';
+export { redisNodeComponent, redisProbe, type RedisNodeOptions } from './components/redis.js';
+export type { Component } from './components/component.js';
 export { loadTopicSpecs, ensureTopics, type TopicSpec } from './topics.js';
 export { searchAttributes, temporalBinary } from './components/temporal.js';
 export { formatStatusTable } from './format.js';

@@ -1,21 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
-import { clientEnv, stackSettings, type StackSettings } from './settings.js';
+import { brokerList, clientEnv, stackSettings, type StackProfile, type StackSettings } from './settings.js';
 import { isAlive, readPid, stopPid, waitFor } from './process.js';
-import type { Component } from './components/component.js';
-import { kafkaComponent } from './components/kafka.js';
-import { redisComponent } from './components/redis.js';
+import type { Component, ComponentGroup } from './components/component.js';
+import { kafkaComponents } from './components/kafka.js';
+import { redisComponents } from './components/redis.js';
 import { temporalComponent } from './components/temporal.js';
+import { ensureRedisCluster } from './redis-cluster.js';
 import { ensureTopics, loadTopicSpecs } from './topics.js';
 
-export type ComponentName = Component['name'];
+export type ComponentName = ComponentGroup;
 
 export function components(s: StackSettings = stackSettings()): Component[] {
-  return [kafkaComponent(s), redisComponent(s), temporalComponent(s)];
+  return [...kafkaComponents(s), ...redisComponents(s), temporalComponent(s)];
 }
 
 export interface ComponentStatus {
-  name: ComponentName;
+  name: string;
+  group: ComponentGroup;
   version: string;
   address: string;
   healthy: boolean;
@@ -25,6 +27,11 @@ export interface ComponentStatus {
   log: string;
 }
 
+export interface StackOptions {
+  profile?: StackProfile;
+  only?: ComponentName[];
+}
+
 const log = (msg: string) => process.stderr.write(`zmwatch: ${msg}\n`);
 
 function lastLines(file: string, n: number): string {
@@ -32,13 +39,13 @@ function lastLines(file: string, n: number): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
 }
 
+const selected = (opts: StackOptions) => (c: Component) => !opts.only || opts.only.includes(c.group);
+
 /** Idempotent: installs what is missing, starts what is not healthy, waits for real health, creates topics. */
-export async function stackUp(
-  opts: { only?: ComponentName[]; timeoutMs?: number } = {},
-): Promise<ComponentStatus[]> {
-  const s = stackSettings();
-  const specs = loadTopicSpecs(); // validate before starting anything
-  const chosen = components(s).filter((c) => !opts.only || opts.only.includes(c.name));
+export async function stackUp(opts: StackOptions & { timeoutMs?: number } = {}): Promise<ComponentStatus[]> {
+  const s = stackSettings(opts.profile);
+  const specs = loadTopicSpecs(undefined, s.profile); // validate before starting anything
+  const chosen = components(s).filter(selected(opts));
   for (const c of chosen) await c.install();
   for (const c of chosen) {
     const up = await c.health().then(
@@ -62,7 +69,7 @@ export async function stackUp(
     try {
       await waitFor(
         `${c.name}`,
-        () => c.health(),
+        () => (c.answers ? c.answers() : c.health()),
         opts.timeoutMs ?? 90_000,
         () => {
           const pid = readPid(c.pidFile);
@@ -74,30 +81,33 @@ export async function stackUp(
         `${(err as Error).message}\n  log: ${c.logFile}\n  last lines:\n${lastLines(c.logFile, 15).replace(/^/gm, '    ')}`,
       );
     }
-    log(`${c.name} healthy (${Date.now() - t0} ms)`);
+    log(`${c.name} answers (${Date.now() - t0} ms)`);
   }
-  if (chosen.some((c) => c.name === 'kafka')) {
+  if (s.redisNodes.length > 1 && chosen.some((c) => c.group === 'redis'))
+    log(`redis: ${await ensureRedisCluster(s, log)}`);
+  if (chosen.some((c) => c.group === 'kafka')) {
     const kafka = new Kafka({
       clientId: 'zmwatch-stack',
-      brokers: [`${s.host}:${s.kafkaPort}`],
+      brokers: brokerList(s),
       logLevel: logLevel.NOTHING,
     });
     const admin = kafka.admin();
     await admin.connect();
     try {
-      // The broker answers metadata before its controller accepts topic creation; retry briefly.
-      const r = await waitFor('kafka topics', () => ensureTopics(admin, specs), 30_000);
+      // The broker answers metadata before its controller accepts topic creation (and, on the
+      // cluster profile, before every broker has registered for RF 3); retry briefly.
+      const r = await waitFor('kafka topics', () => ensureTopics(admin, specs), 60_000);
       log(`topics: ${r.created.length} created, ${r.verified.length} verified`);
     } finally {
       await admin.disconnect();
     }
   }
-  return stackStatus();
+  return stackStatus(s.profile);
 }
 
-export async function stackStatus(): Promise<ComponentStatus[]> {
+export async function stackStatus(profile: StackProfile = 'single'): Promise<ComponentStatus[]> {
   return Promise.all(
-    components().map(async (c) => {
+    components(stackSettings(profile)).map(async (c) => {
       const pid = readPid(c.pidFile);
       const ours = pid !== undefined && isAlive(pid);
       let healthy = false;
@@ -112,6 +122,7 @@ export async function stackStatus(): Promise<ComponentStatus[]> {
       }
       return {
         name: c.name,
+        group: c.group,
         version: c.version(),
         address: c.address(),
         healthy,
@@ -124,15 +135,11 @@ export async function stackStatus(): Promise<ComponentStatus[]> {
 }
 
 /** Stops only the processes this clone's stack started (those with a live pid file). */
-export async function stackDown(
-  opts: { only?: ComponentName[] } = {},
-): Promise<Array<{ name: ComponentName; result: string }>> {
-  const out: Array<{ name: ComponentName; result: string }> = [];
+export async function stackDown(opts: StackOptions = {}): Promise<Array<{ name: string; result: string }>> {
+  const out: Array<{ name: string; result: string }> = [];
   // Reverse start order: Temporal and Redis before Kafka.
-  for (const c of components().reverse()) {
-    if (opts.only && !opts.only.includes(c.name)) continue;
+  for (const c of components(stackSettings(opts.profile)).filter(selected(opts)).reverse())
     out.push({ name: c.name, result: await stopPid(c.pidFile) });
-  }
   return out;
 }
 

@@ -9,19 +9,36 @@ export interface TopicSpec {
   partitions: number;
   retentionHours: number;
   replicationFactor: number;
+  /** Topic-level min.insync.replicas (absent: the broker's default). */
+  minInsyncReplicas?: number;
   copartitionGroup?: string;
 }
 
 export const TOPICS_FILE = join(REPO_ROOT, 'infra', 'topics.yaml');
 
-/** Reads and validates infra/topics.yaml, including that co-partitioned topics agree on partitions. */
-export function loadTopicSpecs(file = TOPICS_FILE): TopicSpec[] {
+interface Durability {
+  replicationFactor?: number;
+  minInsyncReplicas?: number;
+}
+
+/**
+ * Reads and validates infra/topics.yaml, including that co-partitioned topics agree on partitions.
+ * A stack profile (`profiles.<name>` in the file) overrides the defaults' replication settings.
+ */
+export function loadTopicSpecs(file = TOPICS_FILE, profile = 'single'): TopicSpec[] {
   const doc = parse(readFileSync(file, 'utf8')) as {
-    defaults?: { replicationFactor?: number };
+    defaults?: Durability;
+    profiles?: Record<string, Durability>;
     topics?: unknown[];
   };
   if (!Array.isArray(doc.topics)) throw new Error(`${file}: expected a "topics" list`);
-  const rf = doc.defaults?.replicationFactor ?? 1;
+  const durability = { ...doc.defaults, ...doc.profiles?.[profile] };
+  const rf = durability.replicationFactor ?? 1;
+  const minIsr = durability.minInsyncReplicas;
+  if (!Number.isInteger(rf) || rf < 1)
+    throw new Error(`${file}: replicationFactor must be a positive integer`);
+  if (minIsr !== undefined && (!Number.isInteger(minIsr) || minIsr < 1 || minIsr > rf))
+    throw new Error(`${file}: minInsyncReplicas must be an integer from 1 to the replication factor (${rf})`);
   const specs = doc.topics.map((t, i) => {
     const o = t as Record<string, unknown>;
     const where = `${file}: topics[${i}]`;
@@ -37,6 +54,7 @@ export function loadTopicSpecs(file = TOPICS_FILE): TopicSpec[] {
       retentionHours: o.retentionHours,
       replicationFactor: rf,
     };
+    if (minIsr !== undefined) spec.minInsyncReplicas = minIsr;
     if (typeof o.copartitionGroup === 'string') spec.copartitionGroup = o.copartitionGroup;
     return spec;
   });
@@ -70,7 +88,12 @@ export async function ensureTopics(
         topic: s.name,
         numPartitions: s.partitions,
         replicationFactor: s.replicationFactor,
-        configEntries: [{ name: 'retention.ms', value: String(Math.round(s.retentionHours * 3_600_000)) }],
+        configEntries: [
+          { name: 'retention.ms', value: String(Math.round(s.retentionHours * 3_600_000)) },
+          ...(s.minInsyncReplicas !== undefined
+            ? [{ name: 'min.insync.replicas', value: String(s.minInsyncReplicas) }]
+            : []),
+        ],
       })),
     });
   }
@@ -85,6 +108,13 @@ export async function ensureTopics(
       if (t.partitions.length < want.partitions) {
         throw new Error(
           `topic ${t.name} has ${t.partitions.length} partitions but infra/topics.yaml says ${want.partitions}; fix the file or recreate the topic`,
+        );
+      }
+      // Fewer replicas than declared would lose records with a broker: never accepted silently.
+      const replicas = Math.min(...t.partitions.map((p) => p.replicas.length));
+      if (replicas < want.replicationFactor) {
+        throw new Error(
+          `topic ${t.name} has ${replicas} replica(s) per partition but infra/topics.yaml says ${want.replicationFactor}; reassign its partitions or recreate the topic`,
         );
       }
     }

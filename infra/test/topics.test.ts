@@ -38,3 +38,27 @@ test('a topic without a positive partition count is rejected', () => {
     /partitions must be a positive integer/,
   );
 });
+
+test('the cluster profile replicates every topic three times and acknowledges at two', () => {
+  const single = loadTopicSpecs();
+  const cluster = loadTopicSpecs(undefined, 'cluster');
+  assert.deepEqual(
+    cluster.map((s) => s.name),
+    single.map((s) => s.name),
+  );
+  assert.ok(single.every((s) => s.replicationFactor === 1 && s.minInsyncReplicas === undefined));
+  assert.ok(cluster.every((s) => s.replicationFactor === 3 && s.minInsyncReplicas === 2));
+});
+
+test('a profile whose min.insync.replicas exceeds its replication factor is rejected', () => {
+  const f = file(`profiles:
+  big: { replicationFactor: 2, minInsyncReplicas: 3 }
+topics:
+  - { name: a, partitions: 1, retentionHours: 1 }
+`);
+  assert.equal(loadTopicSpecs(f)[0]!.replicationFactor, 1, 'other profiles are unaffected');
+  assert.throws(
+    () => loadTopicSpecs(f, 'big'),
+    /minInsyncReplicas must be an integer from 1 to the replication factor \(2\)/,
+  );
+});

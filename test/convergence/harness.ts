@@ -203,7 +203,7 @@ export async function runPipeline(o: {
     fromBeginning: true,
     sessionTimeoutMs: 6_000,
     maxRetryDelayMs: 500,
-    redisUrl,
+    redis: { url: redisUrl },
     keys: { prefix: run, bucketsPerPartition: 16, velocityBucketsPerPartition: 16 },
     cacheBuckets: 4096,
     ruleset: o.ruleset,

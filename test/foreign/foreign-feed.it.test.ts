@@ -193,7 +193,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
       fromBeginning: true,
       sessionTimeoutMs: 10_000,
       maxRetryDelayMs: 1000,
-      redisUrl: stack.redisUrl,
+      redis: { url: stack.redisUrl },
       keys: { prefix: run, bucketsPerPartition: 16, velocityBucketsPerPartition: 8 },
       cacheBuckets: 32_768,
       ruleset: loadRuleset(),

@@ -1,14 +1,28 @@
 import { z } from 'zod';
-import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
+import {
+  DEFAULT_PORTS,
+  envVars,
+  parseEnv,
+  kafkaSecurity,
+  kafkaSecurityEnv,
+  type KafkaSecurity,
+  temporalTls,
+  temporalTlsEnv,
+  type TemporalTls,
+} from '@zmwatch/kit';
 import { CASES_TASK_QUEUE } from './shared.js';
 import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH, type WorkflowSource } from './worker.js';
 
 /** Configuration of the case worker process (src/worker-main.ts); read once, from the environment. */
 export interface WorkerConfig {
   temporalAddress: string;
+  /** (Mutual) TLS to Temporal's frontend (kit's ZM_TEMPORAL_TLS*); absent: plaintext. */
+  temporalTls?: TemporalTls | undefined;
   namespace: string;
   taskQueue: string;
   brokers: string[];
+  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity | undefined;
   outcomesTopic: string;
   customsUrl: string;
   customsToken: string | undefined;
@@ -22,9 +36,11 @@ export interface WorkerConfig {
 
 const schema = z.object({
   ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
+  ...temporalTlsEnv,
   ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
   ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
   ZM_KAFKA_BROKERS: envVars.brokers,
+  ...kafkaSecurityEnv,
   ZM_OUTCOMES_TOPIC: z.string().default('zm.case-outcomes.v1'),
   ZM_CUSTOMS_URL: z.string().url(),
   ZM_CUSTOMS_TOKEN: z.string().optional(),
@@ -41,9 +57,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const e = parseEnv(schema, env);
   return {
     temporalAddress: e.ZM_TEMPORAL_ADDRESS,
+    temporalTls: temporalTls(e),
     namespace: e.ZM_TEMPORAL_NAMESPACE,
     taskQueue: e.ZM_CASES_TASK_QUEUE,
     brokers: e.ZM_KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(e),
     outcomesTopic: e.ZM_OUTCOMES_TOPIC,
     customsUrl: e.ZM_CUSTOMS_URL,
     customsToken: e.ZM_CUSTOMS_TOKEN,

@@ -9,6 +9,7 @@ import {
   createRegistry,
   installShutdown,
   runMain,
+  temporalTlsOptions,
 } from '@zmwatch/kit';
 import { loadWorkerConfig } from './config.js';
 import { createLogNotifier, createWebhookNotifier } from './notifier.js';
@@ -37,10 +38,18 @@ Runtime.install({
 
 runMain(async () => {
   const codec = await createCodec();
-  const kafka = createKafka({ clientId: 'zm-case-worker', brokers: config.brokers, logger });
+  const kafka = createKafka({
+    clientId: 'zm-case-worker',
+    brokers: config.brokers,
+    logger,
+    security: config.kafkaSecurity,
+  });
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect({
+    address: config.temporalAddress,
+    ...temporalTlsOptions(config.temporalTls),
+  });
   const cases = await createCaseWorker({
     connection,
     namespace: config.namespace,

@@ -1,20 +1,65 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Kafka, logLevel } from 'kafkajs';
-import { REPO_ROOT, VERSIONS, type StackSettings } from '../settings.js';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { REPO_ROOT, VERSIONS, type KafkaNodeSettings, type StackSettings } from '../settings.js';
 import { runStep, spawnDetached } from '../process.js';
 import type { Component } from './component.js';
 
 const CLUSTER_ID = 'zmwatchLocalKRaft0001A'; // fixed: the data dir is per clone, so one id is enough
+const LOG4J = `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra', 'kafka', 'log4j2.properties')}`;
 
-export function kafkaComponent(s: StackSettings): Component {
-  const home = join(s.cacheDir, `kafka-${VERSIONS.kafka}`);
+export const kafkaHome = (s: StackSettings) => join(s.cacheDir, `kafka-${VERSIONS.kafka}`);
+const classpath = (s: StackSettings) => join(kafkaHome(s), 'libs', '*');
+
+/** Maven-resolves the Kafka jars into the cache once (shared by every node and profile). */
+export async function installKafka(s: StackSettings): Promise<void> {
+  const home = kafkaHome(s);
   const libs = join(home, 'libs');
-  const dataDir = join(s.runDir, 'data', 'kafka');
+  if (existsSync(join(libs, `kafka_2.13-${VERSIONS.kafka}.jar`))) return;
+  mkdirSync(home, { recursive: true });
+  copyFileSync(join(REPO_ROOT, 'infra', 'kafka', 'pom.xml'), join(home, 'pom.xml'));
+  const tmp = `${libs}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  runStep(`resolving Kafka ${VERSIONS.kafka} jars from Maven Central into ${libs} (first run only)`, 'mvn', [
+    '-q',
+    '-B',
+    '-f',
+    join(home, 'pom.xml'),
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${tmp}`,
+    '-DincludeScope=runtime',
+  ]);
+  rmSync(libs, { recursive: true, force: true });
+  renameSync(tmp, libs);
+}
+
+export interface KafkaNodeOptions {
+  /** Component name and file stem (`kafka`, `kafka-2`). */
+  name: string;
+  node: KafkaNodeSettings;
+  /** Every controller of the quorum (this node's included). */
+  voters: KafkaNodeSettings[];
+  /** Replication factor of the internal topics (offsets, transactions) and the broker defaults. */
+  replicationFactor: number;
+  heap: { min: string; max: string };
+  /**
+   * SASL/SCRAM instead of PLAINTEXT on the client listener (the controller listener stays
+   * PLAINTEXT on loopback): users are created when the storage is formatted.
+   */
+  scram?: { mechanism: 'SCRAM-SHA-512'; users: Array<{ username: string; password: string }> };
+}
+
+/** One KRaft node that is both broker and controller. */
+export function kafkaNodeComponent(s: StackSettings, o: KafkaNodeOptions): Component {
+  const dataDir = join(s.runDir, 'data', o.name);
   const confDir = join(s.runDir, 'conf');
-  const propsFile = join(confDir, 'kafka-server.properties');
-  const classpath = join(libs, '*');
+  const propsFile = join(confDir, `${o.name}-server.properties`);
+  const listener = o.scram ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+  const minIsr = Math.min(2, o.replicationFactor);
+  const sasl: SASLOptions | undefined = o.scram
+    ? { mechanism: 'scram-sha-512', ...o.scram.users[0]! }
+    : undefined;
 
   function writeProps(): void {
     mkdirSync(confDir, { recursive: true });
@@ -22,21 +67,30 @@ export function kafkaComponent(s: StackSettings): Component {
       propsFile,
       [
         'process.roles=broker,controller',
-        'node.id=1',
-        `controller.quorum.voters=1@${s.host}:${s.kafkaControllerPort}`,
-        `listeners=PLAINTEXT://${s.host}:${s.kafkaPort},CONTROLLER://${s.host}:${s.kafkaControllerPort}`,
-        `advertised.listeners=PLAINTEXT://${s.host}:${s.kafkaPort}`,
+        `node.id=${o.node.id}`,
+        `controller.quorum.voters=${o.voters.map((v) => `${v.id}@${s.host}:${v.controllerPort}`).join(',')}`,
+        `listeners=${listener}://${s.host}:${o.node.port},CONTROLLER://${s.host}:${o.node.controllerPort}`,
+        `advertised.listeners=${listener}://${s.host}:${o.node.port}`,
         'controller.listener.names=CONTROLLER',
-        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-        'inter.broker.listener.name=PLAINTEXT',
+        `listener.security.protocol.map=${listener}:${listener},CONTROLLER:PLAINTEXT`,
+        `inter.broker.listener.name=${listener}`,
+        ...(o.scram
+          ? [
+              `sasl.enabled.mechanisms=${o.scram.mechanism}`,
+              `sasl.mechanism.inter.broker.protocol=${o.scram.mechanism}`,
+              `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${o.scram.users[0]!.username}" password="${o.scram.users[0]!.password}";`,
+            ]
+          : []),
         `log.dirs=${dataDir}`,
-        // Single node: internal topics cannot have more than one replica.
-        'offsets.topic.replication.factor=1',
+        // Internal topics cannot have more replicas than there are brokers.
+        `offsets.topic.replication.factor=${o.replicationFactor}`,
         'offsets.topic.num.partitions=12',
-        'transaction.state.log.replication.factor=1',
-        'transaction.state.log.min.isr=1',
+        `transaction.state.log.replication.factor=${o.replicationFactor}`,
+        `transaction.state.log.min.isr=${minIsr}`,
         'transaction.state.log.num.partitions=4',
-        'share.coordinator.state.topic.replication.factor=1',
+        `share.coordinator.state.topic.replication.factor=${o.replicationFactor}`,
+        `default.replication.factor=${o.replicationFactor}`,
+        `min.insync.replicas=${minIsr}`,
         // Tests start many short-lived groups; waiting 3 s for more members only slows them down.
         'group.initial.rebalance.delay.ms=0',
         // Topics are declared in infra/topics.yaml and created explicitly; a typo must not create one.
@@ -48,49 +102,34 @@ export function kafkaComponent(s: StackSettings): Component {
   }
 
   return {
-    name: 'kafka',
-    logFile: join(s.runDir, 'logs', 'kafka.log'),
-    pidFile: join(s.runDir, 'run', 'kafka.pid'),
+    name: o.name,
+    group: 'kafka',
+    logFile: join(s.runDir, 'logs', `${o.name}.log`),
+    pidFile: join(s.runDir, 'run', `${o.name}.pid`),
     version: () => `Apache Kafka ${VERSIONS.kafka} (KRaft, kafka_2.13 from Maven Central)`,
-    address: () => `${s.host}:${s.kafkaPort}`,
-    async install() {
-      if (existsSync(join(libs, `kafka_2.13-${VERSIONS.kafka}.jar`))) return;
-      mkdirSync(home, { recursive: true });
-      copyFileSync(join(REPO_ROOT, 'infra', 'kafka', 'pom.xml'), join(home, 'pom.xml'));
-      const tmp = `${libs}.tmp`;
-      rmSync(tmp, { recursive: true, force: true });
-      runStep(
-        `resolving Kafka ${VERSIONS.kafka} jars from Maven Central into ${libs} (first run only)`,
-        'mvn',
-        [
-          '-q',
-          '-B',
-          '-f',
-          join(home, 'pom.xml'),
-          'dependency:copy-dependencies',
-          `-DoutputDirectory=${tmp}`,
-          '-DincludeScope=runtime',
-        ],
-      );
-      rmSync(libs, { recursive: true, force: true });
-      renameSync(tmp, libs);
-    },
+    address: () => `${s.host}:${o.node.port}`,
+    install: () => installKafka(s),
     async start() {
       writeProps();
       if (!existsSync(join(dataDir, 'meta.properties'))) {
         mkdirSync(dataDir, { recursive: true });
+        const scram = (o.scram?.users ?? []).flatMap((u) => [
+          '--add-scram',
+          `${o.scram!.mechanism}=[name=${u.username},password=${u.password}]`,
+        ]);
         const r = spawnSync(
           'java',
           [
             '-cp',
-            classpath,
-            `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra', 'kafka', 'log4j2.properties')}`,
+            classpath(s),
+            LOG4J,
             'kafka.tools.StorageTool',
             'format',
             '-t',
             CLUSTER_ID,
             '-c',
             propsFile,
+            ...scram,
           ],
           { encoding: 'utf8' },
         );
@@ -99,13 +138,13 @@ export function kafkaComponent(s: StackSettings): Component {
       spawnDetached(
         'java',
         [
-          '-Xms256m',
-          '-Xmx1g',
+          `-Xms${o.heap.min}`,
+          `-Xmx${o.heap.max}`,
           '-XX:+UseG1GC',
           '-Djava.awt.headless=true',
-          `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra', 'kafka', 'log4j2.properties')}`,
+          LOG4J,
           '-cp',
-          classpath,
+          classpath(s),
           'kafka.Kafka',
           propsFile,
         ],
@@ -120,6 +159,7 @@ export function kafkaComponent(s: StackSettings): Component {
         connectionTimeout: 1500,
         requestTimeout: 3000,
         retry: { retries: 0 },
+        ...(sasl ? { sasl } : {}),
       });
       const admin = kafka.admin();
       try {
@@ -131,4 +171,19 @@ export function kafkaComponent(s: StackSettings): Component {
       }
     },
   };
+}
+
+/** The profile's Kafka: one node (`kafka`) or, on the cluster profile, `kafka-1`…`kafka-3`. */
+export function kafkaComponents(s: StackSettings): Component[] {
+  const cluster = s.kafkaNodes.length > 1;
+  return s.kafkaNodes.map((node) =>
+    kafkaNodeComponent(s, {
+      name: cluster ? `kafka-${node.id}` : 'kafka',
+      node,
+      voters: s.kafkaNodes,
+      replicationFactor: s.kafkaNodes.length,
+      // Three JVMs share the machine on the cluster profile.
+      heap: cluster ? { min: '128m', max: '384m' } : { min: '256m', max: '1g' },
+    }),
+  );
 }

@@ -29,6 +29,7 @@ export function temporalComponent(s: StackSettings): Component {
   const bin = temporalBinary(s);
   return {
     name: 'temporal',
+    group: 'temporal',
     logFile: join(s.runDir, 'logs', 'temporal.log'),
     pidFile: join(s.runDir, 'run', 'temporal.pid'),
     version: () => `Temporal CLI v${VERSIONS.temporalCli} dev server (Server 1.29.1, UI 2.42.1)`,

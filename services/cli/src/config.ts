@@ -1,13 +1,26 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
-import { envVars, parseEnv } from '@zmwatch/kit';
+import {
+  envVars,
+  parseEnv,
+  kafkaSecurity,
+  kafkaSecurityEnv,
+  type KafkaSecurity,
+  temporalTls,
+  temporalTlsEnv,
+  type TemporalTls,
+} from '@zmwatch/kit';
 import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
 import { CASES_TASK_QUEUE, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 
 /** Where the CLI's clients point: the same ZM_* variables as the services (`zmwatch stack env`). */
 export interface CliConfig {
   brokers: string[];
+  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity | undefined;
   temporalAddress: string;
+  /** (Mutual) TLS to Temporal's frontend (kit's ZM_TEMPORAL_TLS*); absent: plaintext. */
+  temporalTls?: TemporalTls | undefined;
   temporalNamespace: string;
   casesTaskQueue: string;
   /** Analysts' queues, for `cases list` without --queue. */
@@ -27,7 +40,9 @@ export interface CliConfig {
 
 const schema = z.object({
   ZM_KAFKA_BROKERS: envVars.brokers,
+  ...kafkaSecurityEnv,
   ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
+  ...temporalTlsEnv,
   ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
   ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
   ZM_CONSOLE_QUEUES: z.string().default(DEFAULT_QUEUE_NAMES.join(',')),
@@ -50,7 +65,9 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   }
   return {
     brokers: e.ZM_KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(e),
     temporalAddress: e.ZM_TEMPORAL_ADDRESS,
+    temporalTls: temporalTls(e),
     temporalNamespace: e.ZM_TEMPORAL_NAMESPACE,
     casesTaskQueue: e.ZM_CASES_TASK_QUEUE,
     queues: e.ZM_CONSOLE_QUEUES.split(',')

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
-import { createKafka, createLogger, type Logger } from '@zmwatch/kit';
+import { createKafka, createLogger, temporalTlsOptions, type Logger } from '@zmwatch/kit';
 import { createCaseClient, type CaseClient } from '@zmwatch/workflows';
 import type { CliConfig } from './config.js';
 import type { Io } from './io.js';
@@ -29,12 +29,21 @@ export function createContext(io: Io, config: CliConfig, signal: AbortSignal): C
     signal,
     logger,
     kafka() {
-      kafka ??= createKafka({ clientId: 'zmwatch-cli', brokers: config.brokers, logger });
+      kafka ??= createKafka({
+        clientId: 'zmwatch-cli',
+        brokers: config.brokers,
+        logger,
+        security: config.kafkaSecurity,
+      });
       return kafka;
     },
     async cases() {
       if (!cases) {
-        connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' });
+        connection = await Connection.connect({
+          address: config.temporalAddress,
+          connectTimeout: '5s',
+          ...temporalTlsOptions(config.temporalTls),
+        });
         cases = createCaseClient(new Client({ connection, namespace: config.temporalNamespace }), {
           taskQueue: config.casesTaskQueue,
         });

@@ -12,6 +12,7 @@ import {
   createRegistry,
   type HealthServer,
   type Logger,
+  temporalTlsOptions,
 } from '@zmwatch/kit';
 import { createCodecFor } from '@zmwatch/schemas';
 import { CaseActionRejectedError, CaseNotFoundError, createCaseClient } from '@zmwatch/workflows';
@@ -192,7 +193,10 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
     },
     async start() {
       if (!cases) {
-        temporal = await Connection.connect({ address: config.temporalAddress });
+        temporal = await Connection.connect({
+          address: config.temporalAddress,
+          ...temporalTlsOptions(config.temporalTls),
+        });
         const client = new Client({ connection: temporal, namespace: config.temporalNamespace });
         cases = withSignedPageTokens(
           createCaseClient(client, { taskQueue: config.casesTaskQueue }),
@@ -201,7 +205,12 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       }
       if (!overrides.withoutKafka) {
         const codec = await createCodecFor(config.schemaRegistryUrl);
-        kafka = createKafka({ clientId: 'zm-console', brokers: config.brokers, logger });
+        kafka = createKafka({
+          clientId: 'zm-console',
+          brokers: config.brokers,
+          logger,
+          security: config.kafkaSecurity,
+        });
         admin = kafka.admin();
         await admin.connect();
         producer = createIdempotentProducer(kafka);

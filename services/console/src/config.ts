@@ -1,6 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
+import {
+  DEFAULT_PORTS,
+  envVars,
+  parseEnv,
+  kafkaSecurity,
+  kafkaSecurityEnv,
+  type KafkaSecurity,
+  temporalTls,
+  temporalTlsEnv,
+  type TemporalTls,
+} from '@zmwatch/kit';
 import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
 import { CASES_TASK_QUEUE, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 import { loadUsersFile, parseUsers, type User } from './auth/users.js';
@@ -15,7 +25,11 @@ export interface ConsoleConfig {
   sessionIdleMs: number;
   sessionMaxMs: number;
   brokers: string[];
+  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity | undefined;
   temporalAddress: string;
+  /** (Mutual) TLS to Temporal's frontend (kit's ZM_TEMPORAL_TLS*); absent: plaintext. */
+  temporalTls?: TemporalTls | undefined;
   temporalNamespace: string;
   /** Temporal task queue of the case worker (the case client starts nothing, but keeps it consistent). */
   casesTaskQueue: string;
@@ -116,7 +130,9 @@ const schema = z.object({
   ZM_CONSOLE_GROUPS: regex.default('.*'),
   ZM_CONSOLE_TOPICS: regex.default(DEFAULT_TOPIC_PATTERN),
   ZM_KAFKA_BROKERS: envVars.brokers,
+  ...kafkaSecurityEnv,
   ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
+  ...temporalTlsEnv,
   ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
   ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
   ZM_ALERTS_TOPIC: z.string().default(TOPICS.alerts),
@@ -175,7 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
     sessionIdleMs: e.ZM_CONSOLE_SESSION_IDLE_MINUTES * 60_000,
     sessionMaxMs: 24 * 3_600_000,
     brokers: e.ZM_KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(e),
     temporalAddress: e.ZM_TEMPORAL_ADDRESS,
+    temporalTls: temporalTls(e),
     temporalNamespace: e.ZM_TEMPORAL_NAMESPACE,
     casesTaskQueue: e.ZM_CASES_TASK_QUEUE,
     queues,

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import {
@@ -10,6 +9,7 @@ import {
   type BatchConsumer,
   type HealthServer,
   type Logger,
+  type RedisClient,
 } from '@zmwatch/kit';
 import { createCodecFor } from '@zmwatch/schemas';
 import { createAlertPublisher } from './alert-publisher.js';
@@ -48,7 +48,7 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
   const registry = createRegistry('detector');
   const metrics = createDetectorMetrics(registry);
   const locks = createPartitionLocks();
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let producer: Producer | undefined;
   let consumer: BatchConsumer | undefined;
   let sweeper: ReturnType<typeof createSweeper> | undefined;
@@ -68,7 +68,12 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     const codec = await createCodecFor(config.schemaRegistryUrl);
     redis = await connectRedis(config, logger);
     const store = createDetectorStore(redis, config, metrics, logger);
-    const kafka = createKafka({ clientId: config.clientId, brokers: config.brokers, logger });
+    const kafka = createKafka({
+      clientId: config.clientId,
+      brokers: config.brokers,
+      logger,
+      security: config.kafkaSecurity,
+    });
     const partitionCount = await prepareTopics(kafka, config.topics, store, logger);
     producer = createIdempotentProducer(kafka);
     await producer.connect();

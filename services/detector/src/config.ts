@@ -1,6 +1,16 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
+import {
+  DEFAULT_PORTS,
+  envVars,
+  parseEnv,
+  redisConnection,
+  redisEnv,
+  type RedisConnection,
+  kafkaSecurity,
+  kafkaSecurityEnv,
+  type KafkaSecurity,
+} from '@zmwatch/kit';
 import { TOPICS } from '@zmwatch/schemas';
 import type { KeyLayout } from './keys.js';
 import { DEFAULT_REVISION_MIN_INTERVAL_SECONDS } from './revision.js';
@@ -8,6 +18,8 @@ import { DEFAULT_RULESET_FILE, loadRuleset, type Ruleset } from './ruleset.js';
 
 export interface DetectorConfig {
   brokers: string[];
+  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity | undefined;
   clientId: string;
   groupId: string;
   topics: { registrations: string; declarations: string; alerts: string };
@@ -21,7 +33,8 @@ export interface DetectorConfig {
   metadataMaxAgeMs?: number;
   /** Upper bound of the backoff between retries of a failing batch. */
   maxRetryDelayMs: number;
-  redisUrl: string;
+  /** One Redis server or a Redis Cluster, ACL user, TLS (kit's ZM_REDIS_* variables). */
+  redis: RedisConnection;
   /** Confluent-compatible Schema Registry; absent: the embedded catalog (schemas/avro/catalog.json). */
   schemaRegistryUrl?: string | undefined;
   keys: KeyLayout;
@@ -49,7 +62,8 @@ export const DEFAULT_PARTITIONS_CONCURRENTLY = 3;
 
 const envSchema = z.object({
   ZM_KAFKA_BROKERS: envVars.brokers,
-  ZM_REDIS_URL: envVars.redisUrl,
+  ...kafkaSecurityEnv,
+  ...redisEnv,
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_LOG_LEVEL: envVars.logLevel,
   ZM_DETECTOR_CLIENT_ID: z.string().min(1).default(`zm-detector-${hostname()}-${process.pid}`),
@@ -86,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DetectorConfig {
   const e = parseEnv(envSchema, env);
   return {
     brokers: e.ZM_KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(e),
     clientId: e.ZM_DETECTOR_CLIENT_ID,
     groupId: e.ZM_DETECTOR_GROUP_ID,
     topics: {
@@ -97,7 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DetectorConfig {
     sessionTimeoutMs: e.ZM_DETECTOR_SESSION_TIMEOUT_MS,
     metadataMaxAgeMs: e.ZM_DETECTOR_METADATA_MAX_AGE_MS,
     maxRetryDelayMs: e.ZM_DETECTOR_MAX_RETRY_DELAY_MS,
-    redisUrl: e.ZM_REDIS_URL,
+    redis: redisConnection(e),
     schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,
     keys: {
       prefix: e.ZM_DETECTOR_KEY_PREFIX,

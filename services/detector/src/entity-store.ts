@@ -10,7 +10,8 @@
  * retention plus 8 days (replays of the 7-day input topics still find their entries). A VIN observed
  * twice (a retried batch, a re-evaluation) is one member: observing is idempotent.
  */
-import type { Redis, Result } from 'ioredis';
+import type { ChainableCommander, Result } from 'ioredis';
+import { execSlotGroups, type RedisClient } from '@zmwatch/kit';
 import {
   addToWindow,
   retentionMs,
@@ -54,13 +55,14 @@ export interface EntityStore {
   read(keys: readonly string[]): Promise<Map<string, EntityWindow>>;
 }
 
-export function createEntityStore(redis: Redis, prefix: string, cfg: EntitySignalsConfig): EntityStore {
+export function createEntityStore(redis: RedisClient, prefix: string, cfg: EntitySignalsConfig): EntityStore {
   redis.defineCommand('zmEntityObserve', { numberOfKeys: 1, lua: OBSERVE_SCRIPT });
   return {
     async observe(observations) {
       if (observations.length === 0) return;
-      const p = redis.pipeline();
-      for (const o of observations) {
+      // Each entity's key has its own hash tag: one group per key, so a Redis Cluster gets one
+      // pipeline per slot and a single server still one round trip.
+      const groups = observations.map((o) => (p: ChainableCommander) => {
         const retention = retentionMs(o.kind, cfg);
         p.zmEntityObserve(
           entityWindowKey(prefix, o.key),
@@ -70,16 +72,17 @@ export function createEntityStore(redis: Redis, prefix: string, cfg: EntitySigna
           String(cfg.maxEntries),
           String(retention + REPLAY_GRACE_MS),
         );
-      }
-      await execPipeline(p, 'entity observe');
+      });
+      await execPipeline({ exec: () => execSlotGroups(redis, groups) }, 'entity observe');
     },
     async read(keys) {
       const unique = [...new Set(keys)];
       const out = new Map<string, EntityWindow>();
       if (unique.length === 0) return out;
-      const p = redis.pipeline();
-      for (const k of unique) p.zrange(entityWindowKey(prefix, k), 0, -1, 'WITHSCORES');
-      const res = await execPipeline(p, 'entity read');
+      const groups = unique.map(
+        (k) => (p: ChainableCommander) => void p.zrange(entityWindowKey(prefix, k), 0, -1, 'WITHSCORES'),
+      );
+      const res = await execPipeline({ exec: () => execSlotGroups(redis, groups) }, 'entity read');
       unique.forEach((k, i) => {
         const flat = res[i] as string[];
         const w: EntityWindow = new Map();

@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import { ConfigError } from '@zmwatch/kit';
+import { ConfigError, createRedis, type RedisConnection } from '@zmwatch/kit';
 import { contractPartition } from '@zmwatch/schemas';
 import { formatBucket, parseBucket, VIN_CHARS } from './bucket-blob.js';
 import { layoutKey, stateBucketKey, type KeyLayout } from './keys.js';
@@ -36,13 +35,13 @@ export interface MigrationResult {
  * by running it again (a state found in both places is taken from the old, still authoritative one).
  */
 export async function migrateStateLayout(opts: {
-  redisUrl: string;
+  redis: RedisConnection;
   prefix: string;
   to: number;
   onProgress?: (p: MigrationProgress) => void;
 }): Promise<MigrationResult> {
   const started = performance.now();
-  const redis = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const redis = createRedis(opts.redis, { maxRetriesPerRequest: 3 });
   await redis.connect();
   try {
     const probe: KeyLayout = { prefix: opts.prefix, bucketsPerPartition: 1, velocityBucketsPerPartition: 1 };

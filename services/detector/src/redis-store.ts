@@ -1,5 +1,5 @@
-import type { ChainableCommander, Redis, Result } from 'ioredis';
-import { RetriableError } from '@zmwatch/kit';
+import type { ChainableCommander, Result } from 'ioredis';
+import { execSlotGroups, RetriableError, type RedisClient } from '@zmwatch/kit';
 import {
   BucketFormatError,
   countInBlob,
@@ -149,7 +149,10 @@ export class RedisUnavailableError extends RetriableError {
   override readonly name = 'RedisUnavailableError';
 }
 
-export async function execPipeline(p: ChainableCommander, what: string): Promise<unknown[]> {
+export async function execPipeline(
+  p: { exec(): Promise<[Error | null, unknown][] | null> },
+  what: string,
+): Promise<unknown[]> {
   let res: [Error | null, unknown][] | null;
   try {
     res = await p.exec();
@@ -181,6 +184,12 @@ interface Touched {
 export interface StateStoreOptions {
   /** Buckets kept in memory between batches (0: none). */
   cacheBuckets: number;
+  /**
+   * Replicas a write must reach (Redis WAIT) before it counts: a master of a Redis Cluster that
+   * dies right after acknowledging a write would otherwise lose it when its replica takes over.
+   * Too few: the write is retried as if Redis were away. 0 or absent: do not wait.
+   */
+  waitReplicas?: number | undefined;
   onError?: (err: unknown) => void;
   /** A bucket whose content cannot be parsed is replaced; this is told which. */
   onCorrupt?: (key: string, err: Error) => void;
@@ -188,7 +197,14 @@ export interface StateStoreOptions {
   onLargeBucket?: (key: string, bytes: number, entries: number) => void;
 }
 
-export function createStateStore(redis: Redis, layout: KeyLayout, options: StateStoreOptions): StateStore {
+/** How long a write waits for its replicas before the batch is retried. */
+const WAIT_REPLICAS_MS = 2000;
+
+export function createStateStore(
+  redis: RedisClient,
+  layout: KeyLayout,
+  options: StateStoreOptions,
+): StateStore {
   redis.defineCommand('zmBucketCas', { lua: BUCKET_CAS_SCRIPT });
   const cache = new StateCache(options.cacheBuckets);
   const onError = options.onError ?? (() => {});
@@ -297,9 +313,16 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
     });
     const p = redis.pipeline();
     p.zmBucketCas(keys.length, ...keys, ...args);
+    const waitFor = options.waitReplicas ?? 0;
+    if (waitFor > 0) p.wait(waitFor, WAIT_REPLICAS_MS); // keyless: runs on the script's node
     let stale: number[];
     try {
-      stale = ((await execPipeline(p, what))[0] as number[]).map(Number);
+      const [result, acked] = await execPipeline(p, what);
+      if (waitFor > 0 && Number(acked) < waitFor)
+        throw new RedisUnavailableError(
+          `redis ${what}: ${String(acked)} of ${waitFor} replicas acknowledged`,
+        );
+      stale = (result as number[]).map(Number);
     } catch (err) {
       // Whether the script ran is unknown: forget these buckets, the retry reads them again.
       for (const t of touched) cache.delete(StateCache.id(t.kind, partition, t.b));
@@ -356,17 +379,20 @@ export function createStateStore(redis: Redis, layout: KeyLayout, options: State
         const own = view.partition;
         const ownBuckets = new Map(view.velocityBuckets);
         const wanted = new Set(queries.map((q) => velocityBucketOf(layout, q.registrantId)));
-        const p = redis.pipeline();
-        const applyOwn = plan(own, [[], wanted], [new Map(), ownBuckets], p);
-        // Other partitions' counters are read fresh: their owners write them.
+        let applyOwn: ReturnType<typeof plan>;
+        // One group per partition (one hash tag, one slot): other partitions' counters are read
+        // fresh, their owners write them.
+        const groups = [
+          (p: ChainableCommander) => (applyOwn = plan(own, [[], wanted], [new Map(), ownBuckets], p)),
+        ];
         const others: number[] = [];
         const wantedList = [...wanted];
         for (let q = 0; q < partitions; q++) {
           if (q === own) continue;
           others.push(q);
-          p.mget(...wantedList.map((b) => velocityBucketKey(layout, q, b)));
+          groups.push((p) => void p.mget(...wantedList.map((b) => velocityBucketKey(layout, q, b))));
         }
-        const values = others.length > 0 || applyOwn ? await execPipeline(p, 'velocity read') : [];
+        const values = await execPipeline({ exec: () => execSlotGroups(redis, groups) }, 'velocity read');
         const ownCalls = applyOwn ? applyOwn(values, 0) : 0;
         const blobs = new Map<number, Array<string | null>>(); // bucket -> blob of each other partition
         wantedList.forEach((b, i) =>

@@ -102,7 +102,7 @@ describe('input partitions added while the detector runs (real Kafka + Redis)', 
 
     // Migrate with the detector stopped, then start a fresh process on the new layout.
     await app.stop();
-    const result = await migrateStateLayout({ redisUrl: stack.redisUrl, prefix: id, to: 12 });
+    const result = await migrateStateLayout({ redis: { url: stack.redisUrl }, prefix: id, to: 12 });
     assert.equal(result.from, 6);
     assert.equal(result.to, 12);
     assert.ok(result.vinsMoved >= 40, `moved ${result.vinsMoved}`);

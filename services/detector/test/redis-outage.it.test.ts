@@ -31,9 +31,12 @@ test(
     const redis = await PrivateRedis.start();
     const events = await EventProducer.create(kafka, topics);
     const alerts = await collectAlerts(kafka, topics.alerts);
-    const app = createApp(testConfig(id, topics, { redisUrl: redis.url, maxRetryDelayMs: 500 }, ruleset), {
-      logger: quietLogger,
-    });
+    const app = createApp(
+      testConfig(id, topics, { redis: { url: redis.url }, maxRetryDelayMs: 500 }, ruleset),
+      {
+        logger: quietLogger,
+      },
+    );
     try {
       await app.start();
       const now = Date.now();

@@ -12,6 +12,7 @@ import {
   type BatchConsumer,
   type HealthServer,
   type Logger,
+  temporalTlsOptions,
 } from '@zmwatch/kit';
 import { createCodecFor, type Alert, type Codec } from '@zmwatch/schemas';
 import { createCaseClient } from '@zmwatch/workflows';
@@ -67,13 +68,21 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
 
     async start() {
       const codec = deps.codec ?? (await createCodecFor(config.schemaRegistryUrl));
-      const kafka = createKafka({ clientId: config.clientId, brokers: config.brokers, logger });
+      const kafka = createKafka({
+        clientId: config.clientId,
+        brokers: config.brokers,
+        logger,
+        security: config.kafkaSecurity,
+      });
       producer = createIdempotentProducer(kafka);
       await producer.connect();
       admin = kafka.admin();
       await admin.connect();
       // Lazy: the escalator starts (and holds its alerts uncommitted) even while Temporal is down.
-      connection = Connection.lazy({ address: config.temporalAddress });
+      connection = Connection.lazy({
+        address: config.temporalAddress,
+        ...temporalTlsOptions(config.temporalTls),
+      });
       const cases = createCaseClient(new Client({ connection, namespace: config.namespace }), {
         taskQueue: config.taskQueue,
       });

@@ -1,17 +1,31 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
+import {
+  DEFAULT_PORTS,
+  envVars,
+  parseEnv,
+  kafkaSecurity,
+  kafkaSecurityEnv,
+  type KafkaSecurity,
+  temporalTls,
+  temporalTlsEnv,
+  type TemporalTls,
+} from '@zmwatch/kit';
 import { TOPICS } from '@zmwatch/schemas';
 import { caseConfigEnv, caseConfigFromEnv, CASES_TASK_QUEUE, type CaseConfig } from '@zmwatch/workflows';
 
 export interface EscalatorConfig {
   brokers: string[];
+  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity | undefined;
   clientId: string;
   groupId: string;
   alertsTopic: string;
   fromBeginning: boolean;
   maxRetryDelayMs: number;
   temporalAddress: string;
+  /** (Mutual) TLS to Temporal's frontend (kit's ZM_TEMPORAL_TLS*); absent: plaintext. */
+  temporalTls?: TemporalTls | undefined;
   namespace: string;
   /** Temporal task queue of the case worker. */
   taskQueue: string;
@@ -33,7 +47,9 @@ export interface EscalatorConfig {
 
 const envSchema = z.object({
   ZM_KAFKA_BROKERS: envVars.brokers,
+  ...kafkaSecurityEnv,
   ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
+  ...temporalTlsEnv,
   ZM_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   ZM_CASES_TASK_QUEUE: z.string().min(1).default(CASES_TASK_QUEUE),
   ZM_LOG_LEVEL: envVars.logLevel,
@@ -56,12 +72,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EscalatorConfi
   const e = parseEnv(envSchema, env);
   return {
     brokers: e.ZM_KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(e),
     clientId: e.ZM_ESCALATOR_CLIENT_ID,
     groupId: e.ZM_ESCALATOR_GROUP_ID,
     alertsTopic: e.ZM_ESCALATOR_ALERTS_TOPIC,
     fromBeginning: e.ZM_ESCALATOR_FROM_BEGINNING,
     maxRetryDelayMs: e.ZM_ESCALATOR_MAX_RETRY_DELAY_MS,
     temporalAddress: e.ZM_TEMPORAL_ADDRESS,
+    temporalTls: temporalTls(e),
     namespace: e.ZM_TEMPORAL_NAMESPACE,
     taskQueue: e.ZM_CASES_TASK_QUEUE,
     callTimeoutMs: e.ZM_ESCALATOR_CALL_TIMEOUT_MS,

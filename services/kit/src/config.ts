@@ -34,7 +34,6 @@ export const envVars = {
       .default(def ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  redisUrl: z.string().url().default(`redis://127.0.0.1:${DEFAULT_PORTS.redis}`),
   temporalAddress: z.string().default(`127.0.0.1:${DEFAULT_PORTS.temporal}`),
   /**
    * ZM_SCHEMA_REGISTRY_URL: a Confluent-compatible Schema Registry (e.g. Apicurio's

@@ -25,6 +25,12 @@ export { createRegistry, createHealthServer, type HealthServer } from './metrics
 export { installShutdown, runMain } from './shutdown.js';
 export { createKafka, createIdempotentProducer } from './kafka.js';
 export {
+  kafkaSecurity,
+  kafkaSecurityEnv,
+  kafkaSecurityOptions,
+  type KafkaSecurity,
+} from './kafka-security.js';
+export {
   DLQ_HEADERS,
   dlqTopicFor,
   createDeadLetterWriter,
@@ -54,3 +60,17 @@ export {
 export { sendChunked, messageBytes, PRODUCE_CHUNK_BYTES } from './send-chunked.js';
 export { decodeFramed } from './decode-framed.js';
 export { createTopicsReady, growPartitions } from './topic-admin.js';
+export {
+  createRedis,
+  describeRedis,
+  execSlotGroups,
+  loadRedisConnection,
+  redisConnection,
+  redisEnv,
+  DEFAULT_REDIS_URL,
+  type CreateRedisOptions,
+  type RedisClient,
+  type RedisConnection,
+} from './redis.js';
+export { readTlsFiles, tlsFileVars, tlsFilesOf, type TlsFiles } from './tls-files.js';
+export { temporalTls, temporalTlsEnv, temporalTlsOptions, type TemporalTls } from './temporal-tls.js';

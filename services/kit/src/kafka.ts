@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from './logger.js';
+import { kafkaSecurityOptions, type KafkaSecurity } from './kafka-security.js';
 
 // kafkajs warns about its v2 partitioner change on every producer; our keys are VINs and we use the
 // default (murmur2, Java-compatible) partitioner on purpose.
@@ -12,16 +13,19 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** A kafkajs client whose logs go through pino (warn and above by default). */
+/** A kafkajs client whose logs go through pino (warn and above by default), SASL/TLS as configured. */
 export function createKafka(opts: {
   clientId: string;
   brokers: string[];
   logger: Logger;
   level?: logLevel;
+  /** SASL and TLS (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS* variables); absent: PLAINTEXT. */
+  security?: KafkaSecurity | undefined;
 }): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...kafkaSecurityOptions(opts.security),
     logLevel: opts.level ?? logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 8 },
     logCreator:

@@ -21,4 +21,17 @@ export const DEFAULT_PORTS = {
   temporal: 17233,
   temporalUi: 18233,
   temporalHttp: 17243,
+  /**
+   * Local stack, cluster profile (`stack up --profile cluster`): three Kafka brokers (each also a
+   * KRaft controller), six Redis Cluster nodes (3 masters + 3 replicas) and their cluster-bus ports,
+   * its own Temporal. Moved with ZM_CLUSTER_KAFKA_PORTS, ZM_CLUSTER_KAFKA_CONTROLLER_PORTS,
+   * ZM_CLUSTER_REDIS_PORTS, ZM_CLUSTER_REDIS_BUS_PORTS (comma lists) and ZM_CLUSTER_TEMPORAL_*_PORT.
+   */
+  clusterKafka: [29111, 29112, 29113],
+  clusterKafkaController: [29121, 29122, 29123],
+  clusterRedis: [29201, 29202, 29203, 29204, 29205, 29206],
+  clusterRedisBus: [29251, 29252, 29253, 29254, 29255, 29256],
+  clusterTemporal: 29233,
+  clusterTemporalUi: 29234,
+  clusterTemporalHttp: 29243,
 } as const;

@@ -148,7 +148,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
     fromBeginning: true,
     sessionTimeoutMs: 10_000,
     maxRetryDelayMs: 1000,
-    redisUrl: stack.redisUrl,
+    redis: { url: stack.redisUrl },
     keys: { prefix: run, bucketsPerPartition: 16, velocityBucketsPerPartition: 8 },
     cacheBuckets: 32_768,
     ruleset: loadRuleset(),

@@ -14,7 +14,7 @@ import { EXIT } from '../exit-codes.js';
  * detector state to the new count so every partition is used (until then the detector keeps the
  * old count and re-routes records of the new partitions, losing nothing). The detectors must be
  * stopped: their consumer group must have no members. Settings (Redis URL, key prefix, group, topics)
- * are the detector's own ZM_DETECTOR_* / ZM_REDIS_URL variables.
+ * are the detector's own ZM_DETECTOR_* / ZM_REDIS_* variables.
  */
 export const stateCommands: CommandSpec<CommandContext>[] = [
   {
@@ -55,7 +55,7 @@ export const stateCommands: CommandSpec<CommandContext>[] = [
         const repartition = repartitionTopicsOf(detector.topics).filter((t) => count(t) > 0 && count(t) < to);
         await growPartitions(admin, repartition, to);
         const result = await migrateStateLayout({
-          redisUrl: detector.redisUrl,
+          redis: detector.redis,
           prefix: detector.keys.prefix,
           to,
           onProgress: (p) =>

@@ -84,7 +84,7 @@ export function testConfig(
     fromBeginning: true,
     sessionTimeoutMs: 10_000,
     maxRetryDelayMs: 1000,
-    redisUrl: stack.redisUrl,
+    redis: { url: stack.redisUrl },
     keys: { prefix: id, bucketsPerPartition: 64, velocityBucketsPerPartition: 16 },
     cacheBuckets: 32_768,
     ruleset,
@@ -249,3 +249,4 @@ export async function deleteRedisKeys(prefix: string, url = stack.redisUrl): Pro
     r.disconnect();
   }
 }
+export { DAY, declaration, registration, vinFor } from './fixtures.js';

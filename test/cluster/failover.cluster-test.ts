@@ -1,0 +1,315 @@
+// Fault tests of the cluster profile (`infra/bin/test --profile cluster`): a detector streams a known
+// data set while one Kafka broker, or one Redis Cluster master, is SIGKILLed; every expected alert id
+// must arrive, none unexpected, physical duplicates only within the documented window (one
+// in-flight batch), and the killed server is brought back by `stack up --profile cluster`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster, Redis } from 'ioredis';
+import type { Admin } from 'kafkajs';
+import { alertIdFor } from '@zmwatch/schemas';
+import { createRedis, loadRedisConnection, type RedisConnection } from '@zmwatch/kit';
+import { createApp, loadRuleset } from '@zmwatch/detector';
+import {
+  collectAlerts,
+  createTestTopics,
+  DAY,
+  declaration,
+  deleteTestTopics,
+  EventProducer,
+  quietLogger,
+  registration,
+  testConfig,
+  testKafka,
+  uniqueId,
+  vinFor,
+  waitFor,
+} from '@zmwatch/detector/testing';
+import { REPO_ROOT, stackSettings } from '@zmwatch/infra';
+
+const run = promisify(execFile);
+const cluster = stackSettings('cluster');
+const onCluster = process.env.ZM_REDIS_CLUSTER_NODES !== undefined;
+const SKIP = onCluster ? false : 'needs the cluster profile: infra/bin/test --profile cluster';
+
+/** Brings a killed server back (and checks the whole profile is healthy again). */
+async function stackUpCluster(...only: string[]): Promise<void> {
+  await run(
+    'node',
+    ['--import', 'tsx', join(REPO_ROOT, 'infra/src/main.ts'), 'up', ...only, '--profile', 'cluster'],
+    {
+      timeout: 180_000,
+    },
+  );
+}
+
+const pidOf = (name: string) =>
+  Number(readFileSync(join(cluster.runDir, 'run', `${name}.pid`), 'utf8').trim());
+
+/** Removes this run's keys from every master (SCAN is per node on a cluster). */
+async function deleteClusterKeys(conn: RedisConnection, prefix: string): Promise<void> {
+  const c = createRedis(conn) as Cluster;
+  await c.connect();
+  try {
+    for (const node of c.nodes('master')) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        for (const k of keys) await c.unlink(k);
+      } while (cursor !== '0');
+    }
+    await c.unlink(`${prefix}:layout`);
+  } finally {
+    c.disconnect();
+  }
+}
+
+/**
+ * Sends like a producer that outlives a broker: a send that fails (its broker died before the
+ * leaders moved) is sent again; repeated input events are no-ops for the detector.
+ */
+async function sendRetrying(
+  events: EventProducer,
+  batch: Parameters<EventProducer['send']>[0],
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await events.send(batch);
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+      await events.producer.connect().catch(() => undefined);
+    }
+  }
+}
+
+interface Fault {
+  /** Kills a server once alerts flow; returns what it killed. */
+  inject(ctx: {
+    admin: Admin;
+    topics: { registrations: string; alerts: string };
+    prefix: string;
+  }): Promise<string>;
+  /** Components to bring back afterwards. */
+  restore: string;
+}
+
+async function streamThroughFault(t: test.TestContext, name: string, fault: Fault): Promise<void> {
+  const say = (m: string) =>
+    process.stderr.write(`[${name} ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+  await stackUpCluster(); // every server healthy before the fault (seconds when it is)
+  say('stack healthy');
+  const id = uniqueId(`zmcl-${name}`);
+  const ruleset = loadRuleset();
+  const redis = loadRedisConnection(process.env);
+  const kafka = testKafka(id);
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = await createTestTopics(admin, id);
+  const meta = await admin.fetchTopicMetadata({ topics: [topics.registrations, topics.alerts] });
+  assert.ok(
+    meta.topics.every((m) => m.partitions.every((p) => p.replicas.length === 3)),
+    'topics on the cluster profile get three replicas',
+  );
+  const events = await EventProducer.create(kafka, topics);
+  const alerts = await collectAlerts(kafka, topics.alerts);
+  const app = createApp(testConfig(id, topics, { redis, maxRetryDelayMs: 500 }, ruleset), {
+    logger: quietLogger,
+  });
+  let injected = false;
+  let killed = '';
+  try {
+    await app.start();
+    say('detector started');
+    // Two of three VINs are zero-mileage exports; registrants spread over every partition, so the
+    // velocity reads cross slots (and masters).
+    const now = Date.now();
+    const cases = Array.from({ length: 1500 }, (_, i) => {
+      const vin = vinFor(`${id}-${i}`);
+      const suspicious = i % 3 !== 0;
+      return {
+        vin,
+        suspicious,
+        reg: registration(vin, {
+          eventTime: now - (suspicious ? 12 : 500) * DAY,
+          party: { id: `P-${i % 97}`, type: 'DEALER' },
+        }),
+        decl: declaration(
+          vin,
+          suspicious
+            ? { eventTime: now }
+            : { eventTime: now, declaredCondition: 'NEW', declaredOdometerKm: null },
+        ),
+      };
+    });
+    const expected = new Set(
+      cases.filter((c) => c.suspicious).map((c) => alertIdFor(c.vin, c.decl.declarationId, ruleset.version)),
+    );
+    const sending = (async () => {
+      for (let i = 0; i < cases.length; i += 30) {
+        const chunk = cases.slice(i, i + 30);
+        await sendRetrying(
+          events,
+          chunk.flatMap((c, k) =>
+            k % 2 ? [{ decl: c.decl }, { reg: c.reg }] : [{ reg: c.reg }, { decl: c.decl }],
+          ),
+        );
+        await new Promise((r) => setTimeout(r, 60));
+      }
+    })();
+    sending.catch(() => undefined); // awaited below; a failure must not surface as unhandled
+    await waitFor('alerts flowing', () => alerts.items.length >= 100, 60_000);
+    const t0 = Date.now();
+    injected = true;
+    say(`${alerts.items.length} alerts: injecting the fault`);
+    killed = await fault.inject({ admin, topics, prefix: id });
+    say(`killed ${killed}`);
+    const atKill = alerts.items.length;
+    await sending;
+    say('input sent');
+    await waitFor(
+      `all ${expected.size} alert ids`,
+      () => new Set(alerts.items.map((a) => a.alert.alertId)).size >= expected.size,
+      120_000,
+      250,
+    );
+    const recoveredMs = Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 1500)); // stragglers (replays)
+    const ids = alerts.items.map((a) => a.alert.alertId);
+    const distinct = new Set(ids);
+    const duplicates = ids.length - distinct.size;
+    t.diagnostic(
+      `${name}: killed ${killed} after ${atKill} alerts; ${ids.length} alert messages, ${distinct.size} distinct ids (expected ${expected.size}), ` +
+        `${duplicates} physical duplicates; all alerts ${(recoveredMs / 1000).toFixed(1)} s after the kill`,
+    );
+    assert.deepEqual(
+      [...expected].filter((x) => !distinct.has(x)),
+      [],
+      'no alert lost',
+    );
+    assert.deepEqual(
+      [...distinct].filter((x) => !expected.has(x)),
+      [],
+      'no unexpected alert',
+    );
+    // The documented window: alerts acknowledged but not yet marked in Redis, one in-flight batch.
+    assert.ok(duplicates <= 200, `duplicates bounded by one in-flight batch, got ${duplicates}`);
+  } finally {
+    say('cleaning up');
+    await app.stop().catch(() => undefined);
+    await alerts.stop().catch(() => undefined);
+    await events.close().catch(() => undefined);
+    if (injected) await stackUpCluster(fault.restore);
+    await deleteTestTopics(admin, topics);
+    await admin.disconnect();
+    await deleteClusterKeys(redis, id);
+  }
+}
+
+test(
+  'cluster profile: a Kafka broker SIGKILLed mid-stream — leaders move, no alert lost',
+  {
+    skip: SKIP,
+    timeout: 300_000,
+    // Known open finding (see the report): after the SIGKILL the leaders move, the input is all
+    // sent, but the alert ids stop short of the expected set within 120 s; not yet diagnosed.
+    todo: 'alerts stall after a broker SIGKILL (under investigation)',
+  },
+  async (t) => {
+    await streamThroughFault(t, 'broker', {
+      restore: 'kafka',
+      async inject({ admin, topics }) {
+        // The broker leading the most partitions of the input and alert topics.
+        const meta = await admin.fetchTopicMetadata({ topics: [topics.registrations, topics.alerts] });
+        const leads = new Map<number, number>();
+        for (const m of meta.topics)
+          for (const p of m.partitions) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
+        const [victim] = [...leads].sort((a, b) => b[1] - a[1])[0]!;
+        process.kill(pidOf(`kafka-${victim}`), 'SIGKILL');
+        await waitFor(
+          'leaders moved off the dead broker',
+          async () => {
+            const after = await admin.fetchTopicMetadata({ topics: [topics.registrations] });
+            return after.topics[0]!.partitions.every((p) => p.leader !== victim);
+          },
+          30_000,
+          200,
+        );
+        return `kafka-${victim}`;
+      },
+    });
+  },
+);
+
+test(
+  'cluster profile: a Redis Cluster master SIGKILLed mid-stream — its replica takes over, no alert lost',
+  { skip: SKIP, timeout: 300_000 },
+  async (t) => {
+    await streamThroughFault(t, 'redis', {
+      restore: 'redis',
+      async inject({ prefix }) {
+        // The master serving partition 0's state buckets.
+        const c = createRedis(loadRedisConnection(process.env)) as Cluster;
+        await c.connect();
+        let port: number;
+        try {
+          const slot = Number(await c.call('CLUSTER', 'KEYSLOT', `${prefix}:{p0}:s0`));
+          const nodes = String(await c.call('CLUSTER', 'NODES'))
+            .trim()
+            .split('\n');
+          const master = nodes.find((l) => {
+            const f = l.split(' ');
+            return (
+              /master/.test(f[2]!) &&
+              f.slice(8).some((r) => {
+                const [a, b] = r.split('-').map(Number);
+                return slot >= a! && slot <= (b ?? a)!;
+              })
+            );
+          })!;
+          port = Number(master.split(' ')[1]!.split(':')[1]!.split('@')[0]);
+        } finally {
+          c.disconnect();
+        }
+        const index = cluster.redisNodes.findIndex((n) => n.port === port);
+        process.kill(pidOf(`redis-${index + 1}`), 'SIGKILL');
+        // A replica is promoted after cluster-node-timeout (3 s) and an election: the dead node is
+        // flagged failed and the cluster is whole again.
+        const other = cluster.redisNodes.find((n) => n.port !== port)!;
+        await waitFor(
+          'a replica promoted',
+          async () => {
+            const r = new Redis({
+              host: cluster.host,
+              port: other.port,
+              lazyConnect: true,
+              maxRetriesPerRequest: 0,
+            });
+            r.on('error', () => {});
+            try {
+              await r.connect();
+              const dead = String(await r.call('CLUSTER', 'NODES'))
+                .split('\n')
+                .find((l) => l.includes(`:${port}@`));
+              return (
+                /fail(?!\?)/.test(dead?.split(' ')[2] ?? '') &&
+                /cluster_state:ok/.test(String(await r.call('CLUSTER', 'INFO')))
+              );
+            } catch {
+              return false;
+            } finally {
+              r.disconnect();
+            }
+          },
+          30_000,
+          250,
+        );
+        return `redis-${index + 1} (master at :${port})`;
+      },
+    });
+  },
+);
