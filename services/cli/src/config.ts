@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { envVars, parseEnv } from '@zmwatch/kit';
 import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
+import { insightsUrlEnv } from '@zmwatch/insights/client';
 import { CASES_TASK_QUEUE, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 
 /** Where the CLI's clients point: the same ZM_* variables as the services (`zmwatch stack env`). */
@@ -17,6 +18,8 @@ export interface CliConfig {
   feedTopics: string[];
   /** Confluent-compatible Schema Registry the feeds use; absent: the embedded catalog. */
   schemaRegistryUrl?: string | undefined;
+  /** The insights sink's report API, for `report`. */
+  insightsUrl: string;
   /** Actor id for case actions when --as is not given. */
   user: string;
   /** Client logs (kafkajs, Temporal) are silent unless asked for: stdout is for results. */
@@ -34,6 +37,7 @@ const schema = z.object({
   ZM_ALERTS_TOPIC: z.string().default(TOPICS.alerts),
   ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
+  ZM_INSIGHTS_URL: insightsUrlEnv,
   ZM_USER: z.string().optional(),
   ZM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('silent'),
 });
@@ -61,6 +65,7 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
       .map((t) => t.trim())
       .filter(Boolean),
     schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,
+    insightsUrl: e.ZM_INSIGHTS_URL,
     user,
     logLevel: e.ZM_LOG_LEVEL,
     env,
