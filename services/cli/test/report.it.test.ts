@@ -84,12 +84,28 @@ describe('zmwatch report', () => {
     assert.match(csv.out.split('\n')[0]!, /^destination,usedExports/);
   });
 
-  it('refuses a bad range (exit 2) and says when no sink answers (exit 1)', async () => {
+  it('refuses a bad range (exit 2) and says when no sink answers and there is no file (exit 1)', async () => {
     const bad = await cli(['report', '--since', 'March']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--since must be a UTC date/);
-    const away = await cliWith({ ...process.env, ZM_INSIGHTS_URL: 'http://127.0.0.1:9' })(['report']);
+    const away = await cliWith({
+      ...process.env,
+      ZM_INSIGHTS_URL: 'http://127.0.0.1:9',
+      ZM_INSIGHTS_DB: join(dir, 'none.duckdb'),
+    })(['report']);
     assert.equal(away.code, 1);
     assert.match(away.err, /did not answer/);
+  });
+
+  it("reads the sink's file when no sink runs, with the same figures", async () => {
+    const want = await runReport(app.store.reader(), parseReportQuery({}));
+    await app.stop();
+    const { code, out } = await cliWith({
+      ...process.env,
+      ZM_INSIGHTS_URL: 'http://127.0.0.1:9',
+      ZM_INSIGHTS_DB: join(dir, 'insights.duckdb'),
+    })(['report', '--json']);
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(out), want);
   });
 });

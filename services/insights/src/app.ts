@@ -125,7 +125,9 @@ export function createApp(config: InsightsConfig, deps: InsightsDeps = {}): Insi
       await consumer?.stop();
       await producer?.disconnect();
       await health?.stop();
-      await store?.close();
+      const opened = store;
+      store = undefined; // a second stop() is a no-op
+      await opened?.close();
       logger.info('insights stopped');
     },
   };

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PORTS, envVars, parseEnv } from '@zmwatch/kit';
 import { TOPICS } from '@zmwatch/schemas';
+import { insightsDbPath } from './client.js';
 import type { InsightsTopics } from './decode.js';
 
 export interface InsightsConfig {
@@ -57,7 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InsightsConfig
       caseOutcomes: e.ZM_INSIGHTS_OUTCOMES_TOPIC,
     },
     fromBeginning: e.ZM_INSIGHTS_FROM_BEGINNING,
-    dbPath: e.ZM_INSIGHTS_DB ?? join(e.ZM_RUN_DIR, 'data', 'insights.duckdb'),
+    dbPath: e.ZM_INSIGHTS_DB ?? insightsDbPath(e.ZM_RUN_DIR),
     retentionDays: e.ZM_INSIGHTS_RETENTION_DAYS,
     retentionIntervalMs: e.ZM_INSIGHTS_RETENTION_INTERVAL_MS,
     maxRetryDelayMs: e.ZM_INSIGHTS_MAX_RETRY_DELAY_MS,

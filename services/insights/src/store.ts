@@ -120,6 +120,22 @@ const TABLE_OF: Record<InsightsRecord['kind'], Table> = {
 };
 
 /**
+ * A sink's file opened read-only, for `zmwatch report` when no sink is running (DuckDB refuses it
+ * while a sink holds the file: then ask the sink).
+ */
+export async function openReadOnly(path: string): Promise<{ reader: DuckDBConnection; close(): void }> {
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  const reader = await instance.connect();
+  return {
+    reader,
+    close() {
+      reader.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/**
  * The sink's DuckDB file. A batch is appended to per-connection temp staging tables (DuckDB's
  * appender is its fast path) and merged into the real tables with each table's idempotent rule
  * (schema.ts MERGE) inside one transaction, so a batch is either wholly durable or not at all.

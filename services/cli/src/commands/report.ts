@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import {
   createReportClient,
+  InsightsUnavailableError,
   CSV_SECTIONS,
   DRILL_DOWNS,
   parseReportQuery,
@@ -7,6 +9,7 @@ import {
   ReportQueryError,
   type CsvSection,
   type Report,
+  type ReportQuery,
 } from '@zmwatch/insights/client';
 import { str, type CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -77,11 +80,30 @@ export function formatReport(r: Report): string {
   return out.join('\n');
 }
 
+/**
+ * From the running sink; when none answers (a demo that has ended), from its DuckDB file opened
+ * read-only with the same queries. DuckDB is loaded only then.
+ */
+async function fetchReport(url: string, db: string, query: ReportQuery): Promise<Report> {
+  try {
+    return await createReportClient(url).report(query);
+  } catch (err) {
+    if (!(err instanceof InsightsUnavailableError) || !existsSync(db)) throw err;
+    const { openReadOnly, runReport } = await import('@zmwatch/insights');
+    const file = await openReadOnly(db);
+    try {
+      return await runReport(file.reader, query);
+    } finally {
+      file.close();
+    }
+  }
+}
+
 export const reportCommands: CommandSpec<CommandContext>[] = [
   {
     path: ['report'],
     summary:
-      'insights figures per month and jurisdiction (first registrations, used exports within 30/90/180 days, zero-mileage share, top entities, destinations) from the insights sink',
+      'insights figures per month and jurisdiction (first registrations, used exports within 30/90/180 days, zero-mileage share, top entities, destinations) from the insights sink, or its file when none runs',
     usage: `[--since YYYY-MM[-DD]] [--until YYYY-MM[-DD]] [--jurisdiction CN-GD,...] [--by ${DRILL_DOWNS.join('|')}] [--top N] [--csv ${CSV_SECTIONS.join('|')}]`,
     options: {
       since: { type: 'string' },
@@ -108,7 +130,7 @@ export const reportCommands: CommandSpec<CommandContext>[] = [
       const csv = str(values, 'csv');
       if (csv !== undefined && !CSV_SECTIONS.includes(csv as CsvSection))
         throw new UsageError(`--csv must be one of ${CSV_SECTIONS.join(', ')}`);
-      const report = await createReportClient(config.insightsUrl).report(query);
+      const report = await fetchReport(config.insightsUrl, config.insightsDb, query);
       if (csv !== undefined) io.out(reportCsv(report, csv as CsvSection).trimEnd());
       else io.out(json ? JSON.stringify(report) : formatReport(report));
       return EXIT.ok;
