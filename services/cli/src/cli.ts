@@ -9,6 +9,7 @@ import { dataCommands } from './commands/data.js';
 import { dlqCommands } from './commands/dlq.js';
 import { feedsCommands } from './commands/feeds.js';
 import { lagCommands } from './commands/lag.js';
+import { reportCommands } from './commands/report.js';
 import { simulateCommands } from './commands/simulate.js';
 import { stackCommands } from './commands/stack.js';
 import { stateCommands } from './commands/state.js';
@@ -25,6 +26,7 @@ export const COMMANDS: CommandSpec<CommandContext>[] = [
   ...lagCommands,
   ...dlqCommands,
   ...feedsCommands,
+  ...reportCommands,
   ...stateCommands,
   ...simulateCommands,
   ...backtestCommands,

@@ -11,6 +11,9 @@ import {
   type TemporalTls,
 } from '@zmwatch/kit';
 import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@zmwatch/infra';
+import { insightsDbPath, insightsUrlEnv } from '@zmwatch/insights/client';
 import { CASES_TASK_QUEUE, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 
 /** Where the CLI's clients point: the same ZM_* variables as the services (`zmwatch stack env`). */
@@ -30,6 +33,10 @@ export interface CliConfig {
   feedTopics: string[];
   /** Confluent-compatible Schema Registry the feeds use; absent: the embedded catalog. */
   schemaRegistryUrl?: string | undefined;
+  /** The insights sink's report API, for `report`. */
+  insightsUrl: string;
+  /** The sink's DuckDB file, read directly when no sink answers (after a demo). */
+  insightsDb: string;
   /** Actor id for case actions when --as is not given. */
   user: string;
   /** Client logs (kafkajs, Temporal) are silent unless asked for: stdout is for results. */
@@ -49,6 +56,9 @@ const schema = z.object({
   ZM_ALERTS_TOPIC: z.string().default(TOPICS.alerts),
   ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
+  ZM_INSIGHTS_URL: insightsUrlEnv,
+  ZM_INSIGHTS_DB: z.string().min(1).optional(),
+  ZM_RUN_DIR: z.string().min(1).optional(),
   ZM_USER: z.string().optional(),
   ZM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('silent'),
 });
@@ -78,6 +88,8 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
       .map((t) => t.trim())
       .filter(Boolean),
     schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,
+    insightsUrl: e.ZM_INSIGHTS_URL,
+    insightsDb: e.ZM_INSIGHTS_DB ?? insightsDbPath(e.ZM_RUN_DIR ?? join(REPO_ROOT, '.zmwatch')),
     user,
     logLevel: e.ZM_LOG_LEVEL,
     env,

@@ -32,6 +32,8 @@ import { createPageTokens, withSignedPageTokens } from './http/page-tokens.js';
 import { sendError } from './http/respond.js';
 import { applySecurityHeaders } from './http/security-headers.js';
 import { serveStatic } from './http/static-files.js';
+import { serveChartAsset } from './insights/chart-assets.js';
+import { registerInsightsRoutes } from './insights/insights-routes.js';
 import { createConsoleMetrics } from './metrics.js';
 import { cachedFeedHealth, checkFeedHealth, createKafkaPeeker, createLagMonitor } from '@zmwatch/ops';
 import { registerOpsRoutes, type OpsBackend } from './ops/ops-routes.js';
@@ -110,6 +112,7 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
   });
   registerAlertRoutes(api, () => feed);
   registerOpsRoutes(api, { ops: () => ops, topicFilter: (t) => topicFilter.test(t) });
+  registerInsightsRoutes(api, config.insightsUrl);
 
   const ready = () =>
     cases !== undefined && (overrides.withoutKafka === true || (ops !== undefined && feed?.ready() === true));
@@ -160,8 +163,10 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
         await match.handler({ req, res, url, params: match.params });
         return;
       }
-      if ((req.method === 'GET' || req.method === 'HEAD') && (await serveStatic(PUBLIC_DIR, path, res)))
-        return;
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        if (await serveStatic(PUBLIC_DIR, path, res)) return;
+        if (await serveChartAsset(path, res)) return;
+      }
       route = 'not-found';
       throw new HttpError(404, `no page ${path}`);
     } catch (err) {

@@ -12,6 +12,7 @@ import {
   type TemporalTls,
 } from '@zmwatch/kit';
 import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
+import { insightsUrlEnv } from '@zmwatch/insights/client';
 import { CASES_TASK_QUEUE, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 import { loadUsersFile, parseUsers, type User } from './auth/users.js';
 
@@ -56,6 +57,8 @@ export interface ConsoleConfig {
     /** A check is reused this long, so page refreshes do not re-read Kafka. */
     cacheMs: number;
   };
+  /** The insights sink's report API, for the Insights page; unset: the page says so. */
+  insightsUrl?: string | undefined;
   logLevel: string;
   /** Confluent-compatible Schema Registry to fetch unseen writer ids from; undefined: embedded catalog. */
   schemaRegistryUrl?: string | undefined;
@@ -139,6 +142,7 @@ const schema = z.object({
   ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
   ZM_CONSOLE_FEED_CHECK_SAMPLE: z.coerce.number().int().min(1).max(50_000).default(1000),
   ZM_CONSOLE_FEED_CHECK_CACHE_SECONDS: envVars.positiveInt(30),
+  ZM_INSIGHTS_URL: insightsUrlEnv,
   ZM_LOG_LEVEL: envVars.logLevel,
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_CONSOLE_LOGIN_USER_ATTEMPTS: envVars.positiveInt(DEFAULT_SECURITY.login.userFreeAttempts),
@@ -211,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
       sample: e.ZM_CONSOLE_FEED_CHECK_SAMPLE,
       cacheMs: e.ZM_CONSOLE_FEED_CHECK_CACHE_SECONDS * 1000,
     },
+    insightsUrl: e.ZM_INSIGHTS_URL,
     logLevel: e.ZM_LOG_LEVEL,
     schemaRegistryUrl: e.ZM_SCHEMA_REGISTRY_URL,
     security: {

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DETECTOR_NODE_FLAGS } from '@zmwatch/detector';
-import { ConfigError, consumerGroupLag, createKafka } from '@zmwatch/kit';
+import { ConfigError, consumerGroupLag, createKafka, DEFAULT_PORTS } from '@zmwatch/kit';
 import { clientEnv, stackSettings, stackUp } from '@zmwatch/infra';
 import { createCodec, TOPICS } from '@zmwatch/schemas';
 import {
@@ -86,6 +86,13 @@ async function main(): Promise<number> {
         ZM_CONSOLE_METRICS_PORT: String(ports.console),
       },
       readyUrl: `${consoleUrl}/healthz`,
+    },
+    {
+      // On its default port, so `zmwatch report` and the console find it without settings.
+      name: 'insights',
+      main: SERVICE_MAINS.insights,
+      env: { ...base, ZM_RUN_DIR: s.runDir },
+      readyUrl: `http://127.0.0.1:${DEFAULT_PORTS.insights}/readyz`,
     },
   ];
   // Every service is supervised from its first start: a death is reported here at once and the

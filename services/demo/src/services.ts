@@ -28,6 +28,7 @@ export const SERVICE_MAINS = {
   escalator: 'services/escalator/src/main.ts',
   worker: 'workflows/src/worker-main.ts',
   console: 'services/console/src/main.ts',
+  insights: 'services/insights/src/main.ts',
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_MAINS;
@@ -40,6 +41,8 @@ export const SERVICE_IMPACT: Record<ServiceName, string> = {
     'cases may be late or missing (its alerts wait in the alerts topic); the cases figure may be low',
   worker: 'case workflows may have stalled and customs holds may be missing; cases and holds may be low',
   console: 'the console and its API were unavailable; the pipeline figures are not affected',
+  insights:
+    'the Insights figures were not updated while it was down (it catches up from its committed offsets); detection is not affected',
 };
 
 export function startService(spec: ServiceSpec, logDir: string): RunningService {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -15,12 +15,17 @@ export function createRegistry(service: string): Registry {
   return registry;
 }
 
-/** `/metrics` (Prometheus text), `/healthz` (process alive) and `/readyz` (dependencies connected). */
+/**
+ * `/metrics` (Prometheus text), `/healthz` (process alive) and `/readyz` (dependencies connected).
+ * `routes` may answer other paths (a service's own small API); it returns false for a path it does
+ * not serve (404).
+ */
 export function createHealthServer(opts: {
   port: number;
   host?: string;
   registry: Registry;
   ready: () => boolean;
+  routes?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 }): HealthServer {
   let server: Server | undefined;
   let url = '';
@@ -41,7 +46,7 @@ export function createHealthServer(opts: {
         } else if (path === '/readyz') {
           const ok = opts.ready();
           res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
-        } else {
+        } else if (!opts.routes?.(req, res, path ?? '/')) {
           res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
         }
       });

@@ -10,6 +10,8 @@ export const DEFAULT_PORTS = {
   escalatorMetrics: 9465,
   /** Case worker's /metrics, /healthz, /readyz (ZM_WORKER_METRICS_PORT): probes of a deployment. */
   workerMetrics: 9467,
+  /** Insights sink's /metrics, /healthz, /readyz and report API (ZM_INSIGHTS_PORT). */
+  insights: 9468,
   /** Web console's HTTP (ZM_CONSOLE_PORT). */
   console: 18480,
   /** Web console's separate /metrics, /healthz, /readyz listener (ZM_CONSOLE_METRICS_PORT), off the user-facing port. */

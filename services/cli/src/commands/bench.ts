@@ -22,6 +22,10 @@ export const BENCHMARKS: Record<string, { script: string; about: string }> = {
     about: 'precision and recall per scheme variant on ≥ 1,000,000 events',
   },
   codec: { script: 'codec-bench.ts', about: 'Avro codec vs JSON.stringify/parse, encoded size ratio' },
+  insights: {
+    script: 'insights-bench.ts',
+    about: 'insights sink ingest rate and Insights-page query p50/p99 on >= 1,000,000 events',
+  },
 };
 
 const USAGE = `zmwatch bench <name|all> [script args]\n\n${Object.entries(BENCHMARKS)
@@ -54,7 +58,7 @@ export const benchCommands: CommandSpec<CommandContext>[] = [
   {
     path: ['bench'],
     summary:
-      'run a benchmark script (table + one JSON line): detector, scaling, reroute, escalator, quality, codec, all',
+      'run a benchmark script (table + one JSON line): detector, scaling, reroute, escalator, quality, codec, insights, all',
     usage: '<name|all> [script args]',
     raw: true,
     async run({ io, config, positionals, signal }) {

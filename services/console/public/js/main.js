@@ -5,12 +5,14 @@ import { renderCase } from './page-case.js';
 import { renderBreached } from './page-breached.js';
 import { renderAlerts } from './page-alerts.js';
 import { renderOps } from './page-ops.js';
+import { renderInsights } from './page-insights.js';
 
-/** Hash routes: #/queues, #/cases/<VIN>, #/breached, #/alerts, #/ops, #/login. */
+/** Hash routes: #/queues, #/cases/<VIN>, #/breached, #/alerts, #/insights, #/ops, #/login. */
 const NAV = [
   { path: '/queues', label: 'Queues', permission: 'cases:read' },
   { path: '/breached', label: 'Breached SLA', permission: 'cases:supervise' },
   { path: '/alerts', label: 'Alerts', permission: 'alerts:read' },
+  { path: '/insights', label: 'Insights', permission: 'insights:read' },
   { path: '/ops', label: 'Ops', permission: 'ops:read' },
 ];
 
@@ -142,6 +144,7 @@ async function route() {
     else if (caseMatch && can('cases:read')) keep(await renderCase(view, ctx, caseMatch[1]));
     else if (path === '/breached' && can('cases:supervise')) keep(await renderBreached(view, ctx));
     else if (path === '/alerts' && can('alerts:read')) keep(await renderAlerts(view, ctx));
+    else if (path === '/insights' && can('insights:read')) keep(await renderInsights(view, ctx));
     else if (path === '/ops' && can('ops:read')) keep(await renderOps(view, ctx));
     else
       mount(

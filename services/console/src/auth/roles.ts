@@ -10,12 +10,13 @@ export type Permission =
   | 'cases:act' // claim, release, note, decide (as the signed-in user)
   | 'cases:supervise' // breached-SLA view, reassign
   | 'alerts:read' // live alert feed
+  | 'insights:read' // the Insights page: figures per month, jurisdiction, entity
   | 'ops:read' // lag, throughput, dead letters
   | 'ops:write'; // replay dead letters
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  analyst: ['cases:read', 'cases:act', 'alerts:read'],
-  supervisor: ['cases:read', 'cases:act', 'cases:supervise', 'alerts:read', 'ops:read'],
+  analyst: ['cases:read', 'cases:act', 'alerts:read', 'insights:read'],
+  supervisor: ['cases:read', 'cases:act', 'cases:supervise', 'alerts:read', 'insights:read', 'ops:read'],
   ops: ['ops:read', 'ops:write', 'alerts:read'],
   customs: ['cases:read', 'alerts:read'],
 };
