@@ -14,7 +14,14 @@ import { parseArgs } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
 import { openStore, REPORT_PARTS, runReportPart, parseReportQuery, type ReportPart } from '@zmwatch/insights';
 import { createDecoder } from '@zmwatch/insights/decode';
-import { alertIdFor, createCodec, TOPICS, type Alert, type CaseOutcome } from '@zmwatch/schemas';
+import {
+  alertIdFor,
+  alertV2Defaults,
+  createCodec,
+  TOPICS,
+  type Alert,
+  type CaseOutcome,
+} from '@zmwatch/schemas';
 import { generateScenario, type VehicleTruth } from '@zmwatch/simulator';
 
 const { values: args } = parseArgs({
@@ -34,6 +41,7 @@ const pctl = (xs: number[], p: number) => {
 
 function alertFor(t: VehicleTruth, declarationId: string): Alert {
   return {
+    ...alertV2Defaults(),
     alertId: alertIdFor(t.vin, declarationId, 'bench'),
     vin: t.vin,
     declarationId,

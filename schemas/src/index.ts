@@ -51,6 +51,7 @@ export {
   type VinValidation,
 } from './vin.js';
 export { alertIdFor } from './alert-id.js';
+export { alertV2Defaults, type AlertV2Fields } from './alert-defaults.js';
 export {
   DLQ_HEADERS,
   DLQ_MAX_ERROR_MESSAGE,

@@ -1,4 +1,5 @@
 import {
+  alertV2Defaults,
   computeCheckDigit,
   TOPICS,
   type Alert,
@@ -90,6 +91,7 @@ function declaration(
 
 function alert(run: string, d: CustomsDeclarationEvent, reg: RegistrationEvent | null): Alert {
   return {
+    ...alertV2Defaults(),
     alertId: `zma-${run}-${d.vin}`,
     vin: d.vin,
     declarationId: d.declarationId,
