@@ -228,7 +228,7 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     hit(
       RULE_IDS.registrantVelocity,
       rules.registrantVelocity.weight,
-      `registrant ${reg.partyId} registered ${v} vehicles within ${rules.registrantVelocity.windowDays} days of this one`,
+      `registrant ${reg.partyId} registered ${v} vehicles on the ${2 * rules.registrantVelocity.windowDays - 1} days around this one's first registration (up to ${rules.registrantVelocity.windowDays - 1} days either side)`,
       {
         registrantId: reg.partyId,
         registrations: String(v),

@@ -58,12 +58,12 @@ function reportNotes(w: VinWork, result: MergeResult, { logger, metrics }: Merge
     const fields = { vin: w.vin, ...src, ...note };
     if (note.kind === 'late-registration' || note.kind === 'stale-declaration') {
       metrics.lateEvents.inc({ kind: note.kind });
-      logger.warn(
-        fields,
-        note.kind === 'late-registration'
-          ? 'registration arrived after the grace period'
-          : 'older declaration version ignored',
-      );
+      // An older declaration version is routine (customs re-sends, amendments overtaking): one debug
+      // line each, the count in zm_detector_late_events_total{kind="stale-declaration"}. A late
+      // registration can change an alert and stays a warning.
+      if (note.kind === 'late-registration')
+        logger.warn(fields, 'registration arrived after the grace period');
+      else logger.debug(fields, 'older declaration version ignored');
     } else {
       metrics.notes.inc({ kind: note.kind });
       logger.info(fields, `merge: ${note.kind}`);
