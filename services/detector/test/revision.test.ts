@@ -225,7 +225,8 @@ test('rate limit: a second change inside the interval is deferred (header deadli
 test('velocity re-check: an event-driven evaluation is evaluated once more a grace period later, which picks up a velocity others raised', () => {
   const decl = declaration(VIN, {
     eventTime: T0 + 200 * DAY,
-    declaredOdometerKm: 3000,
+    // 1.5 km a day: hardly driven, as the velocity rule requires (maxKmPerDay).
+    declaredOdometerKm: 300,
     declaredCondition: 'USED',
   });
   const t = T0 + 201 * DAY;

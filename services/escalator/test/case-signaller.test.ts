@@ -123,7 +123,7 @@ test('every revision of an alert is forwarded to the same case, in offset order,
   });
   await signal(revisions.map(record));
   assert.deepEqual(seen, [
-    [`case-${vin}`, undefined],
+    [`case-${vin}`, 0],
     [`case-${vin}`, 1],
     [`case-${vin}`, 2],
   ]);
