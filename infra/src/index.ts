@@ -22,4 +22,5 @@ export type { Component } from './components/component.js';
 export { loadTopicSpecs, ensureTopics, type TopicSpec } from './topics.js';
 export { searchAttributes, temporalBinary } from './components/temporal.js';
 export { formatStatusTable } from './format.js';
+export { stopPid, waitFor, readPid, isAlive } from './process.js';
 export { stackCli } from './main.js';

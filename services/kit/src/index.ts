@@ -28,6 +28,7 @@ export {
   kafkaSecurity,
   kafkaSecurityEnv,
   kafkaSecurityOptions,
+  loadKafkaSecurity,
   type KafkaSecurity,
 } from './kafka-security.js';
 export {

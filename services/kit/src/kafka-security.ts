@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import { parseEnv } from './config.js';
 import { ConfigError } from './errors.js';
 import { readTlsFiles, tlsFileVars, tlsFilesOf, type TlsFiles } from './tls-files.js';
 
@@ -61,3 +62,7 @@ export function kafkaSecurityOptions(s: KafkaSecurity | undefined): Pick<KafkaCo
   }
   return out;
 }
+
+/** The security an environment describes (a service's own schema spreads `kafkaSecurityEnv` instead). */
+export const loadKafkaSecurity = (env: NodeJS.ProcessEnv): KafkaSecurity =>
+  kafkaSecurity(parseEnv(z.object(kafkaSecurityEnv), env));

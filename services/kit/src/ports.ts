@@ -36,4 +36,11 @@ export const DEFAULT_PORTS = {
   clusterTemporal: 29233,
   clusterTemporalUi: 29234,
   clusterTemporalHttp: 29243,
+  /**
+   * Private servers of the secured-connection tests (test/secure): a SASL/SCRAM-only KRaft broker
+   * and an ACL-only Redis, started and stopped by the tests themselves.
+   */
+  secureTestKafka: 29311,
+  secureTestKafkaController: 29411,
+  secureTestRedis: 29321,
 } as const;
