@@ -288,8 +288,9 @@ test('search attributes: only differences; an exporter-only change asks its patc
   let asks = 0;
   const changes = () => searchAttributeChanges(visible, m.state, () => (asks++, true));
   const all = changes();
-  // Every attribute but ZmAssignee (null, as a missing attribute is).
-  assert.equal(all.length, 11);
+  // Every attribute but ZmAssignee (null, as a missing attribute is); the sample alert is v2, so
+  // ZmFirstRegistrant is among them.
+  assert.equal(all.length, 12);
   assert.ok(!all.some((p) => p.key.name === 'ZmAssignee'));
   assert.equal(asks, 0, 'the exporter rides along with other changes');
   for (const p of all) visible.set(p.key.name, searchAttributeValue(p.value));
@@ -510,7 +511,8 @@ test('v2 parties: the holder is ZmRegistrant, the first registrant ZmFirstRegist
   const sa = searchAttributeChanges(new Map(), m.state, () => true);
   assert.equal(sa.find((p) => p.key.name === 'ZmFirstRegistrant')?.value, 'FIRST-1');
   const v1 = machine();
-  v1.m.applyAlert(v1.alert());
+  // A v1 alert read with the v2 schema: the typed parties are null.
+  v1.m.applyAlert(v1.alert({ firstRegistrant: null, holderAtDeclaration: null, exporter: null }));
   assert.equal(v1.m.state.firstRegistrantId, null);
   assert.ok(
     !searchAttributeChanges(new Map(), v1.m.state, () => true).some(
