@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import {
   createApp,
   DETECTOR_NODE_FLAGS,
@@ -29,6 +29,7 @@ import {
   type Severity,
 } from '@zmwatch/schemas';
 import { generateScenario, produceToKafka, type SimEvent } from '@zmwatch/simulator';
+import { PrivateKafka } from './private-kafka.js';
 
 const DAY_MS = 86_400_000;
 export const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
@@ -37,7 +38,7 @@ export const REDIS_URL = process.env.ZM_REDIS_URL ?? 'redis://127.0.0.1:16379';
 const PRIVATE_REDIS_PORT = 27001;
 
 export type Order = 'arrival' | 'reversed' | 'shuffled';
-export type Fault = 'none' | 'detector-sigkill' | 'redis-restart';
+export type Fault = 'none' | 'detector-sigkill' | 'redis-restart' | 'kafka-restart';
 
 export interface Verdict {
   score: number;
@@ -182,7 +183,9 @@ export async function runPipeline(o: {
     `${topics.declarations}.repartition`,
   ];
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  const kafka = new Kafka({ clientId: run, brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const privateKafka = o.fault === 'kafka-restart' ? await PrivateKafka.start() : undefined;
+  const brokers = privateKafka ? [privateKafka.address] : BROKERS;
+  const kafka = new Kafka({ clientId: run, brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
@@ -203,7 +206,7 @@ export async function runPipeline(o: {
   writeFileSync(rulesetFile, JSON.stringify(o.ruleset));
   const groupId = `${run}-detector`;
   const config: DetectorConfig = {
-    brokers: BROKERS,
+    brokers,
     clientId: run,
     groupId,
     topics,
@@ -221,7 +224,7 @@ export async function runPipeline(o: {
     logLevel: 'silent',
   };
   const env: Record<string, string> = {
-    ZM_KAFKA_BROKERS: BROKERS.join(','),
+    ZM_KAFKA_BROKERS: brokers.join(','),
     ZM_REDIS_URL: redisUrl,
     ZM_LOG_LEVEL: 'error',
     ZM_DETECTOR_GROUP_ID: groupId,
@@ -243,16 +246,20 @@ export async function runPipeline(o: {
   const latest = new Map<string, { alert: Alert; partition: number; offset: bigint }>();
   let messages = 0;
   let lastAlertAt = performance.now();
-  const alertConsumer = kafka.consumer({ groupId: `${run}-alerts`, maxWaitTimeInMs: 100 });
   let child: ChildProcess | undefined;
+  // A child process where the fault must not hang us: SIGKILL, and a broker restart after which a
+  // stuck in-process app could keep the test alive.
   const app =
-    o.fault === 'detector-sigkill'
+    o.fault === 'detector-sigkill' || o.fault === 'kafka-restart'
       ? undefined
       : createApp(config, { logger: createLogger('conv', 'silent') });
-  try {
-    await alertConsumer.connect();
-    await alertConsumer.subscribe({ topic: topics.alerts, fromBeginning: true });
-    await alertConsumer.run({
+  const alertGroups = [`${run}-alerts`];
+  /** Reads the alerts topic from the beginning into `latest` (idempotent: re-reading is harmless). */
+  const readAlerts = async (groupId: string): Promise<Consumer> => {
+    const c = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    await c.connect();
+    await c.subscribe({ topic: topics.alerts, fromBeginning: true });
+    await c.run({
       eachMessage: async ({ message, partition }) => {
         const a = codec.decodeSync(message.value, TOPICS.alerts).record;
         messages++;
@@ -268,6 +275,11 @@ export async function runPipeline(o: {
           latest.set(a.alertId, { alert: a, partition, offset });
       },
     });
+    return c;
+  };
+  let alertConsumer: Consumer | undefined;
+  try {
+    alertConsumer = await readAlerts(alertGroups[0]!);
     if (app) await app.start();
     else child = spawnDetector(env);
 
@@ -285,6 +297,18 @@ export async function runPipeline(o: {
       await privateRedis!.stop();
       await new Promise((r) => setTimeout(r, 1500));
       await privateRedis!.start();
+    } else if (o.fault === 'kafka-restart') {
+      // Mid-stream: the detector has consumed part of the first half and holds uncommitted batches.
+      await waitUntil('the first alerts', () => messages > 0, 60_000);
+      await privateKafka!.stop('SIGKILL');
+      await new Promise((r) => setTimeout(r, 2000));
+      await privateKafka!.start();
+      // kafkajs does not always bring a consumer back from a dead broker: read the alerts anew.
+      await alertConsumer.disconnect().catch(() => undefined);
+      latest.clear();
+      messages = 0;
+      alertGroups.push(`${run}-alerts-2`);
+      alertConsumer = await readAlerts(alertGroups[1]!);
     }
     await produce(o.events.slice(half));
     await waitForCommitted(admin, groupId, [topics.registrations, topics.declarations], 120_000);
@@ -300,11 +324,12 @@ export async function runPipeline(o: {
       await new Promise((r) => child!.once('exit', r));
     }
     await app?.stop().catch(() => undefined);
-    await alertConsumer.disconnect().catch(() => undefined);
+    await alertConsumer?.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await admin.deleteTopics({ topics: allTopics }).catch(() => undefined);
-    await admin.deleteGroups([groupId, `${run}-alerts`]).catch(() => undefined);
+    await admin.deleteGroups([groupId, ...alertGroups]).catch(() => undefined);
     await admin.disconnect();
+    if (privateKafka) await privateKafka.destroy();
     if (privateRedis) await privateRedis.destroy();
     else await deleteKeys(redisUrl, `${run}:*`);
     rmSync(dir, { recursive: true, force: true });
