@@ -26,7 +26,7 @@ import { registerCaseRoutes, type CaseBackend } from './cases/case-routes.js';
 import { registerMetaRoutes } from './meta/meta-routes.js';
 import type { ConsoleConfig } from './config.js';
 import { Api } from './http/api.js';
-import { HttpError } from './http/http-error.js';
+import { HttpError, UpstreamError } from './http/http-error.js';
 import { bearerMatches } from './http/metrics-access.js';
 import { createPageTokens, withSignedPageTokens } from './http/page-tokens.js';
 import { sendError } from './http/respond.js';
@@ -177,7 +177,11 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       if (err instanceof HttpError) sendError(res, err.status, err.message);
       else if (err instanceof CaseActionRejectedError) sendError(res, 409, err.message);
       else if (err instanceof CaseNotFoundError) sendError(res, 404, err.message);
-      else {
+      else if (err instanceof UpstreamError) {
+        const ref = randomBytes(4).toString('hex');
+        logger.error({ err: err.cause, method: req.method, path, ref }, err.message);
+        sendError(res, 503, `${err.message} (logged as ${ref})`);
+      } else {
         // The cause stays in the log: upstream messages (Temporal's, Kafka's) are not for users.
         const ref = randomBytes(4).toString('hex');
         logger.error({ err, method: req.method, path, ref }, 'request failed');

@@ -11,6 +11,9 @@ import { DEFAULT_SECURITY, DEFAULT_USERS_FILE, type ConsoleConfig } from '../src
 const VIN = 'LGXC74C47S0000001';
 const METRICS_TOKEN = 'test-metrics-token-0123456789';
 const OTHER_VIN = 'LGXC74C47S0000002';
+/** A case whose workflow query fails as Temporal's does when no case worker polls. */
+const UNQUERYABLE_VIN = 'LGXC74C47S0000003';
+const TEMPORAL_TEXT = 'Failed to query Workflow: 14 UNAVAILABLE: connect ECONNREFUSED 10.0.0.7:7233';
 /** The case's evidence: two alerts from two exporters (EXP-2 is the latest). */
 const EVIDENCE = ['EXP-1', 'EXP-2'].map((exporterId) => ({
   alert: makeAlert(VIN, { exporterId }),
@@ -103,6 +106,7 @@ const backend: CaseBackend = {
     return { cases: [], nextPageToken: null };
   },
   async getCase(vin) {
+    if (vin === UNQUERYABLE_VIN) throw new Error(TEMPORAL_TEXT);
     return vin === VIN ? fakeCase({ evidence: EVIDENCE, openedAt: run.openedAt }) : null;
   },
   async claim(vin, input) {
@@ -357,6 +361,15 @@ test('bad input gets a 4xx with a clear message', async () => {
   });
   assert.equal(raw.status, 400);
   assert.deepEqual(await raw.json(), { error: 'request body is not valid JSON' });
+});
+
+test("a case Temporal cannot answer for is a 503 naming the likely cause, never Temporal's own text", async () => {
+  const ana = await signIn('analyst');
+  const res = await call(`/api/cases/${UNQUERYABLE_VIN}`, ana);
+  assert.equal(res.status, 503);
+  const { error } = (await res.json()) as { error: string };
+  assert.match(error, /could not read case-LGXC74C47S0000003 .*case worker running.*logged as [0-9a-f]{8}/);
+  assert.doesNotMatch(error, /UNAVAILABLE|ECONNREFUSED|10\.0\.0\.7|Failed to query/);
 });
 
 test('a supervisor reassigns to a known analyst only', async () => {

@@ -1,8 +1,7 @@
 import type { CaseClient, CaseState, Decision } from '@zmwatch/workflows';
 import type { UserDirectory } from '../auth/users.js';
 import type { Api } from '../http/api.js';
-import { errorMessage } from '@zmwatch/kit';
-import { badRequest, HttpError, notFound } from '../http/http-error.js';
+import { badRequest, notFound, UpstreamError } from '../http/http-error.js';
 import { readJson, sendJson } from '../http/respond.js';
 import {
   buildTimeline,
@@ -130,15 +129,14 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
 
 /**
  * A case is read with a workflow query, which needs a case worker polling; say so rather than
- * surfacing Temporal's bare "Failed to query Workflow".
+ * surfacing Temporal's bare "Failed to query Workflow" (its text goes to the log, not to the user).
  */
 export async function readCase(backend: CaseBackend, vin: string): Promise<CaseState | null> {
   try {
     return await backend.getCase(vin);
   } catch (err) {
-    throw new HttpError(
-      503,
-      `could not read case-${vin} from its workflow (is the case worker running?): ${errorMessage(err)}`,
-    );
+    throw new UpstreamError(`could not read case-${vin} from its workflow (is the case worker running?)`, {
+      cause: err,
+    });
   }
 }
