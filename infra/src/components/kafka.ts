@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
@@ -48,6 +56,18 @@ export interface KafkaNodeOptions {
    * PLAINTEXT on loopback): users are created when the storage is formatted.
    */
   scram?: { mechanism: 'SCRAM-SHA-512'; users: Array<{ username: string; password: string }> };
+  /**
+   * TLS on the client listener (SSL, or SASL_SSL together with `scram`), from PEM files; with
+   * `clientAuth` every client must present a certificate signed by `caFile` (mutual TLS). The
+   * broker's own inter-broker client uses the same certificate.
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string; clientAuth: boolean };
+}
+
+/** The security protocol of the client listener these options ask for. */
+function listenerProtocol(o: KafkaNodeOptions): string {
+  if (o.tls) return o.scram ? 'SASL_SSL' : 'SSL';
+  return o.scram ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
 }
 
 /** One KRaft node that is both broker and controller. */
@@ -55,7 +75,9 @@ export function kafkaNodeComponent(s: StackSettings, o: KafkaNodeOptions): Compo
   const dataDir = join(s.runDir, 'data', o.name);
   const confDir = join(s.runDir, 'conf');
   const propsFile = join(confDir, `${o.name}-server.properties`);
-  const listener = o.scram ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+  const listener = listenerProtocol(o);
+  // Kafka reads a PEM key store as one file holding the (unencrypted PKCS#8) key and the chain.
+  const keystoreFile = join(confDir, `${o.name}-keystore.pem`);
   const minIsr = Math.min(2, o.replicationFactor);
   const sasl: SASLOptions | undefined = o.scram
     ? { mechanism: 'scram-sha-512', ...o.scram.users[0]! }
@@ -63,6 +85,14 @@ export function kafkaNodeComponent(s: StackSettings, o: KafkaNodeOptions): Compo
 
   function writeProps(): void {
     mkdirSync(confDir, { recursive: true });
+    if (o.tls)
+      writeFileSync(
+        keystoreFile,
+        readFileSync(o.tls.keyFile, 'utf8') + readFileSync(o.tls.certFile, 'utf8'),
+        {
+          mode: 0o600,
+        },
+      );
     writeFileSync(
       propsFile,
       [
@@ -78,7 +108,16 @@ export function kafkaNodeComponent(s: StackSettings, o: KafkaNodeOptions): Compo
           ? [
               `sasl.enabled.mechanisms=${o.scram.mechanism}`,
               `sasl.mechanism.inter.broker.protocol=${o.scram.mechanism}`,
-              `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${o.scram.users[0]!.username}" password="${o.scram.users[0]!.password}";`,
+              `listener.name.${listener.toLowerCase()}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${o.scram.users[0]!.username}" password="${o.scram.users[0]!.password}";`,
+            ]
+          : []),
+        ...(o.tls
+          ? [
+              'ssl.keystore.type=PEM',
+              `ssl.keystore.location=${keystoreFile}`,
+              'ssl.truststore.type=PEM',
+              `ssl.truststore.location=${o.tls.caFile}`,
+              `ssl.client.auth=${o.tls.clientAuth ? 'required' : 'none'}`,
             ]
           : []),
         `log.dirs=${dataDir}`,
@@ -160,6 +199,15 @@ export function kafkaNodeComponent(s: StackSettings, o: KafkaNodeOptions): Compo
         requestTimeout: 3000,
         retry: { retries: 0 },
         ...(sasl ? { sasl } : {}),
+        ...(o.tls
+          ? {
+              ssl: {
+                ca: readFileSync(o.tls.caFile),
+                cert: readFileSync(o.tls.certFile),
+                key: readFileSync(o.tls.keyFile),
+              },
+            }
+          : {}),
       });
       const admin = kafka.admin();
       try {

@@ -74,4 +74,10 @@ export {
   type RedisConnection,
 } from './redis.js';
 export { readTlsFiles, tlsFileVars, tlsFilesOf, type TlsFiles } from './tls-files.js';
-export { temporalTls, temporalTlsEnv, temporalTlsOptions, type TemporalTls } from './temporal-tls.js';
+export {
+  loadTemporalTls,
+  temporalTls,
+  temporalTlsEnv,
+  temporalTlsOptions,
+  type TemporalTls,
+} from './temporal-tls.js';

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from './logger.js';
 import { kafkaSecurityOptions, type KafkaSecurity } from './kafka-security.js';
 
@@ -21,13 +21,18 @@ export function createKafka(opts: {
   level?: logLevel;
   /** SASL and TLS (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS* variables); absent: PLAINTEXT. */
   security?: KafkaSecurity | undefined;
+  /**
+   * The client's connection retry (default: 8 retries from 200 ms, about a minute in all). kafkajs
+   * retries a refused TLS handshake like a network fault, so probes that must fail fast pass less.
+   */
+  retry?: RetryOptions;
 }): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
     ...kafkaSecurityOptions(opts.security),
     logLevel: opts.level ?? logLevel.WARN,
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: opts.retry ?? { initialRetryTime: 200, retries: 8 },
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {

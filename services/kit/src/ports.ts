@@ -37,10 +37,15 @@ export const DEFAULT_PORTS = {
   clusterTemporalUi: 29234,
   clusterTemporalHttp: 29243,
   /**
-   * Private servers of the secured-connection tests (test/secure): a SASL/SCRAM-only KRaft broker
-   * and an ACL-only Redis, started and stopped by the tests themselves.
+   * Private servers of the secured-connection tests (test/secure): a SASL/SCRAM-only KRaft broker,
+   * an ACL-only Redis, a mutual-TLS KRaft broker and Redis, and a TLS front for the dev Temporal,
+   * started and stopped by the tests themselves.
    */
   secureTestKafka: 29311,
   secureTestKafkaController: 29411,
   secureTestRedis: 29321,
+  tlsTestKafka: 29312,
+  tlsTestKafkaController: 29412,
+  tlsTestRedis: 29322,
+  tlsTestTemporal: 29323,
 } as const;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseEnv } from './config.js';
 import { ConfigError } from './errors.js';
 import { tlsFileVars, tlsFilesOf, type TlsFiles } from './tls-files.js';
 
@@ -56,3 +57,7 @@ export function temporalTlsOptions(t: TemporalTls | undefined): {
   if (t.serverName) tls.serverNameOverride = t.serverName;
   return { tls };
 }
+
+/** The Temporal TLS an environment describes (a service's own schema spreads `temporalTlsEnv` instead). */
+export const loadTemporalTls = (env: NodeJS.ProcessEnv): TemporalTls | undefined =>
+  temporalTls(parseEnv(z.object(temporalTlsEnv), env));
