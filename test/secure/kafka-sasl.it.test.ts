@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { logLevel } from 'kafkajs';
 import { createKafka, createLogger, DEFAULT_PORTS, loadKafkaSecurity } from '@zmwatch/kit';
 import { kafkaNodeComponent } from '@zmwatch/infra';
-import { uniqueName } from '../support/env.js';
 import { privateSettings, startPrivate } from './private-server.js';
+import { kafkaRoundTrip } from './round-trips.js';
 
 const USER = { username: 'zm', password: 'zm-scram-secret' };
 const node = {
@@ -56,48 +56,7 @@ test('kafka SASL/SCRAM-SHA-512 from ZM_KAFKA_SASL_*: create a topic, produce, co
     ZM_KAFKA_SASL_USERNAME: USER.username,
     ZM_KAFKA_SASL_PASSWORD: USER.password,
   });
-  const topic = uniqueName('kit-sasl');
-  const admin = kafka.admin();
-  await admin.connect();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  const consumer = kafka.consumer({ groupId: `${topic}-g` });
-  try {
-    assert.equal(
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true }),
-      true,
-    );
-    await producer.connect();
-    await producer.send({
-      topic,
-      messages: [
-        { key: 'VIN1', value: 'a' },
-        { key: 'VIN2', value: 'b' },
-      ],
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const got: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`consumed only ${JSON.stringify(got)}`)), 20_000);
-      void consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            got.push(String(message.value));
-            if (got.length === 2) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-    assert.deepEqual(got, ['a', 'b']);
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  }
+  await kafkaRoundTrip(kafka, 'kit-sasl');
 });
 
 test('kafka SASL: a wrong password is refused with an authentication error; no SASL at all is refused too', async () => {

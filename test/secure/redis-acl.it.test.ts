@@ -10,6 +10,7 @@ import { createRedis, DEFAULT_PORTS, loadRedisConnection, type RedisClient } fro
 import { redisNodeComponent } from '@zmwatch/infra';
 import { createStateStore } from '@zmwatch/detector';
 import { privateSettings, startPrivate } from './private-server.js';
+import { stateStoreRoundTrip, storeLayout } from './round-trips.js';
 
 const PORT = DEFAULT_PORTS.secureTestRedis;
 const USER = { username: 'zm', password: 'zm-acl-secret' };
@@ -97,19 +98,10 @@ test("redis ACL: the detector's state store (prefix zmacl) writes and reads back
   const redis = redisFromEnv(USER.password);
   await redis.connect();
   try {
-    const layout = { prefix: 'zmacl', bucketsPerPartition: 4, velocityBucketsPerPartition: 2 };
-    const store = createStateStore(redis, layout, { cacheBuckets: 0 });
-    await store.checkLayout([
-      { name: 'registrations', partitions: 2 },
-      { name: 'declarations', partitions: 2 },
-    ]);
+    await stateStoreRoundTrip(redis, 'zmacl');
     const vin = 'LGXCE4CB8S0000001';
-    const view = await store.read(1, [vin], ['REG-A']);
-    assert.deepEqual(await store.write(view, [{ vin, expected: '', next: 'zz;;R001' }], []), []);
-    const fresh = createStateStore(redis, layout, { cacheBuckets: 0 });
-    assert.deepEqual((await fresh.read(1, [vin], [])).states, ['zz;;R001']);
     // Outside its pattern the same store is refused, not silently empty.
-    const outside = createStateStore(redis, { ...layout, prefix: 'zm' }, { cacheBuckets: 0 });
+    const outside = createStateStore(redis, storeLayout('zm'), { cacheBuckets: 0 });
     await assert.rejects(outside.read(1, [vin], []), /NOPERM/);
   } finally {
     redis.disconnect();

@@ -26,11 +26,11 @@ import {
   type RedisClient,
 } from '@zmwatch/kit';
 import { kafkaNodeComponent, redisNodeComponent, REPO_ROOT } from '@zmwatch/infra';
-import { createStateStore } from '@zmwatch/detector';
 import { stack, uniqueName } from '../support/env.js';
 import { privateSettings, startPrivate } from './private-server.js';
 import { makeTestPki, SERVER_ALT_NAME, type TestPki } from './test-pki.js';
 import { startTlsFront, type TlsFront } from './tls-front.js';
+import { kafkaRoundTrip, stateStoreRoundTrip } from './round-trips.js';
 
 const pkiDir = join(REPO_ROOT, '.zmwatch', uniqueName('tls-pki'));
 const pki: TestPki = makeTestPki(pkiDir);
@@ -145,17 +145,7 @@ test("redis over mutual TLS from ZM_REDIS_URL=rediss:// and ZM_REDIS_TLS_*: the 
   const redis = redisFromEnv(tlsVars('ZM_REDIS_TLS', pki.caFile, pki.client));
   await redis.connect();
   try {
-    const layout = { prefix: uniqueName('zmtls'), bucketsPerPartition: 4, velocityBucketsPerPartition: 2 };
-    const store = createStateStore(redis, layout, { cacheBuckets: 0 });
-    await store.checkLayout([
-      { name: 'registrations', partitions: 2 },
-      { name: 'declarations', partitions: 2 },
-    ]);
-    const vin = 'LGXCE4CB8S0000001';
-    const view = await store.read(1, [vin], ['REG-A']);
-    assert.deepEqual(await store.write(view, [{ vin, expected: '', next: 'zz;;R001' }], []), []);
-    const fresh = createStateStore(redis, layout, { cacheBuckets: 0 });
-    assert.deepEqual((await fresh.read(1, [vin], [])).states, ['zz;;R001']);
+    await stateStoreRoundTrip(redis, uniqueName('zmtls'));
   } finally {
     redis.disconnect();
   }
@@ -195,36 +185,7 @@ test('redis TLS refuses: no client certificate, a certificate of another CA, a s
 });
 
 test('kafka over mutual TLS from ZM_KAFKA_TLS_*: create a topic, produce, consume in a group', async () => {
-  const kafka = kafkaFromEnv(tlsVars('ZM_KAFKA_TLS', pki.caFile, pki.client));
-  const topic = uniqueName('kit-tls');
-  const admin = kafka.admin();
-  await admin.connect();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  const consumer = kafka.consumer({ groupId: `${topic}-g` });
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    await producer.connect();
-    await producer.send({ topic, acks: -1, messages: [{ key: 'VIN1', value: 'over-tls' }] });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const got = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('nothing consumed in 20 s')), 20_000);
-      void consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            clearTimeout(timer);
-            resolve(String(message.value));
-          },
-        })
-        .catch(reject);
-    });
-    assert.equal(got, 'over-tls');
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  }
+  await kafkaRoundTrip(kafkaFromEnv(tlsVars('ZM_KAFKA_TLS', pki.caFile, pki.client)), 'kit-tls');
 });
 
 test('kafka TLS refuses: no client certificate, another CA, an untrusted broker, plaintext', async () => {
