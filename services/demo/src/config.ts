@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_PORTS } from '@zmwatch/kit';
+import type { StackProfile } from '@zmwatch/infra';
 
 export const USAGE = `Usage: infra/bin/demo [demo flags] [-- simulator flags]
 
@@ -8,6 +9,8 @@ into Kafka and prints the console URL. Ctrl-C prints a summary (events, alerts b
 precision and recall against the simulator's ground truth) and stops what the demo started.
 
   --console-port <port>   console HTTP port (default ${DEFAULT_PORTS.console})
+  --profile <name>        single (default: one broker, one Redis) or cluster (3 brokers, Redis Cluster;
+                          infra/bin/stack up --profile cluster)
   --duration <seconds>    stop by itself after this long (default: run until Ctrl-C)
   --vehicles <n>          vehicle stories to simulate (default 20000)
   --rate <events/s>       simulator pace (default 200)
@@ -17,6 +20,7 @@ Anything after -- goes to the simulator (see: node --import tsx services/simulat
 
 export interface DemoConfig {
   consolePort: number;
+  profile: StackProfile;
   durationMs: number | undefined;
   simulatorArgs: string[];
   seed: string;
@@ -33,6 +37,7 @@ export function loadDemoConfig(argv: string[]): DemoConfig | 'help' {
       strict: true,
       options: {
         'console-port': { type: 'string', default: String(DEFAULT_PORTS.console) },
+        profile: { type: 'string', default: 'single' },
         duration: { type: 'string' },
         vehicles: { type: 'string', default: '20000' },
         rate: { type: 'string', default: '200' },
@@ -50,9 +55,13 @@ export function loadDemoConfig(argv: string[]): DemoConfig | 'help' {
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0))
     throw new ConfigError(`--duration: expected seconds > 0, got ${String(values.duration)}`);
+  const profile = String(values.profile);
+  if (profile !== 'single' && profile !== 'cluster')
+    throw new ConfigError(`--profile: single or cluster, got ${profile}`);
   const seed = String(values.seed);
   return {
     consolePort: port,
+    profile,
     durationMs: duration === undefined ? undefined : duration * 1000,
     seed,
     simulatorArgs: [

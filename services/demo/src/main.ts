@@ -36,11 +36,14 @@ async function main(): Promise<number> {
   }
   const started = Date.now();
   say(
-    'zmwatch demo: bringing the local stack up (first run installs Kafka, Redis and Temporal; later runs take seconds)',
+    `zmwatch demo: bringing the local stack up (profile ${config.profile}; first run installs Kafka, Redis and Temporal; later runs take seconds)`,
   );
-  await stackUp();
-  const s = stackSettings();
+  await stackUp({ profile: config.profile });
+  const s = stackSettings(config.profile);
+  // The profile's addresses win over the shell's (an unset one, e.g. ZM_REDIS_URL on a cluster, is
+  // undefined, which child processes and the simulator read as unset).
   const env = clientEnv(s);
+  const ownEnv = { ...process.env, ...env };
   const runDir = join(s.runDir, 'demo');
   mkdirSync(runDir, { recursive: true });
   const logDir = join(s.runDir, 'logs');
@@ -135,7 +138,7 @@ async function main(): Promise<number> {
   say('');
 
   const truthFile = join(runDir, `ground-truth-${config.seed}.ndjson`);
-  const simConfig = loadSimulatorConfig([...config.simulatorArgs, '--truth', truthFile], process.env);
+  const simConfig = loadSimulatorConfig([...config.simulatorArgs, '--truth', truthFile], ownEnv);
   if (simConfig === 'help') throw new ConfigError('simulator --help is not a demo option');
   // The simulator's log (and its producer's kafkajs lines) go to the demo's log file; its progress
   // line stays on the terminal.
