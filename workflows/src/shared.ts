@@ -5,42 +5,29 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Alert, PartyType, Severity, SEVERITY_SYMBOLS } from '@zmwatch/schemas';
+import type {
+  Alert,
+  AlertStatus,
+  AlertV2Fields,
+  Party,
+  Severity,
+  SEVERITY_SYMBOLS,
+  TimelineEvent,
+} from '@zmwatch/schemas';
 
-export type { Alert, Severity };
+export type { Alert, AlertStatus, AlertV2Fields, Severity };
+/** A party as alert contract v2 names it (id and type). */
+export type AlertParty = Party;
+/** One event of an alert's timeline (contract v2). */
+export type AlertTimelineEvent = TimelineEvent;
 
 /**
- * The fields alert contract v2 adds (schemas/avro/alert/v2.avsc, all defaulted). A case holds alerts as
- * they were signalled: v1 alerts, and every history recorded before v2, lack them, so a case reads them
- * through `alertRevision`/`alertStatus` (case-revisions.ts) and never assumes them.
+ * An alert as a case holds it: any contract version, so the fields v2 added
+ * (schemas/avro/alert/v2.avsc, `AlertV2Fields`) may be missing — v1 alerts, and every history recorded
+ * before v2, lack them. A case reads them through `alertRevision`/`alertStatus` (case-revisions.ts)
+ * and never assumes them.
  */
-export type AlertStatus = 'ACTIVE' | 'WITHDRAWN';
-export interface AlertParty {
-  id: string;
-  type: PartyType;
-}
-export interface AlertTimelineEvent {
-  kind: string;
-  eventTime: number;
-  partyId: string | null;
-  partyType: PartyType | null;
-  jurisdiction: string | null;
-  odometerKm: number | null;
-  flags: string[];
-}
-export interface AlertV2Fields {
-  /** 0 for the first; the same alertId across revisions. */
-  revision: number;
-  status: AlertStatus;
-  revisionReason: string | null;
-  revisedAt: number | null;
-  firstRegistrant: AlertParty | null;
-  holderAtDeclaration: AlertParty | null;
-  exporter: AlertParty | null;
-  timeline: AlertTimelineEvent[];
-}
-/** An alert as a case holds it: any contract version, so the v2 fields may be missing. */
-export type CaseAlert = Alert & Partial<AlertV2Fields>;
+export type CaseAlert = Omit<Alert, keyof AlertV2Fields> & Partial<AlertV2Fields>;
 
 /** The task queue the case worker polls (Temporal's, not an analyst queue). */
 export const CASES_TASK_QUEUE = 'zm-cases';
