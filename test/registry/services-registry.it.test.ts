@@ -1,16 +1,18 @@
-// Issue 11 point 4, end to end: the detector in registry mode (ZM_SCHEMA_REGISTRY_URL) against a real
+// Issue 11 point 4, end to end: the services in registry mode (ZM_SCHEMA_REGISTRY_URL) against a real
 // Confluent-protocol registry, Apicurio Registry (a private one on 127.0.0.1:18085, from
-// infra/bin/registry's component), on the shared Kafka and Redis. Registrations come from a foreign
+// infra/bin/registry's component), on the shared Kafka and Redis. Records come from a foreign
 // producer: the schema registered with a plain HTTP POST and the records encoded by fastavro
-// (test/registry/register_and_encode.py), produced by librdkafka (test/foreign/produce.py). Its
-// newer registration schema (an added optional field, a new PartyType symbol) is accepted by the
-// registry's FULL compatibility rule; the detector has never seen the id, fetches it and raises the
-// alert. Then the registry is stopped while records under another unseen id arrive: the batch waits
-// and retries, nothing is dead-lettered, and it resumes once the registry is back.
+// (test/registry/register_and_encode.py), produced by librdkafka (test/foreign/produce.py).
+// - The detector: a newer registration schema (an added optional field, a new PartyType symbol),
+//   accepted by the registry's FULL compatibility rule, under an id the detector has never seen: it
+//   fetches it and raises the alert. Then the registry is stopped while records under another unseen
+//   id arrive: the batch waits and retries, nothing is dead-lettered, and it resumes once it is back.
+// - The escalator's decoder in the kit's batch consumer: alerts under a newer alert schema (added
+//   field, new Severity symbol) arrive while the registry is down: the same waiting, then handled.
+// (The console's live-feed decoder is not exported by its package; its in-process test covers it.)
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,7 +31,15 @@ import {
   waitFor,
   type TestTopics,
 } from '@zmwatch/detector/testing';
-import { apicurioRegistry, registryOptions, REPO_ROOT, type RegistryInstance } from '@zmwatch/infra';
+import { apicurioRegistry, registryOptions, type RegistryInstance } from '@zmwatch/infra';
+import {
+  createBatchConsumer,
+  createDeadLetterWriter,
+  createIdempotentProducer,
+  createLogger,
+} from '@zmwatch/kit';
+import { createAlertDecoder } from '@zmwatch/escalator';
+import { makeAlert } from '@zmwatch/workflows/testing';
 import {
   computeCheckDigit,
   createCodecFor,
@@ -39,51 +49,25 @@ import {
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { foreignPython, produceForeign } from '../foreign/foreign-producer.js';
+import { produceForeign } from '../foreign/foreign-producer.js';
+import {
+  contractSchema,
+  foreignRegisterAndEncode,
+  setCompatibility,
+  withEnumSymbol,
+  withOptionalField,
+} from './foreign-registry.js';
 
 const PORT = 18085;
 const MANAGEMENT_PORT = 18086;
 const DAY = 86_400_000;
 const SUBJECT = `${TOPICS.registrations}-value`;
-const WRITER = join(REPO_ROOT, 'test', 'registry', 'register_and_encode.py');
-
-type AvroRecordSchema = { type: 'record'; fields: Array<{ name: string; type: unknown; default?: unknown }> };
+const ALERTS_SUBJECT = `${TOPICS.alerts}-value`;
 
 /** Registration v2 (the current contract) plus an optional field and, if asked, a new PartyType symbol. */
-function evolvedRegistration(extraField: string, newSymbol?: string): AvroRecordSchema {
-  const file = join(REPO_ROOT, 'schemas', 'avro', 'registration', 'v2.avsc');
-  const s = JSON.parse(readFileSync(file, 'utf8')) as AvroRecordSchema;
-  s.fields.push({ name: extraField, type: ['null', 'string'], default: null });
-  if (newSymbol) {
-    const party = s.fields.find((f) => f.name === 'party')!.type as AvroRecordSchema;
-    (party.fields.find((f) => f.name === 'type')!.type as { symbols: string[] }).symbols.push(newSymbol);
-  }
-  return s;
-}
-
-/** The foreign client registers `schema` and encodes `records` under the id the registry gave it. */
-function foreignRegisterAndEncode(
-  url: string,
-  schema: AvroRecordSchema,
-  records: object[],
-): Promise<{ id: number; frames: Buffer[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'zm-foreign-schema-'));
-  const file = join(dir, 'schema.json');
-  writeFileSync(file, JSON.stringify(schema));
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      foreignPython(),
-      [WRITER, '--registry', url, '--subject', SUBJECT, '--schema', file],
-      { timeout: 60_000 },
-      (err, stdout, stderr) => {
-        rmSync(dir, { recursive: true, force: true });
-        if (err) return reject(new Error(`register_and_encode.py: ${stderr || err.message}`));
-        const out = JSON.parse(stdout) as { id: number; frames: string[] };
-        resolve({ id: out.id, frames: out.frames.map((f) => Buffer.from(f, 'base64')) });
-      },
-    );
-    child.stdin!.end(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  });
+function evolvedRegistration(extraField: string, newSymbol?: string) {
+  const s = withOptionalField(contractSchema('registration/v2.avsc'), extraField);
+  return newSymbol ? withEnumSymbol(s, 'PartyType', newSymbol) : s;
 }
 
 const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
@@ -140,15 +124,24 @@ function declaration(vin: string, eventTime: number): CustomsDeclarationEvent {
   };
 }
 
+// One registry for the file (a start is about 7 s); each outage test stops and restarts it.
+const registryDir = mkdtempSync(join(tmpdir(), 'zm-registry-'));
+const registry: RegistryInstance = apicurioRegistry(
+  registryOptions({ port: PORT, managementPort: MANAGEMENT_PORT, dir: registryDir }),
+);
+before(() => registry.up(), { timeout: 300_000 });
+after(async () => {
+  await registry.down();
+  rmSync(registryDir, { recursive: true, force: true });
+});
+
 describe(
   'the detector in registry mode against a real registry (Apicurio), fed by a foreign producer',
   { timeout: 300_000 },
   () => {
     const id = uniqueId('zmreg');
     const kafka = testKafka(id);
-    const registryDir = mkdtempSync(join(tmpdir(), 'zm-registry-'));
     const now = Date.now();
-    let registry: RegistryInstance;
     let admin: Admin;
     let topics: TestTopics;
     let app: DetectorApp;
@@ -179,10 +172,6 @@ describe(
       });
 
     before(async () => {
-      registry = apicurioRegistry(
-        registryOptions({ port: PORT, managementPort: MANAGEMENT_PORT, dir: registryDir }),
-      );
-      await registry.up();
       admin = kafka.admin();
       await admin.connect();
       topics = await createTestTopics(admin, id, 3);
@@ -195,12 +184,7 @@ describe(
       producer = kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
       alertBytes = await TopicCollector.start(kafka, topics.alerts, (m) => m.value!);
-      const rule = await fetch(`${registry.url}/config/${SUBJECT}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-        body: JSON.stringify({ compatibility: 'FULL' }),
-      });
-      assert.equal(rule.status, 200, await rule.text());
+      await setCompatibility(registry.url, SUBJECT, 'FULL');
     });
 
     after(async () => {
@@ -210,8 +194,6 @@ describe(
       if (topics) await deleteTestTopics(admin, topics);
       await admin?.disconnect();
       await deleteRedisKeys(id);
-      await registry?.down();
-      rmSync(registryDir, { recursive: true, force: true });
     });
 
     it('a newer compatible writer (added optional field, new enum symbol) registered by the foreign client: its records decode and raise the alert', async () => {
@@ -220,6 +202,7 @@ describe(
       const written = { ...reg, party: { ...reg.party, type: 'GOVERNMENT_AGENCY' }, colour: 'pearl white' };
       const { id: newerId, frames } = await foreignRegisterAndEncode(
         registry.url,
+        SUBJECT,
         evolvedRegistration('colour', 'GOVERNMENT_AGENCY'),
         [written],
       );
@@ -253,6 +236,7 @@ describe(
       const reg = registration(vin, 'TRADER-OUTAGE-01', now - 8 * DAY);
       const { id: writerId, frames } = await foreignRegisterAndEncode(
         registry.url,
+        SUBJECT,
         evolvedRegistration('bodyStyle'),
         [{ ...reg, bodyStyle: 'SUV' }],
       );
@@ -288,6 +272,86 @@ describe(
       assert.equal(await counter('zm_detector_dead_letters_total'), 0);
       assert.deepEqual(await dlqHighWatermarks(), ['0', '0']);
       t.diagnostic(`registry restart to resumed decoding: ${resumedMs} ms`);
+    });
+  },
+);
+
+describe(
+  "the escalator's decoder in registry mode against a real registry (Apicurio)",
+  { timeout: 300_000 },
+  () => {
+    it('alerts under a newer writer arrive while the registry is down: the batch waits (retries, no dead letter), then every alert is handled, the new Severity symbol as LOW', async () => {
+      const id = uniqueId('zmreg-esc');
+      const kafka = testKafka(id);
+      const topic = `${id}.${TOPICS.alerts}`;
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic, numPartitions: 1 },
+          { topic: `${topic}.dlq`, numPartitions: 1 },
+        ],
+      });
+      const codec = await createCodecFor(registry.url); // the escalator's codec: registers the current schemas
+      await setCompatibility(registry.url, ALERTS_SUBJECT, 'FULL');
+      const newer = withEnumSymbol(
+        withOptionalField(contractSchema('alert/v2.avsc'), 'analystNote'),
+        'Severity',
+        'SEVERE',
+      );
+      const alerts = [makeAlert(vinFor(`${id}-1`)), makeAlert(vinFor(`${id}-2`), { severity: 'CRITICAL' })];
+      const { id: writerId, frames } = await foreignRegisterAndEncode(registry.url, ALERTS_SUBJECT, newer, [
+        { ...alerts[0]!, severity: 'SEVERE', analystNote: 'seen at the port' },
+        { ...alerts[1]!, analystNote: null },
+      ]);
+      assert.notEqual(writerId, codec.schemaIdFor(TOPICS.alerts), 'a writer id the escalator has not seen');
+      await registry.down();
+      await produceForeign(frames.map((bytes, i) => ({ topic, key: alerts[i]!.vin, bytes })));
+
+      const handled: Alert[] = [];
+      let retries = 0;
+      let deadLettered = 0;
+      const producer = createIdempotentProducer(kafka);
+      await producer.connect();
+      const consumer = createBatchConsumer<Alert>({
+        kafka,
+        groupId: `${id}-escalator`,
+        topics: [topic],
+        fromBeginning: true,
+        logger: createLogger('registry-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent'),
+        deadLetters: createDeadLetterWriter(producer, 'escalator-registry-test'),
+        decode: createAlertDecoder(codec),
+        handle: (records) => {
+          handled.push(...records.map((r) => r.value));
+          return Promise.resolve();
+        },
+        maxRetryDelayMs: 300,
+        onBatch: (b) => (deadLettered += b.deadLettered),
+        onRetry: () => retries++,
+      });
+      try {
+        await consumer.start();
+        await waitFor('three batch retries while the registry is down', () => retries >= 3, 30_000);
+        assert.equal(handled.length, 0, 'nothing handled while the writer schema cannot be fetched');
+        assert.equal(deadLettered, 0);
+        await registry.up();
+        await waitFor('every alert handled', () => handled.length >= alerts.length, 30_000);
+        assert.deepEqual(handled.map((a) => a.alertId).sort(), alerts.map((a) => a.alertId).sort());
+        const byId = new Map(handled.map((a) => [a.alertId, a]));
+        assert.equal(byId.get(alerts[0]!.alertId)!.severity, 'LOW', 'the unknown symbol is the enum default');
+        assert.equal(byId.get(alerts[1]!.alertId)!.severity, 'CRITICAL');
+        assert.equal(deadLettered, 0);
+        assert.deepEqual(
+          (await admin.fetchTopicOffsets(`${topic}.dlq`)).map((p) => p.high),
+          ['0'],
+        );
+      } finally {
+        await consumer.stop();
+        await producer.disconnect();
+        await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+        await admin.disconnect();
+      }
     });
   },
 );
