@@ -52,7 +52,8 @@ export const DEFAULT_PORTS = {
    * The optional Schema Registry (Apicurio Registry, Confluent-compatible API; `infra/bin/registry
    * up`, never started by default): HTTP API and its separate health/metrics interface. Moved with
    * ZM_REGISTRY_PORT and ZM_REGISTRY_MANAGEMENT_PORT. The registry tests start private ones on
-   * 18083-18086 (schemas/test/registry-apicurio.it.test.ts, test/registry/services-registry.it.test.ts).
+   * 18083-18088 (schemas/test/registry-apicurio.it.test.ts, test/registry/services-registry.it.test.ts,
+   * infra/test/registry.it.test.ts).
    */
   schemaRegistry: 18081,
   schemaRegistryManagement: 18082,
