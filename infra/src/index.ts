@@ -24,3 +24,12 @@ export { searchAttributes, temporalBinary } from './components/temporal.js';
 export { formatStatusTable } from './format.js';
 export { stopPid, waitFor, readPid, isAlive } from './process.js';
 export { stackCli } from './main.js';
+export {
+  apicurioRegistry,
+  registryOptions,
+  installApicurio,
+  registryJava,
+  ccompatUrl,
+  type RegistryInstance,
+  type RegistryOptions,
+} from './registry.js';

@@ -8,6 +8,8 @@ export const VERSIONS = {
   kafka: '4.4.0',
   redisPackage: 'redis-server (Debian)',
   temporalCli: '1.5.1',
+  /** io.apicurio:apicurio-registry-app, its `all` tar.gz (a built Quarkus app); Java 21+. */
+  apicurioRegistry: '3.3.3',
 } as const;
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

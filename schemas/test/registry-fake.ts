@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A small Confluent Schema Registry stand-in implementing the two endpoints the client uses
- * (`POST /subjects/{subject}/versions`, `GET /schemas/ids/{id}`). No real registry can be installed
- * here (see schemas/README.md, "Schema Registry"), so this is what the registry tests run against.
+ * (`POST /subjects/{subject}/versions`, `GET /schemas/ids/{id}`), for what a real registry does not
+ * do on request: count the client's GETs, answer 500 or 401 once. The real one (Apicurio Registry,
+ * infra/bin/registry) is in registry-apicurio.it.test.ts.
  * `stop()` then `start()` keeps the schemas and the port: a registry that goes away and comes back.
  */
 export function fakeRegistry() {

@@ -117,7 +117,7 @@ describe('real Schema Registry (Apicurio ccompat / Confluent / Karapace)', () =>
     {
       skip: REAL_REGISTRY
         ? false
-        : 'ZM_SCHEMA_REGISTRY_URL is unset: no real registry can be installed here (Apicurio 3.x does not resolve from this Maven Central; see schemas/README.md "Schema Registry")',
+        : 'ZM_SCHEMA_REGISTRY_URL is unset (`infra/bin/registry up` then `eval "$(infra/bin/registry env)"` gives one; registry-apicurio.it.test.ts starts its own)',
     },
     async () => {
       const codec = await createCodec({ catalog: createRegistryCatalog({ url: REAL_REGISTRY! }) });

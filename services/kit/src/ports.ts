@@ -48,4 +48,13 @@ export const DEFAULT_PORTS = {
   tlsTestKafkaController: 29412,
   tlsTestRedis: 29322,
   tlsTestTemporal: 29323,
+  /**
+   * The optional Schema Registry (Apicurio Registry, Confluent-compatible API; `infra/bin/registry
+   * up`, never started by default): HTTP API and its separate health/metrics interface. Moved with
+   * ZM_REGISTRY_PORT and ZM_REGISTRY_MANAGEMENT_PORT. The registry tests start private ones on
+   * 18083-18088 (schemas/test/registry-apicurio.it.test.ts, test/registry/services-registry.it.test.ts,
+   * infra/test/registry.it.test.ts).
+   */
+  schemaRegistry: 18081,
+  schemaRegistryManagement: 18082,
 } as const;

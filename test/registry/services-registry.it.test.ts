@@ -1,0 +1,357 @@
+// Issue 11 point 4, end to end: the services in registry mode (ZM_SCHEMA_REGISTRY_URL) against a real
+// Confluent-protocol registry, Apicurio Registry (a private one on 127.0.0.1:18085, from
+// infra/bin/registry's component), on the shared Kafka and Redis. Records come from a foreign
+// producer: the schema registered with a plain HTTP POST and the records encoded by fastavro
+// (test/registry/register_and_encode.py), produced by librdkafka (test/foreign/produce.py).
+// - The detector: a newer registration schema (an added optional field, a new PartyType symbol),
+//   accepted by the registry's FULL compatibility rule, under an id the detector has never seen: it
+//   fetches it and raises the alert. Then the registry is stopped while records under another unseen
+//   id arrive: the batch waits and retries, nothing is dead-lettered, and it resumes once it is back.
+// - The escalator's decoder in the kit's batch consumer: alerts under a newer alert schema (added
+//   field, new Severity symbol) arrive while the registry is down: the same waiting, then handled.
+// (The console's live-feed decoder is not exported by its package; its in-process test covers it.)
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Admin, Producer } from 'kafkajs';
+import { createApp as createDetector, loadRuleset, RULE_IDS, type DetectorApp } from '@zmwatch/detector';
+import {
+  counterValue,
+  createTestTopics,
+  deleteRedisKeys,
+  deleteTestTopics,
+  quietLogger,
+  testConfig,
+  testKafka,
+  TopicCollector,
+  uniqueId,
+  waitFor,
+  type TestTopics,
+} from '@zmwatch/detector/testing';
+import { apicurioRegistry, registryOptions, type RegistryInstance } from '@zmwatch/infra';
+import {
+  createBatchConsumer,
+  createDeadLetterWriter,
+  createIdempotentProducer,
+  createLogger,
+} from '@zmwatch/kit';
+import { createAlertDecoder } from '@zmwatch/escalator';
+import { makeAlert } from '@zmwatch/workflows/testing';
+import {
+  computeCheckDigit,
+  createCodecFor,
+  TOPICS,
+  type Alert,
+  type Codec,
+  type CustomsDeclarationEvent,
+  type RegistrationEvent,
+} from '@zmwatch/schemas';
+import { produceForeign } from '../foreign/foreign-producer.js';
+import {
+  contractSchema,
+  foreignRegisterAndEncode,
+  setCompatibility,
+  withEnumSymbol,
+  withOptionalField,
+} from './foreign-registry.js';
+
+const PORT = 18085;
+const MANAGEMENT_PORT = 18086;
+const DAY = 86_400_000;
+const SUBJECT = `${TOPICS.registrations}-value`;
+const ALERTS_SUBJECT = `${TOPICS.alerts}-value`;
+
+/** Registration v2 (the current contract) plus an optional field and, if asked, a new PartyType symbol. */
+function evolvedRegistration(extraField: string, newSymbol?: string) {
+  const s = withOptionalField(contractSchema('registration/v2.avsc'), extraField);
+  return newSymbol ? withEnumSymbol(s, 'PartyType', newSymbol) : s;
+}
+
+const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
+function vinFor(seed: string): string {
+  const d = createHash('sha256').update(seed).digest();
+  const draft = 'LFV' + [...d.subarray(0, 14)].map((b) => VIN_CHARS[b % VIN_CHARS.length]).join('');
+  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
+}
+
+function registration(vin: string, partyId: string, eventTime: number): RegistrationEvent {
+  return {
+    eventId: `reg-${vin}`,
+    eventType: 'FIRST_REGISTRATION',
+    vin,
+    vinCheckDigitValid: true,
+    jurisdiction: 'CN-GD',
+    party: { id: partyId, type: 'TRADING_COMPANY' },
+    pendingExport: false,
+    deregistrationReason: null,
+    condition: 'NEW',
+    make: 'BYD',
+    model: 'Song PLUS DM-i',
+    modelYear: 2026,
+    fuelType: 'PHEV',
+    odometerKm: 3,
+    priceCny: 159800,
+    plateNumber: null,
+    sourceSystem: 'cn-gd-vms',
+    eventTime,
+    recordedAt: eventTime,
+  };
+}
+
+function declaration(vin: string, eventTime: number): CustomsDeclarationEvent {
+  return {
+    eventId: `decl-${vin}`,
+    eventType: 'DECLARED',
+    declarationId: `D1-${vin}`,
+    vin,
+    vinCheckDigitValid: true,
+    exporterId: '91440300MA5EXPORT1',
+    exporterType: 'LICENSED_EXPORTER',
+    declaredCondition: 'USED',
+    declaredOdometerKm: 12,
+    destinationCountry: 'AE',
+    portOfExit: 'CNSZX',
+    hsCode: '8703800010',
+    declaredValue: 21000,
+    currency: 'USD',
+    afterSalesConfirmationRef: 'ASC-1',
+    exportLicenceRef: null,
+    eventTime,
+    recordedAt: eventTime,
+  };
+}
+
+// One registry for the file (a start is about 7 s); each outage test stops and restarts it.
+const registryDir = mkdtempSync(join(tmpdir(), 'zm-registry-'));
+const registry: RegistryInstance = apicurioRegistry(
+  registryOptions({ port: PORT, managementPort: MANAGEMENT_PORT, dir: registryDir }),
+);
+before(() => registry.up(), { timeout: 300_000 });
+after(async () => {
+  await registry.down();
+  rmSync(registryDir, { recursive: true, force: true });
+});
+
+describe(
+  'the detector in registry mode against a real registry (Apicurio), fed by a foreign producer',
+  { timeout: 300_000 },
+  () => {
+    const id = uniqueId('zmreg');
+    const kafka = testKafka(id);
+    const now = Date.now();
+    let admin: Admin;
+    let topics: TestTopics;
+    let app: DetectorApp;
+    let codec: Codec; // our own services' codec in registry mode: declarations, and reading the alerts
+    let producer: Producer;
+    let alertBytes: TopicCollector<Buffer>;
+
+    const counter = (name: string) => counterValue(app.registry, name);
+    const alertsFor = async (vin: string): Promise<Alert[]> => {
+      const all = await Promise.all(alertBytes.items.map((b) => codec.decode(b, TOPICS.alerts)));
+      return all.map((d) => d.record).filter((a) => a.vin === vin);
+    };
+    const dlqHighWatermarks = async () =>
+      (
+        await Promise.all(
+          [`${topics.registrations}.dlq`, `${topics.declarations}.dlq`].map((t) =>
+            admin.fetchTopicOffsets(t),
+          ),
+        )
+      )
+        .flat()
+        .map((p) => p.high);
+    const sendDeclaration = async (decl: CustomsDeclarationEvent) =>
+      producer.send({
+        topic: topics.declarations,
+        acks: -1,
+        messages: [{ key: decl.vin, value: codec.encode(TOPICS.declarations, decl) }],
+      });
+
+    before(async () => {
+      admin = kafka.admin();
+      await admin.connect();
+      topics = await createTestTopics(admin, id, 3);
+      app = createDetector(
+        testConfig(id, topics, { schemaRegistryUrl: registry.url, maxRetryDelayMs: 500 }, loadRuleset()),
+        { logger: quietLogger },
+      );
+      await app.start(); // registers the current schemas in the registry
+      codec = await createCodecFor(registry.url);
+      producer = kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      alertBytes = await TopicCollector.start(kafka, topics.alerts, (m) => m.value!);
+      await setCompatibility(registry.url, SUBJECT, 'FULL');
+    });
+
+    after(async () => {
+      await app?.stop();
+      await alertBytes?.stop();
+      await producer?.disconnect();
+      if (topics) await deleteTestTopics(admin, topics);
+      await admin?.disconnect();
+      await deleteRedisKeys(id);
+    });
+
+    it('a newer compatible writer (added optional field, new enum symbol) registered by the foreign client: its records decode and raise the alert', async () => {
+      const vin = vinFor(`${id}-newer`);
+      const reg = registration(vin, 'GOV-AGENCY-0001', now - 10 * DAY);
+      const written = { ...reg, party: { ...reg.party, type: 'GOVERNMENT_AGENCY' }, colour: 'pearl white' };
+      const { id: newerId, frames } = await foreignRegisterAndEncode(
+        registry.url,
+        SUBJECT,
+        evolvedRegistration('colour', 'GOVERNMENT_AGENCY'),
+        [written],
+      );
+      assert.notEqual(
+        newerId,
+        codec.schemaIdFor(TOPICS.registrations),
+        'a writer id the detector has not seen',
+      );
+      const eventsBefore = await counter('zm_detector_events_in_total');
+      await produceForeign([{ topic: topics.registrations, key: vin, bytes: frames[0]! }]);
+      await waitFor(
+        'the registration decoded',
+        async () => (await counter('zm_detector_events_in_total')) > eventsBefore,
+      );
+      await sendDeclaration(declaration(vin, now));
+      const [alert] = await waitFor('the alert', async () => {
+        const a = await alertsFor(vin);
+        return a.length ? a : undefined;
+      });
+      // Joined with the foreign registration: its party, its time, and the unknown symbol as the enum default.
+      assert.equal(alert!.registrantId, 'GOV-AGENCY-0001');
+      assert.equal(alert!.registrantType, 'OTHER');
+      assert.equal(alert!.registrationTime, reg.eventTime);
+      assert.ok(alert!.rules.some((r) => r.ruleId === RULE_IDS.rapidExport));
+      assert.equal(await counter('zm_detector_dead_letters_total'), 0);
+      assert.deepEqual(await dlqHighWatermarks(), ['0', '0']);
+    });
+
+    it('the registry stopped mid-run: records under an unseen writer id wait (retries, no dead letter), then resume when it is back', async (t) => {
+      const vin = vinFor(`${id}-outage`);
+      const reg = registration(vin, 'TRADER-OUTAGE-01', now - 8 * DAY);
+      const { id: writerId, frames } = await foreignRegisterAndEncode(
+        registry.url,
+        SUBJECT,
+        evolvedRegistration('bodyStyle'),
+        [{ ...reg, bodyStyle: 'SUV' }],
+      );
+      assert.notEqual(writerId, codec.schemaIdFor(TOPICS.registrations));
+      await registry.down();
+      const eventsBefore = await counter('zm_detector_events_in_total');
+      const retriesBefore = await counter('zm_detector_batch_retries_total');
+      await produceForeign([{ topic: topics.registrations, key: vin, bytes: frames[0]! }]);
+      await waitFor(
+        'three batch retries while the registry is down',
+        async () => (await counter('zm_detector_batch_retries_total')) >= retriesBefore + 3,
+        30_000,
+      );
+      assert.equal(await counter('zm_detector_events_in_total'), eventsBefore, 'the record waits');
+      assert.equal(await counter('zm_detector_dead_letters_total'), 0);
+      assert.deepEqual(await dlqHighWatermarks(), ['0', '0']);
+
+      const t0 = Date.now();
+      await registry.up(); // the same storage: the writer id is still there
+      await waitFor(
+        'the registration decoded once the registry is back',
+        async () => (await counter('zm_detector_events_in_total')) > eventsBefore,
+        30_000,
+      );
+      const resumedMs = Date.now() - t0;
+      await sendDeclaration(declaration(vin, now));
+      const [alert] = await waitFor('the alert', async () => {
+        const a = await alertsFor(vin);
+        return a.length ? a : undefined;
+      });
+      assert.equal(alert!.registrantId, 'TRADER-OUTAGE-01');
+      assert.equal(alert!.registrationTime, reg.eventTime);
+      assert.equal(await counter('zm_detector_dead_letters_total'), 0);
+      assert.deepEqual(await dlqHighWatermarks(), ['0', '0']);
+      t.diagnostic(`registry restart to resumed decoding: ${resumedMs} ms`);
+    });
+  },
+);
+
+describe(
+  "the escalator's decoder in registry mode against a real registry (Apicurio)",
+  { timeout: 300_000 },
+  () => {
+    it('alerts under a newer writer arrive while the registry is down: the batch waits (retries, no dead letter), then every alert is handled, the new Severity symbol as LOW', async () => {
+      const id = uniqueId('zmreg-esc');
+      const kafka = testKafka(id);
+      const topic = `${id}.${TOPICS.alerts}`;
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic, numPartitions: 1 },
+          { topic: `${topic}.dlq`, numPartitions: 1 },
+        ],
+      });
+      const codec = await createCodecFor(registry.url); // the escalator's codec: registers the current schemas
+      await setCompatibility(registry.url, ALERTS_SUBJECT, 'FULL');
+      const newer = withEnumSymbol(
+        withOptionalField(contractSchema('alert/v2.avsc'), 'analystNote'),
+        'Severity',
+        'SEVERE',
+      );
+      const alerts = [makeAlert(vinFor(`${id}-1`)), makeAlert(vinFor(`${id}-2`), { severity: 'CRITICAL' })];
+      const { id: writerId, frames } = await foreignRegisterAndEncode(registry.url, ALERTS_SUBJECT, newer, [
+        { ...alerts[0]!, severity: 'SEVERE', analystNote: 'seen at the port' },
+        { ...alerts[1]!, analystNote: null },
+      ]);
+      assert.notEqual(writerId, codec.schemaIdFor(TOPICS.alerts), 'a writer id the escalator has not seen');
+      await registry.down();
+      await produceForeign(frames.map((bytes, i) => ({ topic, key: alerts[i]!.vin, bytes })));
+
+      const handled: Alert[] = [];
+      let retries = 0;
+      let deadLettered = 0;
+      const producer = createIdempotentProducer(kafka);
+      await producer.connect();
+      const consumer = createBatchConsumer<Alert>({
+        kafka,
+        groupId: `${id}-escalator`,
+        topics: [topic],
+        fromBeginning: true,
+        logger: createLogger('registry-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent'),
+        deadLetters: createDeadLetterWriter(producer, 'escalator-registry-test'),
+        decode: createAlertDecoder(codec),
+        handle: (records) => {
+          handled.push(...records.map((r) => r.value));
+          return Promise.resolve();
+        },
+        maxRetryDelayMs: 300,
+        onBatch: (b) => (deadLettered += b.deadLettered),
+        onRetry: () => retries++,
+      });
+      try {
+        await consumer.start();
+        await waitFor('three batch retries while the registry is down', () => retries >= 3, 30_000);
+        assert.equal(handled.length, 0, 'nothing handled while the writer schema cannot be fetched');
+        assert.equal(deadLettered, 0);
+        await registry.up();
+        await waitFor('every alert handled', () => handled.length >= alerts.length, 30_000);
+        assert.deepEqual(handled.map((a) => a.alertId).sort(), alerts.map((a) => a.alertId).sort());
+        const byId = new Map(handled.map((a) => [a.alertId, a]));
+        assert.equal(byId.get(alerts[0]!.alertId)!.severity, 'LOW', 'the unknown symbol is the enum default');
+        assert.equal(byId.get(alerts[1]!.alertId)!.severity, 'CRITICAL');
+        assert.equal(deadLettered, 0);
+        assert.deepEqual(
+          (await admin.fetchTopicOffsets(`${topic}.dlq`)).map((p) => p.high),
+          ['0'],
+        );
+      } finally {
+        await consumer.stop();
+        await producer.disconnect();
+        await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+        await admin.disconnect();
+      }
+    });
+  },
+);
