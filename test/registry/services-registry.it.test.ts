@@ -39,6 +39,7 @@ import {
   createLogger,
 } from '@zmwatch/kit';
 import { createAlertDecoder } from '@zmwatch/escalator';
+import { createApp as createConsole, loadConfig as loadConsoleConfig } from '@zmwatch/console';
 import { makeAlert } from '@zmwatch/workflows/testing';
 import {
   computeCheckDigit,
@@ -350,6 +351,77 @@ describe(
         await consumer.stop();
         await producer.disconnect();
         await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+        await admin.disconnect();
+      }
+    });
+  },
+);
+
+describe(
+  "the console's live alert feed in registry mode against a real registry (Apicurio)",
+  { timeout: 300_000 },
+  () => {
+    it('an alert under a newer writer, produced while the registry is down, reaches customs once the registry is back (the feed waits, it does not skip)', async () => {
+      const id = uniqueId('zmreg-con');
+      const kafka = testKafka(id);
+      const topic = `${id}.${TOPICS.alerts}`;
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+      // The console as deployed, from its variables; no Temporal needed for the feed (cases stubbed).
+      const config = loadConsoleConfig({
+        ZM_KAFKA_BROKERS: process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092',
+        ZM_ALERTS_TOPIC: topic,
+        ZM_SCHEMA_REGISTRY_URL: registry.url,
+        ZM_CONSOLE_PORT: '0',
+        ZM_CONSOLE_METRICS_PORT: 'off',
+        ZM_LOG_LEVEL: process.env.ZM_TEST_LOG_LEVEL ?? 'silent',
+      });
+      const noCases = new Proxy({}, { get: () => () => Promise.reject(new Error('no cases in this test')) });
+      const app = createConsole(config, { cases: noCases as never });
+      try {
+        await app.start();
+        await setCompatibility(registry.url, ALERTS_SUBJECT, 'FULL');
+        const newer = withEnumSymbol(
+          withOptionalField(contractSchema('alert/v2.avsc'), 'analystNote'),
+          'Severity',
+          'SEVERE',
+        );
+        const alert = makeAlert(vinFor(`${id}-1`));
+        const { frames } = await foreignRegisterAndEncode(registry.url, ALERTS_SUBJECT, newer, [
+          { ...alert, severity: 'SEVERE', analystNote: 'seen at the port' },
+        ]);
+        const login = await fetch(`${app.url}/api/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'customs', password: 'customs-demo' }),
+        });
+        assert.equal(login.status, 200);
+        const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+        const recent = async () => {
+          const res = await fetch(`${app.url}/api/alerts/recent`, { headers: { cookie } });
+          assert.equal(res.status, 200);
+          return ((await res.json()) as { alerts: Array<{ alertId: string; severity: string }> }).alerts;
+        };
+        await waitFor(
+          'the console ready (its feed consumer assigned)',
+          async () => (await fetch(`${app.url}/readyz`)).status === 200,
+          30_000,
+        );
+        await registry.down();
+        await produceForeign(frames.map((bytes) => ({ topic, key: alert.vin, bytes })));
+        await new Promise((r) => setTimeout(r, 3_000));
+        assert.deepEqual(await recent(), [], 'not shown while its writer schema cannot be fetched');
+        await registry.up();
+        let shown: Array<{ alertId: string; severity: string }> = [];
+        await waitFor('the alert in the live feed', async () => (shown = await recent()).length > 0, 45_000);
+        assert.deepEqual(
+          shown.map((a) => [a.alertId, a.severity]),
+          [[alert.alertId, 'LOW']],
+        );
+      } finally {
+        await app.stop();
+        await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
         await admin.disconnect();
       }
     });

@@ -19,8 +19,9 @@ import { createAlertTopics, deleteTopics, logger, testKafka } from './helpers/st
  * Real Kafka and the kit's batch consumer with the escalator's decoder: alerts framed with a schema id
  * the consuming codec has never seen (a producer with its own registration), while the "registry" is down. They
  * must wait (no dead letter, no commit) and be handled once it answers. The registry is an in-memory
- * catalog that rejects with the same SchemaRegistryError the HTTP client raises: no real registry
- * can be installed here (schemas/README.md, "Schema Registry").
+ * catalog that rejects with the same SchemaRegistryError the HTTP client raises, which keeps this
+ * unit of the decoder fast; the same path against a real registry (Apicurio, stopped and restarted)
+ * is test/registry/services-registry.it.test.ts.
  */
 test('unseen writer ids with the registry down: the batch waits and retries, nothing is dead-lettered', async () => {
   const run = randomUUID().slice(0, 8);
