@@ -1,4 +1,11 @@
-import { ConfigError, growPartitions, type createKafka, type Logger } from '@zmwatch/kit';
+import {
+  ConfigError,
+  createTopicsReady,
+  growPartitions,
+  partitionCounts,
+  type createKafka,
+  type Logger,
+} from '@zmwatch/kit';
 import { repartitionTopicsOf, type InputTopics } from './decode.js';
 import type { StateStore } from './redis-store.js';
 
@@ -25,10 +32,10 @@ export async function prepareTopics(
       throw new ConfigError(
         `input topic(s) ${missing.join(', ')} do not exist (infra/bin/stack up creates them from infra/topics.yaml)`,
       );
+    // Metadata of topics created a moment ago (by the operator, or just below) may not have
+    // reached the broker asked yet: partitionCounts waits for it.
     const counts = async (names: string[]) => {
-      const meta = new Map(
-        (await admin.fetchTopicMetadata({ topics: names })).topics.map((t) => [t.name, t.partitions.length]),
-      );
+      const meta = await partitionCounts(admin, names);
       return names.map((name) => ({ name, partitions: meta.get(name) ?? 0 }));
     };
     const inputCounts = await counts(inputs);
@@ -36,10 +43,10 @@ export async function prepareTopics(
     const repartition = repartitionTopicsOf(topics);
     const create = repartition.filter((t) => !existing.has(t));
     if (create.length > 0)
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: create.map((topic) => ({ topic, numPartitions: n })),
-      });
+      await createTopicsReady(
+        admin,
+        create.map((topic) => ({ topic, numPartitions: n })),
+      );
     const grow = (await counts(repartition)).filter((t) => t.partitions < n);
     await growPartitions(
       admin,

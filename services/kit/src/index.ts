@@ -60,7 +60,7 @@ export {
 } from './co-partitioned-assigner.js';
 export { sendChunked, messageBytes, PRODUCE_CHUNK_BYTES } from './send-chunked.js';
 export { decodeFramed } from './decode-framed.js';
-export { createTopicsReady, growPartitions } from './topic-admin.js';
+export { createTopicsReady, growPartitions, partitionCounts } from './topic-admin.js';
 export {
   createRedis,
   describeRedis,

@@ -51,6 +51,16 @@ export function createKafka(opts: {
  * limit, each wait capped by kafkajs' maxRetryTime (30 s), as the Java client's retries=MAX_INT. A send
  * therefore waits out a broker outage instead of failing; callers check their topics exist at start,
  * because a send to a missing topic waits too.
+ *
+ * kafkajs 2.2.4 is patched for this (patches/kafkajs@2.2.4.patch, pnpm `patchedDependencies`): its
+ * produce retry remembered which *brokers* had acknowledged a send and skipped them on the next attempt,
+ * so when a SIGKILLed leader's partitions moved to a broker that had already answered for other
+ * partitions of the same send, those records were never sent and the send resolved (kafkajs issue
+ * #1303). For this producer the sequence numbers then diverged from the broker's, and every later send
+ * to that partition failed with OUT_OF_ORDER_SEQUENCE_NUMBER: the detector's alerts stalled for good.
+ * The patch remembers acknowledged *partitions*, sends every other one to its current leader, and
+ * settles all of an attempt's requests before the next (test/cluster/producer-failover.cluster-test.ts,
+ * services/kit/test/produce-retry-leader-move.test.ts).
  */
 export function createIdempotentProducer(kafka: Kafka): Producer {
   return kafka.producer({

@@ -79,3 +79,28 @@ export async function growPartitions(
     opts,
   );
 }
+
+/**
+ * The partition count of each of these (existing) topics. A broker that has not heard of a topic
+ * created a moment ago answers UNKNOWN_TOPIC_OR_PARTITION (on a multi-broker cluster, and just
+ * after a broker restart, that is whichever broker the admin asks): retried until `timeoutMs`.
+ */
+export async function partitionCounts(
+  admin: Admin,
+  topics: string[],
+  opts: WaitOptions = {},
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (topics.length === 0) return counts;
+  await waitForMetadata(
+    admin,
+    topics,
+    (partitions, topic) => {
+      counts.set(topic, partitions.length);
+      return partitions.length > 0;
+    },
+    `topic(s) ${topics.join(', ')}`,
+    opts,
+  );
+  return counts;
+}
