@@ -28,7 +28,7 @@ import {
   type RedisClient,
   type RedisConnection,
 } from '@zmwatch/kit';
-import { createCodec, TOPICS } from '@zmwatch/schemas';
+import { createCodec, repartitionTopicFor, TOPICS } from '@zmwatch/schemas';
 import { createApp } from '@zmwatch/detector';
 import { createBenchData } from './lib/bench-data.js';
 import { benchDetectorConfig, counter, ensureDetectorNodeFlags, timeApp } from './lib/detector-harness.js';
@@ -84,6 +84,11 @@ const allTopics = (p: Profile) => {
   const t = topicsOf(p);
   return [t.registrations, t.declarations, t.alerts, `${t.registrations}.dlq`, `${t.declarations}.dlq`];
 };
+/** Also the repartition topics the detector creates for the inputs. */
+const topicsToDelete = (p: Profile) => {
+  const t = topicsOf(p);
+  return [...allTopics(p), repartitionTopicFor(t.registrations), repartitionTopicFor(t.declarations)];
+};
 
 /** Deletes `prefix:*` (SCAN per master on a Cluster; never KEYS or FLUSH: the Redis is shared). */
 async function deleteKeys(redis: RedisClient, prefix: string): Promise<number> {
@@ -132,6 +137,7 @@ async function main(): Promise<void> {
   const total = registrations.length + declarations.length;
   const created: Profile[] = [];
   const runs: RunFigures[] = [];
+  const groups = new Map<Profile['name'], string[]>();
   try {
     for (const p of profiles) {
       const admin = p.kafka.admin();
@@ -169,19 +175,18 @@ async function main(): Promise<void> {
       const order = round % 2 === 1 ? profiles : [...profiles].reverse();
       for (const p of order) {
         const prefix = `${id}-${p.name}-r${round}`;
-        const app = createApp(
-          benchDetectorConfig({
-            brokers: p.brokers,
-            redis: p.redis,
-            topics: topicsOf(p),
-            prefix,
-            runId: id,
-            bucketsPerPartition: BUCKETS_PER_PARTITION,
-            velocityBucketsPerPartition: VELOCITY_BUCKETS_PER_PARTITION,
-            partitionsConcurrently: PARTITIONS_CONCURRENTLY,
-          }),
-          { logger },
-        );
+        const config = benchDetectorConfig({
+          brokers: p.brokers,
+          redis: p.redis,
+          topics: topicsOf(p),
+          prefix,
+          runId: id,
+          bucketsPerPartition: BUCKETS_PER_PARTITION,
+          velocityBucketsPerPartition: VELOCITY_BUCKETS_PER_PARTITION,
+          partitionsConcurrently: PARTITIONS_CONCURRENTLY,
+        });
+        groups.set(p.name, [...(groups.get(p.name) ?? []), config.groupId]);
+        const app = createApp(config, { logger });
         const cpu0 = process.cpuUsage();
         const timed = await timeApp(app, total);
         const cpu = process.cpuUsage(cpu0);
@@ -257,7 +262,8 @@ async function main(): Promise<void> {
     for (const p of created) {
       const admin = p.kafka.admin();
       await admin.connect();
-      await admin.deleteTopics({ topics: allTopics(p) }).catch(() => undefined);
+      await admin.deleteTopics({ topics: topicsToDelete(p) }).catch(() => undefined);
+      await admin.deleteGroups(groups.get(p.name) ?? []).catch(() => undefined);
       await admin.disconnect();
     }
   }
