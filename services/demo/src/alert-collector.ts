@@ -3,12 +3,15 @@ import type { Codec, Severity, Topic } from '@zmwatch/schemas';
 
 /**
  * Follows the alerts topic from "now" (a fresh group per demo run) and keeps what the summary needs:
- * the highest severity per VIN (for precision/recall), counts by severity, and physical duplicates
- * (the same alert id delivered twice, which downstream consumers deduplicate).
+ * the highest severity per VIN (for precision/recall), counts by severity, later revisions (contract
+ * v2: the same alert id with a higher revision, e.g. a withdrawal) and physical duplicates (the same
+ * alert id and revision delivered twice, which downstream consumers deduplicate).
  */
 export interface AlertTally {
   bySeverity: Record<string, number>;
   alerts: number;
+  /** Records that revise an alert already counted (revision > 0 of a known id, or first seen as such). */
+  revisions: number;
   duplicates: number;
   maxSeverityByVin: Map<string, Severity>;
 }
@@ -20,8 +23,15 @@ export async function startAlertCollector(
   codec: Codec,
   topic: Topic,
 ): Promise<{ tally: AlertTally; stop: () => Promise<void> }> {
-  const tally: AlertTally = { bySeverity: {}, alerts: 0, duplicates: 0, maxSeverityByVin: new Map() };
+  const tally: AlertTally = {
+    bySeverity: {},
+    alerts: 0,
+    revisions: 0,
+    duplicates: 0,
+    maxSeverityByVin: new Map(),
+  };
   const seen = new Set<string>();
+  const seenRevisions = new Set<string>();
   const consumer: Consumer = kafka.consumer({ groupId: `zm-demo-summary-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
@@ -35,12 +45,21 @@ export async function startAlertCollector(
           alertId: string;
           vin: string;
           severity: Severity;
+          revision?: number;
         };
       } catch {
         return; // the escalator dead-letters undecodable alerts; the summary only counts good ones
       }
-      if (seen.has(alert.alertId)) {
+      const revisionKey = `${alert.alertId}#${alert.revision ?? 0}`;
+      if (seenRevisions.has(revisionKey)) {
         tally.duplicates++;
+        return;
+      }
+      seenRevisions.add(revisionKey);
+      // A revision of an alert raised before this run (the state of earlier runs lives on) is not
+      // this run's detection: counting it as an alert would score VINs the ground truth never saw.
+      if (seen.has(alert.alertId) || (alert.revision ?? 0) > 0) {
+        tally.revisions++;
         return;
       }
       seen.add(alert.alertId);

@@ -40,7 +40,7 @@ export function formatSummary(s: DemoSummary): string {
               .join(', ') || 'none'
           })`
         : ''),
-    `alerts            ${s.alerts.alerts} distinct (${sev}); physical duplicates ${s.alerts.duplicates}`,
+    `alerts            ${s.alerts.alerts} distinct (${sev}); revisions ${s.alerts.revisions}; physical duplicates ${s.alerts.duplicates}`,
     `cases opened      ${s.cases}`,
     `dead letters      ${
       Object.entries(s.dlq)

@@ -5,7 +5,7 @@ import { formatSummary, type DemoSummary } from '../src/summary.js';
 const base: DemoSummary = {
   elapsedS: 60,
   events: { total: 10 },
-  alerts: { bySeverity: {}, alerts: 0, duplicates: 0, maxSeverityByVin: new Map() },
+  alerts: { bySeverity: {}, alerts: 0, revisions: 0, duplicates: 0, maxSeverityByVin: new Map() },
   cases: 0,
   dlq: {},
   holds: 0,
