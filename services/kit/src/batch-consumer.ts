@@ -210,8 +210,6 @@ export function createBatchConsumer<T>(opts: BatchConsumerOptions<T>): BatchCons
     }
     const last = batch.messages[batch.messages.length - 1]!;
     payload.resolveOffset(last.offset);
-    await payload.heartbeat();
-    await payload.commitOffsetsIfNecessary();
     opts.onBatch?.({
       topic: batch.topic,
       partition: batch.partition,
@@ -221,6 +219,18 @@ export function createBatchConsumer<T>(opts: BatchConsumerOptions<T>): BatchCons
       reroutes: reasons,
       ms: performance.now() - started,
     });
+    try {
+      await payload.heartbeat();
+      await payload.commitOffsetsIfNecessary();
+    } catch (err) {
+      // The batch's effects are durable and its offset resolved: nothing to retry or pause. The
+      // auto-commit sends the offset once the group coordinator answers again (it moves when its
+      // broker dies); after a rebalance the partition's next owner redoes the batch, idempotently.
+      opts.logger.warn(
+        { topic: batch.topic, partition: batch.partition, offset: last.offset, err: errorMessage(err) },
+        'batch done; its heartbeat or offset commit failed (group coordinator unavailable?), committed later or redone by the next owner',
+      );
+    }
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
