@@ -31,11 +31,19 @@ import {
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { deleteRedisKeys, testConfig } from '@zmwatch/detector/testing';
+import { testConfig } from '@zmwatch/detector/testing';
 import { uniqueName } from '../support/env.js';
 import { currentSchema, encodeAvro, fieldCases, withField, type FieldCase } from './extreme-values.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
-import { createRunTopics, runTopics, stackKafka, TopicReader, waitFor, type ReadMessage } from './support.js';
+import {
+  createRunTopics,
+  deleteRun,
+  runTopics,
+  stackKafka,
+  TopicReader,
+  waitFor,
+  type ReadMessage,
+} from './support.js';
 
 const PARTITIONS = 6;
 const DAY = 86_400_000;
@@ -178,11 +186,7 @@ describe('extreme values in every field of both input contracts, mixed into ordi
     const config = testConfig(run, topics, {
       keys: { prefix: run, bucketsPerPartition: 16, velocityBucketsPerPartition: 8 },
     });
-    cleanup.push(async () => {
-      await admin.deleteTopics({ topics: all }).catch(() => undefined);
-      await admin.deleteGroups([config.groupId]).catch(() => undefined);
-      await deleteRedisKeys(run);
-    });
+    cleanup.push(() => deleteRun(admin, run, all, config.groupId));
 
     // ---- the traffic ----
     const ruleset = loadRuleset();
@@ -455,11 +459,7 @@ describe('extreme values in every field of both input contracts, mixed into ordi
     const topics = runTopics(run);
     const { inputs, repartition, dlqs, all } = await createRunTopics(admin, topics, PARTITIONS);
     const config = testConfig(run, topics);
-    cleanup.push(async () => {
-      await admin.deleteTopics({ topics: all }).catch(() => undefined);
-      await admin.deleteGroups([config.groupId]).catch(() => undefined);
-      await deleteRedisKeys(run);
-    });
+    cleanup.push(() => deleteRun(admin, run, all, config.groupId));
     // Two ordinary cases: one on partition 0 behind the poison, one on another partition.
     const ruleset = loadRuleset();
     const vins: string[] = [];

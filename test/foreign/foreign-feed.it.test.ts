@@ -37,8 +37,15 @@ import {
 import { REPO_ROOT } from '@zmwatch/infra';
 import { stack, uniqueName } from '../support/env.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
-import { createRunTopics, runTopics, stackKafka, TopicReader, waitFor, type RunTopics } from './support.js';
-import { deleteRedisKeys } from '@zmwatch/detector/testing';
+import {
+  createRunTopics,
+  deleteRun,
+  runTopics,
+  stackKafka,
+  TopicReader,
+  waitFor,
+  type RunTopics,
+} from './support.js';
 
 const PARTITIONS = 6;
 const DAY = 86_400_000;
@@ -171,11 +178,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
       metricsHost: '127.0.0.1',
       logLevel: 'silent',
     };
-    cleanup.push(async () => {
-      await admin.deleteTopics({ topics: all }).catch(() => undefined);
-      await admin.deleteGroups([config.groupId]).catch(() => undefined);
-      await deleteRedisKeys(run);
-    });
+    cleanup.push(() => deleteRun(admin, run, all, config.groupId));
 
     const alerts = await TopicReader.start(kafka, [topics.alerts]);
     const dead = await TopicReader.start(kafka, dlqs);

@@ -6,6 +6,7 @@ import { crc32 } from 'node:zlib';
 import { logLevel, type Admin, type IHeaders, type Kafka } from 'kafkajs';
 import { createKafka, createTopicsReady, type Logger } from '@zmwatch/kit';
 import { dlqTopicFor, repartitionTopicFor, TOPICS } from '@zmwatch/schemas';
+import { deleteRedisKeys } from '@zmwatch/detector/testing';
 import { stack, uniqueName } from '../support/env.js';
 
 /** A client of the shared stack's Kafka that logs through `logger` only. */
@@ -51,6 +52,13 @@ export async function createRunTopics(
     })),
   );
   return { inputs, repartition, dlqs, all };
+}
+
+/** Deletes what a run left on the shared stack: its topics, its consumer group and its Redis keys. */
+export async function deleteRun(admin: Admin, run: string, topics: string[], groupId: string): Promise<void> {
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await deleteRedisKeys(run);
 }
 
 export interface ReadMessage {
