@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import {
   createApp,
@@ -29,6 +28,7 @@ import {
   type Severity,
 } from '@zmwatch/schemas';
 import { generateScenario, produceToKafka, type SimEvent } from '@zmwatch/simulator';
+import { deleteRedisKeys, PrivateRedis } from '@zmwatch/detector/testing';
 import { PrivateKafka } from './private-kafka.js';
 
 const DAY_MS = 86_400_000;
@@ -294,9 +294,9 @@ export async function runPipeline(o: {
       child = spawnDetector(env);
     } else if (o.fault === 'redis-restart') {
       await new Promise((r) => setTimeout(r, 500));
-      await privateRedis!.stop();
+      await privateRedis!.stopServer();
       await new Promise((r) => setTimeout(r, 1500));
-      await privateRedis!.start();
+      await privateRedis!.startServer();
     } else if (o.fault === 'kafka-restart') {
       // Mid-stream: the detector has consumed part of the first half and holds uncommitted batches.
       await waitUntil('the first alerts', () => messages > 0, 60_000);
@@ -331,7 +331,7 @@ export async function runPipeline(o: {
     await admin.disconnect();
     if (privateKafka) await privateKafka.destroy();
     if (privateRedis) await privateRedis.destroy();
-    else await deleteKeys(redisUrl, `${run}:*`);
+    else await deleteRedisKeys(run, redisUrl);
     rmSync(dir, { recursive: true, force: true });
   }
   return {
@@ -415,70 +415,5 @@ async function waitForCommitted(
     if (lag === 0) return;
     if (Date.now() > deadline) throw new Error(`detector lag ${lag} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-async function deleteKeys(url: string, pattern: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** A redis-server of our own (AOF, fsync always) that the restart fault stops and starts. */
-class PrivateRedis {
-  private proc: ChildProcess | undefined;
-  private constructor(
-    readonly port: number,
-    readonly dir: string,
-  ) {}
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-  static async start(port: number): Promise<PrivateRedis> {
-    const r = new PrivateRedis(port, mkdtempSync(join(tmpdir(), 'zmconv-redis-')));
-    await r.start();
-    return r;
-  }
-  async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes'];
-    this.proc = spawn('redis-server', [...args, '--appendfsync', 'always', '--dir', this.dir], {
-      stdio: 'ignore',
-    });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const c = new Redis(this.url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      try {
-        await c.connect();
-        await c.ping();
-        return;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`private redis on ${this.port} did not start`);
-        await new Promise((r) => setTimeout(r, 100));
-      } finally {
-        c.disconnect();
-      }
-    }
-  }
-  async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    p.kill('SIGTERM');
-    await new Promise((r) => p.once('exit', r));
-  }
-  async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }

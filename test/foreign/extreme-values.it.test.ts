@@ -15,8 +15,8 @@
 // partitioner, so both the direct path and the re-route through the repartition topics are fuzzed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { logLevel, type Admin, type Kafka } from 'kafkajs';
-import { readReroute, consumerGroupLag, createKafka, createLogger, createTopicsReady } from '@zmwatch/kit';
+import type { Admin, Kafka } from 'kafkajs';
+import { readReroute, consumerGroupLag, createLogger } from '@zmwatch/kit';
 import { createApp as createDetector, loadRuleset } from '@zmwatch/detector';
 import {
   DLQ_HEADERS,
@@ -25,19 +25,25 @@ import {
   computeCheckDigit,
   contractPartition,
   createCodec,
-  dlqTopicFor,
   rangeProblems,
-  repartitionTopicFor,
   validateVin,
   type Codec,
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { deleteRedisKeys, testConfig } from '@zmwatch/detector/testing';
-import { stack, uniqueName } from '../support/env.js';
+import { testConfig } from '@zmwatch/detector/testing';
+import { uniqueName } from '../support/env.js';
 import { currentSchema, encodeAvro, fieldCases, withField, type FieldCase } from './extreme-values.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
-import { TopicReader, waitFor, type ReadMessage } from './support.js';
+import {
+  createRunTopics,
+  deleteRun,
+  runTopics,
+  stackKafka,
+  TopicReader,
+  waitFor,
+  type ReadMessage,
+} from './support.js';
 
 const PARTITIONS = 6;
 const DAY = 86_400_000;
@@ -161,12 +167,7 @@ describe('extreme values in every field of both input contracts, mixed into ordi
   const cleanup: Array<() => Promise<void>> = [];
 
   before(async () => {
-    kafka = createKafka({
-      clientId: uniqueName('extreme'),
-      brokers: stack.brokers,
-      logger,
-      level: logLevel.NOTHING,
-    });
+    kafka = stackKafka(uniqueName('extreme'), logger);
     admin = kafka.admin();
     await admin.connect();
     codec = await createCodec();
@@ -180,30 +181,12 @@ describe('extreme values in every field of both input contracts, mixed into ordi
 
   test('every ordinary case alerts once within the bound, lag drains, every extreme record is dead-lettered with its class or processed', async (t) => {
     const run = uniqueName('extreme');
-    const topics = {
-      registrations: `${run}.${TOPICS.registrations}`,
-      declarations: `${run}.${TOPICS.declarations}`,
-      alerts: `${run}.${TOPICS.alerts}`,
-    };
-    const inputs = [topics.registrations, topics.declarations];
-    const repartition = inputs.map(repartitionTopicFor);
-    const dlqs = [...inputs, ...repartition].map(dlqTopicFor);
-    const all = [...inputs, ...repartition, ...dlqs, topics.alerts];
-    await createTopicsReady(
-      admin,
-      all.map((topic) => ({
-        topic,
-        numPartitions: topic.endsWith('.dlq') ? 1 : topic === topics.alerts ? 3 : PARTITIONS,
-      })),
-    );
+    const topics = runTopics(run);
+    const { inputs, repartition, dlqs, all } = await createRunTopics(admin, topics, PARTITIONS, 3);
     const config = testConfig(run, topics, {
       keys: { prefix: run, bucketsPerPartition: 16, velocityBucketsPerPartition: 8 },
     });
-    cleanup.push(async () => {
-      await admin.deleteTopics({ topics: all }).catch(() => undefined);
-      await admin.deleteGroups([config.groupId]).catch(() => undefined);
-      await deleteRedisKeys(run);
-    });
+    cleanup.push(() => deleteRun(admin, run, all, config.groupId));
 
     // ---- the traffic ----
     const ruleset = loadRuleset();
@@ -473,25 +456,10 @@ describe('extreme values in every field of both input contracts, mixed into ordi
   });
   test('a partition whose whole batch is out of range (8000 registrations with event times in microseconds, more than one 1 MB fetch) is dead-lettered, and an ordinary case behind it still alerts', async () => {
     const run = uniqueName('extreme-full');
-    const topics = {
-      registrations: `${run}.${TOPICS.registrations}`,
-      declarations: `${run}.${TOPICS.declarations}`,
-      alerts: `${run}.${TOPICS.alerts}`,
-    };
-    const inputs = [topics.registrations, topics.declarations];
-    const repartition = inputs.map(repartitionTopicFor);
-    const dlqs = [...inputs, ...repartition].map(dlqTopicFor);
-    const all = [...inputs, ...repartition, ...dlqs, topics.alerts];
-    await createTopicsReady(
-      admin,
-      all.map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : PARTITIONS })),
-    );
+    const topics = runTopics(run);
+    const { inputs, repartition, dlqs, all } = await createRunTopics(admin, topics, PARTITIONS);
     const config = testConfig(run, topics);
-    cleanup.push(async () => {
-      await admin.deleteTopics({ topics: all }).catch(() => undefined);
-      await admin.deleteGroups([config.groupId]).catch(() => undefined);
-      await deleteRedisKeys(run);
-    });
+    cleanup.push(() => deleteRun(admin, run, all, config.groupId));
     // Two ordinary cases: one on partition 0 behind the poison, one on another partition.
     const ruleset = loadRuleset();
     const vins: string[] = [];

@@ -15,14 +15,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { logLevel, type Admin, type Kafka, type Producer } from 'kafkajs';
-import {
-  consumerGroupLag,
-  createIdempotentProducer,
-  createKafka,
-  createLogger,
-  createTopicsReady,
-} from '@zmwatch/kit';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { consumerGroupLag, createIdempotentProducer, createLogger } from '@zmwatch/kit';
 import { createApp as createDetector, loadRuleset, type DetectorConfig } from '@zmwatch/detector';
 import {
   DLQ_HEADERS,
@@ -30,8 +24,6 @@ import {
   computeCheckDigit,
   contractPartition,
   createCodec,
-  dlqTopicFor,
-  repartitionTopicFor,
   type Codec,
   type CustomsDeclarationEvent,
   type RegistrationEvent,
@@ -45,8 +37,15 @@ import {
 import { REPO_ROOT } from '@zmwatch/infra';
 import { stack, uniqueName } from '../support/env.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
-import { TopicReader, waitFor } from './support.js';
-import { deleteRedisKeys } from '@zmwatch/detector/testing';
+import {
+  createRunTopics,
+  deleteRun,
+  runTopics,
+  stackKafka,
+  TopicReader,
+  waitFor,
+  type RunTopics,
+} from './support.js';
 
 const PARTITIONS = 6;
 const DAY = 86_400_000;
@@ -102,15 +101,9 @@ function freshVin(seed: string): string {
   return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
 }
 
-interface FeedTopics {
-  registrations: string;
-  declarations: string;
-  alerts: string;
-}
-
 interface FeedResult {
   run: string;
-  topics: FeedTopics;
+  topics: RunTopics;
   /** alertId → how many alert records carry it. */
   alertCounts: Map<string, number>;
   alertVin: Map<string, string>;
@@ -130,14 +123,6 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
   let producer: Producer;
   let control: FeedResult;
   const cleanup: Array<() => Promise<void>> = [];
-
-  function topicsOf(run: string): FeedTopics {
-    return {
-      registrations: `${run}.${TOPICS.registrations}`,
-      declarations: `${run}.${TOPICS.declarations}`,
-      alerts: `${run}.${TOPICS.alerts}`,
-    };
-  }
 
   async function sendKafkajs(
     topic: string,
@@ -173,18 +158,8 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
     expected?: ReadonlySet<string>,
   ): Promise<FeedResult> {
     const run = uniqueName(`foreign-feed-${name}`);
-    const topics = topicsOf(run);
-    const inputs = [topics.registrations, topics.declarations];
-    const repartition = inputs.map(repartitionTopicFor);
-    const dlqs = [...inputs, ...repartition].map(dlqTopicFor);
-    const all = [...inputs, ...repartition, ...dlqs, topics.alerts];
-    await createTopicsReady(
-      admin,
-      all.map((topic) => ({
-        topic,
-        numPartitions: topic.endsWith('.dlq') ? 1 : topic === topics.alerts ? 3 : PARTITIONS,
-      })),
-    );
+    const topics = runTopics(run);
+    const { inputs, repartition, dlqs, all } = await createRunTopics(admin, topics, PARTITIONS, 3);
     const config: DetectorConfig = {
       brokers: stack.brokers,
       clientId: `${run}-detector`,
@@ -203,11 +178,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
       metricsHost: '127.0.0.1',
       logLevel: 'silent',
     };
-    cleanup.push(async () => {
-      await admin.deleteTopics({ topics: all }).catch(() => undefined);
-      await admin.deleteGroups([config.groupId]).catch(() => undefined);
-      await deleteRedisKeys(run);
-    });
+    cleanup.push(() => deleteRun(admin, run, all, config.groupId));
 
     const alerts = await TopicReader.start(kafka, [topics.alerts]);
     const dead = await TopicReader.start(kafka, dlqs);
@@ -386,12 +357,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
   }
 
   before(async () => {
-    kafka = createKafka({
-      clientId: uniqueName('foreign-feed'),
-      brokers: stack.brokers,
-      logger,
-      level: logLevel.NOTHING,
-    });
+    kafka = stackKafka(uniqueName('foreign-feed'), logger);
     admin = kafka.admin();
     await admin.connect();
     codec = await createCodec();

@@ -4,8 +4,8 @@
 // says (murmur2) — the situation of issue 11.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { logLevel, type Admin, type Kafka } from 'kafkajs';
-import { createKafka, createLogger, createTopicsReady } from '@zmwatch/kit';
+import type { Admin, Kafka } from 'kafkajs';
+import { createLogger, createTopicsReady } from '@zmwatch/kit';
 import {
   OutOfRangeError,
   TOPICS,
@@ -17,9 +17,9 @@ import {
   type RegistrationEvent,
 } from '@zmwatch/schemas';
 import { generateScenario, type SimDeclarationEvent, type SimRegistrationEvent } from '@zmwatch/simulator';
-import { stack, uniqueName } from '../support/env.js';
+import { uniqueName } from '../support/env.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
-import { TopicReader, crc32Partition, waitFor, type ReadMessage } from './support.js';
+import { TopicReader, crc32Partition, stackKafka, waitFor, type ReadMessage } from './support.js';
 
 const PARTITIONS = 6;
 const logger = createLogger('foreign-producer-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
@@ -81,7 +81,7 @@ describe('the foreign producer (librdkafka + fastavro)', () => {
   }
 
   before(async () => {
-    kafka = createKafka({ clientId: run, brokers: stack.brokers, logger, level: logLevel.NOTHING });
+    kafka = stackKafka(run, logger);
     admin = kafka.admin();
     await admin.connect();
     codec = await createCodec();

@@ -1,7 +1,65 @@
-/** Kafka helpers shared by the foreign-producer tests: reading topics back and waiting for conditions. */
+/**
+ * Kafka helpers shared by the foreign-producer tests: a client and a run's topics on the shared stack,
+ * reading topics back and waiting for conditions.
+ */
 import { crc32 } from 'node:zlib';
-import type { IHeaders, Kafka } from 'kafkajs';
-import { uniqueName } from '../support/env.js';
+import { logLevel, type Admin, type IHeaders, type Kafka } from 'kafkajs';
+import { createKafka, createTopicsReady, type Logger } from '@zmwatch/kit';
+import { dlqTopicFor, repartitionTopicFor, TOPICS } from '@zmwatch/schemas';
+import { deleteRedisKeys } from '@zmwatch/detector/testing';
+import { stack, uniqueName } from '../support/env.js';
+
+/** A client of the shared stack's Kafka that logs through `logger` only. */
+export function stackKafka(clientId: string, logger: Logger): Kafka {
+  return createKafka({ clientId, brokers: stack.brokers, logger, level: logLevel.NOTHING });
+}
+
+/** A detector run's topics, named after the run. */
+export interface RunTopics {
+  registrations: string;
+  declarations: string;
+  alerts: string;
+}
+
+export function runTopics(run: string): RunTopics {
+  return {
+    registrations: `${run}.${TOPICS.registrations}`,
+    declarations: `${run}.${TOPICS.declarations}`,
+    alerts: `${run}.${TOPICS.alerts}`,
+  };
+}
+
+/**
+ * Creates a run's topics: the inputs with their .repartition twins, co-partitioned on `partitions`,
+ * a one-partition .dlq for each of those, and the alerts topic. Returns them by role; `all` is for
+ * clean-up.
+ */
+export async function createRunTopics(
+  admin: Admin,
+  topics: RunTopics,
+  partitions: number,
+  alertPartitions = partitions,
+): Promise<{ inputs: string[]; repartition: string[]; dlqs: string[]; all: string[] }> {
+  const inputs = [topics.registrations, topics.declarations];
+  const repartition = inputs.map(repartitionTopicFor);
+  const dlqs = [...inputs, ...repartition].map(dlqTopicFor);
+  const all = [...inputs, ...repartition, ...dlqs, topics.alerts];
+  await createTopicsReady(
+    admin,
+    all.map((topic) => ({
+      topic,
+      numPartitions: topic.endsWith('.dlq') ? 1 : topic === topics.alerts ? alertPartitions : partitions,
+    })),
+  );
+  return { inputs, repartition, dlqs, all };
+}
+
+/** Deletes what a run left on the shared stack: its topics, its consumer group and its Redis keys. */
+export async function deleteRun(admin: Admin, run: string, topics: string[], groupId: string): Promise<void> {
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await deleteRedisKeys(run);
+}
 
 export interface ReadMessage {
   topic: string;

@@ -28,6 +28,16 @@ const cli = cliWith(env);
 let admin: Admin;
 let vehicles: VehicleTruth[];
 const topicsToDelete = [outcomesTopic];
+/** The shipped ruleset against the baseline without entity signals, on the simulated file. */
+const candidateAgainstBaseline = [
+  'backtest',
+  '--ruleset',
+  DEFAULT_RULESET_FILE,
+  '--baseline',
+  baselineFile,
+  '--ndjson',
+  events,
+];
 
 interface Report {
   candidate: { version: string; alerts: number; ruleHits: Record<string, number>; score?: Score };
@@ -73,18 +83,7 @@ after(async () => {
 });
 
 test('against the ground-truth file: rule hits, alerts the entity signals add, precision and recall of both', async () => {
-  const res = await cli([
-    'backtest',
-    '--ruleset',
-    DEFAULT_RULESET_FILE,
-    '--baseline',
-    baselineFile,
-    '--ndjson',
-    events,
-    '--truth',
-    truthFile,
-    '--json',
-  ]);
+  const res = await cli([...candidateAgainstBaseline, '--truth', truthFile, '--json']);
   assert.equal(res.code, 0, res.err);
   const r = JSON.parse(res.out) as Report;
   const rings = vehicles.filter((v) => v.label === 'zm-straw-ring');
@@ -107,17 +106,7 @@ test('against the ground-truth file: rule hits, alerts the entity signals add, p
   );
   assert.equal(r.candidate.score!.truePositives + r.candidate.score!.falseNegatives, r.labels!.positives);
 
-  const text = await cli([
-    'backtest',
-    '--ruleset',
-    DEFAULT_RULESET_FILE,
-    '--baseline',
-    baselineFile,
-    '--ndjson',
-    events,
-    '--truth',
-    truthFile,
-  ]);
+  const text = await cli([...candidateAgainstBaseline, '--truth', truthFile]);
   assert.match(text.out, /ZM-ENTITY-COHORT/);
   assert.match(text.out, /alerts added: \d+/);
   assert.match(text.out, /candidate precision \d\.\d{4} recall \d\.\d{4}/);
@@ -195,13 +184,7 @@ test('against decided cases from the case-outcomes topic: confirmed positive, di
   });
   await producer.disconnect();
   const res = await cli([
-    'backtest',
-    '--ruleset',
-    DEFAULT_RULESET_FILE,
-    '--baseline',
-    baselineFile,
-    '--ndjson',
-    events,
+    ...candidateAgainstBaseline,
     '--outcomes-topic',
     outcomesTopic,
     '--idle-timeout',

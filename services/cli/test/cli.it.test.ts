@@ -9,7 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { buildDeadLetter, computeCheckDigit, toNdjsonLine, type RegistrationEvent } from '@zmwatch/schemas';
+import { buildDeadLetter, toNdjsonLine, type RegistrationEvent } from '@zmwatch/schemas';
+import { firstRegistration, testVin } from './support/registration-records.js';
 import { cliWith } from './support/run-cli.js';
 import { createTopicsReady } from '@zmwatch/kit';
 
@@ -21,34 +22,11 @@ const env = { ...process.env, ZM_KAFKA_BROKERS: brokers.join(','), ZM_LOG_LEVEL:
 const kafka = new Kafka({ clientId: run, brokers, logLevel: logLevel.NOTHING });
 let admin: Admin;
 
-function vin(i: number): string {
-  const draft = `LGXC74C4${'0'}S${String(100000 + i).padStart(7, '0')}`;
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
-}
+const vin = (i: number): string => testVin(100000 + i);
 
 function registration(i: number): RegistrationEvent {
   const t = Date.parse('2026-03-01T00:00:00Z') + i * 60_000;
-  return {
-    eventId: `${run}-reg-${i}`,
-    eventType: 'FIRST_REGISTRATION',
-    vin: vin(i),
-    vinCheckDigitValid: true,
-    jurisdiction: 'CN-GD',
-    party: { id: 'REG-ACME', type: 'TRADING_COMPANY' },
-    pendingExport: false,
-    deregistrationReason: null,
-    condition: 'NEW',
-    make: 'BYD',
-    model: 'Song PLUS DM-i',
-    modelYear: 2025,
-    fuelType: 'PHEV',
-    odometerKm: 0,
-    priceCny: 150000,
-    plateNumber: null,
-    sourceSystem: 'cn-gd-vms',
-    eventTime: t,
-    recordedAt: t,
-  };
+  return firstRegistration({ eventId: `${run}-reg-${i}`, vin: vin(i), eventTime: t, recordedAt: t });
 }
 
 const cli = cliWith(env);

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { Kafka, Partitioners, logLevel, type Admin, type ICustomPartitioner } from 'kafkajs';
 import {
-  computeCheckDigit,
   contractPartition,
   createCodec,
   repartitionTopicFor,
@@ -22,6 +21,7 @@ import {
 import { encodeUnchecked } from '@zmwatch/schemas/testing';
 import type { FeedHealth } from '@zmwatch/ops';
 import { EXIT } from '../src/exit-codes.js';
+import { firstRegistration, testVin } from './support/registration-records.js';
 import { cliWith } from './support/run-cli.js';
 import { createTopicsReady } from '@zmwatch/kit';
 
@@ -37,35 +37,12 @@ const kafka = new Kafka({ clientId: run, brokers, logLevel: logLevel.NOTHING });
 let admin: Admin;
 let codec: Codec;
 
-function vin(i: number): string {
-  const draft = `LGXC74C4${'0'}S${String(200000 + i).padStart(7, '0')}`;
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
-}
+const vin = (i: number): string => testVin(200000 + i);
 
 const T = Date.now() - 3_600_000;
 
 function registration(v: string, eventTime = T): RegistrationEvent {
-  return {
-    eventId: `${run}-reg-${v}`,
-    eventType: 'FIRST_REGISTRATION',
-    vin: v,
-    vinCheckDigitValid: true,
-    jurisdiction: 'CN-GD',
-    party: { id: 'REG-ACME', type: 'TRADING_COMPANY' },
-    pendingExport: false,
-    deregistrationReason: null,
-    condition: 'NEW',
-    make: 'BYD',
-    model: 'Song PLUS DM-i',
-    modelYear: 2025,
-    fuelType: 'PHEV',
-    odometerKm: 0,
-    priceCny: 150000,
-    plateNumber: null,
-    sourceSystem: 'cn-gd-vms',
-    eventTime,
-    recordedAt: T,
-  };
+  return firstRegistration({ eventId: `${run}-reg-${v}`, vin: v, eventTime, recordedAt: T });
 }
 
 function declaration(v: string): CustomsDeclarationEvent {

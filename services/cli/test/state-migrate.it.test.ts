@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { contractPartition, computeCheckDigit, repartitionTopicFor } from '@zmwatch/schemas';
+import { contractPartition, repartitionTopicFor } from '@zmwatch/schemas';
 import { formatBucket, parseBucket, stateBucketKey, fnv1a } from '@zmwatch/detector';
+import { testVin } from './support/registration-records.js';
 import { cliWith } from './support/run-cli.js';
 import { createTopicsReady } from '@zmwatch/kit';
 
@@ -33,10 +34,7 @@ const admin = kafka.admin();
 const redis = new Redis(redisUrl);
 const layout = { prefix: id, bucketsPerPartition: 4, velocityBucketsPerPartition: 2 };
 
-function vin(i: number): string {
-  const draft = `LGXC74C4${'0'}S${String(200000 + i).padStart(7, '0')}`;
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
-}
+const vin = (i: number): string => testVin(200000 + i);
 
 const cli = cliWith(env);
 

@@ -6,30 +6,21 @@ import { Client, Connection } from '@temporalio/client';
 import { DLQ_HEADERS } from '@zmwatch/kit';
 import { TOPICS, type Codec } from '@zmwatch/schemas';
 import { createCaseClient, type CaseClient } from '@zmwatch/workflows';
-import {
-  eventually,
-  makeAlert,
-  randomVin,
-  runId,
-  terminateTaskQueue,
-  testCaseConfig,
-} from '@zmwatch/workflows/testing';
+import { eventually, makeAlert, randomVin, terminateTaskQueue } from '@zmwatch/workflows/testing';
 import { createApp, type EscalatorApp } from '../src/index.js';
 import {
   createAlertTopics,
   createCodec,
-  deleteTopics,
+  deleteAlertTopics,
   escalatorConfig,
   logger,
   produceAlerts,
   startCaseWorker,
   TEMPORAL_ADDRESS,
-  testKafka,
+  testRun,
 } from './helpers/stack.js';
 
-const run = runId();
-const caseConfig = testCaseConfig(run);
-const kafka = testKafka();
+const { run, caseConfig, kafka } = testRun();
 let topic: string;
 let codec: Codec;
 let app: EscalatorApp;
@@ -54,7 +45,7 @@ after(async () => {
     await terminateTaskQueue(new Client({ connection }), config().taskQueue).catch(() => undefined);
   await worker?.stop();
   await connection?.close();
-  if (topic) await deleteTopics(kafka, [topic, `${topic}.dlq`]);
+  if (topic) await deleteAlertTopics(kafka, topic);
 });
 
 const metric = async (name: string) => {

@@ -13,7 +13,7 @@ import {
 } from '@zmwatch/schemas';
 import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
 import { createAlertDecoder } from '../src/index.js';
-import { createAlertTopics, deleteTopics, logger, testKafka } from './helpers/stack.js';
+import { createAlertTopics, deleteAlertTopics, logger, testKafka } from './helpers/stack.js';
 
 /**
  * Real Kafka and the kit's batch consumer with the escalator's decoder: alerts framed with a schema id
@@ -99,6 +99,6 @@ test('unseen writer ids with the registry down: the batch waits and retries, not
   } finally {
     await consumer.stop();
     await producer.disconnect();
-    await deleteTopics(kafka, [topic, `${topic}.dlq`]);
+    await deleteAlertTopics(kafka, topic);
   }
 });

@@ -6,23 +6,21 @@ import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import type { Codec } from '@zmwatch/schemas';
 import { createCaseClient } from '@zmwatch/workflows';
-import { eventually, makeAlert, randomVin, runId, testCaseConfig } from '@zmwatch/workflows/testing';
+import { eventually, makeAlert, randomVin } from '@zmwatch/workflows/testing';
 import { createApp, type EscalatorApp } from '../src/index.js';
 import { startPrivateTemporal } from './helpers/private-temporal.js';
 import {
   createAlertTopics,
   createCodec,
-  deleteTopics,
+  deleteAlertTopics,
   escalatorConfig,
   logger,
   produceAlerts,
   startCaseWorker,
-  testKafka,
+  testRun,
 } from './helpers/stack.js';
 
-const run = runId();
-const caseConfig = testCaseConfig(run);
-const kafka = testKafka();
+const { run, caseConfig, kafka } = testRun();
 let temporal: Awaited<ReturnType<typeof startPrivateTemporal>>;
 let topic: string;
 let codec: Codec;
@@ -39,7 +37,7 @@ after(async () => {
   await app?.stop();
   await worker?.stop();
   await temporal?.stop();
-  if (topic) await deleteTopics(kafka, [topic, `${topic}.dlq`]);
+  if (topic) await deleteAlertTopics(kafka, topic);
 });
 
 test(

@@ -6,21 +6,22 @@
  * gives them away. The look-alikes share some of that — young cars exported used, organisations
  * selling batches abroad, low mileage — but not all of it: they are the hard negatives.
  */
-import { ZM_DESTINATIONS, type Jurisdiction } from './geography.js';
+import type { Jurisdiction } from './geography.js';
 import type { Label } from './labels.js';
 import { DAY_MS, HOUR_MS } from './options.js';
 import { makeIndividual, makeOrganisation, type SimParty } from './parties.js';
 import {
-  baseTruth,
+  batchCar,
   car,
-  exported,
   newModelYear,
   registered,
+  registeredCar,
   Story,
-  type ExportPlan,
+  usedExport,
   type StoryContext,
   type StoryResult,
 } from './stories.js';
+import type { Batch } from './world.js';
 
 export type AdaptiveLabel =
   | 'zm-straw-ring'
@@ -56,12 +57,7 @@ function sellAbroad(ctx: StoryContext, s: Story, label: Label, sale: SaleAbroad,
   let earliest = t0 + DAY_MS;
   if (sale.buyer) {
     const transferAt = t0 + sale.transferDays * DAY_MS;
-    s.reg({
-      eventType: 'TRANSFER',
-      party: sale.buyer,
-      jurisdiction: sale.j,
-      eventTime: transferAt,
-      condition: 'USED',
+    s.transfer(sale.buyer, sale.j, transferAt, {
       odometerKm: rng.chance(0.3) ? null : Math.round(sale.km * (sale.transferDays / sale.exportDays)),
       priceCny: s.spec.listPriceCny * rng.float(...sale.valueFactor),
       pendingExport: rng.chance(sale.pendingExport),
@@ -69,35 +65,27 @@ function sellAbroad(ctx: StoryContext, s: Story, label: Label, sale: SaleAbroad,
     earliest = transferAt;
   }
   if (rng.chance(sale.deregistration)) {
-    s.reg({
-      eventType: 'DEREGISTRATION',
-      party: sale.buyer ?? sale.owner,
-      jurisdiction: sale.j,
-      eventTime: Math.max(earliest + HOUR_MS, at + rng.float(-2, 3) * DAY_MS),
-      condition: 'USED',
-      odometerKm: null,
-      deregistrationReason: 'EXPORT',
-    });
+    const deregisterAt = Math.max(earliest + HOUR_MS, at + rng.float(-2, 3) * DAY_MS);
+    s.deregisterForExport(sale.buyer ?? sale.owner, sale.j, deregisterAt);
   }
-  const plan: ExportPlan = {
+  const plan = usedExport({
     exporter: sale.declarant,
-    condition: 'USED',
     odometerKm: sale.km,
-    destinations: ZM_DESTINATIONS,
     valueCny: s.spec.listPriceCny * rng.float(sale.valueFactor[0] - 0.05, sale.valueFactor[1] - 0.05),
     afterSales: rng.chance(sale.afterSales),
     at,
     earliest,
-  };
-  const out = s.exportVehicle(plan);
+  });
+  return s.result(label, registered(sale.owner, sale.j, t0), s.exportVehicle(plan, t0, sale.km), { batchId });
+}
+
+/** A trader's batch: the operator registers; the exporter (if another party) buys and declares. */
+function traderParties(batch: Batch): Pick<SaleAbroad, 'owner' | 'j' | 'buyer' | 'declarant'> {
   return {
-    events: s.events,
-    truth: {
-      ...baseTruth(label, s.spec),
-      ...registered(sale.owner, sale.j, t0),
-      ...exported(out, plan, t0, sale.km),
-      batchId,
-    },
+    owner: batch.operator,
+    j: batch.jurisdiction,
+    buyer: batch.exporter.id === batch.operator.id ? null : batch.exporter,
+    declarant: batch.exporter,
   };
 }
 
@@ -138,9 +126,7 @@ function thresholdWait(ctx: StoryContext): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
   const my = newModelYear(rng, t0);
   const batch = world.waitBatch(my, t0);
-  const j = batch.jurisdiction;
-  const s = new Story(ctx, car(ctx, rng.pick(batch.models), my));
-  s.firstRegistration(batch.operator, j, t0, [0.9, 0.98]);
+  const s = batchCar(ctx, batch, my, [0.9, 0.98]);
   // The tier a batch dodges is the batch's choice: derived from its id so all its cars agree.
   const tier = [30, 90, 180, 365][Number(batch.id.replace(/\D/g, '')) % 4]!;
   const exportDays = tier + rng.float(1, 8);
@@ -149,10 +135,7 @@ function thresholdWait(ctx: StoryContext): StoryResult {
     s,
     'zm-threshold-wait',
     {
-      owner: batch.operator,
-      j,
-      buyer: batch.exporter.id === batch.operator.id ? null : batch.exporter,
-      declarant: batch.exporter,
+      ...traderParties(batch),
       transferDays: exportDays - rng.float(2, 10),
       exportDays,
       km: rng.float(55, 400),
@@ -170,19 +153,14 @@ function paddedOdometer(ctx: StoryContext): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
   const my = newModelYear(rng, t0);
   const batch = world.schemeBatch(my, t0);
-  const j = batch.jurisdiction;
-  const s = new Story(ctx, car(ctx, rng.pick(batch.models), my));
-  s.firstRegistration(batch.operator, j, t0, [0.9, 0.98]);
+  const s = batchCar(ctx, batch, my, [0.9, 0.98]);
   const exportDays = rng.float(15, 80);
   return sellAbroad(
     ctx,
     s,
     'zm-padded-odometer',
     {
-      owner: batch.operator,
-      j,
-      buyer: batch.exporter.id === batch.operator.id ? null : batch.exporter,
-      declarant: batch.exporter,
+      ...traderParties(batch),
       transferDays: exportDays - rng.float(1, 8),
       exportDays,
       km: rng.float(60, 900),
@@ -230,9 +208,7 @@ function abroadAfterMonths(ctx: StoryContext): StoryResult {
 function fleetExport(ctx: StoryContext): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
   const sale = world.fleetSale(t0);
-  const my = newModelYear(rng, t0);
-  const s = new Story(ctx, car(ctx, rng.pick(sale.models), my));
-  s.firstRegistration(sale.operator, sale.jurisdiction, t0, [0.8, 0.92]);
+  const s = batchCar(ctx, sale, newModelYear(rng, t0), [0.8, 0.92]);
   // The whole batch leaves together, 7-13 months after it was registered.
   const exportDays = 200 + (Number(sale.id.replace(/\D/g, '')) % 190) + rng.float(0, 10);
   return sellAbroad(
@@ -258,12 +234,10 @@ function fleetExport(ctx: StoryContext): StoryResult {
 
 /** A dealer's demonstrator, driven on test drives for 7-12 months, sold to an exporter. */
 function demoExport(ctx: StoryContext): StoryResult {
-  const { rng, world, anchor: t0 } = ctx;
+  const { rng, world } = ctx;
   const j = world.domesticJurisdiction(rng);
   const dealer = world.dealer(j);
-  const my = newModelYear(rng, t0);
-  const s = new Story(ctx, car(ctx, world.vehicleModel(rng, my), my));
-  s.firstRegistration(dealer, j, t0, [0.85, 0.97]);
+  const s = registeredCar(ctx, dealer, j, [0.85, 0.97]);
   const exportDays = rng.float(200, 365);
   const exporter = world.licensedExporter();
   return sellAbroad(
@@ -289,12 +263,10 @@ function demoExport(ctx: StoryContext): StoryResult {
 
 /** A diplomatic mission's car going home with the diplomat after a posting: exported by the mission. */
 function diplomat(ctx: StoryContext): StoryResult {
-  const { rng, world, anchor: t0 } = ctx;
+  const { rng, world } = ctx;
   const j = world.domesticJurisdiction(rng);
   const mission: SimParty = makeOrganisation(rng, 'OTHER', j);
-  const my = newModelYear(rng, t0);
-  const s = new Story(ctx, car(ctx, world.vehicleModel(rng, my), my));
-  s.firstRegistration(mission, j, t0, [0.95, 1]);
+  const s = registeredCar(ctx, mission, j, [0.95, 1]);
   const exportDays = rng.float(200, 900);
   return sellAbroad(
     ctx,

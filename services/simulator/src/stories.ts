@@ -26,7 +26,7 @@ import {
 } from './records.js';
 import type { Rng } from './rng.js';
 import type { NoiseKind, SimTopic, VehicleTruth } from './types.js';
-import type { World } from './world.js';
+import type { Batch, World } from './world.js';
 import { ADAPTIVE_STORIES, type AdaptiveLabel } from './adaptive-stories.js';
 
 export interface StoryContext {
@@ -68,6 +68,20 @@ export interface ExportPlan {
   readonly at: number;
   /** No declaration (also a cancelled one) may be filed before this. */
   readonly earliest: number;
+}
+
+/** A used car sold abroad to the trade's usual destinations: what varies from one story to another. */
+export type UsedExportTerms = Omit<ExportPlan, 'condition' | 'destinations'>;
+
+export function usedExport(terms: UsedExportTerms): ExportPlan {
+  return { ...terms, condition: 'USED', destinations: ZM_DESTINATIONS };
+}
+
+/** What a transfer's registration record says besides who, where and when. */
+export interface TransferTerms {
+  readonly odometerKm: number | null;
+  readonly priceCny: number;
+  readonly pendingExport?: boolean;
 }
 
 interface ExportOutcome {
@@ -114,7 +128,52 @@ export class Story {
     });
   }
 
-  exportVehicle(p: ExportPlan): ExportOutcome {
+  /** The car, now used, changes hands to `party`. */
+  transfer(party: SimParty, j: Jurisdiction, eventTime: number, sale: TransferTerms): void {
+    this.reg({ eventType: 'TRANSFER', party, jurisdiction: j, eventTime, condition: 'USED', ...sale });
+  }
+
+  /** The holder gets a temporary export plate for the car. */
+  tempExportPlate(holder: SimParty, j: Jurisdiction, eventTime: number): void {
+    this.reg({
+      eventType: 'TEMP_EXPORT_PLATE',
+      party: holder,
+      jurisdiction: j,
+      eventTime,
+      condition: 'USED',
+      odometerKm: null,
+      plateNumber: tempExportPlate(this.rng, j),
+    });
+  }
+
+  /** The holder takes the car off the register to export it. */
+  deregisterForExport(holder: SimParty, j: Jurisdiction, eventTime: number): void {
+    this.reg({
+      eventType: 'DEREGISTRATION',
+      party: holder,
+      jurisdiction: j,
+      eventTime,
+      condition: 'USED',
+      odometerKm: null,
+      deregistrationReason: 'EXPORT',
+    });
+  }
+
+  /** The story's events and its ground truth: the label's defaults, then what the story established. */
+  result(label: Label, ...facts: readonly Partial<TruthCore>[]): StoryResult {
+    const truth = facts.reduce<TruthCore>((t, f) => ({ ...t, ...f }), baseTruth(label, this.spec));
+    return { events: this.events, truth };
+  }
+
+  /**
+   * Files the export declarations (a cancelled one first when the noise says so) and returns what the
+   * ground truth says about the export.
+   */
+  exportVehicle(
+    p: ExportPlan,
+    registeredAt: number | null,
+    trueOdometerKm: number | null,
+  ): Partial<TruthCore> {
     const { rng, spec } = this;
     const { world } = this.ctx;
     const destination = rng.weighted(p.destinations);
@@ -163,7 +222,12 @@ export class Story {
       value: declarationFollowUp(rng, declared, 'CLEARED', p.at + rng.float(1, 5) * DAY_MS),
       noise: null,
     });
-    return { declarationId, cancelled, destination, afterSales: p.afterSales };
+    return exported(
+      { declarationId, cancelled, destination, afterSales: p.afterSales },
+      p,
+      registeredAt,
+      trueOdometerKm,
+    );
   }
 }
 
@@ -183,6 +247,33 @@ export function car(ctx: StoryContext, pick: Pick, modelYear: number): VehicleSp
     modelYear,
     listPriceCny: ctx.rng.float(lo, hi),
   };
+}
+
+/** A new car of the national mix (or of the export favourites), first registered to `owner` in `j`. */
+export function registeredCar(
+  ctx: StoryContext,
+  owner: SimParty,
+  j: Jurisdiction,
+  priceFactor: [number, number],
+  exportFavourite = false,
+): Story {
+  const { rng, world, anchor: t0 } = ctx;
+  const my = newModelYear(rng, t0);
+  const s = new Story(ctx, car(ctx, world.vehicleModel(rng, my, exportFavourite), my));
+  s.firstRegistration(owner, j, t0, priceFactor);
+  return s;
+}
+
+/** A car of a registration batch, first registered by the batch's operator when the story starts. */
+export function batchCar(
+  ctx: StoryContext,
+  batch: Batch,
+  modelYear: number,
+  priceFactor: [number, number],
+): Story {
+  const s = new Story(ctx, car(ctx, ctx.rng.pick(batch.models), modelYear));
+  s.firstRegistration(batch.operator, batch.jurisdiction, ctx.anchor, priceFactor);
+  return s;
 }
 
 export function baseTruth(label: Label, spec: VehicleSpec): TruthCore {
@@ -225,7 +316,7 @@ export function registered(party: SimParty, j: Jurisdiction, at: number): Partia
   };
 }
 
-export function exported(
+function exported(
   out: ExportOutcome,
   p: ExportPlan,
   registeredAt: number | null,
@@ -250,57 +341,34 @@ function legitDomestic(ctx: StoryContext): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
   const j = world.domesticJurisdiction(rng);
   const owner = makeIndividual(rng, j);
-  const my = newModelYear(rng, t0);
-  const s = new Story(ctx, car(ctx, world.vehicleModel(rng, my), my));
-  s.firstRegistration(owner, j, t0, [0.88, 1]);
+  const s = registeredCar(ctx, owner, j, [0.88, 1]);
   if (rng.chance(0.06)) {
     const days = rng.float(20, 150);
-    s.reg({
-      eventType: 'TRANSFER',
-      party: makeIndividual(rng, j),
-      jurisdiction: j,
-      eventTime: t0 + days * DAY_MS,
-      condition: 'USED',
+    s.transfer(makeIndividual(rng, j), j, t0 + days * DAY_MS, {
       odometerKm: days * rng.float(20, 60),
       priceCny: s.spec.listPriceCny * rng.float(0.72, 0.9),
     });
   }
-  return { events: s.events, truth: { ...baseTruth('legit-domestic', s.spec), ...registered(owner, j, t0) } };
+  return s.result('legit-domestic', registered(owner, j, t0));
 }
 
 function dealerDemo(ctx: StoryContext): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
   const j = world.domesticJurisdiction(rng);
   const dealer = world.dealer(j);
-  const my = newModelYear(rng, t0);
-  const s = new Story(ctx, car(ctx, world.vehicleModel(rng, my), my));
-  s.firstRegistration(dealer, j, t0, [0.85, 0.97]);
-  s.reg({
-    eventType: 'TRANSFER',
-    party: makeIndividual(rng, j),
-    jurisdiction: j,
-    eventTime: t0 + rng.float(20, 180) * DAY_MS,
-    condition: 'USED',
+  const s = registeredCar(ctx, dealer, j, [0.85, 0.97]);
+  s.transfer(makeIndividual(rng, j), j, t0 + rng.float(20, 180) * DAY_MS, {
     odometerKm: rng.float(200, 4000),
     priceCny: s.spec.listPriceCny * rng.float(0.8, 0.92),
   });
-  return { events: s.events, truth: { ...baseTruth('dealer-demo', s.spec), ...registered(dealer, j, t0) } };
+  return s.result('dealer-demo', registered(dealer, j, t0));
 }
 
 function fleet(ctx: StoryContext): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
   const batch = world.fleetBatch(t0);
-  const my = newModelYear(rng, t0);
-  const s = new Story(ctx, car(ctx, rng.pick(batch.models), my));
-  s.firstRegistration(batch.operator, batch.jurisdiction, t0, [0.8, 0.92]);
-  return {
-    events: s.events,
-    truth: {
-      ...baseTruth('fleet', s.spec),
-      ...registered(batch.operator, batch.jurisdiction, t0),
-      batchId: batch.id,
-    },
-  };
+  const s = batchCar(ctx, batch, newModelYear(rng, t0), [0.8, 0.92]);
+  return s.result('fleet', registered(batch.operator, batch.jurisdiction, t0), { batchId: batch.id });
 }
 
 function legitUsedExport(ctx: StoryContext): StoryResult {
@@ -313,60 +381,30 @@ function legitUsedExport(ctx: StoryContext): StoryResult {
   const odometer = Math.min(200_000, Math.max(20_000, years * rng.float(9_000, 25_000)));
   const exporter = rng.chance(0.85) ? world.licensedExporter() : world.tradingCompany(j);
   const residual = Math.pow(0.86, years);
-  s.reg({
-    eventType: 'TRANSFER',
-    party: exporter,
-    jurisdiction: j,
-    eventTime: t0,
-    condition: 'USED',
+  s.transfer(exporter, j, t0, {
     odometerKm: odometer,
     priceCny: s.spec.listPriceCny * residual * rng.float(0.85, 1),
     pendingExport: rng.chance(0.7),
   });
   const at = t0 + rng.float(3, 40) * DAY_MS;
-  if (rng.chance(0.2)) {
-    s.reg({
-      eventType: 'TEMP_EXPORT_PLATE',
-      party: exporter,
-      jurisdiction: j,
-      eventTime: t0 + rng.float(1, 3) * DAY_MS,
-      condition: 'USED',
-      odometerKm: null,
-      plateNumber: tempExportPlate(rng, j),
-    });
-  }
+  if (rng.chance(0.2)) s.tempExportPlate(exporter, j, t0 + rng.float(1, 3) * DAY_MS);
   if (rng.chance(0.8)) {
-    s.reg({
-      eventType: 'DEREGISTRATION',
-      party: exporter,
-      jurisdiction: j,
-      eventTime: Math.max(t0 + HOUR_MS, at + rng.float(-3, 5) * DAY_MS),
-      condition: 'USED',
-      odometerKm: null,
-      deregistrationReason: 'EXPORT',
-    });
+    s.deregisterForExport(exporter, j, Math.max(t0 + HOUR_MS, at + rng.float(-3, 5) * DAY_MS));
   }
   const declaredOdometer = odometer + rng.int(0, 80);
-  const plan: ExportPlan = {
+  const plan = usedExport({
     exporter,
-    condition: 'USED',
     odometerKm: declaredOdometer,
-    destinations: ZM_DESTINATIONS,
     valueCny: s.spec.listPriceCny * residual * rng.float(0.8, 0.95),
     afterSales: rng.chance(0.15),
     at,
     earliest: t0 + DAY_MS,
-  };
-  const out = s.exportVehicle(plan);
-  return {
-    events: s.events,
-    truth: {
-      ...baseTruth('legit-used-export', s.spec),
-      registeredAt,
-      jurisdiction: j.code,
-      ...exported(out, plan, registeredAt, declaredOdometer),
-    },
-  };
+  });
+  return s.result(
+    'legit-used-export',
+    { registeredAt, jurisdiction: j.code },
+    s.exportVehicle(plan, registeredAt, declaredOdometer),
+  );
 }
 
 function legitNewExport(ctx: StoryContext): StoryResult {
@@ -385,65 +423,34 @@ function legitNewExport(ctx: StoryContext): StoryResult {
     at: t0 + rng.float(0, 4) * DAY_MS,
     earliest: t0,
   };
-  const out = s.exportVehicle(plan);
-  return {
-    events: s.events,
-    truth: { ...baseTruth('legit-new-export', s.spec), ...exported(out, plan, null, odometer) },
-  };
+  return s.result('legit-new-export', s.exportVehicle(plan, null, odometer));
 }
 
 function legitEarlyResale(ctx: StoryContext): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
   const j = world.domesticJurisdiction(rng);
   const owner = makeIndividual(rng, j);
-  const my = newModelYear(rng, t0);
-  const s = new Story(ctx, car(ctx, world.vehicleModel(rng, my), my));
-  s.firstRegistration(owner, j, t0, [0.88, 1]);
+  const s = registeredCar(ctx, owner, j, [0.88, 1]);
   const days = rng.float(90, 175);
   const odometer = days * rng.float(30, 110);
   const exporter = rng.chance(0.9) ? world.licensedExporter() : world.tradingCompany(j);
   const transferAt = t0 + (days - rng.float(1, 10)) * DAY_MS;
-  s.reg({
-    eventType: 'TRANSFER',
-    party: exporter,
-    jurisdiction: j,
-    eventTime: transferAt,
-    condition: 'USED',
+  s.transfer(exporter, j, transferAt, {
     odometerKm: odometer - rng.int(0, 60),
     priceCny: s.spec.listPriceCny * rng.float(0.75, 0.85),
     pendingExport: rng.chance(0.7),
   });
   const at = t0 + days * DAY_MS;
-  if (rng.chance(0.7)) {
-    s.reg({
-      eventType: 'DEREGISTRATION',
-      party: exporter,
-      jurisdiction: j,
-      eventTime: at + rng.float(-1, 3) * DAY_MS,
-      condition: 'USED',
-      odometerKm: null,
-      deregistrationReason: 'EXPORT',
-    });
-  }
-  const plan: ExportPlan = {
+  if (rng.chance(0.7)) s.deregisterForExport(exporter, j, at + rng.float(-1, 3) * DAY_MS);
+  const plan = usedExport({
     exporter,
-    condition: 'USED',
     odometerKm: odometer,
-    destinations: ZM_DESTINATIONS,
     valueCny: s.spec.listPriceCny * rng.float(0.7, 0.82),
     afterSales: rng.chance(0.85),
     at,
     earliest: transferAt,
-  };
-  const out = s.exportVehicle(plan);
-  return {
-    events: s.events,
-    truth: {
-      ...baseTruth('legit-early-resale', s.spec),
-      ...registered(owner, j, t0),
-      ...exported(out, plan, t0, odometer),
-    },
-  };
+  });
+  return s.result('legit-early-resale', registered(owner, j, t0), s.exportVehicle(plan, t0, odometer));
 }
 
 type SchemeVariant = 'zm-plain' | 'zm-long-wait' | 'zm-faked-odometer';
@@ -453,9 +460,8 @@ function scheme(ctx: StoryContext, variant: SchemeVariant): StoryResult {
   const my = newModelYear(rng, t0);
   const batch = world.schemeBatch(my, t0);
   const j = batch.jurisdiction;
-  const s = new Story(ctx, car(ctx, rng.pick(batch.models), my));
+  const s = batchCar(ctx, batch, my, [0.9, 0.98]);
   const { operator, exporter } = batch;
-  s.firstRegistration(operator, j, t0, [0.9, 0.98]);
   const days =
     variant === 'zm-long-wait' ? rng.float(60, 170) : Math.max(2, rng.skewed(2, 30, 1.4) + rng.float(0, 0.5));
   const at = t0 + Math.min(days, variant === 'zm-long-wait' ? 170 : 30) * DAY_MS;
@@ -465,12 +471,7 @@ function scheme(ctx: StoryContext, variant: SchemeVariant): StoryResult {
     const transferAt = longWait
       ? at - rng.float(1, 10) * DAY_MS
       : t0 + rng.float(0.3, Math.min(5, days - 0.5)) * DAY_MS;
-    s.reg({
-      eventType: 'TRANSFER',
-      party: exporter,
-      jurisdiction: j,
-      eventTime: transferAt,
-      condition: 'USED',
+    s.transfer(exporter, j, transferAt, {
       odometerKm: rng.chance(0.5) ? null : rng.int(0, 40),
       priceCny: s.spec.listPriceCny * rng.float(0.85, 0.97),
       pendingExport: rng.chance(0.85),
@@ -478,28 +479,14 @@ function scheme(ctx: StoryContext, variant: SchemeVariant): StoryResult {
     holder = exporter;
   }
   if (rng.chance(longWait ? 0.25 : 0.65)) {
-    s.reg({
-      eventType: 'TEMP_EXPORT_PLATE',
-      party: holder,
-      jurisdiction: j,
-      eventTime: longWait
-        ? at - rng.float(1, 10) * DAY_MS
-        : t0 + rng.float(0.5, Math.max(0.6, days - 0.3)) * DAY_MS,
-      condition: 'USED',
-      odometerKm: null,
-      plateNumber: tempExportPlate(rng, j),
-    });
+    s.tempExportPlate(
+      holder,
+      j,
+      longWait ? at - rng.float(1, 10) * DAY_MS : t0 + rng.float(0.5, Math.max(0.6, days - 0.3)) * DAY_MS,
+    );
   }
   if (rng.chance(0.75)) {
-    s.reg({
-      eventType: 'DEREGISTRATION',
-      party: holder,
-      jurisdiction: j,
-      eventTime: Math.max(t0 + HOUR_MS, at + rng.float(-2, 3) * DAY_MS),
-      condition: 'USED',
-      odometerKm: null,
-      deregistrationReason: 'EXPORT',
-    });
+    s.deregisterForExport(holder, j, Math.max(t0 + HOUR_MS, at + rng.float(-2, 3) * DAY_MS));
   }
   const trueOdometer = rng.skewed(1, 99, 2);
   const declaredOdometer =
@@ -508,90 +495,49 @@ function scheme(ctx: StoryContext, variant: SchemeVariant): StoryResult {
       : longWait && rng.chance(0.1)
         ? rng.float(100, 300)
         : trueOdometer;
-  const plan: ExportPlan = {
+  const plan = usedExport({
     exporter,
-    condition: 'USED',
     odometerKm: declaredOdometer,
-    destinations: ZM_DESTINATIONS,
     valueCny: s.spec.listPriceCny * rng.float(0.82, 0.97),
     afterSales: rng.chance(variant === 'zm-plain' ? 0.35 : variant === 'zm-long-wait' ? 0.5 : 0.3),
     at,
     earliest: t0 + DAY_MS,
-  };
-  const out = s.exportVehicle(plan);
-  return {
-    events: s.events,
-    truth: {
-      ...baseTruth(variant, s.spec),
-      ...registered(operator, j, t0),
-      ...exported(out, plan, t0, variant === 'zm-faked-odometer' ? trueOdometer : declaredOdometer),
-      batchId: batch.id,
-    },
-  };
+  });
+  return s.result(
+    variant,
+    registered(operator, j, t0),
+    s.exportVehicle(plan, t0, variant === 'zm-faked-odometer' ? trueOdometer : declaredOdometer),
+    { batchId: batch.id },
+  );
 }
 
 function zmStrawBuyer(ctx: StoryContext): StoryResult {
   const { rng, world, anchor: t0 } = ctx;
   const j = world.hubJurisdiction(rng);
   const straw = world.strawBuyer(j);
-  const my = newModelYear(rng, t0);
-  const s = new Story(ctx, car(ctx, world.vehicleModel(rng, my, true), my));
-  s.firstRegistration(straw, j, t0, [0.9, 1]);
+  const s = registeredCar(ctx, straw, j, [0.9, 1], true);
   const exporter = rng.chance(0.6) ? world.licensedExporter() : world.tradingCompany(j);
   const transferAt = t0 + rng.float(2, 20) * DAY_MS;
-  s.reg({
-    eventType: 'TRANSFER',
-    party: exporter,
-    jurisdiction: j,
-    eventTime: transferAt,
-    condition: 'USED',
+  s.transfer(exporter, j, transferAt, {
     odometerKm: rng.chance(0.5) ? null : rng.int(0, 60),
     priceCny: s.spec.listPriceCny * rng.float(0.9, 1),
     pendingExport: rng.chance(0.7),
   });
   const at = transferAt + rng.float(1, 25) * DAY_MS;
   if (rng.chance(0.4)) {
-    s.reg({
-      eventType: 'TEMP_EXPORT_PLATE',
-      party: exporter,
-      jurisdiction: j,
-      eventTime: transferAt + rng.float(0.2, (at - transferAt) / DAY_MS - 0.1) * DAY_MS,
-      condition: 'USED',
-      odometerKm: null,
-      plateNumber: tempExportPlate(rng, j),
-    });
+    s.tempExportPlate(exporter, j, transferAt + rng.float(0.2, (at - transferAt) / DAY_MS - 0.1) * DAY_MS);
   }
-  if (rng.chance(0.7)) {
-    s.reg({
-      eventType: 'DEREGISTRATION',
-      party: exporter,
-      jurisdiction: j,
-      eventTime: at + rng.float(-2, 3) * DAY_MS,
-      condition: 'USED',
-      odometerKm: null,
-      deregistrationReason: 'EXPORT',
-    });
-  }
+  if (rng.chance(0.7)) s.deregisterForExport(exporter, j, at + rng.float(-2, 3) * DAY_MS);
   const odometer = rng.chance(0.8) ? rng.skewed(1, 99, 2) : rng.float(100, 400);
-  const plan: ExportPlan = {
+  const plan = usedExport({
     exporter,
-    condition: 'USED',
     odometerKm: odometer,
-    destinations: ZM_DESTINATIONS,
     valueCny: s.spec.listPriceCny * rng.float(0.85, 0.97),
     afterSales: rng.chance(0.4),
     at,
     earliest: transferAt,
-  };
-  const out = s.exportVehicle(plan);
-  return {
-    events: s.events,
-    truth: {
-      ...baseTruth('zm-straw-buyer', s.spec),
-      ...registered(straw, j, t0),
-      ...exported(out, plan, t0, odometer),
-    },
-  };
+  });
+  return s.result('zm-straw-buyer', registered(straw, j, t0), s.exportVehicle(plan, t0, odometer));
 }
 
 export function planStory(label: Label, ctx: StoryContext): StoryResult {

@@ -32,8 +32,9 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<PrivateRedis> {
-    const r = new PrivateRedis(await freePort(), await mkdtemp(join(tmpdir(), 'zm-redis-')));
+  /** On `port`, or on a free one. */
+  static async start(port?: number): Promise<PrivateRedis> {
+    const r = new PrivateRedis(port ?? (await freePort()), await mkdtemp(join(tmpdir(), 'zm-redis-')));
     await r.startServer();
     return r;
   }

@@ -250,3 +250,4 @@ export async function deleteRedisKeys(prefix: string, url = stack.redisUrl): Pro
   }
 }
 export { DAY, declaration, registration, vinFor } from './fixtures.js';
+export { freePort, PrivateRedis } from './private-redis.js';

@@ -1,7 +1,7 @@
 import { logLevel, type Kafka } from 'kafkajs';
 import { createIdempotentProducer, createKafka, createLogger, type Logger } from '@zmwatch/kit';
 import { createCodec, TOPICS, type Alert, type Codec } from '@zmwatch/schemas';
-import { quietTemporalRuntime } from '@zmwatch/workflows/testing';
+import { quietTemporalRuntime, runId, testCaseConfig } from '@zmwatch/workflows/testing';
 import type { CaseConfig } from '@zmwatch/workflows';
 import { createCaseWorker, NativeConnection, WORKFLOWS_PATH } from '@zmwatch/workflows/worker';
 import type { EscalatorConfig } from '../../src/index.js';
@@ -23,15 +23,22 @@ export async function createAlertTopics(kafka: Kafka, run: string, partitions = 
   return topic;
 }
 
-export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+/** Deletes what createAlertTopics made: the alerts topic and its DLQ. */
+export async function deleteAlertTopics(kafka: Kafka, topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
   await admin.disconnect();
 }
 
 export function testKafka(): Kafka {
   return createKafka({ clientId: 'escalator-test', brokers: BROKERS, logger, level: logLevel.NOTHING });
+}
+
+/** One test file's run: a unique id, the case settings named after it, and a Kafka client. */
+export function testRun(): { run: string; caseConfig: CaseConfig; kafka: Kafka } {
+  const run = runId();
+  return { run, caseConfig: testCaseConfig(run), kafka: testKafka() };
 }
 
 /** Produces alerts the way the detector does: key = VIN, value = Confluent-framed Avro. */
