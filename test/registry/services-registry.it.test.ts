@@ -11,7 +11,6 @@
 //   field, new Severity symbol) arrive while the registry is down: the same waiting, then handled.
 // (The console's live-feed decoder is not exported by its package; its in-process test covers it.)
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,13 +20,17 @@ import { createApp as createDetector, loadRuleset, RULE_IDS, type DetectorApp } 
 import {
   counterValue,
   createTestTopics,
+  DAY,
+  declaration,
   deleteRedisKeys,
   deleteTestTopics,
   quietLogger,
+  registration,
   testConfig,
   testKafka,
   TopicCollector,
   uniqueId,
+  vinFor,
   waitFor,
   type TestTopics,
 } from '@zmwatch/detector/testing';
@@ -42,13 +45,11 @@ import { createAlertDecoder } from '@zmwatch/escalator';
 import { createApp as createConsole, loadConfig as loadConsoleConfig } from '@zmwatch/console';
 import { makeAlert } from '@zmwatch/workflows/testing';
 import {
-  computeCheckDigit,
   createCodecFor,
   TOPICS,
   type Alert,
   type Codec,
   type CustomsDeclarationEvent,
-  type RegistrationEvent,
 } from '@zmwatch/schemas';
 import { produceForeign } from '../foreign/foreign-producer.js';
 import {
@@ -61,7 +62,6 @@ import {
 
 const PORT = 18085;
 const MANAGEMENT_PORT = 18086;
-const DAY = 86_400_000;
 const SUBJECT = `${TOPICS.registrations}-value`;
 const ALERTS_SUBJECT = `${TOPICS.alerts}-value`;
 
@@ -69,60 +69,6 @@ const ALERTS_SUBJECT = `${TOPICS.alerts}-value`;
 function evolvedRegistration(extraField: string, newSymbol?: string) {
   const s = withOptionalField(contractSchema('registration/v2.avsc'), extraField);
   return newSymbol ? withEnumSymbol(s, 'PartyType', newSymbol) : s;
-}
-
-const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
-function vinFor(seed: string): string {
-  const d = createHash('sha256').update(seed).digest();
-  const draft = 'LFV' + [...d.subarray(0, 14)].map((b) => VIN_CHARS[b % VIN_CHARS.length]).join('');
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
-}
-
-function registration(vin: string, partyId: string, eventTime: number): RegistrationEvent {
-  return {
-    eventId: `reg-${vin}`,
-    eventType: 'FIRST_REGISTRATION',
-    vin,
-    vinCheckDigitValid: true,
-    jurisdiction: 'CN-GD',
-    party: { id: partyId, type: 'TRADING_COMPANY' },
-    pendingExport: false,
-    deregistrationReason: null,
-    condition: 'NEW',
-    make: 'BYD',
-    model: 'Song PLUS DM-i',
-    modelYear: 2026,
-    fuelType: 'PHEV',
-    odometerKm: 3,
-    priceCny: 159800,
-    plateNumber: null,
-    sourceSystem: 'cn-gd-vms',
-    eventTime,
-    recordedAt: eventTime,
-  };
-}
-
-function declaration(vin: string, eventTime: number): CustomsDeclarationEvent {
-  return {
-    eventId: `decl-${vin}`,
-    eventType: 'DECLARED',
-    declarationId: `D1-${vin}`,
-    vin,
-    vinCheckDigitValid: true,
-    exporterId: '91440300MA5EXPORT1',
-    exporterType: 'LICENSED_EXPORTER',
-    declaredCondition: 'USED',
-    declaredOdometerKm: 12,
-    destinationCountry: 'AE',
-    portOfExit: 'CNSZX',
-    hsCode: '8703800010',
-    declaredValue: 21000,
-    currency: 'USD',
-    afterSalesConfirmationRef: 'ASC-1',
-    exportLicenceRef: null,
-    eventTime,
-    recordedAt: eventTime,
-  };
 }
 
 // One registry for the file (a start is about 7 s); each outage test stops and restarts it.
@@ -199,7 +145,11 @@ describe(
 
     it('a newer compatible writer (added optional field, new enum symbol) registered by the foreign client: its records decode and raise the alert', async () => {
       const vin = vinFor(`${id}-newer`);
-      const reg = registration(vin, 'GOV-AGENCY-0001', now - 10 * DAY);
+      const reg = registration(vin, {
+        party: { id: 'GOV-AGENCY-0001', type: 'TRADING_COMPANY' },
+        eventTime: now - 10 * DAY,
+        recordedAt: now - 10 * DAY,
+      });
       const written = { ...reg, party: { ...reg.party, type: 'GOVERNMENT_AGENCY' }, colour: 'pearl white' };
       const { id: newerId, frames } = await foreignRegisterAndEncode(
         registry.url,
@@ -218,7 +168,7 @@ describe(
         'the registration decoded',
         async () => (await counter('zm_detector_events_in_total')) > eventsBefore,
       );
-      await sendDeclaration(declaration(vin, now));
+      await sendDeclaration(declaration(vin, { eventTime: now, recordedAt: now }));
       const [alert] = await waitFor('the alert', async () => {
         const a = await alertsFor(vin);
         return a.length ? a : undefined;
@@ -234,7 +184,11 @@ describe(
 
     it('the registry stopped mid-run: records under an unseen writer id wait (retries, no dead letter), then resume when it is back', async (t) => {
       const vin = vinFor(`${id}-outage`);
-      const reg = registration(vin, 'TRADER-OUTAGE-01', now - 8 * DAY);
+      const reg = registration(vin, {
+        party: { id: 'TRADER-OUTAGE-01', type: 'TRADING_COMPANY' },
+        eventTime: now - 8 * DAY,
+        recordedAt: now - 8 * DAY,
+      });
       const { id: writerId, frames } = await foreignRegisterAndEncode(
         registry.url,
         SUBJECT,
@@ -263,7 +217,7 @@ describe(
         30_000,
       );
       const resumedMs = Date.now() - t0;
-      await sendDeclaration(declaration(vin, now));
+      await sendDeclaration(declaration(vin, { eventTime: now, recordedAt: now }));
       const [alert] = await waitFor('the alert', async () => {
         const a = await alertsFor(vin);
         return a.length ? a : undefined;
