@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, wr
 import { join, resolve } from 'node:path';
 import { DEFAULT_PORTS } from '@zmwatch/kit';
 import { isAlive, readPid, spawnDetached, stopPid, waitFor, which } from './process.js';
-import { REPO_ROOT, VERSIONS } from './settings.js';
+import { portVar, REPO_ROOT, VERSIONS } from './settings.js';
 
 /**
  * The optional Schema Registry: Apicurio Registry, whose `/apis/ccompat/v7` API is the Confluent
@@ -29,15 +29,6 @@ export interface RegistryOptions {
   dir: string;
   /** Downloads shared by every clone (~/.cache/zmwatch). */
   cacheDir: string;
-}
-
-function portVar(name: string, def: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535)
-    throw new Error(`${name} must be a TCP port, got "${raw}"`);
-  return n;
 }
 
 /** The default instance: 127.0.0.1:18081 (ZM_REGISTRY_PORT), data in <runDir>/registry. */

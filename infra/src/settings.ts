@@ -22,7 +22,8 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)
 export const PROFILES = ['single', 'cluster'] as const;
 export type StackProfile = (typeof PROFILES)[number];
 
-function portVar(name: string, def: number): number {
+/** A port from the environment variable `name`, or `def` when unset; a clear error when not a port. */
+export function portVar(name: string, def: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
