@@ -123,6 +123,8 @@ function alert(v: string): Alert {
         evidence: `exported ${days} days after first registration`,
         facts: { daysSinceFirstRegistration: String(days) },
         numericFacts: { daysSinceFirstRegistration: days },
+        typology: 'ZERO_MILEAGE',
+        entity: null,
       },
       {
         ruleId: 'ZM-LOW-ODOMETER',
@@ -130,6 +132,8 @@ function alert(v: string): Alert {
         evidence: `declared odometer ${d.declaredOdometerKm ?? 0} km`,
         facts: { declaredOdometerKm: String(d.declaredOdometerKm ?? 0) },
         numericFacts: { declaredOdometerKm: d.declaredOdometerKm ?? 0 },
+        typology: 'ZERO_MILEAGE',
+        entity: null,
       },
     ],
     facts: { daysSinceFirstRegistration: String(days), declaredCondition: d.declaredCondition },
@@ -150,6 +154,7 @@ function alert(v: string): Alert {
     holderAtDeclaration: party(),
     exporter: { id: d.exporterId, type: d.exporterType },
     timeline: [],
+    typologies: [{ typology: 'ZERO_MILEAGE', score: 0.8, severity: 'HIGH', reached: true }],
   };
 }
 function caseOutcome(v: string): CaseOutcome {

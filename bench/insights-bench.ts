@@ -17,6 +17,7 @@ import { createDecoder } from '@zmwatch/insights/decode';
 import {
   alertIdFor,
   alertV2Defaults,
+  alertV3Defaults,
   createCodec,
   TOPICS,
   type Alert,
@@ -42,6 +43,7 @@ const pctl = (xs: number[], p: number) => {
 function alertFor(t: VehicleTruth, declarationId: string): Alert {
   return {
     ...alertV2Defaults(),
+    ...alertV3Defaults(),
     alertId: alertIdFor(t.vin, declarationId, 'bench'),
     vin: t.vin,
     declarationId,

@@ -1,4 +1,4 @@
-import type { Alert } from './generated/types.js';
+import type { Alert, RuleHit } from './generated/types.js';
 
 /**
  * The fields contract v2 added to an alert, at their schema defaults: what a v1 alert reads as, and
@@ -27,4 +27,18 @@ export function alertV2Defaults(): AlertV2Fields {
     exporter: null,
     timeline: [],
   };
+}
+
+/** The fields contract v3 added to an alert (schemas/avro/alert/v3.avsc), and to each of its rule hits. */
+export type AlertV3Fields = Pick<Alert, 'typologies'>;
+export type RuleHitV3Fields = Pick<RuleHit, 'typology' | 'entity'>;
+
+/** What a v1 or v2 alert reads as: no typologies. */
+export function alertV3Defaults(): AlertV3Fields {
+  return { typologies: [] };
+}
+
+/** What a v1 or v2 rule hit reads as: no typology, no entity evidence. */
+export function ruleHitV3Defaults(): RuleHitV3Fields {
+  return { typology: '', entity: null };
 }

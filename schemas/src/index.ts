@@ -51,7 +51,22 @@ export {
   type VinValidation,
 } from './vin.js';
 export { alertIdFor } from './alert-id.js';
-export { alertV2Defaults, type AlertV2Fields } from './alert-defaults.js';
+export {
+  alertV2Defaults,
+  alertV3Defaults,
+  ruleHitV3Defaults,
+  type AlertV2Fields,
+  type AlertV3Fields,
+  type RuleHitV3Fields,
+} from './alert-defaults.js';
+export {
+  TYPOLOGIES,
+  ENTITY_KINDS,
+  ENTITY_MEMBER_VINS_CAP,
+  isTypology,
+  type Typology,
+  type EntityKindName,
+} from './typologies.js';
 export {
   DLQ_HEADERS,
   DLQ_MAX_ERROR_MESSAGE,

@@ -53,7 +53,7 @@ describe('codec: round trip and wire format', () => {
     const bytes = codec.encode(TOPICS.registrations, registration());
     assert.equal(bytes[0], 0);
     assert.equal(bytes.readUInt32BE(1), 5); // registration/v2.avsc has id 5 in catalog.json
-    assert.equal(codec.schemaIdFor(TOPICS.alerts), 7); // alert/v2.avsc
+    assert.equal(codec.schemaIdFor(TOPICS.alerts), 8); // alert/v3.avsc
     assert.deepEqual(readWireHeader(bytes), { schemaId: 5 });
     // The body after the header is plain Avro binary of the v2 schema.
     const v2 = avro.Type.forSchema(readSchemaFile('registration/v2.avsc'), { wrapUnions: 'never' });
@@ -174,7 +174,7 @@ describe('codec: schema evolution on the wire', () => {
     assert.equal(d.record.exportLicenceRef, null);
   });
 
-  it('decodes an alert written with v1 (id 3) into the v2 type: revision 0, ACTIVE, no parties, empty timeline', () => {
+  it('decodes an alert written with v1 (id 3) into the current type: revision 0, ACTIVE, no parties, empty timeline, no typologies', () => {
     const v2Only = [
       'revision',
       'status',
@@ -186,13 +186,14 @@ describe('codec: schema evolution on the wire', () => {
       'timeline',
     ];
     const v1: Record<string, unknown> = { ...alert() };
-    for (const f of v2Only) delete v1[f];
-    v1.rules = alert().rules.map(({ numericFacts: _n, ...r }) => r);
+    for (const f of [...v2Only, 'typologies']) delete v1[f];
+    v1.rules = alert().rules.map(({ numericFacts: _n, typology: _t, entity: _e, ...r }) => r);
     const d = codec.decodeSync(writeWith(readSchemaFile('alert/v1.avsc'), 3, v1), TOPICS.alerts);
     assert.equal(d.schemaId, 3);
     assert.deepEqual(plain(d.record), {
       ...alert(),
-      rules: alert().rules.map((r) => ({ ...r, numericFacts: {} })),
+      rules: alert().rules.map((r) => ({ ...r, numericFacts: {}, typology: '', entity: null })),
+      typologies: [],
       revision: 0,
       status: 'ACTIVE',
       revisionReason: null,
@@ -204,18 +205,66 @@ describe('codec: schema evolution on the wire', () => {
     });
   });
 
-  it('a v1 alert reader decodes a v2 withdrawal revision: the v1 fields intact, the new ones dropped', () => {
+  it('decodes an alert written with v2 (id 7) into the current type: no typologies, rule hits without typology or entity', () => {
+    const v2: Record<string, unknown> = {
+      ...alert({ revision: 1, revisionReason: 'EVIDENCE', revisedAt: 5 }),
+    };
+    delete v2.typologies;
+    v2.rules = alert().rules.map(({ typology: _t, entity: _e, ...r }) => r);
+    const d = codec.decodeSync(writeWith(readSchemaFile('alert/v2.avsc'), 7, v2), TOPICS.alerts);
+    assert.equal(d.schemaId, 7);
+    assert.deepEqual(plain(d.record), {
+      ...alert({ revision: 1, revisionReason: 'EVIDENCE', revisedAt: 5 }),
+      rules: alert().rules.map((r) => ({ ...r, typology: '', entity: null })),
+      typologies: [],
+    });
+  });
+
+  it('round-trips a v3 alert with typologies, entity evidence and an ENTITY revision', () => {
+    const ringHit = {
+      ruleId: 'ZM-ENTITY-COHORT',
+      weight: 30,
+      evidence: '4 vehicles first registered by INDIVIDUAL in CN-SH within 1 day(s) of 2026-03-04',
+      facts: { entity: 'CN-SH:2026-03-04', memberCount: '4' },
+      numericFacts: { memberCount: 4, windowDays: 1, threshold: 4 },
+      typology: 'RING_OR_TRADER',
+      entity: {
+        kind: 'COHORT',
+        id: 'CN-SH:2026-03-04',
+        memberCount: 4,
+        windowDays: 1,
+        memberVins: ['LSVAA4182E2184841', 'LSVAA4182E2184842'],
+        memberVinsTruncated: true,
+      },
+    };
+    const v3 = alert({
+      revision: 1,
+      revisionReason: 'ENTITY',
+      revisedAt: 9,
+      rules: [...alert().rules, ringHit],
+      typologies: [
+        { typology: 'ZERO_MILEAGE', score: 0.85, severity: 'HIGH', reached: true },
+        { typology: 'RING_OR_TRADER', score: 30, severity: null, reached: false },
+      ],
+    });
+    const bytes = codec.encode(TOPICS.alerts, v3);
+    assert.equal(bytes.readUInt32BE(1), 8);
+    assert.deepEqual(plain(codec.decodeSync(bytes, TOPICS.alerts).record), v3);
+  });
+
+  it('a v1 alert reader decodes a v3 withdrawal revision: the v1 fields intact, the new ones dropped', () => {
     const revised = alert({ revision: 2, status: 'WITHDRAWN', revisionReason: 'CANCELLED', revisedAt: 1 });
     const bytes = codec.encode(TOPICS.alerts, revised);
     const v1 = avro.Type.forSchema(readSchemaFile('alert/v1.avsc'), { wrapUnions: 'never' });
-    const v2 = avro.Type.forSchema(readSchemaFile('alert/v2.avsc'), { wrapUnions: 'never' });
-    const old = plain(v1.fromBuffer(bytes.subarray(5), v1.createResolver(v2))) as Record<string, unknown>;
+    const v3 = avro.Type.forSchema(readSchemaFile('alert/v3.avsc'), { wrapUnions: 'never' });
+    const old = plain(v1.fromBuffer(bytes.subarray(5), v1.createResolver(v3))) as Record<string, unknown>;
     assert.equal(old.alertId, revised.alertId);
     assert.equal(old.registrantId, revised.registrantId);
     assert.deepEqual(
       old.rules,
-      revised.rules.map(({ numericFacts: _n, ...r }) => r),
+      revised.rules.map(({ numericFacts: _n, typology: _t, entity: _e, ...r }) => r),
     );
+    assert.equal('typologies' in old, false);
     for (const f of ['revision', 'status', 'timeline', 'firstRegistrant']) assert.equal(f in old, false, f);
   });
 

@@ -37,6 +37,24 @@ describe('schema evolution: every version is compatible with the previous one, b
     assert.equal(r.backward.ok, false);
   });
 
+  it('alert v2 <-> v3 (typologies, rule typology, entity evidence) resolve both ways', () => {
+    assert.deepEqual(checkCompatibility(readSchemaFile('alert/v2.avsc'), readSchemaFile('alert/v3.avsc')), {
+      backward: { ok: true },
+      forward: { ok: true },
+    });
+    assert.deepEqual(checkCompatibility(readSchemaFile('alert/v1.avsc'), readSchemaFile('alert/v3.avsc')), {
+      backward: { ok: true },
+      forward: { ok: true },
+    });
+    // ...and not vacuously: v3 without the default on `typologies` cannot read v2 records.
+    const noDefault = clone('alert/v3.avsc');
+    delete noDefault.fields.find((f) => f.name === 'typologies')!.default;
+    assert.equal(
+      checkCompatibility(readSchemaFile('alert/v2.avsc'), noDefault as unknown as Schema).backward.ok,
+      false,
+    );
+  });
+
   it('every .avsc file is in catalog.json and every catalog entry points at one; ids are unique', () => {
     const files = [...listSchemaVersions().values()]
       .flat()

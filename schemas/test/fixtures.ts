@@ -69,6 +69,8 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
         evidence: 'exported 6 days after first registration',
         facts: { daysSinceFirstRegistration: '6' },
         numericFacts: { daysSinceFirstRegistration: 6 },
+        typology: 'ZERO_MILEAGE',
+        entity: null,
       },
       {
         ruleId: 'ZM-LOW-ODOMETER',
@@ -76,6 +78,8 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
         evidence: 'declared odometer 12 km',
         facts: { declaredOdometerKm: '12' },
         numericFacts: { declaredOdometerKm: 12, maxKm: 50 },
+        typology: 'ZERO_MILEAGE',
+        entity: null,
       },
     ],
     facts: { daysSinceFirstRegistration: '6', declaredOdometerKm: '12', declaredCondition: 'USED' },
@@ -115,6 +119,7 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
         flags: ['USED', 'DEST:RU'],
       },
     ],
+    typologies: [{ typology: 'ZERO_MILEAGE', score: 0.85, severity: 'HIGH', reached: true }],
     ...overrides,
   };
 }

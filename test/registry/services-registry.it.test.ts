@@ -251,7 +251,7 @@ describe(
       const codec = await createCodecFor(registry.url); // the escalator's codec: registers the current schemas
       await setCompatibility(registry.url, ALERTS_SUBJECT, 'FULL');
       const newer = withEnumSymbol(
-        withOptionalField(contractSchema('alert/v2.avsc'), 'analystNote'),
+        withOptionalField(contractSchema('alert/v3.avsc'), 'analystNote'),
         'Severity',
         'SEVERE',
       );
@@ -337,7 +337,7 @@ describe(
         await app.start();
         await setCompatibility(registry.url, ALERTS_SUBJECT, 'FULL');
         const newer = withEnumSymbol(
-          withOptionalField(contractSchema('alert/v2.avsc'), 'analystNote'),
+          withOptionalField(contractSchema('alert/v3.avsc'), 'analystNote'),
           'Severity',
           'SEVERE',
         );

@@ -9,25 +9,31 @@ import type {
   Alert,
   AlertStatus,
   AlertV2Fields,
+  AlertV3Fields,
   Party,
+  RuleHit,
+  RuleHitV3Fields,
   Severity,
   SEVERITY_SYMBOLS,
   TimelineEvent,
 } from '@zmwatch/schemas';
 
-export type { Alert, AlertStatus, AlertV2Fields, Severity };
+export type { Alert, AlertStatus, AlertV2Fields, AlertV3Fields, Severity };
 /** A party as alert contract v2 names it (id and type). */
 export type AlertParty = Party;
 /** One event of an alert's timeline (contract v2). */
 export type AlertTimelineEvent = TimelineEvent;
 
 /**
- * An alert as a case holds it: any contract version, so the fields v2 added
- * (schemas/avro/alert/v2.avsc, `AlertV2Fields`) may be missing — v1 alerts, and every history recorded
- * before v2, lack them. A case reads them through `alertRevision`/`alertStatus` (case-revisions.ts)
- * and never assumes them.
+ * An alert as a case holds it: any contract version, so the fields v2 and v3 added
+ * (schemas/avro/alert/v2.avsc, `AlertV2Fields`; v3.avsc, `AlertV3Fields`, `RuleHitV3Fields`) may be
+ * missing — older alerts, and every history recorded before them, lack them. A case reads them
+ * through `alertRevision`/`alertStatus` (case-revisions.ts) and never assumes them.
  */
-export type CaseAlert = Omit<Alert, keyof AlertV2Fields> & Partial<AlertV2Fields>;
+export type CaseAlert = Omit<Alert, keyof AlertV2Fields | keyof AlertV3Fields | 'rules'> &
+  Partial<AlertV2Fields & AlertV3Fields> & { rules: CaseRuleHit[] };
+/** A rule hit as a case holds it: the v3 fields (typology, entity evidence) missing before v3. */
+export type CaseRuleHit = Omit<RuleHit, keyof RuleHitV3Fields> & Partial<RuleHitV3Fields>;
 
 /** The task queue the case worker polls (Temporal's, not an analyst queue). */
 export const CASES_TASK_QUEUE = 'zm-cases';

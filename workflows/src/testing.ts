@@ -38,6 +38,8 @@ export function makeAlert(vin: string, overrides: Partial<Alert> & { declaration
         evidence: 'exported 6 days after first registration',
         facts: { daysSinceFirstRegistration: '6' },
         numericFacts: { daysSinceFirstRegistration: 6 },
+        typology: 'ZERO_MILEAGE',
+        entity: null,
       },
     ],
     facts: { daysSinceFirstRegistration: '6', odometerKm: '12' },
@@ -58,6 +60,7 @@ export function makeAlert(vin: string, overrides: Partial<Alert> & { declaration
     holderAtDeclaration: { id: 'REG-ACME-TRADING', type: 'TRADING_COMPANY' },
     exporter: { id: 'EXP-42', type: 'LICENSED_EXPORTER' },
     timeline: [],
+    typologies: [{ typology: 'ZERO_MILEAGE', score: 0.8, severity, reached: true }],
     ...overrides,
   };
 }

@@ -149,6 +149,22 @@ export const SEVERITY_SYMBOLS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 /** Alert severity band. Readers map unknown symbols to 'LOW'. */
 export type Severity = (typeof SEVERITY_SYMBOLS)[number];
 
+/** What an entity rule counted: the entity many vehicles share and the members it counted. (Avro dev.zmwatch.v1.EntityEvidence) */
+export interface EntityEvidence {
+  /** EXPORTER, TRANSFEREE, REGISTRANT or COHORT (readers show unknown kinds as they are). */
+  kind: string;
+  /** The entity id: the exporter, transferee or registrant party id, or <jurisdiction>:<yyyy-mm-dd> for a registration cohort (e.g. CN-SH:2026-03-04). */
+  id: string;
+  /** Distinct vehicles the entity counted within its window, this one included. */
+  memberCount: number;
+  /** Days the count looks either side of this declaration (for a cohort: registration days either side of this vehicle's registration day). */
+  windowDays: number;
+  /** VINs of the counted members, sorted, at most the detector's cap (50); memberVinsTruncated says when there are more. */
+  memberVins: string[];
+  /** True when the entity counted more members than memberVins lists. */
+  memberVinsTruncated: boolean;
+}
+
 /** One rule that fired and why. (Avro dev.zmwatch.v1.RuleHit) */
 export interface RuleHit {
   /** Stable rule identifier, e.g. ZM-EXPORT-WITHIN-DAYS. */
@@ -161,6 +177,10 @@ export interface RuleHit {
   facts: Record<string, string>;
   /** The numeric facts this rule used, typed (e.g. daysSinceFirstRegistration -> 6.2; times as UTC epoch milliseconds, names ending in Time). Same names as in facts where both exist. Added in v2. */
   numericFacts: Record<string, number>;
+  /** The typology this rule supports: ZERO_MILEAGE, RING_OR_TRADER or COMPLIANCE_BREACH (readers show unknown ones as they are). Empty in v1/v2 records. Added in v3. */
+  typology: string;
+  /** Set on an entity rule (a ring or trader signal): the entity and its members, typed. Null on per-vehicle rules and in v1/v2 records. Added in v3. */
+  entity: EntityEvidence | null;
 }
 
 /** Symbols of Avro enum dev.zmwatch.v1.AlertStatus, in schema order. */
@@ -186,7 +206,19 @@ export interface TimelineEvent {
   flags: string[];
 }
 
-/** A suspected zero-mileage export raised by the detector (topic zm.alerts.v1, key = VIN). Re-evaluations of the same VIN + declaration + ruleset produce the same alertId; when later evidence changes the verdict the detector publishes a new revision with the same alertId (v2). Consumers keep, per alertId, the record with the highest revision; at equal revisions the later record in the partition wins (re-publishing a revision is harmless). (Avro dev.zmwatch.v1.Alert) */
+/** One typology judged on its own rules and threshold. (Avro dev.zmwatch.v1.TypologyVerdict) */
+export interface TypologyVerdict {
+  /** ZERO_MILEAGE, RING_OR_TRADER or COMPLIANCE_BREACH (readers show unknown ones as they are). */
+  typology: string;
+  /** Sum of the weights of the fired rules that support this typology. */
+  score: number;
+  /** Band of the score on this typology's own severity bands; null below its threshold. */
+  severity: Severity | null;
+  /** True when the score reaches this typology's own threshold (ruleset). */
+  reached: boolean;
+}
+
+/** A suspected zero-mileage export, straw-buyer ring or trader, or compliance breach raised by the detector (topic zm.alerts.v1, key = VIN). Re-evaluations of the same VIN + declaration + ruleset produce the same alertId; when later evidence changes the verdict the detector publishes a new revision with the same alertId (v2). Consumers keep, per alertId, the record with the highest revision; at equal revisions the later record in the partition wins (re-publishing a revision is harmless). v3 names the typologies the fired rules support, each judged on its own threshold, and carries entity evidence typed. (Avro dev.zmwatch.v1.Alert) */
 export interface Alert {
   /** Deterministic id: alertIdFor(vin, declarationId, rulesetVersion) = 'zma-' + first 32 hex chars of sha256(vin NUL declarationId NUL rulesetVersion). */
   alertId: string;
@@ -194,9 +226,9 @@ export interface Alert {
   vin: string;
   /** Customs declaration that triggered the evaluation. */
   declarationId: string;
-  /** Severity band derived from score. LOW is the schema default for unknown symbols. */
+  /** Severity band: that of the highest-severity reached typology (v3, see typologies); in v1/v2 the band of the score. LOW is the schema default for unknown symbols. */
   severity: Severity;
-  /** Combined risk score (sum of weights of the rules that fired, ruleset-defined scale). */
+  /** Risk score (ruleset-defined scale): the score of the typology that gives the severity (v3, see typologies); in v1/v2 the sum of the weights of every rule that fired. */
   score: number;
   /** Every rule that fired, in evaluation order. */
   rules: RuleHit[];
@@ -224,7 +256,7 @@ export interface Alert {
   revision: number;
   /** ACTIVE, or WITHDRAWN when the declaration was cancelled or rejected or its score fell below the alert threshold (see revisionReason). A withdrawn alert can become ACTIVE again in a later revision. Added in v2. */
   status: AlertStatus;
-  /** Why this revision was published; null for revision 0. One of EVIDENCE (score, severity or rules changed), REINSTATED (ACTIVE again after a withdrawal), CANCELLED, REJECTED, BELOW_THRESHOLD (the three WITHDRAWN ones). Added in v2. */
+  /** Why this revision was published; null for revision 0. One of EVIDENCE (score, severity or rules changed), ENTITY (an entity the declaration belongs to crossed a threshold or changed its contribution; v3), REINSTATED (ACTIVE again after a withdrawal), CANCELLED, REJECTED, BELOW_THRESHOLD (the three WITHDRAWN ones). Added in v2. */
   revisionReason: string | null;
   /** When the detector published this revision, UTC epoch milliseconds; null for revision 0 (see detectedAt). Added in v2. */
   revisedAt: TimestampMillis | null;
@@ -236,6 +268,8 @@ export interface Alert {
   exporter: Party | null;
   /** The VIN's events the evaluation used, oldest first (ties: registration side before customs). Added in v2; empty in v1 records. */
   timeline: TimelineEvent[];
+  /** One verdict per typology that any fired rule supports, in ruleset order. An alert is raised when at least one typology is reached. Added in v3; empty in v1/v2 records. */
+  typologies: TypologyVerdict[];
 }
 
 /** Symbols of Avro enum dev.zmwatch.v1.CaseDecision, in schema order. */

@@ -56,5 +56,6 @@ export function buildAlert(
     holderAtDeclaration: holder,
     exporter: { id: decl.exporterId, type: decl.exporterType },
     timeline: timelineOf(state, decl),
+    typologies: evaluation.typologies,
   };
 }

@@ -102,18 +102,26 @@ export function addToWindow(
 
 /** Distinct VINs of a window observed within `windowMs` of `at` (either side). */
 export function countWithin(w: EntityWindow | undefined, at: number, windowMs: number): number {
-  if (!w) return 0;
-  let n = 0;
-  for (const t of w.values()) if (Math.abs(t - at) <= windowMs) n++;
-  return n;
+  return membersWithin(w, at, windowMs).length;
 }
 
-/** Counts of the entities of one declaration, as the evaluator takes them. */
+/** The VINs countWithin counts. */
+export function membersWithin(w: EntityWindow | undefined, at: number, windowMs: number): string[] {
+  if (!w) return [];
+  const out: string[] = [];
+  for (const [vin, t] of w) if (Math.abs(t - at) <= windowMs) out.push(vin);
+  return out;
+}
+
+/**
+ * Counts of the entities of one declaration, as the evaluator takes them; `members` are the VINs
+ * counted (any order; the evaluator sorts and caps them for the alert's EntityEvidence).
+ */
 export interface EntityCounts {
-  exporter?: { id: string; count: number };
-  transferee?: { id: string; count: number };
-  registrant?: { id: string; count: number };
-  cohort?: { jurisdiction: string; day: number; count: number };
+  exporter?: { id: string; count: number; members?: readonly string[] };
+  transferee?: { id: string; count: number; members?: readonly string[] };
+  registrant?: { id: string; count: number; members?: readonly string[] };
+  cohort?: { jurisdiction: string; day: number; count: number; members?: readonly string[] };
 }
 
 /**
@@ -131,12 +139,13 @@ export function entityCountsOf(
     if (o.kind === 'cohort') {
       const [jurisdiction, dayText] = [id.slice(0, id.lastIndexOf(':')), id.slice(id.lastIndexOf(':') + 1)];
       const day = Number(dayText);
-      let count = 0;
+      const members: string[] = [];
       for (let d = day - cfg.cohort.spreadDays; d <= day + cfg.cohort.spreadDays; d++)
-        count += read(cohortKey(jurisdiction, d))?.size ?? 0;
-      out.cohort = { jurisdiction, day, count };
+        for (const vin of read(cohortKey(jurisdiction, d))?.keys() ?? []) members.push(vin);
+      out.cohort = { jurisdiction, day, count: members.length, members };
     } else {
-      out[o.kind] = { id, count: countWithin(read(o.key), o.time, cfg[o.kind].windowDays * DAY_MS) };
+      const members = membersWithin(read(o.key), o.time, cfg[o.kind].windowDays * DAY_MS);
+      out[o.kind] = { id, count: members.length, members };
     }
   }
   return out;

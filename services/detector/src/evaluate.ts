@@ -1,4 +1,14 @@
-import { SEVERITY_SYMBOLS, type PartyType, type RuleHit, type Severity } from '@zmwatch/schemas';
+import {
+  ENTITY_MEMBER_VINS_CAP,
+  SEVERITY_SYMBOLS,
+  TYPOLOGIES,
+  type EntityEvidence,
+  type PartyType,
+  type RuleHit,
+  type Severity,
+  type Typology,
+  type TypologyVerdict,
+} from '@zmwatch/schemas';
 import { isYoungLowUse, type EntityCounts } from './entity-windows.js';
 import type { Ruleset } from './ruleset.js';
 import type { OpenDeclaration, VinState } from './vin-state.js';
@@ -24,6 +34,8 @@ export interface Evaluation {
   /** True when the score reaches the ruleset's minAlertScore. */
   alert: boolean;
   rules: RuleHit[];
+  /** One verdict per typology any fired rule supports (alert contract v3), in TYPOLOGIES order. */
+  typologies: TypologyVerdict[];
   /** Every fact the rules looked at, as strings (the Alert schema's facts map). */
   facts: Record<string, string>;
   /**
@@ -55,6 +67,25 @@ export const RULE_IDS = {
   entityRegistrant: 'ZM-ENTITY-REGISTRANT',
   entityCohort: 'ZM-ENTITY-COHORT',
 } as const;
+type RuleId = (typeof RULE_IDS)[keyof typeof RULE_IDS];
+
+/** The typology each rule supports (RuleHit.typology). */
+export const RULE_TYPOLOGY: Record<RuleId, Typology> = {
+  [RULE_IDS.rapidExport]: 'ZERO_MILEAGE',
+  [RULE_IDS.nearZeroOdometer]: 'ZERO_MILEAGE',
+  [RULE_IDS.usedButNewToTrade]: 'ZERO_MILEAGE',
+  [RULE_IDS.exportPreparation]: 'ZERO_MILEAGE',
+  [RULE_IDS.deregistrationNearDeclaration]: 'ZERO_MILEAGE',
+  [RULE_IDS.vinCheckDigitMismatch]: 'ZERO_MILEAGE',
+  [RULE_IDS.registrantVelocity]: 'RING_OR_TRADER',
+  [RULE_IDS.entityExporter]: 'RING_OR_TRADER',
+  [RULE_IDS.entityTransferee]: 'RING_OR_TRADER',
+  [RULE_IDS.entityRegistrant]: 'RING_OR_TRADER',
+  [RULE_IDS.entityCohort]: 'RING_OR_TRADER',
+  [RULE_IDS.afterSalesConfirmation]: 'COMPLIANCE_BREACH',
+  [RULE_IDS.destinationBan]: 'COMPLIANCE_BREACH',
+  [RULE_IDS.destinationWaitingPeriod]: 'COMPLIANCE_BREACH',
+};
 
 const DAY_MS = 86_400_000;
 const fmtDays = (d: number): string => (Math.round(d * 10) / 10).toString();
@@ -102,13 +133,16 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     facts.deregistration = `${iso(state.deregistration.time)} (${state.deregistration.reason})`;
 
   // `numeric` holds the same facts typed (days unrounded, times as epoch ms) so readers need not parse.
-  const hit = (
-    ruleId: string,
-    weight: number,
-    evidence: string,
-    ruleFacts: Record<string, string>,
-    numeric: Record<string, number> = {},
-  ) => hits.push({ ruleId, weight, evidence, facts: ruleFacts, numericFacts: numeric });
+  const hit: Hit = (ruleId, weight, evidence, ruleFacts, numeric = {}, entity = null) =>
+    hits.push({
+      ruleId,
+      weight,
+      evidence,
+      facts: ruleFacts,
+      numericFacts: numeric,
+      typology: RULE_TYPOLOGY[ruleId],
+      entity,
+    });
   const findings = dataQualityFindings(decl, ruleset);
   if (findings.length > 0)
     facts.dataQuality = findings.map((f) => `${f.field} ${f.value}: ${f.problem}`).join('; ');
@@ -319,12 +353,52 @@ export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, rule
     severity: severityFor(score, ruleset),
     alert: score >= ruleset.scoring.minAlertScore,
     rules: hits,
+    typologies: typologyVerdicts(hits, ruleset),
     facts,
     findings,
   };
 }
 
-type Hit = (ruleId: string, weight: number, evidence: string, ruleFacts: Record<string, string>) => void;
+/** One verdict per typology a hit supports, each on the ruleset's threshold and bands. */
+function typologyVerdicts(hits: readonly RuleHit[], ruleset: Ruleset): TypologyVerdict[] {
+  const out: TypologyVerdict[] = [];
+  for (const typology of TYPOLOGIES) {
+    const mine = hits.filter((h) => h.typology === typology);
+    if (mine.length === 0) continue;
+    const score = mine.reduce((s, h) => s + h.weight, 0);
+    const reached = score >= ruleset.scoring.minAlertScore;
+    out.push({ typology, score, severity: reached ? severityFor(score, ruleset) : null, reached });
+  }
+  return out;
+}
+
+type Hit = (
+  ruleId: RuleId,
+  weight: number,
+  evidence: string,
+  ruleFacts: Record<string, string>,
+  numeric?: Record<string, number>,
+  entity?: EntityEvidence | null,
+) => void;
+
+/** An entity's evidence: its members sorted and capped at ENTITY_MEMBER_VINS_CAP. */
+function entityEvidence(
+  kind: EntityEvidence['kind'],
+  id: string,
+  count: number,
+  windowDays: number,
+  members: readonly string[] = [],
+): EntityEvidence {
+  const sorted = [...members].sort();
+  return {
+    kind,
+    id,
+    memberCount: count,
+    windowDays,
+    memberVins: sorted.slice(0, ENTITY_MEMBER_VINS_CAP),
+    memberVinsTruncated: count > Math.min(sorted.length, ENTITY_MEMBER_VINS_CAP),
+  };
+}
 
 /** Entity signals: only for a young, little-used vehicle declared used (see entity-windows.ts). */
 function entityHits(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: Ruleset, hit: Hit): void {
@@ -339,6 +413,14 @@ function entityHits(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: 
       cfg.exporter.weight,
       `exporter ${c.exporter.id} declared ${c.exporter.count} ${what} within ${cfg.exporter.windowDays} days`,
       { entity: c.exporter.id, count: String(c.exporter.count), windowDays: String(cfg.exporter.windowDays) },
+      { count: c.exporter.count, threshold: cfg.exporter.threshold, windowDays: cfg.exporter.windowDays },
+      entityEvidence(
+        'EXPORTER',
+        c.exporter.id,
+        c.exporter.count,
+        cfg.exporter.windowDays,
+        c.exporter.members,
+      ),
     );
   if (c.transferee && c.transferee.count >= cfg.transferee.threshold)
     hit(
@@ -350,6 +432,18 @@ function entityHits(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: 
         count: String(c.transferee.count),
         windowDays: String(cfg.transferee.windowDays),
       },
+      {
+        count: c.transferee.count,
+        threshold: cfg.transferee.threshold,
+        windowDays: cfg.transferee.windowDays,
+      },
+      entityEvidence(
+        'TRANSFEREE',
+        c.transferee.id,
+        c.transferee.count,
+        cfg.transferee.windowDays,
+        c.transferee.members,
+      ),
     );
   if (c.registrant && c.registrant.count >= cfg.registrant.threshold)
     hit(
@@ -361,6 +455,18 @@ function entityHits(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: 
         count: String(c.registrant.count),
         windowDays: String(cfg.registrant.windowDays),
       },
+      {
+        count: c.registrant.count,
+        threshold: cfg.registrant.threshold,
+        windowDays: cfg.registrant.windowDays,
+      },
+      entityEvidence(
+        'REGISTRANT',
+        c.registrant.id,
+        c.registrant.count,
+        cfg.registrant.windowDays,
+        c.registrant.members,
+      ),
     );
   if (c.cohort && c.cohort.count >= cfg.cohort.threshold) {
     const day = iso(c.cohort.day * DAY_MS).slice(0, 10);
@@ -373,6 +479,14 @@ function entityHits(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: 
         count: String(c.cohort.count),
         spreadDays: String(cfg.cohort.spreadDays),
       },
+      { count: c.cohort.count, threshold: cfg.cohort.threshold, spreadDays: cfg.cohort.spreadDays },
+      entityEvidence(
+        'COHORT',
+        `${c.cohort.jurisdiction}:${day}`,
+        c.cohort.count,
+        cfg.cohort.spreadDays,
+        c.cohort.members,
+      ),
     );
   }
 }

@@ -24,6 +24,8 @@ export interface Published {
 /** Why a revision was published (the Alert's revisionReason). */
 export const REVISION_REASONS = [
   'EVIDENCE',
+  // An entity the declaration belongs to crossed a threshold or changed its contribution (contract v3).
+  'ENTITY',
   'REINSTATED',
   'CANCELLED',
   'REJECTED',

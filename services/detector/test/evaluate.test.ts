@@ -332,3 +332,34 @@ test('trader and velocity rules need a vehicle that was hardly driven (maxKmPerD
   assert.deepEqual(at(null), [RULE_IDS.usedButNewToTrade, RULE_IDS.registrantVelocity]);
   assert.deepEqual(at(6_000), []);
 });
+
+test('contract v3: every hit names its typology, typologies are scored apart, entity evidence is typed and capped', () => {
+  const members = Array.from({ length: 60 }, (_, i) => vinFor(`ring-${String(i).padStart(2, '0')}`));
+  const e = evaluate(
+    subject(
+      { lastTransfer: { time: T0 + 20 * DAY, partyId: 'EXP-RING', partyType: 'LICENSED_EXPORTER' } },
+      { entityCounts: { cohort: { jurisdiction: 'CN-GD', day: Math.floor(T0 / DAY), count: 60, members } } },
+    ),
+    decl({
+      eventTime: T0 + 60 * DAY,
+      declaredCondition: 'USED',
+      declaredOdometerKm: 30,
+      hasAfterSalesRef: false,
+    }),
+    ruleset,
+  );
+  for (const h of e.rules) assert.notEqual(h.typology, '', h.ruleId);
+  const cohort = e.rules.find((r) => r.ruleId === RULE_IDS.entityCohort)!;
+  assert.equal(cohort.typology, 'RING_OR_TRADER');
+  assert.equal(cohort.entity!.kind, 'COHORT');
+  assert.equal(cohort.entity!.memberCount, 60);
+  assert.equal(cohort.entity!.memberVins.length, 50);
+  assert.deepEqual(cohort.entity!.memberVins, [...members].sort().slice(0, 50));
+  assert.equal(cohort.entity!.memberVinsTruncated, true);
+  assert.equal(cohort.numericFacts.count, 60);
+  assert.equal(e.rules.find((r) => r.ruleId === RULE_IDS.rapidExport)!.entity, null);
+  const byTypology = Object.fromEntries(e.typologies.map((t) => [t.typology, t.score]));
+  const sum = (t: string) => e.rules.filter((r) => r.typology === t).reduce((s, r) => s + r.weight, 0);
+  assert.deepEqual(Object.keys(byTypology), ['ZERO_MILEAGE', 'RING_OR_TRADER', 'COMPLIANCE_BREACH']);
+  for (const [t, score] of Object.entries(byTypology)) assert.equal(score, sum(t), t);
+});

@@ -1,5 +1,6 @@
 import {
   alertV2Defaults,
+  alertV3Defaults,
   computeCheckDigit,
   TOPICS,
   type Alert,
@@ -92,6 +93,7 @@ function declaration(
 function alert(run: string, d: CustomsDeclarationEvent, reg: RegistrationEvent | null): Alert {
   return {
     ...alertV2Defaults(),
+    ...alertV3Defaults(),
     alertId: `zma-${run}-${d.vin}`,
     vin: d.vin,
     declarationId: d.declarationId,
