@@ -18,10 +18,20 @@ export interface AlertTally {
 
 const RANK: Record<string, number> = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 };
 
+/** A new alert id (revision 0) seen by the collector, with its record's Kafka timestamp. */
+export interface CollectedAlert {
+  readonly alertId: string;
+  readonly vin: string;
+  readonly severity: Severity;
+  /** The alert record's Kafka timestamp (ms): when the detector produced it. */
+  readonly producedAt: number;
+}
+
 export async function startAlertCollector(
   kafka: Kafka,
   codec: Codec,
   topic: Topic,
+  onAlert?: (alert: CollectedAlert) => void,
 ): Promise<{ tally: AlertTally; stop: () => Promise<void> }> {
   const tally: AlertTally = {
     bySeverity: {},
@@ -68,6 +78,12 @@ export async function startAlertCollector(
       const prev = tally.maxSeverityByVin.get(alert.vin);
       if (prev === undefined || RANK[alert.severity]! > RANK[prev]!)
         tally.maxSeverityByVin.set(alert.vin, alert.severity);
+      onAlert?.({
+        alertId: alert.alertId,
+        vin: alert.vin,
+        severity: alert.severity,
+        producedAt: Number(message.timestamp),
+      });
     },
   });
   await joined; // "from now" means after the group has its partitions, before the simulator starts

@@ -1,2 +1,11 @@
 export { loadDemoConfig, type DemoConfig } from './config.js';
 export { formatSummary, type DemoSummary } from './summary.js';
+export {
+  DEMO_METRICS_PORTS,
+  demoServiceSpecs,
+  startDemoServices,
+  type DemoServices,
+  type DemoServicesOptions,
+} from './demo-services.js';
+export { startAlertCollector, type AlertTally, type CollectedAlert } from './alert-collector.js';
+export { createDemoLog } from './demo-log.js';

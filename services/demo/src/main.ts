@@ -3,8 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DETECTOR_NODE_FLAGS } from '@zmwatch/detector';
-import { ConfigError, consumerGroupLag, createKafka, DEFAULT_PORTS } from '@zmwatch/kit';
+import { ConfigError, consumerGroupLag, createKafka } from '@zmwatch/kit';
 import { clientEnv, stackSettings, stackUp } from '@zmwatch/infra';
 import { createCodec, TOPICS } from '@zmwatch/schemas';
 import {
@@ -17,13 +16,12 @@ import {
 import { CASE_WORKFLOW_TYPE, CASES_TASK_QUEUE } from '@zmwatch/workflows';
 import { startAlertCollector } from './alert-collector.js';
 import { loadDemoConfig, USAGE } from './config.js';
-import { startCustomsReceiver } from './customs-receiver.js';
+import { DEMO_METRICS_PORTS, startDemoServices } from './demo-services.js';
 import { createDemoLog } from './demo-log.js';
 import { describePolicy } from './restart-policy.js';
 import { formatServiceHealth } from './service-report.js';
-import { SERVICE_IMPACT, SERVICE_MAINS, type ServiceName, type ServiceSpec } from './services.js';
+import { SERVICE_IMPACT } from './services.js';
 import { formatSummary } from './summary.js';
-import { superviseService } from './supervisor.js';
 import { dlqOffsets } from './kafka-figures.js';
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
@@ -49,70 +47,15 @@ async function main(): Promise<number> {
   const logDir = join(s.runDir, 'logs');
   const { logger } = createDemoLog(logDir);
 
-  const customs = await startCustomsReceiver();
-  const base = { ...env, ZM_LOG_LEVEL: 'info' };
-  const ports = { detector: 19464, escalator: 19465, console: 19466, worker: 19467 };
-  const consoleUrl = `http://127.0.0.1:${config.consolePort}`;
-  const specs: (ServiceSpec & { name: ServiceName })[] = [
-    {
-      name: 'detector',
-      main: SERVICE_MAINS.detector,
-      env: {
-        // A restarted detector takes over the dead one's partitions once its session expires: keep
-        // that short in the demo (30 s in production defaults) so a crash costs seconds.
-        ZM_DETECTOR_SESSION_TIMEOUT_MS: '10000',
-        ...base,
-        ZM_DETECTOR_METRICS_PORT: String(ports.detector),
-      },
-      nodeFlags: DETECTOR_NODE_FLAGS,
-      readyUrl: `http://127.0.0.1:${ports.detector}/readyz`,
-    },
-    {
-      name: 'escalator',
-      main: SERVICE_MAINS.escalator,
-      env: { ...base, ZM_ESCALATOR_METRICS_PORT: String(ports.escalator) },
-      readyUrl: `http://127.0.0.1:${ports.escalator}/readyz`,
-    },
-    {
-      name: 'worker',
-      main: SERVICE_MAINS.worker,
-      env: { ...base, ZM_CUSTOMS_URL: customs.url, ZM_WORKER_METRICS_PORT: String(ports.worker) },
-      readyUrl: `http://127.0.0.1:${ports.worker}/readyz`,
-    },
-    {
-      name: 'console',
-      main: SERVICE_MAINS.console,
-      // The console serves /metrics on its own listener, not on the user-facing port (README "Security").
-      env: {
-        ...base,
-        ZM_CONSOLE_PORT: String(config.consolePort),
-        ZM_CONSOLE_METRICS_PORT: String(ports.console),
-      },
-      readyUrl: `${consoleUrl}/healthz`,
-    },
-    {
-      // On its default port, so `zmwatch report` and the console find it without settings.
-      name: 'insights',
-      main: SERVICE_MAINS.insights,
-      env: { ...base, ZM_RUN_DIR: s.runDir },
-      readyUrl: `http://127.0.0.1:${DEFAULT_PORTS.insights}/readyz`,
-    },
-  ];
-  // Every service is supervised from its first start: a death is reported here at once and the
-  // service restarted, while the others keep running (see supervisor.ts).
-  const servicesStartedAt = Date.now();
-  const services = specs.map((spec) => superviseService({ spec, logDir, report: (t) => say(`\n${t}`) }));
-  const stopAll = async () => {
-    await Promise.all(services.map((x) => x.stop()));
-    await customs.stop();
-  };
-
-  try {
-    await Promise.all(services.map((x) => x.ready(60_000)));
-  } catch (err) {
-    await stopAll();
-    throw err;
-  }
+  const pipeline = await startDemoServices({
+    env,
+    consolePort: config.consolePort,
+    runDir: s.runDir,
+    logDir,
+    report: (t) => say(`\n${t}`),
+  });
+  const { services, consoleUrl } = pipeline;
+  const ports = DEMO_METRICS_PORTS;
 
   const kafka = createKafka({ clientId: 'zmwatch-demo', brokers: env.ZM_KAFKA_BROKERS!.split(','), logger });
   const admin = kafka.admin();
@@ -212,13 +155,13 @@ async function main(): Promise<number> {
   }
   await collector.stop();
   await admin.disconnect();
-  const holds = customs.holds();
+  const holds = pipeline.holds();
   // Health as of the end of the run: stopping the services is not an outage.
   const health = formatServiceHealth(
     services.map((x) => x.health()),
-    { now: Date.now(), startedAt: servicesStartedAt, impact: SERVICE_IMPACT },
+    { now: Date.now(), startedAt: pipeline.startedAt, impact: SERVICE_IMPACT },
   );
-  await stopAll();
+  await pipeline.stop();
   say(
     formatSummary({
       elapsedS: (Date.now() - started) / 1000,

@@ -26,6 +26,11 @@ export const BENCHMARKS: Record<string, { script: string; about: string }> = {
     script: 'insights-bench.ts',
     about: 'insights sink ingest rate and Insights-page query p50/p99 on >= 1,000,000 events',
   },
+  load: {
+    script: 'load-bench.ts',
+    about:
+      'the demo under load: case page and alert → case p50/p99, escalator lag, load average, CPU per process ([--rate 200] [--duration 120] [--json]; demo ports: flock /tmp/zm-demo.lock)',
+  },
 };
 
 const USAGE = `zmwatch bench <name|all> [script args]\n\n${Object.entries(BENCHMARKS)
@@ -58,7 +63,7 @@ export const benchCommands: CommandSpec<CommandContext>[] = [
   {
     path: ['bench'],
     summary:
-      'run a benchmark script (table + one JSON line): detector, scaling, reroute, escalator, quality, codec, insights, all',
+      'run a benchmark script (table + one JSON line): detector, scaling, reroute, escalator, quality, codec, insights, load, all',
     usage: '<name|all> [script args]',
     raw: true,
     async run({ io, config, positionals, signal }) {

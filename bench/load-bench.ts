@@ -1,0 +1,232 @@
+// The whole stack under the demo's load, seen by an analyst: the demo's services (detector,
+// escalator, case worker, console, insights) started exactly as `infra/bin/demo` starts them, the
+// simulator streaming at --rate, and an analyst probing the console over HTTP as the browser does
+// (sign in, open the queues, open cases). Prints a table and one JSON line; see bench/README.md.
+//   node --import tsx bench/load-bench.ts [--rate 200] [--duration 120] [--json] [--seed n]
+//   zmwatch bench load [--rate 200] [--duration 120] [--json]
+// Uses the demo's fixed ports: run it under `flock /tmp/zm-demo.lock`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { clientEnv, REPO_ROOT, stackSettings, stackUp } from '@zmwatch/infra';
+import { consumerGroupLag, createKafka, DEFAULT_PORTS } from '@zmwatch/kit';
+import { createCodec, TOPICS } from '@zmwatch/schemas';
+import { createApp as createSimulator, loadConfig as loadSimulatorConfig } from '@zmwatch/simulator';
+import {
+  createDemoLog,
+  DEMO_METRICS_PORTS,
+  startAlertCollector,
+  startDemoServices,
+  type CollectedAlert,
+} from '@zmwatch/demo';
+import { startAnalyst } from './lib/load-analyst.js';
+import { CpuTracker, loadAverage1m, pidListeningOn } from './lib/proc-cpu.js';
+import { p50p99 } from './lib/latency.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '120' },
+    json: { type: 'boolean', default: false },
+    seed: { type: 'string', default: String(Math.floor(Math.random() * 1e9)) },
+    vehicles: { type: 'string', default: '20000' },
+    'probe-ms': { type: 'string', default: '500' },
+  },
+});
+const RATE = Number(args.rate);
+const DURATION_S = Number(args.duration);
+const PROBE_MS = Number(args['probe-ms']);
+if (!(RATE > 0) || !(DURATION_S > 0) || !(PROBE_MS > 0))
+  throw new Error('--rate, --duration and --probe-ms must be numbers > 0');
+/** With --json, stdout carries only the JSON line; the table and progress go to stderr. */
+const tell = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
+/** Samples of load average, lag and CPU. */
+const SAMPLE_MS = 2_000;
+/** After the simulator stops: time for alerts already raised to reach their cases' queues. */
+const SETTLE_MS = 10_000;
+
+tell(`zmwatch bench load: stack up, demo services, simulator at ${RATE} events/s for ${DURATION_S} s`);
+await stackUp({ profile: 'single' });
+// The worker loads the prebuilt workflow bundle (production mode): build it, as infra/bin/demo does.
+try {
+  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'workflows', 'scripts', 'bundle.ts')], {
+    cwd: join(REPO_ROOT, 'workflows'),
+    stdio: 'pipe',
+  });
+} catch (err) {
+  process.stderr.write(String((err as { stderr?: Buffer }).stderr ?? err));
+  throw new Error('building the workflow bundle failed');
+}
+const s = stackSettings('single');
+const env = clientEnv(s);
+const logDir = join(s.runDir, 'logs');
+mkdirSync(logDir, { recursive: true });
+const { logger } = createDemoLog(logDir);
+const loadBefore = loadAverage1m();
+
+const pipeline = await startDemoServices({
+  env,
+  consolePort: DEFAULT_PORTS.console,
+  runDir: s.runDir,
+  logDir,
+  report: (t) => tell(`\n${t}`),
+});
+
+const kafka = createKafka({
+  clientId: 'zmwatch-bench-load',
+  brokers: env.ZM_KAFKA_BROKERS!.split(','),
+  logger,
+});
+const admin = kafka.admin();
+await admin.connect();
+const codec = await createCodec();
+
+const newAlerts: CollectedAlert[] = [];
+const collector = await startAlertCollector(kafka, codec, TOPICS.alerts, (a) => newAlerts.push(a));
+const analyst = await startAnalyst({ consoleUrl: pipeline.consoleUrl, pollMs: PROBE_MS, alerts: newAlerts });
+
+const stackPids = {
+  kafka: pidListeningOn(s.kafkaNodes[0]!.port),
+  redis: pidListeningOn(s.redisNodes[0]!.port),
+  temporal: pidListeningOn(s.temporalPort),
+};
+const processes = () => [
+  ...pipeline.services.map((x) => ({ name: x.name, pid: x.current()?.child.pid })),
+  ...Object.entries(stackPids).map(([name, pid]) => ({ name, pid })),
+];
+const cpu = new CpuTracker();
+const benchCpuStart = process.cpuUsage();
+
+const revisionsSignalled = async (): Promise<number> => {
+  const res = await fetch(`http://127.0.0.1:${DEMO_METRICS_PORTS.escalator}/metrics`);
+  const text = await res.text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('zm_escalator_revisions_signalled_total'))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+};
+const signalledBefore = await revisionsSignalled();
+const revisionsBefore = collector.tally.revisions;
+
+const loadSamples: number[] = [];
+const lagSamples: number[] = [];
+let sampling = true;
+const sampler = (async () => {
+  while (sampling) {
+    cpu.sample(processes());
+    loadSamples.push(loadAverage1m());
+    const lag = await consumerGroupLag(admin, 'zm-escalator', [TOPICS.alerts]).then(
+      (l) => l.total,
+      () => undefined,
+    );
+    if (lag !== undefined) lagSamples.push(lag);
+    await new Promise((r) => setTimeout(r, SAMPLE_MS));
+  }
+})();
+
+const simConfig = loadSimulatorConfig(
+  ['--seed', args.seed, '--vehicles', args.vehicles, '--rate', String(RATE), '--no-progress'],
+  { ...process.env, ...env },
+);
+if (simConfig === 'help') throw new Error('unreachable: no --help given');
+const simulator = createSimulator(simConfig, { logger: logger.child({ component: 'simulator' }) });
+const t0 = Date.now();
+const simRun = simulator.start();
+const progress = setInterval(() => {
+  const a = analyst.figures();
+  tell(
+    `  ${Math.round((Date.now() - t0) / 1000)} s: load ${loadSamples.at(-1)?.toFixed(2)}, escalator lag ${lagSamples.at(-1)}, alerts ${newAlerts.length}, case pages ${a.casePageMs.length}`,
+  );
+}, 15_000);
+await new Promise((r) => setTimeout(r, DURATION_S * 1000));
+await simulator.stop();
+const run = await simRun;
+const streamedS = (Date.now() - t0) / 1000;
+cpu.sample(processes());
+const benchCpu = process.cpuUsage(benchCpuStart);
+clearInterval(progress);
+
+// Alerts raised during the run still reach their queues: measure them, not the shutdown.
+await new Promise((r) => setTimeout(r, SETTLE_MS));
+sampling = false;
+await sampler;
+const signalledAfter = await revisionsSignalled();
+await analyst.stop();
+await collector.stop();
+await admin.disconnect();
+const health = pipeline.services.map((x) => x.health());
+await pipeline.stop();
+
+const a = analyst.figures();
+const revisions = collector.tally.revisions - revisionsBefore;
+const signalled = signalledAfter - signalledBefore;
+const cpuSeconds = cpu.secondsByName();
+cpuSeconds.bench = (benchCpu.user + benchCpu.system) / 1e6;
+const cpuByProcess = Object.fromEntries(
+  Object.entries(cpuSeconds)
+    .sort((x, y) => y[1] - x[1])
+    .map(([name, sec]) => [
+      name,
+      { cpuSeconds: Math.round(sec * 10) / 10, cores: Math.round((sec / streamedS) * 1000) / 1000 },
+    ]),
+);
+const coresTotal = Object.values(cpuSeconds).reduce((x, y) => x + y, 0) / streamedS;
+const figures = {
+  bench: 'load',
+  rate: RATE,
+  durationS: Math.round(streamedS),
+  seed: args.seed,
+  events: run.counts.total,
+  alerts: newAlerts.length,
+  casePageMs: p50p99(a.casePageMs),
+  casePageErrors: a.casePageErrors,
+  casePages: a.casePageMs.length,
+  queuePageMs: p50p99(a.queuePageMs),
+  queuePageErrors: a.queuePageErrors,
+  alertToCaseMs: p50p99(a.alertToCaseMs),
+  alertsMeasured: a.alertToCaseMs.length,
+  alertsNeverInQueue: a.neverSeen,
+  escalatorMaxLag: lagSamples.length ? Math.max(...lagSamples) : null,
+  revisionsReachingCases: {
+    revisions,
+    signalled,
+    share: revisions > 0 ? Math.round((signalled / revisions) * 1000) / 1000 : null,
+  },
+  loadAvgBefore: loadBefore,
+  loadAvgMax: Math.max(...loadSamples),
+  cpuCoresTotal: Math.round(coresTotal * 1000) / 1000,
+  cpuByProcess,
+  restarts: Object.fromEntries(health.filter((h) => h.restarts > 0).map((h) => [h.name, h.restarts])),
+};
+
+const row = (k: string, v: string) => tell(`  ${k.padEnd(34)} ${v}`);
+const pp = (x: { p50: number | null; p99: number | null }) => `p50 ${x.p50} ms, p99 ${x.p99} ms`;
+tell(
+  `\nload bench: ${RATE} events/s for ${figures.durationS} s (seed ${args.seed}), ${figures.events} events, ${figures.alerts} new alerts`,
+);
+row(
+  'case page (GET /api/cases/:vin)',
+  `${pp(figures.casePageMs)} over ${figures.casePages} (${a.casePageErrors} not 200)  target p99 < 1000`,
+);
+row('queue page (GET /api/cases?queue)', `${pp(figures.queuePageMs)} (${a.queuePageErrors} not 200)`);
+row(
+  'alert → case in its queue',
+  `${pp(figures.alertToCaseMs)} over ${a.alertToCaseMs.length} alerts (${a.neverSeen} never seen)  target p99 < 2000`,
+);
+row('escalator lag, max of samples', `${figures.escalatorMaxLag}  target < 100`);
+row(
+  'revisions reaching cases',
+  `${signalled} of ${revisions} (${figures.revisionsReachingCases.share ?? '-'})`,
+);
+row(
+  'load average (1 min), max',
+  `${figures.loadAvgMax} (before the services started: ${loadBefore})  target < 2.5`,
+);
+row('CPU, every process below', `${figures.cpuCoresTotal} cores on average`);
+for (const [name, c] of Object.entries(cpuByProcess))
+  row(`  ${name}`, `${c.cpuSeconds.toFixed(1)} s CPU = ${(c.cores * 100).toFixed(1)}% of a core`);
+if (Object.keys(figures.restarts).length)
+  row('RESTARTS (figures incomplete)', JSON.stringify(figures.restarts));
+process.stdout.write(`${JSON.stringify(figures)}\n`);
+process.exit(0);
