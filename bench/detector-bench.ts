@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createLogger } from '@zmwatch/kit';
-import { createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
+import { DAY_MS, createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
 import {
   createApp,
   createDecoder,
@@ -56,7 +56,6 @@ const VELOCITY_BUCKETS_PER_PARTITION = Number(process.env.ZM_BENCH_VELOCITY_BUCK
 // Same default as the detector's ZM_DETECTOR_PARTITIONS_CONCURRENTLY.
 const PARTITIONS_CONCURRENTLY = Number(process.env.ZM_DETECTOR_PARTITIONS_CONCURRENTLY ?? 3);
 const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-const DAY = 86_400_000;
 const id = `zmbench-det-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const logger = createLogger('detector-bench', 'warn');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -353,7 +352,12 @@ async function main(): Promise<void> {
         for (let k = 0; k < perTick; k++, j++) {
           const vin = vinOf('LGXLATNC', j);
           latencyVins.add(vin);
-          const reg = { ...registrationFor(j), eventId: `lat-reg-${j}`, vin, eventTime: tickStart - 5 * DAY };
+          const reg = {
+            ...registrationFor(j),
+            eventId: `lat-reg-${j}`,
+            vin,
+            eventTime: tickStart - 5 * DAY_MS,
+          };
           regs.push({ key: vin, value: codec.encode(TOPICS.registrations, reg) });
           decls.push({
             key: vin,

@@ -2,13 +2,13 @@
 // organisations, 40% by individuals) and declarations (half of them suspicious). The same seed gives
 // the same records, in the same order, on every run.
 import {
+  DAY_MS,
   computeCheckDigit,
   type CustomsDeclarationEvent,
   type PartyType,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
 
-const DAY = 86_400_000;
 const ORG_TYPES: PartyType[] = ['DEALER', 'TRADING_COMPANY', 'LICENSED_EXPORTER'];
 
 /** Unique, valid VINs: an 8-character prefix, the check digit, then an 8-digit serial. */
@@ -60,7 +60,7 @@ export function createBenchData(opts: BenchDataOptions): BenchData {
     registrationFor(i) {
       const org = rand() < 0.6;
       const orgId = Math.floor(rand() * 2000);
-      const time = now - Math.floor(rand() * 90 * DAY);
+      const time = now - Math.floor(rand() * 90 * DAY_MS);
       return {
         eventId: `reg-${i}`,
         eventType: 'FIRST_REGISTRATION',

@@ -10,6 +10,7 @@ import { readWireHeader, type Codec, type Decoded } from './codec.js';
 import { DLQ_ERROR_CLASSES } from './error-classes.js';
 import { UnknownSchemaIdError, isCodecError } from './errors.js';
 import { contractPartition, placementProblem } from './partitioning.js';
+import { DAY_MS, HOUR_MS } from './time-units.js';
 import { TOPICS, dlqTopicFor, repartitionTopicFor, type Topic } from './topics.js';
 import { OutOfRangeError, VALUE_RANGES, rangeProblems, type RangeProblem } from './value-ranges.js';
 import { validateVin } from './vin.js';
@@ -21,7 +22,7 @@ export type InputTopic = (typeof INPUT_TOPICS)[number];
 const isInputTopic = (t: string): t is InputTopic => (INPUT_TOPICS as readonly string[]).includes(t);
 
 /** Event times further ahead of arrival than this are reported as a problem (clock or unit error). */
-export const FUTURE_SKEW_THRESHOLD_MS = 7 * 86_400_000;
+export const FUTURE_SKEW_THRESHOLD_MS = 7 * DAY_MS;
 
 /** One sampled record as read from Kafka. */
 export interface SampledRecord {
@@ -148,7 +149,7 @@ const keyText = (key: Uint8Array | null): string | null =>
 const pct = (x: number): string => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 2 : 1)}%`;
 const num = (n: number): string => n.toLocaleString('en-US');
 const days = (ms: number): string =>
-  ms >= 86_400_000 ? `${(ms / 86_400_000).toFixed(1)} days` : `${(ms / 3_600_000).toFixed(1)} h`;
+  ms >= DAY_MS ? `${(ms / DAY_MS).toFixed(1)} days` : `${(ms / HOUR_MS).toFixed(1)} h`;
 
 const errorClass = (err: unknown): string =>
   isCodecError(err) ? err.code : err instanceof Error ? err.name : 'Error';

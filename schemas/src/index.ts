@@ -128,3 +128,4 @@ export {
   type PlacementExample,
   type SkewStats,
 } from './feed-check.js';
+export { SECOND_MS, MINUTE_MS, HOUR_MS, DAY_MS } from './time-units.js';

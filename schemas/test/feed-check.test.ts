@@ -16,11 +16,11 @@ import {
 } from '../src/index.js';
 import { encodeUnchecked } from '../src/testing.js';
 import { declaration, registration } from './fixtures.js';
+import { DAY_MS, HOUR_MS } from '../src/time-units.js';
 
 const PARTITIONS = 6;
 const REG = TOPICS.registrations;
 const DEC = TOPICS.declarations;
-const DAY = 86_400_000;
 
 /** The n-th structurally valid VIN with a correct check digit. */
 function vin(n: number): string {
@@ -81,8 +81,8 @@ test('a feed produced by the contract (kafkajs default partitioner, normalised k
   const codec = await createCodec();
   const records = Array.from({ length: 50 }, (_, i) => {
     const v = vin(i + 1);
-    const r = registration({ vin: v, eventTime: 20_000 * DAY, recordedAt: 20_000 * DAY });
-    return sample(REG, codec.encode(REG, r), v, kafkajsPartition(v), 20_000 * DAY + 60_000);
+    const r = registration({ vin: v, eventTime: 20_000 * DAY_MS, recordedAt: 20_000 * DAY_MS });
+    return sample(REG, codec.encode(REG, r), v, kafkajsPartition(v), 20_000 * DAY_MS + 60_000);
   });
   const report = await checkFeeds(records, { codec });
   assert.equal(report.ok, true, report.problems.join('\n'));
@@ -221,10 +221,10 @@ test('event times far ahead of arrival are counted beyond the threshold; late ar
   const at = (eventTime: number) =>
     sample(DEC, codec.encode(DEC, declaration({ vin: v, eventTime, recordedAt: eventTime })), v, p, arrival);
   const lates = Array.from({ length: 100 }, (_, i) => at(arrival - (i + 1) * 1000));
-  const records = [...lates, at(arrival + 3_600_000), at(arrival + 30 * DAY)];
+  const records = [...lates, at(arrival + HOUR_MS), at(arrival + 30 * DAY_MS)];
   const t = (await checkFeeds(records, { codec })).topics[0]!;
   assert.deepEqual(t.skew.late, { p50: 50_000, p99: 99_000, max: 100_000 });
-  assert.deepEqual(t.skew.ahead, { p50: 3_600_000, p99: 30 * DAY, max: 30 * DAY });
+  assert.deepEqual(t.skew.ahead, { p50: HOUR_MS, p99: 30 * DAY_MS, max: 30 * DAY_MS });
   assert.equal(t.skew.aheadBeyondThreshold, 1);
   assert.equal(t.problems.length, 1);
   assert.match(

@@ -1,10 +1,10 @@
 import type { Alert, CaseOutcome, CustomsDeclarationEvent, RegistrationEvent } from '../src/index.js';
+import { DAY_MS, HOUR_MS } from '../src/time-units.js';
 
 export const VALID_VIN = '1M8GDM9AXKP042788'; // check digit X, valid
 export const CN_VIN = 'LGXCE4CB5N0123456'; // structurally valid, check digit not used
 
 const T0 = Date.parse('2026-03-01T08:00:00.000Z');
-const DAY = 86_400_000;
 
 export function registration(overrides: Partial<RegistrationEvent> = {}): RegistrationEvent {
   return {
@@ -26,7 +26,7 @@ export function registration(overrides: Partial<RegistrationEvent> = {}): Regist
     plateNumber: '粤B12345',
     sourceSystem: 'cn-gd-vms',
     eventTime: T0,
-    recordedAt: T0 + 3_600_000,
+    recordedAt: T0 + HOUR_MS,
     ...overrides,
   };
 }
@@ -49,8 +49,8 @@ export function declaration(overrides: Partial<CustomsDeclarationEvent> = {}): C
     currency: 'USD',
     afterSalesConfirmationRef: null,
     exportLicenceRef: null,
-    eventTime: T0 + 6 * DAY,
-    recordedAt: T0 + 6 * DAY + 60_000,
+    eventTime: T0 + 6 * DAY_MS,
+    recordedAt: T0 + 6 * DAY_MS + 60_000,
     ...overrides,
   };
 }
@@ -90,8 +90,8 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
     jurisdiction: 'CN-GD',
     rulesetVersion: '2026.03.1',
     registrationTime: T0,
-    declarationTime: T0 + 6 * DAY,
-    detectedAt: T0 + 6 * DAY + 2_000,
+    declarationTime: T0 + 6 * DAY_MS,
+    detectedAt: T0 + 6 * DAY_MS + 2_000,
     revision: 0,
     status: 'ACTIVE',
     revisionReason: null,
@@ -111,7 +111,7 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
       },
       {
         kind: 'DECLARATION',
-        eventTime: T0 + 6 * DAY,
+        eventTime: T0 + 6 * DAY_MS,
         partyId: '91440300MA5XXXXX1',
         partyType: 'TRADING_COMPANY',
         jurisdiction: null,
@@ -132,8 +132,8 @@ export function caseOutcome(overrides: Partial<CaseOutcome> = {}): CaseOutcome {
     reason: 'dealer registered and exported within a week, odometer 12 km',
     analyst: 'analyst-7',
     alertIds: ['zma-00000000000000000000000000000000'],
-    openedAt: T0 + 6 * DAY + 5_000,
-    decidedAt: T0 + 7 * DAY,
+    openedAt: T0 + 6 * DAY_MS + 5_000,
+    decidedAt: T0 + 7 * DAY_MS,
     ...overrides,
   };
 }

@@ -7,13 +7,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { CaseOutcome } from '@zmwatch/schemas';
+import { DAY_MS, type CaseOutcome } from '@zmwatch/schemas';
 import type { CaseState } from '@zmwatch/workflows';
 import { eventually } from '@zmwatch/workflows/testing';
 import { uniqueName } from '../support/env.js';
 import { launchBrowser, SCREENSHOTS } from './support/browser.js';
 import { alertRevisions } from './support/alerts.js';
-import { DAY, firstRegistration, newVin, usedExportDeclaration } from './support/events.js';
+import { firstRegistration, newVin, usedExportDeclaration } from './support/events.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
 
 let p: Pipeline;
@@ -39,7 +39,7 @@ before(async () => {
     messages: [
       {
         key: vin,
-        value: p.codec.encode('vehicle.registrations.v1', firstRegistration(vin, now - 6 * DAY, p.run)),
+        value: p.codec.encode('vehicle.registrations.v1', firstRegistration(vin, now - 6 * DAY_MS, p.run)),
       },
     ],
   });
@@ -289,7 +289,7 @@ test('an ops user sees lag grow while the detector is paused and fall when it re
     acks: -1,
     messages: Array.from({ length: 30 }, () => newVin()).map((v) => ({
       key: v,
-      value: p.codec.encode('vehicle.registrations.v1', firstRegistration(v, t - DAY, p.run)),
+      value: p.codec.encode('vehicle.registrations.v1', firstRegistration(v, t - DAY_MS, p.run)),
     })),
   });
   const admin = p.kafka.admin();
@@ -318,7 +318,7 @@ test('an ops user sees lag grow while the detector is paused and fall when it re
     acks: -1,
     messages: batch.map((v) => ({
       key: v,
-      value: p.codec.encode('vehicle.registrations.v1', firstRegistration(v, t - DAY, p.run)),
+      value: p.codec.encode('vehicle.registrations.v1', firstRegistration(v, t - DAY_MS, p.run)),
     })),
   });
   await eventually(

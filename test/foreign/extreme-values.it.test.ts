@@ -19,6 +19,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { readReroute, consumerGroupLag, createLogger } from '@zmwatch/kit';
 import { createApp as createDetector, loadRuleset } from '@zmwatch/detector';
 import {
+  DAY_MS,
   DLQ_HEADERS,
   TOPICS,
   alertIdFor,
@@ -46,7 +47,6 @@ import {
 } from './support.js';
 
 const PARTITIONS = 6;
-const DAY = 86_400_000;
 const ORDINARY_CASES = 150;
 /** Every ordinary alert must be in this long after the last record was acknowledged. */
 const ALERT_BOUND_MS = 30_000;
@@ -125,7 +125,7 @@ function declaration(vin: string, id: string, time: number): CustomsDeclarationE
     recordedAt: time + 120_000,
   };
 }
-const caseTime = () => NOW - 50 * DAY + Math.floor(rand() * 30 * DAY);
+const caseTime = () => NOW - 50 * DAY_MS + Math.floor(rand() * 30 * DAY_MS);
 
 /** One extreme record and what the feed contract says must become of it. */
 interface ExtremeRecord {
@@ -198,7 +198,7 @@ describe('extreme values in every field of both input contracts, mixed into ordi
       const vin = makeVin('LSV', i);
       const t0 = caseTime();
       const r = registration(vin, `ord-${i}`, t0);
-      const d = declaration(vin, `ord-${i}`, t0 + (5 + Math.floor(rand() * 11)) * DAY);
+      const d = declaration(vin, `ord-${i}`, t0 + (5 + Math.floor(rand() * 11)) * DAY_MS);
       regs.push({ topic: topics.registrations, key: vin, value: r });
       decls.push({ topic: topics.declarations, key: vin, value: d });
       expectedAlerts.set(alertIdFor(vin, d.declarationId, ruleset.version), vin);
@@ -219,7 +219,7 @@ describe('extreme values in every field of both input contracts, mixed into ordi
         const tag = `x${n}`;
         const fuzzed = fc.extreme.valueFor ? fc.extreme.valueFor(vin) : fc.extreme.value;
         const base =
-          topic === 'registrations' ? registration(vin, tag, t0) : declaration(vin, tag, t0 + 10 * DAY);
+          topic === 'registrations' ? registration(vin, tag, t0) : declaration(vin, tag, t0 + 10 * DAY_MS);
         const value = withField(base, fc.path, fuzzed) as unknown as Record<string, unknown>;
         const key = typeof value.vin === 'string' ? value.vin : vin; // as a producer keys it: by its VIN field
         const target = topic === 'registrations' ? topics.registrations : topics.declarations;
@@ -229,7 +229,11 @@ describe('extreme values in every field of both input contracts, mixed into ordi
         extremes.push({ topic, fieldCase: fc, vin, record, expected: expectedFate(topic, value) });
         // The partner on the other topic: the would-be zero-mileage case the extreme record is part of.
         if (topic === 'registrations')
-          decls.push({ topic: topics.declarations, key: vin, value: declaration(vin, tag, t0 + 10 * DAY) });
+          decls.push({
+            topic: topics.declarations,
+            key: vin,
+            value: declaration(vin, tag, t0 + 10 * DAY_MS),
+          });
         else regs.push({ topic: topics.registrations, key: vin, value: registration(vin, tag, t0) });
       }
     }
@@ -483,7 +487,7 @@ describe('extreme values in every field of both input contracts, mixed into ordi
       return {
         vin,
         reg: registration(vin, `full-ord-${i}`, t0),
-        decl: declaration(vin, `full-ord-${i}`, t0 + 10 * DAY),
+        decl: declaration(vin, `full-ord-${i}`, t0 + 10 * DAY_MS),
       };
     });
     const expected = new Map(

@@ -19,6 +19,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { consumerGroupLag, createIdempotentProducer, createLogger } from '@zmwatch/kit';
 import { createApp as createDetector, loadRuleset, type DetectorConfig } from '@zmwatch/detector';
 import {
+  DAY_MS,
   DLQ_HEADERS,
   TOPICS,
   computeCheckDigit,
@@ -48,7 +49,6 @@ import {
 } from './support.js';
 
 const PARTITIONS = 6;
-const DAY = 86_400_000;
 const logger = createLogger('foreign-feed-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
@@ -58,7 +58,7 @@ const scenario = generateScenario({
   seed: 'foreign-feed-11',
   vehicles: 500,
   noise: 'none',
-  startTime: Math.floor((Date.now() - 60 * DAY) / DAY) * DAY,
+  startTime: Math.floor((Date.now() - 60 * DAY_MS) / DAY_MS) * DAY_MS,
   mix: {
     'zm-plain': 0.2,
     'zm-faked-odometer': 0.06,

@@ -1,3 +1,4 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '@zmwatch/schemas';
 /** Plain-text tables for terminals: left-aligned text, right-aligned numbers, long cells cut with …. */
 export interface Column<T> {
   header: string;
@@ -36,13 +37,12 @@ export function formatDuration(ms: number | null | undefined): string {
   const neg = ms < 0;
   const a = Math.abs(ms);
   let s: string;
-  if (a < 1000) s = `${Math.round(a)}ms`;
-  else if (a < 60_000) s = `${(a / 1000).toFixed(1)}s`;
-  else if (a < 3_600_000)
-    s = `${Math.floor(a / 60_000)}m${String(Math.floor((a % 60_000) / 1000)).padStart(2, '0')}s`;
-  else if (a < 86_400_000)
-    s = `${Math.floor(a / 3_600_000)}h${String(Math.floor((a % 3_600_000) / 60_000)).padStart(2, '0')}m`;
-  else
-    s = `${Math.floor(a / 86_400_000)}d${String(Math.floor((a % 86_400_000) / 3_600_000)).padStart(2, '0')}h`;
+  if (a < SECOND_MS) s = `${Math.round(a)}ms`;
+  else if (a < MINUTE_MS) s = `${(a / SECOND_MS).toFixed(1)}s`;
+  else if (a < HOUR_MS)
+    s = `${Math.floor(a / MINUTE_MS)}m${String(Math.floor((a % MINUTE_MS) / SECOND_MS)).padStart(2, '0')}s`;
+  else if (a < DAY_MS)
+    s = `${Math.floor(a / HOUR_MS)}h${String(Math.floor((a % HOUR_MS) / MINUTE_MS)).padStart(2, '0')}m`;
+  else s = `${Math.floor(a / DAY_MS)}d${String(Math.floor((a % DAY_MS) / HOUR_MS)).padStart(2, '0')}h`;
   return neg ? `-${s}` : s;
 }

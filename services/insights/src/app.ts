@@ -13,7 +13,7 @@ import {
   type HealthServer,
   type Logger,
 } from '@zmwatch/kit';
-import { createCodecFor, type Codec } from '@zmwatch/schemas';
+import { createCodecFor, DAY_MS, type Codec } from '@zmwatch/schemas';
 import type { InsightsConfig } from './config.js';
 import { createDecoder } from './decode.js';
 import { createMetrics, type InsightsMetrics } from './metrics.js';
@@ -36,8 +36,6 @@ export interface InsightsApp {
   /** The open store (tests and the benchmark read figures through it). */
   readonly store: InsightsStore;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Registrations, declarations, alerts and case outcomes → DuckDB, and the figures over them on its

@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { DAY_MS } from '@zmwatch/schemas';
 import { DAY_BUCKETS, EXPORT_WINDOWS_DAYS, type DrillDown, type ReportQuery } from './report-query.js';
 
 /**
@@ -89,8 +90,6 @@ export interface Report {
   destinations: DestinationRow[];
   daysToExport: DaysBucket[];
 }
-
-const DAY_MS = 86_400_000;
 
 /** The VIN-level facts every figure is counted from (see the definitions above). */
 const BASE = `

@@ -2,6 +2,8 @@ import {
   alertV2Defaults,
   alertV3Defaults,
   computeCheckDigit,
+  DAY_MS,
+  HOUR_MS,
   TOPICS,
   type Alert,
   type CaseOutcome,
@@ -15,7 +17,6 @@ import type { InsightsApp } from './app.js';
 import type { InsightsConfig } from './config.js';
 import type { InsightsRecord } from './records.js';
 
-const DAY = 86_400_000;
 const at = (iso: string) => Date.parse(`${iso}T08:00:00Z`);
 
 /** A valid VIN (check digit computed) from a 7-character tail. */
@@ -126,7 +127,7 @@ function outcome(
     reason: 'test',
     analyst: 'analyst',
     alertIds,
-    openedAt: decidedAt - DAY,
+    openedAt: decidedAt - DAY_MS,
     decidedAt,
   };
 }
@@ -178,8 +179,8 @@ export function dataset(run: string) {
     { alert: aC, revision: 0, status: 'ACTIVE' },
   ];
   const outcomes = [
-    outcome(A, 'CONFIRMED', [aA.alertId], dA.eventTime + 2 * DAY),
-    outcome(C, 'DISMISSED', [aC.alertId], dC.eventTime + 2 * DAY),
+    outcome(A, 'CONFIRMED', [aA.alertId], dA.eventTime + 2 * DAY_MS),
+    outcome(C, 'DISMISSED', [aC.alertId], dC.eventTime + 2 * DAY_MS),
   ];
   const records: InsightsRecord[] = [
     ...registrations.map((event) => ({ kind: 'registration' as const, event })),
@@ -284,7 +285,7 @@ export function testSinkConfig(run: string, brokers: string[], dbPath: string): 
     fromBeginning: true,
     dbPath,
     retentionDays: 36_500,
-    retentionIntervalMs: 3_600_000,
+    retentionIntervalMs: HOUR_MS,
     maxRetryDelayMs: 1_000,
     port: 0,
     host: '127.0.0.1',

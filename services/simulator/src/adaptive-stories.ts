@@ -6,9 +6,9 @@
  * gives them away. The look-alikes share some of that — young cars exported used, organisations
  * selling batches abroad, low mileage — but not all of it: they are the hard negatives.
  */
+import { DAY_MS, HOUR_MS } from '@zmwatch/schemas';
 import type { Jurisdiction } from './geography.js';
 import type { Label } from './labels.js';
-import { DAY_MS, HOUR_MS } from './options.js';
 import { makeIndividual, makeOrganisation, type SimParty } from './parties.js';
 import {
   batchCar,

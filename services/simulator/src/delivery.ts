@@ -4,9 +4,16 @@
  * amendments, duplicates, undecodable records, invalid VINs). Works on one vehicle at a time with its
  * own generator, so a vehicle's noise never depends on the vehicles before it.
  */
-import { TOPICS, type CustomsDeclarationEvent, type RegistrationEvent } from '@zmwatch/schemas';
+import {
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  TOPICS,
+  type CustomsDeclarationEvent,
+  type RegistrationEvent,
+} from '@zmwatch/schemas';
 import { portsFor } from './geography.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, type NoiseRates } from './options.js';
+import type { NoiseRates } from './options.js';
 import { declarationFollowUp, uuid } from './records.js';
 import type { Rng } from './rng.js';
 import type { PlannedEvent, TruthCore } from './stories.js';

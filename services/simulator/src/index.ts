@@ -4,7 +4,6 @@ export {
   resolveOptions,
   DEFAULT_NOISE,
   NO_NOISE,
-  DAY_MS,
   type ScenarioOptions,
   type ResolvedOptions,
   type NoiseRates,

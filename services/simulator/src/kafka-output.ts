@@ -5,8 +5,7 @@
  * are never changed: the detector works on event time, so pacing only changes how fast the story is told.
  */
 import type { Message, Producer } from 'kafkajs';
-import { TOPICS, type Codec } from '@zmwatch/schemas';
-import { DAY_MS } from './options.js';
+import { DAY_MS, TOPICS, type Codec } from '@zmwatch/schemas';
 import { countEvent, createCounts, type EventCounts } from './counts.js';
 import type { SimEvent, SimTopic } from './types.js';
 

@@ -3,11 +3,8 @@
  * (options, seed) fully determines the output.
  */
 import { z } from 'zod';
+import { DAY_MS } from '@zmwatch/schemas';
 import { DEFAULT_MIX, LABELS, type Label } from './labels.js';
-
-export const DAY_MS = 86_400_000;
-export const HOUR_MS = 3_600_000;
-export const MINUTE_MS = 60_000;
 
 /** Rates of real-feed imperfections. All are probabilities in [0, 1]. */
 export interface NoiseRates {

@@ -3,18 +3,19 @@
  * registration authority and customs would, and derive recordedAt from eventTime with a realistic
  * recording lag (registration offices batch their uploads; customs systems are near real time).
  */
-import type {
-  CustomsDeclarationEvent,
-  DeclarationEventType,
-  DeregistrationReason,
-  PartyType,
-  RegistrationEvent,
-  RegistrationEventType,
-  VehicleCondition,
+import {
+  HOUR_MS,
+  MINUTE_MS,
+  type CustomsDeclarationEvent,
+  type DeclarationEventType,
+  type DeregistrationReason,
+  type PartyType,
+  type RegistrationEvent,
+  type RegistrationEventType,
+  type VehicleCondition,
 } from '@zmwatch/schemas';
 import type { Maker, Model } from './catalog.js';
 import { USD_PER_CNY, type Jurisdiction } from './geography.js';
-import { HOUR_MS, MINUTE_MS } from './options.js';
 import type { SimParty } from './parties.js';
 import type { Rng } from './rng.js';
 

@@ -4,10 +4,11 @@
  * arrival time and are released once no later vehicle can deliver anything earlier. Memory stays
  * bounded by the events still in flight, so millions of events stream without being held at once.
  */
+import { DAY_MS } from '@zmwatch/schemas';
 import { deliver, type TimedEvent } from './delivery.js';
 import { TimeHeap } from './heap.js';
 import { LABELS, type Label } from './labels.js';
-import { DAY_MS, resolveOptions, type ResolvedOptions, type ScenarioOptions } from './options.js';
+import { resolveOptions, type ResolvedOptions, type ScenarioOptions } from './options.js';
 import { Rng } from './rng.js';
 import { planStory } from './stories.js';
 import { IGNORABLE_NOISE, type NoiseTruth, type SimEvent, type VehicleTruth } from './types.js';

@@ -4,6 +4,8 @@
  * feeds deliver it (delays, duplicates, junk) is added afterwards by delivery.ts.
  */
 import {
+  DAY_MS,
+  HOUR_MS,
   TOPICS,
   type CustomsDeclarationEvent,
   type PartyType,
@@ -12,7 +14,6 @@ import {
 import type { Maker, Model } from './catalog.js';
 import { NEW_EXPORT_DESTINATIONS, portsFor, ZM_DESTINATIONS, type Jurisdiction } from './geography.js';
 import { isZeroMileageLabel, type Label } from './labels.js';
-import { DAY_MS, HOUR_MS } from './options.js';
 import { makeIndividual, type SimParty } from './parties.js';
 import {
   afterSalesRef,

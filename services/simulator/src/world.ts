@@ -4,7 +4,7 @@
  * the scheme its velocity: consecutive scheme vehicles fill a handful of open batches, so one operator
  * registers 5-40 cars within hours to days in one export-hub jurisdiction.
  */
-import type { PartyType } from '@zmwatch/schemas';
+import { DAY_MS, type PartyType } from '@zmwatch/schemas';
 import { EXPORT_FAVOURITES, MAKERS, modelsFor, type Maker, type Model } from './catalog.js';
 import { JURISDICTIONS, type Jurisdiction } from './geography.js';
 import { makeIndividual, makeOrganisation, type SimParty } from './parties.js';
@@ -25,11 +25,11 @@ export interface Batch {
 const OPEN_SCHEME_BATCHES = 6;
 const OPEN_RING_BATCHES = 1;
 /** A straw-buyer ring's individuals all register within this span: "on the same days". */
-const RING_SPAN_MS = 2 * 86_400_000;
+const RING_SPAN_MS = 2 * DAY_MS;
 const OPEN_FLEET_BATCHES = 3;
 /** A batch is registered within this long, full or not: that is what makes it velocity. */
-const SCHEME_BATCH_SPAN_MS = 3 * 86_400_000;
-const FLEET_BATCH_SPAN_MS = 7 * 86_400_000;
+const SCHEME_BATCH_SPAN_MS = 3 * DAY_MS;
+const FLEET_BATCH_SPAN_MS = 7 * DAY_MS;
 const RIDE_HAILING_MODELS: readonly (readonly [string, string])[] = [
   ['BYD', 'Qin PLUS DM-i'],
   ['BYD', 'Qin EV'],

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Message } from 'kafkajs';
-import { createCodec } from '@zmwatch/schemas';
-import { DAY_MS, generateScenario, produceToKafka, type SimEvent } from '../src/index.js';
+import { createCodec, DAY_MS } from '@zmwatch/schemas';
+import { generateScenario, produceToKafka, type SimEvent } from '../src/index.js';
 
 function fakeClock() {
   let t = 0;

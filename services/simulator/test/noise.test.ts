@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DAY_MS, HOUR_MS } from '@zmwatch/schemas';
 import { DEFAULT_NOISE, IGNORABLE_NOISE, generateScenario } from '../src/index.js';
 import { collect, tolerance } from './helpers.js';
 
@@ -65,13 +66,13 @@ test('out-of-order: flagged vehicles get their registrations after the first cus
   assert.ok(ooo.length > 50);
   for (const v of ooo) {
     assert.ok(v.noise.registrationArrivedAfterDeclarationMs! > 0);
-    assert.ok(v.noise.registrationArrivedAfterDeclarationMs! <= rates.outOfOrderMaxDelayMs + 3_600_000);
+    assert.ok(v.noise.registrationArrivedAfterDeclarationMs! <= rates.outOfOrderMaxDelayMs + HOUR_MS);
   }
   const eligible = noisy.vehicles.filter(
     (v) =>
       v.exportTime !== null &&
       v.firstRegistrationTime !== null &&
-      v.exportTime - v.firstRegistrationTime <= 45 * 86_400_000,
+      v.exportTime - v.firstRegistrationTime <= 45 * DAY_MS,
   );
   const share = ooo.length / eligible.length;
   assert.ok(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DAY_MS, DEFAULT_MIX, LABELS, resolveOptions, type Label } from '../src/index.js';
+import { DAY_MS } from '@zmwatch/schemas';
+import { DEFAULT_MIX, LABELS, resolveOptions, type Label } from '../src/index.js';
 import { collect, tolerance } from './helpers.js';
 
 const N = 30_000;

@@ -1,7 +1,6 @@
 import type { AlertParty, CaseAlert } from '@zmwatch/workflows';
 import { makeAlert } from '@zmwatch/workflows/testing';
-
-const DAY = 86_400_000;
+import { DAY_MS } from '@zmwatch/schemas';
 
 /**
  * Three revisions of one alert in contract v2, as the detector would publish them, handed to the case
@@ -15,7 +14,7 @@ export function alertRevisions(vin: string, run: string): [CaseAlert, CaseAlert,
   const firstRegistrant = { id: `91440300${tag}TRD`, type: 'TRADING_COMPANY' as const };
   const holder = { id: `91440300${tag}HLD`, type: 'LICENSED_EXPORTER' as const };
   const exporter = { id: `91440300${tag}EXP`, type: 'LICENSED_EXPORTER' as const };
-  const registeredAt = now - 6 * DAY;
+  const registeredAt = now - 6 * DAY_MS;
   const declaredAt = now - 60_000;
   const base = makeAlert(vin, {
     severity: 'MEDIUM',
@@ -39,7 +38,7 @@ export function alertRevisions(vin: string, run: string): [CaseAlert, CaseAlert,
   });
   const timeline = [
     event('FIRST_REGISTRATION', registeredAt, firstRegistrant),
-    event('TRANSFER', registeredAt + 2 * DAY, holder),
+    event('TRANSFER', registeredAt + 2 * DAY_MS, holder),
     event('DECLARATION', declaredAt, exporter, ['USED', 'DEST:KZ']),
   ];
   const rev0: CaseAlert = {
@@ -62,7 +61,7 @@ export function alertRevisions(vin: string, run: string): [CaseAlert, CaseAlert,
     revisedAt: now - 30_000,
     timeline: [
       timeline[0]!,
-      event('TRANSFER', registeredAt + 2 * DAY, holder, ['PENDING_EXPORT']),
+      event('TRANSFER', registeredAt + 2 * DAY_MS, holder, ['PENDING_EXPORT']),
       timeline[2]!,
     ],
   };

@@ -1,7 +1,6 @@
 import { computeCheckDigit, type CustomsDeclarationEvent, type RegistrationEvent } from '@zmwatch/schemas';
 import { randomBytes } from 'node:crypto';
 
-const DAY = 86_400_000;
 const CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 
 /** A valid Chinese-style VIN (check digit computed), unique per call. */
@@ -59,5 +58,3 @@ export function usedExportDeclaration(vin: string, at: number, run: string): Cus
     recordedAt: at,
   };
 }
-
-export { DAY };

@@ -1,5 +1,5 @@
 import { errorMessage } from '@zmwatch/kit';
-import { createCodecFor, type TopicFeedReport } from '@zmwatch/schemas';
+import { createCodecFor, DAY_MS, type TopicFeedReport } from '@zmwatch/schemas';
 import { checkFeedHealth, createKafkaPeeker, type FeedHealth, type RerouteCount } from '@zmwatch/ops';
 import { intOption, str, type CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -19,7 +19,7 @@ function skewText(t: TopicFeedReport): string {
   const { late, ahead, aheadBeyondThreshold, thresholdMs } = t.skew;
   const one = (s: typeof late) =>
     s ? `p50 ${formatDuration(s.p50)} p99 ${formatDuration(s.p99)} max ${formatDuration(s.max)}` : '-';
-  return `late ${one(late)}; ahead ${one(ahead)}; ${formatCount(aheadBeyondThreshold)} ahead > ${thresholdMs / 86_400_000} days`;
+  return `late ${one(late)}; ahead ${one(ahead)}; ${formatCount(aheadBeyondThreshold)} ahead > ${thresholdMs / DAY_MS} days`;
 }
 
 /** One two-column table per topic: each check and what the sample showed. */

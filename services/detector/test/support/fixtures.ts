@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
-import { computeCheckDigit } from '@zmwatch/schemas';
+import { computeCheckDigit, DAY_MS } from '@zmwatch/schemas';
 import type { DetectorEvent } from '../../src/apply-events.js';
 
-export const DAY = 86_400_000;
+export const DAY = DAY_MS;
 /** A fixed "now" for pure tests: 2026-03-01T00:00:00Z. */
 export const T0 = Date.parse('2026-03-01T00:00:00Z');
 
