@@ -18,7 +18,7 @@ export interface AnalystFigures {
   neverSeen: number;
 }
 
-const PAGE_SIZE = 200;
+const PAGE_SIZE = 50;
 
 export async function startAnalyst(o: {
   consoleUrl: string;

@@ -17,6 +17,13 @@ export interface InsightsConfig {
   retentionDays: number;
   retentionIntervalMs: number;
   maxRetryDelayMs: number;
+  /**
+   * How long a fetch may wait for records to accumulate (up to FETCH_MIN_BYTES) before the broker
+   * answers: fewer, larger batches and DuckDB transactions, figures at most this much later.
+   */
+  fetchWaitMs: number;
+  /** Partition batches of one fetch handled at once; their writes share a transaction (store.ts). */
+  partitionsConcurrently: number;
   /** /metrics, /healthz, /readyz and the report API (/api/insights/report). */
   port: number;
   host: string;
@@ -40,6 +47,8 @@ const envSchema = z.object({
   ZM_INSIGHTS_RETENTION_DAYS: envVars.positiveInt(1095),
   ZM_INSIGHTS_RETENTION_INTERVAL_MS: envVars.positiveInt(3_600_000),
   ZM_INSIGHTS_MAX_RETRY_DELAY_MS: envVars.positiveInt(10_000),
+  ZM_INSIGHTS_FETCH_WAIT_MS: envVars.positiveInt(1_000),
+  ZM_INSIGHTS_PARTITIONS_CONCURRENTLY: envVars.positiveInt(8),
   ZM_INSIGHTS_PORT: envVars.port(DEFAULT_PORTS.insights),
   ZM_INSIGHTS_HOST: z.string().default('127.0.0.1'),
 });
@@ -61,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InsightsConfig
     retentionDays: e.ZM_INSIGHTS_RETENTION_DAYS,
     retentionIntervalMs: e.ZM_INSIGHTS_RETENTION_INTERVAL_MS,
     maxRetryDelayMs: e.ZM_INSIGHTS_MAX_RETRY_DELAY_MS,
+    fetchWaitMs: e.ZM_INSIGHTS_FETCH_WAIT_MS,
+    partitionsConcurrently: e.ZM_INSIGHTS_PARTITIONS_CONCURRENTLY,
     port: e.ZM_INSIGHTS_PORT,
     host: e.ZM_INSIGHTS_HOST,
     logLevel: e.ZM_LOG_LEVEL,

@@ -6,7 +6,11 @@ import type { InsightsRecord } from './records.js';
 import { DDL, MERGE, RETENTION_TIME, TABLES, type Table } from './schema.js';
 
 export interface InsightsStore {
-  /** Writes a batch in one transaction; resolves once it is committed (WAL synced). */
+  /**
+   * Writes a batch atomically; resolves once it is committed (WAL synced). Writes made while another
+   * is being committed share the next transaction (group commit); when a shared one fails, each
+   * write is retried on its own, so each rejects only for its own records.
+   */
   write(records: readonly InsightsRecord[]): Promise<void>;
   /** Deletes rows whose event time is older than `cutoffMs`; returns the rows deleted per table. */
   sweep(cutoffMs: number): Promise<Record<Table, number>>;
@@ -168,25 +172,61 @@ export async function openStore(path: string): Promise<InsightsStore> {
     return used;
   }
 
+  /** One transaction for `records`: staged, merged, committed; a failure is classified. */
+  async function commit(records: readonly InsightsRecord[]): Promise<void> {
+    try {
+      const used = await stage(records);
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        for (const t of used) await writer.run(MERGE[t]);
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        for (const t of used) await writer.run(`DELETE FROM temp.stage_${t}`);
+      }
+    } catch (err) {
+      throw classified(err);
+    }
+  }
+
+  // Group commit: writes that arrive while a transaction is in flight (batches of other partitions,
+  // handled concurrently) wait and go into the next transaction together. Each transaction costs
+  // about the same whatever its size (appenders, one MERGE per table, the WAL sync), so at a steady
+  // rate this turns dozens of tiny transactions a second into a few.
+  const waiting: { records: readonly InsightsRecord[]; resolve(): void; reject(err: unknown): void }[] = [];
+  let flushing: Promise<void> | undefined;
+  async function commitGroup(group: typeof waiting): Promise<void> {
+    try {
+      await commit(group.flatMap((w) => w.records));
+      for (const w of group) w.resolve();
+      return;
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]!.reject(err);
+        return;
+      }
+    }
+    // A shared transaction failed: each write on its own, so each batch gets its own result (a
+    // record that cannot be stored fails only its own batch, which the consumer bisects or retries;
+    // an outage fails them all again).
+    for (const w of group) await commit(w.records).then(w.resolve, w.reject);
+  }
+  async function flush(): Promise<void> {
+    while (waiting.length > 0) {
+      const group = waiting.splice(0);
+      await serial(() => commitGroup(group));
+    }
+    flushing = undefined;
+  }
+
   return {
     write(records) {
       if (records.length === 0) return Promise.resolve();
-      return serial(async () => {
-        try {
-          const used = await stage(records);
-          await writer.run('BEGIN TRANSACTION');
-          try {
-            for (const t of used) await writer.run(MERGE[t]);
-            await writer.run('COMMIT');
-          } catch (err) {
-            await writer.run('ROLLBACK').catch(() => undefined);
-            throw err;
-          } finally {
-            for (const t of used) await writer.run(`DELETE FROM temp.stage_${t}`);
-          }
-        } catch (err) {
-          throw classified(err);
-        }
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ records, resolve, reject });
+        flushing ??= flush();
       });
     },
     sweep(cutoffMs) {
@@ -209,6 +249,7 @@ export async function openStore(path: string): Promise<InsightsStore> {
       return out;
     },
     async close() {
+      await flushing;
       await tail;
       reader.closeSync();
       writer.closeSync();

@@ -287,6 +287,9 @@ export function testSinkConfig(run: string, brokers: string[], dbPath: string): 
     retentionDays: 36_500,
     retentionIntervalMs: HOUR_MS,
     maxRetryDelayMs: 1_000,
+    // Short, so a test's records are stored quickly; production waits a second (config.ts).
+    fetchWaitMs: 200,
+    partitionsConcurrently: 8,
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',
