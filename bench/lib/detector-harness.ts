@@ -33,7 +33,7 @@ export async function ensureDetectorNodeFlags(): Promise<void> {
 }
 
 export interface BenchDetectorOptions {
-  /** Names the client and group: 'batched' (the detector's createApp) or 'naive' (naive-detector.ts). */
+  /** Names the client and group: 'batched' (the detector's createApp) or 'naive' (bench-detector.ts, one event at a time). */
   mode?: 'batched' | 'naive';
   brokers: string[];
   redis: RedisConnection;

@@ -23,7 +23,7 @@ export { loadTopicSpecs, ensureTopics, type TopicSpec } from './topics.js';
 export { searchAttributes, temporalBinary } from './components/temporal.js';
 export { formatStatusTable } from './format.js';
 export { stopPid, waitFor, readPid, isAlive } from './process.js';
-export { stackCli } from './main.js';
+export { stackCli } from './stack-cli.js';
 export {
   apicurioRegistry,
   registryOptions,

@@ -1,7 +1,10 @@
 /**
- * Default TCP ports, defined here and nowhere else: the services' own listeners and the local stack's
- * (infra starts Kafka, Redis and Temporal on these; the services' connection defaults point at them).
- * Every one can be moved with its ZM_* variable.
+ * Default TCP ports of the TypeScript code: the services' own listeners and the local stack's (infra
+ * starts Kafka, Redis and Temporal on these; the services' connection defaults point at them). Every
+ * one can be moved with its ZM_* variable. Files that cannot import this module repeat some of them:
+ * infra/compose.yaml, and infra/k8s (whose probe ports infra/test/k8s-manifests.test.ts checks against
+ * these). Tests that start private servers keep their own ranges beside those servers (test/convergence:
+ * Redis 27001, Kafka 27100).
  */
 export const DEFAULT_PORTS = {
   /** Detector's /metrics, /healthz, /readyz (ZM_DETECTOR_METRICS_PORT). */

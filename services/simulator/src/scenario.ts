@@ -10,7 +10,7 @@ import { TimeHeap } from './heap.js';
 import { LABELS, type Label } from './labels.js';
 import { resolveOptions, type ResolvedOptions, type ScenarioOptions } from './options.js';
 import { Rng } from './rng.js';
-import { planStory } from './stories.js';
+import { planStory } from './plan-story.js';
 import { IGNORABLE_NOISE, type NoiseTruth, type SimEvent, type VehicleTruth } from './types.js';
 import { World } from './world.js';
 
