@@ -1,9 +1,13 @@
-/** Kafka topics carrying the zmwatch contracts. Keys are normalised VINs on every topic. */
+/**
+ * Kafka topics carrying the zmwatch contracts. Keys are normalised VINs on every topic but the access
+ * audit, keyed by the user id.
+ */
 export const TOPICS = {
   registrations: 'vehicle.registrations.v1',
   declarations: 'customs.declarations.v1',
   alerts: 'zm.alerts.v1',
   caseOutcomes: 'zm.case-outcomes.v1',
+  accessAudit: 'zm.access-audit.v1',
 } as const;
 
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];

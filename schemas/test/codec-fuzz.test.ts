@@ -146,7 +146,8 @@ describe('codec fuzz: hostile bytes only ever produce typed errors', () => {
     const c = await createCodec({ catalog });
     const w = avro.Type.forSchema(writerSchema as unknown as Schema, { wrapUnions: 'never' });
     const ok = frame(50, w.toBuffer({ ...caseOutcome(), tags: ['a'] }));
-    assert.equal((await c.decode(ok)).record.vin, caseOutcome().vin);
+    const decoded = (await c.decode(ok)).record;
+    assert.equal('vin' in decoded ? decoded.vin : undefined, caseOutcome().vin);
     const body = w.toBuffer({ ...caseOutcome(), tags: [] });
     const bad = frame(
       50,

@@ -254,7 +254,7 @@ describe('NDJSON: raw-bytes envelopes and invalid VINs, accepted only when asked
       assert.match(reasonOf(parseNdjsonLine(badVinLine(vin), 1)), /value\.vin:/, vin);
       const r = parseNdjsonLine(badVinLine(vin), 1, { allowInvalidVin: true });
       assert.ok(r.ok && !('raw' in r), `${vin}: ${JSON.stringify(r)}`);
-      assert.equal(r.record.vin, vin, 'not normalised');
+      assert.equal('vin' in r.record ? r.record.vin : undefined, vin, 'not normalised');
       assert.equal(r.key, vin);
       assert.equal(typeof r.invalidVin, 'string');
     }

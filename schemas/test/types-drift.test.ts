@@ -34,6 +34,7 @@ describe('generated TypeScript types match the .avsc files', () => {
       'customs.declarations.v1': true,
       'zm.alerts.v1': true,
       'zm.case-outcomes.v1': true,
+      'zm.access-audit.v1': true,
     };
     assert.equal(Object.keys(keys).length, ALL_TOPICS.length);
     const _typed: TopicRecordMap['vehicle.registrations.v1'] extends RegistrationEvent ? true : false = true;

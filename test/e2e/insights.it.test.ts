@@ -107,10 +107,47 @@ test('the Insights page renders its charts and shows the numbers of zmwatch repo
   await page.getByRole('link', { name: 'Insights' }).click();
   await page.goto(`${web.url}/#/insights?since=${RANGE.since}&until=${RANGE.until}`);
   await page.getByTestId('insights-rows').locator('tbody tr').first().waitFor();
-  // Three uPlot charts, each drawn on a canvas, from the console's own /vendor path.
-  await page.locator('.uplot canvas').nth(2).waitFor();
-  assert.equal(await page.locator('.uplot').count(), 3);
+  // Three SVG charts; every category has a visible label, the same as the report's, in its order.
+  await page.locator('.category-chart').nth(2).waitFor();
+  assert.equal(await page.locator('.category-chart').count(), 3);
   await page.screenshot({ path: join(SCREENSHOTS, 'insights.png'), fullPage: true });
+  const expected: Record<string, string[]> = {
+    'chart-share-over-time': report.byMonth.map((s) => s.key),
+    'chart-per-jurisdiction': report.byJurisdiction.map((s) => s.key),
+    'chart-destinations': report.destinations.map((d) => d.destination),
+  };
+  for (const [testid, keys] of Object.entries(expected)) {
+    assert.ok(keys.length > 0, `${testid}: the dataset gives categories`);
+    const labels = await page
+      .getByTestId(testid)
+      .locator('.category-label')
+      .evaluateAll((els) =>
+        els.map((el) => {
+          const box = el.getBoundingClientRect();
+          return { full: el.getAttribute('data-label'), shown: el.textContent ?? '', width: box.width };
+        }),
+      );
+    assert.deepEqual(
+      labels.map((l) => l.full),
+      keys,
+      `${testid}: one label per category, as zmwatch report --json`,
+    );
+    for (const l of labels) {
+      assert.ok(l.width > 0, `${testid}: label ${l.full} is drawn`);
+      assert.ok(
+        l.shown === l.full || (l.shown.endsWith('…') && l.full!.startsWith(l.shown.slice(0, -1))),
+        `${testid}: label ${l.full} shown as itself or abbreviated (${l.shown})`,
+      );
+    }
+  }
+  // A category's values show on keyboard focus (and hover): used exports / flagged.
+  const first = report.byJurisdiction[0]!;
+  const group = page.getByTestId('chart-per-jurisdiction').locator('.category').first();
+  await group.focus();
+  const value = group.locator('.value');
+  assert.ok(await value.isVisible(), 'the value shows on focus');
+  assert.equal(await value.textContent(), `${count(first.usedExports)} / ${count(first.flaggedExports)}`);
+  assert.match((await group.getAttribute('aria-label')) ?? '', new RegExp(`^${first.key}: used exports`));
 
   const cells = await page
     .getByTestId('insights-rows')

@@ -297,10 +297,35 @@ export interface CaseOutcome {
   decidedAt: TimestampMillis;
 }
 
+/** One access to case data recorded by the console (topic zm.access-audit.v1, key = user id): a view of a case or an entity page, an export of CSV, a read of the audit itself. Written after the access was served; retention is the topic's (ZM_CONSOLE_AUDIT_RETENTION_DAYS). (Avro dev.zmwatch.v1.AccessAuditEvent) */
+export interface AccessAuditEvent {
+  /** Unique id of this access (random UUID). */
+  accessId: string;
+  /** When the access was served, UTC epoch milliseconds. */
+  at: TimestampMillis;
+  /** The signed-in user. */
+  userId: string;
+  /** The user's role at the time (analyst, supervisor, ops, customs). */
+  role: string;
+  /** VIEW_CASE, VIEW_ENTITY, EXPORT_CSV or VIEW_AUDIT. Readers show unknown actions as they are. */
+  action: string;
+  /** What was accessed: case, entity, insights-report, audit. */
+  subjectKind: string;
+  /** Which one: the VIN of a case, <kind>/<id> of an entity, the CSV section of a report, the audit query. */
+  subjectId: string;
+  /** The request's query string (filters of an export), when it had one. */
+  detail: string | null;
+  /** Where from: the client's address as the console determined it (trusted proxy hops honoured). */
+  clientAddress: string;
+  /** The client's User-Agent header, truncated to 256 characters. */
+  userAgent: string | null;
+}
+
 /** The record type carried by each topic (value subject `<topic>-value`). */
 export interface TopicRecordMap {
   'vehicle.registrations.v1': RegistrationEvent;
   'customs.declarations.v1': CustomsDeclarationEvent;
   'zm.alerts.v1': Alert;
   'zm.case-outcomes.v1': CaseOutcome;
+  'zm.access-audit.v1': AccessAuditEvent;
 }

@@ -14,10 +14,14 @@ import {
   type Logger,
   temporalTlsOptions,
 } from '@zmwatch/kit';
-import { createCodecFor } from '@zmwatch/schemas';
+import { createCodecFor, TOPICS } from '@zmwatch/schemas';
 import { CaseActionRejectedError, CaseNotFoundError, createCaseClient } from '@zmwatch/workflows';
 import { createAlertFeed, type AlertFeed } from './alerts/alert-feed.js';
 import { registerAlertRoutes } from './alerts/alert-routes.js';
+import { createAccessAudit, type AccessAudit } from './audit/access-audit.js';
+import type { AccessLogDeps } from './audit/access-log.js';
+import { ensureAuditTopic } from './audit/audit-topic.js';
+import { registerAuditRoutes } from './audit/audit-routes.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createSessionStore } from './auth/sessions.js';
@@ -32,7 +36,6 @@ import { createPageTokens, withSignedPageTokens } from './http/page-tokens.js';
 import { sendError } from './http/respond.js';
 import { applySecurityHeaders } from './http/security-headers.js';
 import { serveStatic } from './http/static-files.js';
-import { serveChartAsset } from './insights/chart-assets.js';
 import { registerInsightsRoutes } from './insights/insights-routes.js';
 import { createConsoleMetrics } from './metrics.js';
 import { cachedFeedHealth, checkFeedHealth, createKafkaPeeker, createLagMonitor } from '@zmwatch/ops';
@@ -88,6 +91,8 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
   let admin: Admin | undefined;
   let producer: Producer | undefined;
   let ops: OpsBackend | undefined;
+  let audit: AccessAudit | undefined;
+  let accessLog: AccessLogDeps | undefined;
   let server: Server | undefined;
   let metricsServer: HealthServer | undefined;
   let url = '';
@@ -113,6 +118,7 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
   registerAlertRoutes(api, () => feed);
   registerOpsRoutes(api, { ops: () => ops, topicFilter: (t) => topicFilter.test(t) });
   registerInsightsRoutes(api, config.insightsUrl);
+  registerAuditRoutes(api, { log: () => accessLog, retentionDays: config.audit.retentionDays });
 
   const ready = () =>
     cases !== undefined && (overrides.withoutKafka === true || (ops !== undefined && feed?.ready() === true));
@@ -165,7 +171,6 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       }
       if (req.method === 'GET' || req.method === 'HEAD') {
         if (await serveStatic(PUBLIC_DIR, path, res)) return;
-        if (await serveChartAsset(path, res)) return;
       }
       route = 'not-found';
       throw new HttpError(404, `no page ${path}`);
@@ -240,6 +245,24 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
         const feedDeps = { admin, peeker, codec };
         const feeds = cachedFeedHealth(() => checkFeedHealth(feedDeps, topics, sample), cacheMs);
         ops = { admin, peeker, producer, codec, lag, feeds };
+        await ensureAuditTopic(admin, config.audit.topic, config.audit.retentionDays, logger);
+        const auditProducer = producer;
+        audit = createAccessAudit({
+          send: async (events) => {
+            await auditProducer.send({
+              topic: config.audit.topic,
+              messages: events.map((e) => ({ key: e.userId, value: codec.encode(TOPICS.accessAudit, e) })),
+            });
+          },
+          logger,
+          proxyHops: security.proxyHops,
+          flushIntervalMs: config.audit.flushIntervalMs,
+          maxBuffered: config.audit.maxBuffered,
+          onWritten: (n) => metrics.auditWritten.inc(n),
+          onDropped: (n) => metrics.auditDropped.inc(n),
+        });
+        api.audit = audit;
+        accessLog = { admin, peeker, codec, topic: config.audit.topic, maxScan: config.audit.maxScan };
         lag.start();
         feed = createAlertFeed({
           kafka,
@@ -283,6 +306,10 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       }
       await metricsServer?.stop();
       metricsServer = undefined;
+      api.audit = undefined;
+      accessLog = undefined;
+      await audit?.stop();
+      audit = undefined;
       await ops?.lag.stop();
       const feedGroup = feed?.groupId;
       await feed?.stop().catch((err: unknown) => logger.warn({ err }, 'stopping the alert feed failed'));

@@ -57,6 +57,17 @@ export interface ConsoleConfig {
     /** A check is reused this long, so page refreshes do not re-read Kafka. */
     cacheMs: number;
   };
+  /** The access audit (README "Access audit"). */
+  audit: {
+    topic: string;
+    /** Retention of the audit topic, set on it when the console starts. */
+    retentionDays: number;
+    flushIntervalMs: number;
+    /** Entries held while the topic cannot be written. */
+    maxBuffered: number;
+    /** Records read per audit query at most. */
+    maxScan: number;
+  };
   /** The insights sink's report API, for the Insights page; unset: the page says so. */
   insightsUrl?: string | undefined;
   logLevel: string;
@@ -104,6 +115,15 @@ export const DEFAULT_SECURITY: ConsoleSecurity = {
   pageTokenSecret: undefined,
 };
 
+/** The access audit's defaults (README "Access audit"); tests take them from here. */
+export const DEFAULT_AUDIT: ConsoleConfig['audit'] = {
+  topic: TOPICS.accessAudit,
+  retentionDays: 400,
+  flushIntervalMs: 250,
+  maxBuffered: 100_000,
+  maxScan: 100_000,
+};
+
 const MIN_SECRET = 32;
 
 export const DEFAULT_USERS_FILE = fileURLToPath(new URL('../users.example.json', import.meta.url));
@@ -143,6 +163,15 @@ const schema = z.object({
   ZM_CONSOLE_FEED_CHECK_SAMPLE: z.coerce.number().int().min(1).max(50_000).default(1000),
   ZM_CONSOLE_FEED_CHECK_CACHE_SECONDS: envVars.positiveInt(30),
   ZM_INSIGHTS_URL: insightsUrlEnv,
+  ZM_CONSOLE_AUDIT_TOPIC: z.string().min(1).default(DEFAULT_AUDIT.topic),
+  ZM_CONSOLE_AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(36_500)
+    .default(DEFAULT_AUDIT.retentionDays),
+  ZM_CONSOLE_AUDIT_FLUSH_MS: envVars.positiveInt(DEFAULT_AUDIT.flushIntervalMs),
+  ZM_CONSOLE_AUDIT_MAX_SCAN: z.coerce.number().int().min(100).max(1_000_000).default(DEFAULT_AUDIT.maxScan),
   ZM_LOG_LEVEL: envVars.logLevel,
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_CONSOLE_LOGIN_USER_ATTEMPTS: envVars.positiveInt(DEFAULT_SECURITY.login.userFreeAttempts),
@@ -214,6 +243,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
       topics: feedTopics,
       sample: e.ZM_CONSOLE_FEED_CHECK_SAMPLE,
       cacheMs: e.ZM_CONSOLE_FEED_CHECK_CACHE_SECONDS * 1000,
+    },
+    audit: {
+      topic: e.ZM_CONSOLE_AUDIT_TOPIC,
+      retentionDays: e.ZM_CONSOLE_AUDIT_RETENTION_DAYS,
+      flushIntervalMs: e.ZM_CONSOLE_AUDIT_FLUSH_MS,
+      maxBuffered: DEFAULT_AUDIT.maxBuffered,
+      maxScan: e.ZM_CONSOLE_AUDIT_MAX_SCAN,
     },
     insightsUrl: e.ZM_INSIGHTS_URL,
     logLevel: e.ZM_LOG_LEVEL,

@@ -6,6 +6,7 @@
 export { createApp, type ConsoleApp, type ConsoleOverrides } from './app.js';
 export {
   loadConfig,
+  DEFAULT_AUDIT,
   DEFAULT_SECURITY,
   DEFAULT_TOPIC_PATTERN,
   DEFAULT_USERS_FILE,

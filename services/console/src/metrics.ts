@@ -68,9 +68,22 @@ export function createConsoleMetrics(registry: Registry, sources: ConsoleGaugeSo
     },
   });
 
+  const auditWritten = new Counter({
+    name: 'zm_console_audit_written_total',
+    help: 'Access audit entries written to the audit topic',
+    registers: [registry],
+  });
+  const auditDropped = new Counter({
+    name: 'zm_console_audit_dropped_total',
+    help: 'Access audit entries dropped because the audit topic could not be written for too long',
+    registers: [registry],
+  });
+
   return {
     http,
     loginLockouts,
+    auditWritten,
+    auditDropped,
     /** Replaces the lag gauges with one sample, so groups and topics that went away disappear. */
     recordLag(snapshot: LagSnapshot) {
       lag.reset();

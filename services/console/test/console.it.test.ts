@@ -20,11 +20,12 @@ import {
 import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
-import { DEFAULT_SECURITY, DEFAULT_USERS_FILE } from '../src/config.js';
+import { DEFAULT_AUDIT, DEFAULT_SECURITY, DEFAULT_USERS_FILE } from '../src/config.js';
 
 const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const run = `console-it-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const alertsTopic = `${run}.zm.alerts.v1`;
+const auditTopic = `${run}.zm.access-audit.v1`;
 const inputTopic = `${run}.input`;
 const feedTopic = `${run}.registrations`;
 const missingFeed = `${run}.no-such-feed`;
@@ -96,6 +97,7 @@ before(async () => {
         topicPattern: `^${run}\\.`,
       },
       feedCheck: { topics: [feedTopic, missingFeed], sample: 100, cacheMs: 60_000 },
+      audit: { ...DEFAULT_AUDIT, topic: auditTopic, flushIntervalMs: 50 },
       logLevel: 'silent',
     },
     { cases: noCases },
@@ -110,7 +112,14 @@ after(async () => {
   await producer.disconnect();
   await admin
     .deleteTopics({
-      topics: [alertsTopic, inputTopic, `${inputTopic}.dlq`, feedTopic, repartitionTopicFor(feedTopic)],
+      topics: [
+        alertsTopic,
+        inputTopic,
+        `${inputTopic}.dlq`,
+        feedTopic,
+        repartitionTopicFor(feedTopic),
+        auditTopic,
+      ],
     })
     .catch(() => undefined);
   await admin.disconnect();
@@ -373,4 +382,68 @@ test('ops sees the feed check of the input topics (cached) and the re-route coun
   const fresh = await feeds('?refresh=1');
   assert.ok(fresh.at > first.at);
   assert.equal(fresh.report.topics[0]!.sampled, 8);
+});
+
+test('the access audit: supervisors read who viewed what and export it; analysts may not; retention is set', async () => {
+  const supervisor = await session('supervisor');
+  const analyst = await session('analyst');
+  const refused = await fetch(`${app.url}/api/audit`, { headers: { cookie: analyst.cookie } });
+  assert.equal(refused.status, 403, 'analysts do not read the audit');
+
+  const first = await fetch(`${app.url}/api/audit?limit=10`, { headers: { cookie: supervisor.cookie } });
+  assert.equal(first.status, 200);
+  assert.equal(
+    ((await first.json()) as { retentionDays: number }).retentionDays,
+    DEFAULT_AUDIT.retentionDays,
+  );
+  // That read is itself an access, written to the topic within the flush interval.
+  type Page = { entries: Array<Record<string, unknown>>; truncated: boolean; undecodable: number };
+  const page = await poll('the audit read recorded', async () => {
+    const res = await fetch(`${app.url}/api/audit?user=supervisor&action=view_audit`, {
+      headers: { cookie: supervisor.cookie },
+    });
+    const p = (await res.json()) as Page;
+    return p.entries.length > 0 ? p : undefined;
+  });
+  const entry = page.entries[0]!;
+  assert.equal(entry.userId, 'supervisor');
+  assert.equal(entry.role, 'supervisor');
+  assert.equal(entry.action, 'VIEW_AUDIT');
+  assert.equal(entry.clientAddress, '127.0.0.1');
+  assert.equal(page.undecodable, 0);
+  assert.ok(
+    page.entries.every((e) => e.userId === 'supervisor'),
+    'the refused analyst read was not recorded as an access',
+  );
+
+  const csv = await fetch(`${app.url}/api/audit.csv?user=supervisor`, {
+    headers: { cookie: supervisor.cookie },
+  });
+  assert.equal(csv.status, 200);
+  assert.match(csv.headers.get('content-disposition') ?? '', /zmwatch-access-audit\.csv/);
+  const lines = (await csv.text()).trimEnd().split('\r\n');
+  assert.equal(
+    lines[0],
+    'at,userId,role,action,subjectKind,subjectId,clientAddress,detail,userAgent,accessId',
+  );
+  assert.ok(lines.slice(1).some((l) => l.includes(',supervisor,supervisor,VIEW_AUDIT,audit,')));
+  // The export is recorded too.
+  await poll('the export recorded', async () => {
+    const res = await fetch(`${app.url}/api/audit?action=EXPORT_CSV`, {
+      headers: { cookie: supervisor.cookie },
+    });
+    return ((await res.json()) as Page).entries.some((e) => e.subjectKind === 'audit') ? true : undefined;
+  });
+  const bad = await fetch(`${app.url}/api/audit?since=yesterday`, { headers: { cookie: supervisor.cookie } });
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: string }).error, /since must be an ISO 8601 time/);
+
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: 2, name: auditTopic, configNames: ['retention.ms'] }],
+  });
+  assert.equal(
+    described.resources[0]!.configEntries.find((c) => c.configName === 'retention.ms')?.configValue,
+    String(DEFAULT_AUDIT.retentionDays * 86_400_000),
+  );
 });

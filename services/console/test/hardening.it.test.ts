@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '@zmwatch/kit';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
-import { DEFAULT_SECURITY, DEFAULT_USERS_FILE, type ConsoleConfig } from '../src/config.js';
+import { DEFAULT_AUDIT, DEFAULT_SECURITY, DEFAULT_USERS_FILE, type ConsoleConfig } from '../src/config.js';
 import { FORGED_PAGE_TOKEN } from '../src/http/page-tokens.js';
 
 const BASE_DELAY_MS = 1500;
@@ -39,6 +39,7 @@ const config: ConsoleConfig = {
   feedSize: 10,
   lag: { intervalMs: 1000, windowSize: 5, historySize: 10, groupPattern: '.*', topicPattern: '.*' },
   feedCheck: { topics: ['unused'], sample: 10, cacheMs: 1000 },
+  audit: DEFAULT_AUDIT,
   logLevel: 'silent',
   security: {
     ...DEFAULT_SECURITY,

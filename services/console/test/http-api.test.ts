@@ -6,7 +6,7 @@ import { makeAlert } from '@zmwatch/workflows/testing';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
 import type { CaseBackend } from '../src/cases/case-routes.js';
-import { DEFAULT_SECURITY, DEFAULT_USERS_FILE, type ConsoleConfig } from '../src/config.js';
+import { DEFAULT_AUDIT, DEFAULT_SECURITY, DEFAULT_USERS_FILE, type ConsoleConfig } from '../src/config.js';
 
 const VIN = 'LGXC74C47S0000001';
 const METRICS_TOKEN = 'test-metrics-token-0123456789';
@@ -147,6 +147,7 @@ const config: ConsoleConfig = {
   feedSize: 10,
   lag: { intervalMs: 1000, windowSize: 5, historySize: 10, groupPattern: '.*', topicPattern: '.*' },
   feedCheck: { topics: ['unused'], sample: 10, cacheMs: 1000 },
+  audit: DEFAULT_AUDIT,
   logLevel: 'silent',
   security: { ...DEFAULT_SECURITY, metricsToken: METRICS_TOKEN, metricsListener: undefined },
 };

@@ -22,6 +22,7 @@ import {
 import { quietTemporalRuntime, testCaseConfig } from '@zmwatch/workflows/testing';
 import {
   createApp as createConsole,
+  DEFAULT_AUDIT,
   DEFAULT_SECURITY,
   parseUsers,
   DEFAULT_USERS_FILE,
@@ -37,6 +38,8 @@ export interface Topics {
   declarations: string;
   alerts: string;
   outcomes: string;
+  /** The console's access audit. */
+  audit: string;
 }
 
 /**
@@ -65,6 +68,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
     declarations: `${run}.customs.declarations.v1`,
     alerts: `${run}.zm.alerts.v1`,
     outcomes: `${run}.zm.case-outcomes.v1`,
+    audit: `${run}.zm.access-audit.v1`,
   };
   const kafka = createKafka({ clientId: run, brokers: stack.brokers, logger, level: logLevel.NOTHING });
   const admin: Admin = kafka.admin();
@@ -187,6 +191,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
         topicPattern: `^${run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`,
       },
       feedCheck: { topics: [topics.registrations, topics.declarations], sample: 500, cacheMs: 5000 },
+      audit: { ...DEFAULT_AUDIT, topic: topics.audit, flushIntervalMs: 100 },
       logLevel: 'silent',
     },
     { logger },

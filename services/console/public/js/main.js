@@ -6,14 +6,16 @@ import { renderBreached } from './page-breached.js';
 import { renderAlerts } from './page-alerts.js';
 import { renderOps } from './page-ops.js';
 import { renderInsights } from './page-insights.js';
+import { renderAudit } from './page-audit.js';
 
-/** Hash routes: #/queues, #/cases/<VIN>, #/breached, #/alerts, #/insights, #/ops, #/login. */
+/** Hash routes: #/queues, #/cases/<VIN>, #/breached, #/alerts, #/insights, #/ops, #/audit, #/login. */
 const NAV = [
   { path: '/queues', label: 'Queues', permission: 'cases:read' },
   { path: '/breached', label: 'Breached SLA', permission: 'cases:supervise' },
   { path: '/alerts', label: 'Alerts', permission: 'alerts:read' },
   { path: '/insights', label: 'Insights', permission: 'insights:read' },
   { path: '/ops', label: 'Ops', permission: 'ops:read' },
+  { path: '/audit', label: 'Audit', permission: 'audit:read' },
 ];
 
 let session = null;
@@ -146,6 +148,7 @@ async function route() {
     else if (path === '/alerts' && can('alerts:read')) keep(await renderAlerts(view, ctx));
     else if (path === '/insights' && can('insights:read')) keep(await renderInsights(view, ctx));
     else if (path === '/ops' && can('ops:read')) keep(await renderOps(view, ctx));
+    else if (path === '/audit' && can('audit:read')) keep(await renderAudit(view, ctx));
     else
       mount(
         view,

@@ -1,6 +1,6 @@
-import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { get } from './api.js';
 import { h, mount, table } from './dom.js';
+import { categoryChart } from './svg-chart.js';
 
 /**
  * Analysts and supervisors: how big the scheme is, where, and who moves the cars. The figures are
@@ -18,54 +18,6 @@ const SECTIONS = [
 
 const count = (n) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en-US'));
 const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
-
-function ensureChartCss() {
-  if (document.getElementById('uplot-css')) return;
-  document.head.append(
-    h('link', { id: 'uplot-css', rel: 'stylesheet', href: '/vendor/uplot/uPlot.min.css' }),
-  );
-}
-
-/** A uPlot chart over categories (months, jurisdictions, destinations): x is the index, labelled. */
-function chart(el, { title, labels, series, bars = false, percent = false }) {
-  const width = Math.max(320, el.clientWidth || 600);
-  const fmt = (v) => (v === null || v === undefined ? '—' : percent ? pct(v) : count(v));
-  const opts = {
-    title,
-    width,
-    height: 240,
-    scales: {
-      x: { time: false, range: () => [-0.5, labels.length - 0.5] },
-      y: { range: (u, min, max) => [0, Math.max(percent ? 0.05 : 1, max * 1.1)] },
-    },
-    axes: [
-      {
-        values: (u, splits) => splits.map((i) => labels[i] ?? ''),
-        incrs: [1],
-        gap: 4,
-      },
-      {
-        values: (u, splits) => splits.map((v) => (percent ? `${Math.round(v * 100)}%` : count(v))),
-        size: 60,
-      },
-    ],
-    series: [
-      { label: '', value: (u, i) => labels[i] ?? '' },
-      ...series.map((s) => ({
-        label: s.label,
-        stroke: s.color,
-        fill: bars ? `${s.color}88` : undefined,
-        width: bars ? 1 : 2,
-        points: { show: !bars },
-        value: (u, v) => fmt(v),
-        ...(bars ? { paths: uPlot.paths.bars({ size: [0.7, 60] }) } : {}),
-      })),
-    ],
-    legend: { show: true },
-  };
-  const data = [labels.map((_, i) => i), ...series.map((s) => s.values)];
-  return new uPlot(opts, data, el);
-}
 
 function totals(report) {
   const sum = (k) => report.byMonth.reduce((n, s) => n + s[k], 0);
@@ -154,7 +106,6 @@ function rowsTable(report) {
 }
 
 export async function renderInsights(view, ctx) {
-  ensureChartCss();
   const params = new URLSearchParams();
   for (const f of FIELDS) if (ctx.params.get(f)) params.set(f, ctx.params.get(f));
   const report = await get(`/api/insights/report?${params}`);
@@ -314,14 +265,14 @@ export async function renderInsights(view, ctx) {
     ),
   );
 
-  const charts = [];
   if (report.byMonth.length)
-    charts.push(
-      chart(overTime, {
+    overTime.append(
+      categoryChart({
+        kind: 'lines',
+        format: pct,
         title:
           'Zero-mileage share of used-car exports, and share of first registrations exported used within 90 days',
         labels: report.byMonth.map((s) => s.key),
-        percent: true,
         series: [
           { label: 'flagged', color: '#dc2626', values: report.byMonth.map((s) => s.flaggedShare) },
           { label: 'confirmed', color: '#7c3aed', values: report.byMonth.map((s) => s.confirmedShare) },
@@ -334,11 +285,12 @@ export async function renderInsights(view, ctx) {
       }),
     );
   if (report.byJurisdiction.length)
-    charts.push(
-      chart(perJurisdiction, {
+    perJurisdiction.append(
+      categoryChart({
+        format: count,
+        integers: true,
         title: 'Flagged used-car exports per jurisdiction',
         labels: report.byJurisdiction.map((s) => s.key),
-        bars: true,
         series: [
           {
             label: 'used exports',
@@ -350,16 +302,16 @@ export async function renderInsights(view, ctx) {
       }),
     );
   if (report.destinations.length)
-    charts.push(
-      chart(destinations, {
+    destinations.append(
+      categoryChart({
+        format: count,
+        integers: true,
         title: 'Destination mix of used-car exports',
         labels: report.destinations.map((d) => d.destination),
-        bars: true,
         series: [
           { label: 'used exports', color: '#0891b2', values: report.destinations.map((d) => d.usedExports) },
           { label: 'flagged', color: '#dc2626', values: report.destinations.map((d) => d.flaggedExports) },
         ],
       }),
     );
-  return () => charts.forEach((c) => c.destroy());
 }

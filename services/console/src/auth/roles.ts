@@ -12,11 +12,20 @@ export type Permission =
   | 'alerts:read' // live alert feed
   | 'insights:read' // the Insights page: figures per month, jurisdiction, entity
   | 'ops:read' // lag, throughput, dead letters
-  | 'ops:write'; // replay dead letters
+  | 'ops:write' // replay dead letters
+  | 'audit:read'; // the access audit: who viewed which case or entity, who exported what
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   analyst: ['cases:read', 'cases:act', 'alerts:read', 'insights:read'],
-  supervisor: ['cases:read', 'cases:act', 'cases:supervise', 'alerts:read', 'insights:read', 'ops:read'],
+  supervisor: [
+    'cases:read',
+    'cases:act',
+    'cases:supervise',
+    'alerts:read',
+    'insights:read',
+    'ops:read',
+    'audit:read',
+  ],
   ops: ['ops:read', 'ops:write', 'alerts:read'],
   customs: ['cases:read', 'alerts:read'],
 };

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { can, type Permission } from '../auth/roles.js';
 import { csrfTokenMatches, type Session, type SessionStore } from '../auth/sessions.js';
+import type { AccessAudit } from '../audit/access-audit.js';
+import { auditedRoute } from '../audit/audited-routes.js';
 import { HttpError } from './http-error.js';
 import { Router, type Method, type RouteContext } from './router.js';
 
@@ -19,6 +21,8 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export class Api {
   readonly router = new Router<{ session?: Session }>();
+  /** Where audited routes (audit/audited-routes.ts) record a served access; unset: not recorded. */
+  audit: AccessAudit | undefined;
 
   constructor(private readonly sessions: SessionStore) {}
 
@@ -36,16 +40,25 @@ export class Api {
   }
 
   route(method: Method, pattern: string, permission: Permission, handler: ApiHandler): this {
-    this.router.add(method, pattern, (ctx) => {
+    const audited = auditedRoute(method, pattern);
+    this.router.add(method, pattern, async (ctx) => {
       const session = this.sessions.fromRequest(ctx.req);
       if (!session) throw new HttpError(401, 'sign in first');
       if (!can(session.user.role, permission)) {
         throw new HttpError(403, `the ${session.user.role} role may not do this (needs ${permission})`);
       }
       if (STATE_CHANGING.has(method)) assertSameOriginWithToken(ctx.req, session);
-      return handler({ ...ctx, session });
+      await handler({ ...ctx, session });
+      // Only what was served is an access: refusals and failures throw before this line.
+      if (audited && this.audit && ctx.res.statusCode < 400)
+        this.audit.record(session, ctx.req, ctx.url, audited(ctx.params, ctx.url));
     });
     return this;
+  }
+
+  /** `METHOD pattern` of every route (the audit's route table is checked against it). */
+  patterns(): string[] {
+    return this.router.patterns();
   }
 }
 
