@@ -7,6 +7,31 @@ import {
   type VehicleCondition,
 } from '@zmwatch/schemas';
 import type { Published, WithdrawnBy } from './revision.js';
+import {
+  codes,
+  Cursor,
+  digits,
+  field,
+  flag,
+  group,
+  int,
+  intOrNull,
+  optInt,
+  optText,
+  b36,
+  readB36,
+  section,
+  sectionWithVariants,
+  StateFormatError,
+  text,
+  Writer,
+  writeSection,
+  readSection,
+  type Field,
+  type Section,
+} from './state-codec.js';
+
+export { StateFormatError } from './state-codec.js';
 
 /**
  * What the rules need to know about one VIN, kept in Redis as one packed string (see packState).
@@ -25,6 +50,11 @@ export interface VinState {
   /** Earliest deregistration. */
   deregistration?: { time: number; reason: DeregistrationReason };
   declarations: DeclarationEntry[];
+  /**
+   * Sections this release does not know (written by a newer one), verbatim without their ';': kept
+   * and written back after the known ones, so a rollback forgets nothing. Absent when there are none.
+   */
+  keptSections?: string[];
 }
 
 export interface FirstRegistration {
@@ -97,63 +127,158 @@ export function emptyState(): VinState {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Packed layout. A VIN is one entry of a state bucket (one Redis string, see bucket-blob.ts); its
-// value must stay small (the memory target
-// is <= 100 bytes per tracked VIN including the 17-byte field), so the common case, a VIN with only
-// a first registration, packs to ~45 bytes:
+// Packed layout (format version 2). A VIN is one entry of a state bucket (one Redis string, see
+// bucket-blob.ts). Its value must stay small (the memory target is <= 100 bytes per tracked VIN,
+// the 17-byte key included), so the common case, a VIN with only a first registration, packs to
+// 45 bytes:
 //
-//   <expireAt b36 s>;<dueAt b36 s or empty>;R<time b36 ms>,<jurisdiction>,<partyId>,<flags b36>
+//   ~2tvrs00;Rmm6zh1c0,CN-GD,91440300MA5DEALER1,7
 //
-// Sections after the two-field header, separated by ';', start with a tag:
-//   R  first registration   time,jurisdiction,partyId,(partyType*3+condition)
-//   T  last transfer        time,partyId,partyType
-//   P  pending-export transfer time     X  temporary export plate time
-//   G  deregistration       time,reason
-//   D  declaration          id,status,time,firstSeenAt,exporterId,(exporterType*6+condition*2+hasRef),odometer,dest[,alertedVersion]
-//      cancelled           id,c,time
-// Enum values are stored as their index in the Avro symbol list (symbols are only ever appended).
-// The sweeper reads only the header (readStateHeader, called by the store's scan), so the rest can
-// evolve with this file alone.
+// Header: '~', the format version (one base-36 character), expireAt, and ',dueAt' when something is
+// due (dueAt(); both epoch seconds). Sections follow, each ';' then a one-letter tag, declared once
+// below as ordered field codecs (state-codec.ts), which both packState and unpackState walk:
+// numbers are base 36 (times in epoch ms unless named ...At in seconds, as in VinState), enums are
+// their index in the Avro symbol list (symbols are only ever appended; small enums share one field
+// as a mixed-radix number), free text is percent-escaped, trailing empty fields are left out.
+//
+//   R  first registration      time, jurisdiction, partyId, partyType*3+condition
+//   T  last transfer           time, partyId, partyType
+//   P  pending-export transfer time
+//   X  temporary export plate  time
+//   G  deregistration          time, reason
+//   D  declaration, one section each, its fields chosen by its status (the second field):
+//      p, e (pending, evaluated)  id, status, eventTime, firstSeenAt, <facts>, recheckAt
+//      a (alerted)                id, status, eventTime, firstSeenAt, <facts>, alertedVersion, recheckAt, <published>
+//      c (cancelled)              id, status, eventTime, withdrawnBy ('' CANCELLED, r REJECTED),
+//                                 and if it had alerted: <facts>, declarationTime, firstSeenAt, alertedVersion, <published>
+//   <facts>      exporterId, exporterType*6+declaredCondition*2+hasAfterSalesRef, declaredOdometerKm, destinationCountry
+//   <published>  revision, detectedAt, publishedAt, fingerprint, withdrawn (0/1), revisionDueAt
+//
+// Version 1, written before the format had a version, has no mark and a two-field header
+// `<expireAt>;<dueAt>` (dueAt empty when nothing is due), and writes trailing empty fields after
+// <published>; its sections are the same, read by the same declarations. Evolution: append a field
+// to a section (older readers ignore it, and drop it when they rewrite the VIN); anything an older
+// release must carry over goes in a new section tag: a section (or a declaration status) a release
+// does not know is kept verbatim in `keptSections` and written back, never a reset. Golden fixtures:
+// test/fixtures/legacy-states.json (version 1, real bytes from main before this format) and
+// test/fixtures/states-v2.json.
+// The sweeper reads only the header (readStateHeader, called by the store's scan).
 // ---------------------------------------------------------------------------------------------
 
-const b36 = (n: number): string => Math.round(n).toString(36);
-const unb36 = (s: string): number => {
-  const n = parseInt(s, 36);
-  if (!Number.isFinite(n)) throw new StateFormatError(`bad number ${JSON.stringify(s)}`);
-  return n;
-};
+/** The packed format this release writes. */
+export const STATE_FORMAT_VERSION = 2;
+const VERSION_MARK = '~';
+const HEADER_PREFIX = VERSION_MARK + b36(STATE_FORMAT_VERSION);
 
-// Free-text fields may contain the separators (and newline, which separates VINs in a bucket, see
-// bucket-blob.ts); escape them and the escape char percent-style.
-const ESCAPED: Record<string, string> = { '%': '%25', ',': '%2C', ';': '%3B', '\n': '%0A' };
-const NEEDS_ESCAPE = /[%,;\n]/;
-const esc = (s: string): string => (NEEDS_ESCAPE.test(s) ? s.replace(/[%,;\n]/g, (c) => ESCAPED[c]!) : s);
-const unesc = (s: string): string =>
-  s.includes('%') ? s.replace(/%(25|2C|3B|0A)/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
+const BOOLEANS = [false, true] as const;
 
-export class StateFormatError extends Error {
-  override readonly name = 'StateFormatError';
-}
+const FACTS: readonly Field[] = [
+  field('exporterId', text),
+  digits(
+    { key: 'exporterType', symbols: PARTY_TYPE_SYMBOLS, radix: PARTY_TYPE_SYMBOLS.length },
+    { key: 'declaredCondition', symbols: VEHICLE_CONDITION_SYMBOLS, radix: 3 },
+    { key: 'hasAfterSalesRef', symbols: BOOLEANS, radix: 2 },
+  ),
+  field('declaredOdometerKm', intOrNull),
+  field('destinationCountry', text),
+];
 
-function idx<T extends string>(symbols: readonly T[], value: T): number {
-  const i = symbols.indexOf(value);
-  return i < 0 ? 0 : i; // index 0 is each enum's "unknown/other" symbol
-}
-function sym<T extends string>(symbols: readonly T[], i: number): T {
-  return symbols[i] ?? symbols[0]!;
-}
+const PUBLISHED = group('published', [
+  field('revision', int),
+  field('detectedAt', int),
+  field('publishedAt', int),
+  field('fingerprint', text),
+  field('withdrawn', flag),
+  field('revisionDueAt', optInt),
+]);
 
+/** A declaration's status, the code that selects DECLARATION's variant. */
 const STATUS_CODE = { pending: 'p', evaluated: 'e', alerted: 'a', cancelled: 'c' } as const;
-const CODE_STATUS: Record<string, DeclarationStatus> = {
-  p: 'pending',
-  e: 'evaluated',
-  a: 'alerted',
-  c: 'cancelled',
-};
+const STATUS = field('status', codes<DeclarationStatus>(STATUS_CODE));
+const OPEN: readonly Field[] = [
+  field('declarationId', text),
+  STATUS,
+  field('eventTime', int),
+  field('firstSeenAt', int),
+  ...FACTS,
+];
+const PENDING_OR_EVALUATED: readonly Field[] = [...OPEN, field('recheckAt', optInt)];
+
+const DECLARATION = sectionWithVariants<DeclarationEntry>('D', 1, (d) => STATUS_CODE[d.status], {
+  p: PENDING_OR_EVALUATED,
+  e: PENDING_OR_EVALUATED,
+  a: [...OPEN, field('alertedVersion', optText), field('recheckAt', optInt), PUBLISHED],
+  c: [
+    field('declarationId', text),
+    STATUS,
+    field('eventTime', int),
+    field('withdrawnBy', codes<WithdrawnBy>({ CANCELLED: '', REJECTED: 'r' }, 'CANCELLED')),
+    group('alerted', [
+      ...FACTS,
+      field('declarationTime', int),
+      field('firstSeenAt', int),
+      field('alertedVersion', text),
+      PUBLISHED,
+    ]),
+  ],
+});
+
+/** One-per-VIN sections: where each lives in the state. */
+interface Single {
+  section: Section<never>;
+  get(s: VinState): object | undefined;
+  set(s: VinState, v: Record<string, unknown>): void;
+}
+const at = (key: string): Pick<Single, 'get' | 'set'> => ({
+  get: (s) => (s as unknown as Record<string, object | undefined>)[key],
+  set: (s, v) => ((s as unknown as Record<string, unknown>)[key] = v),
+});
+/** A section holding one number of the state itself. */
+const atNumber = (key: 'pendingExportTransferAt' | 'tempExportPlateAt'): Pick<Single, 'get' | 'set'> => ({
+  get: (s) => (s[key] === undefined ? undefined : { v: s[key] }),
+  set: (s, v) => (s[key] = v.v as number),
+});
+
+const SINGLES: readonly Single[] = [
+  {
+    section: section('R', [
+      field('time', int),
+      field('jurisdiction', text),
+      field('partyId', text),
+      digits(
+        { key: 'partyType', symbols: PARTY_TYPE_SYMBOLS, radix: PARTY_TYPE_SYMBOLS.length },
+        { key: 'condition', symbols: VEHICLE_CONDITION_SYMBOLS, radix: 3 },
+      ),
+    ]),
+    ...at('registration'),
+  },
+  {
+    section: section('T', [
+      field('time', int),
+      field('partyId', text),
+      digits({ key: 'partyType', symbols: PARTY_TYPE_SYMBOLS, radix: PARTY_TYPE_SYMBOLS.length }),
+    ]),
+    ...at('lastTransfer'),
+  },
+  { section: section('P', [field('v', int)]), ...atNumber('pendingExportTransferAt') },
+  { section: section('X', [field('v', int)]), ...atNumber('tempExportPlateAt') },
+  {
+    section: section('G', [
+      field('time', int),
+      digits({
+        key: 'reason',
+        symbols: DEREGISTRATION_REASON_SYMBOLS,
+        radix: DEREGISTRATION_REASON_SYMBOLS.length,
+      }),
+    ]),
+    ...at('deregistration'),
+  },
+];
+const SINGLE_BY_TAG = new Map(SINGLES.map((s) => [s.section.tag, s]));
 
 /**
  * Earliest time (epoch seconds) the sweeper must re-process the VIN: a pending declaration due
- * without a registration, or a revision held back by the rate limit; 0 if none.
+ * without a registration, a recheck, or a revision held back by the rate limit; 0 if none.
  */
 export function dueAt(state: VinState, graceSeconds: number): number {
   let due = 0;
@@ -172,196 +297,87 @@ export function dueAt(state: VinState, graceSeconds: number): number {
 }
 
 /**
- * The two header fields of a packed state without unpacking the rest: its expiry and its grace
- * deadline (undefined when no declaration is pending), epoch seconds (NaN when unreadable).
+ * The header: where it ends (the first section's ';', or the length) and its two fields. Version 2+:
+ * `~<version><expireAt>[,<dueAt>]`; version 1: `<expireAt>;<dueAt>` (dueAt possibly empty).
  */
-export function readStateHeader(packed: string): { expireAt: number; dueAt: number | undefined } {
-  const a = packed.indexOf(';');
-  const d = packed.slice(a + 1, packed.indexOf(';', a + 1));
-  return { expireAt: parseInt(packed.slice(0, a), 36), dueAt: d === '' ? undefined : parseInt(d, 36) };
+function readHeader(packed: string): { expireAt: number; dueAt: number | undefined; end: number } {
+  let end = packed.indexOf(';');
+  if (packed.startsWith(VERSION_MARK)) {
+    if (end < 0) end = packed.length;
+    const comma = packed.indexOf(',');
+    const hasDue = comma >= 0 && comma < end;
+    return {
+      expireAt: readB36(packed, 2, hasDue ? comma : end),
+      dueAt: hasDue ? readB36(packed, comma + 1, end) : undefined,
+      end,
+    };
+  }
+  if (end < 0) throw new StateFormatError(`state has no header: ${JSON.stringify(packed.slice(0, 40))}`);
+  let due = packed.indexOf(';', end + 1);
+  if (due < 0) due = packed.length;
+  return {
+    expireAt: readB36(packed, 0, end),
+    dueAt: due === end + 1 ? undefined : readB36(packed, end + 1, due),
+    end: due,
+  };
 }
 
-// Published: revision,detectedAt(ms),publishedAt(s),fingerprint,withdrawn(0/1),revisionDueAt(s or empty)
-const packPublished = (p: Published): string =>
-  b36(p.revision) +
-  ',' +
-  b36(p.detectedAt) +
-  ',' +
-  b36(p.publishedAt) +
-  ',' +
-  p.fingerprint +
-  ',' +
-  (p.withdrawn ? '1' : '0') +
-  ',' +
-  (p.revisionDueAt === undefined ? '' : b36(p.revisionDueAt));
-function unpackPublished(f: readonly string[], at: number): Published | undefined {
-  if (f[at] === undefined) return undefined;
-  const p: Published = {
-    revision: unb36(f[at]!),
-    detectedAt: unb36(f[at + 1] ?? ''),
-    publishedAt: unb36(f[at + 2] ?? ''),
-    fingerprint: f[at + 3] ?? '',
-    withdrawn: f[at + 4] === '1',
-  };
-  if (f[at + 5]) p.revisionDueAt = unb36(f[at + 5]!);
-  return p;
-}
-const factFlags = (d: DeclarationFacts): number =>
-  idx(PARTY_TYPE_SYMBOLS, d.exporterType) * 6 +
-  idx(VEHICLE_CONDITION_SYMBOLS, d.declaredCondition) * 2 +
-  (d.hasAfterSalesRef ? 1 : 0);
-// exporterId,flags,odometer,destination
-const packFacts = (d: DeclarationFacts): string =>
-  esc(d.exporterId) +
-  ',' +
-  b36(factFlags(d)) +
-  ',' +
-  (d.declaredOdometerKm === null ? '' : b36(d.declaredOdometerKm)) +
-  ',' +
-  esc(d.destinationCountry);
-function unpackFacts(f: readonly string[], at: number): DeclarationFacts {
-  const flags = unb36(f[at + 1] ?? '0');
-  return {
-    exporterId: unesc(f[at] ?? ''),
-    exporterType: sym(PARTY_TYPE_SYMBOLS, Math.floor(flags / 6)),
-    declaredCondition: sym(VEHICLE_CONDITION_SYMBOLS, Math.floor(flags / 2) % 3),
-    hasAfterSalesRef: flags % 2 === 1,
-    declaredOdometerKm: f[at + 2] ? unb36(f[at + 2]!) : null,
-    destinationCountry: unesc(f[at + 3] ?? ''),
-  };
+/**
+ * The two header fields of a packed state without unpacking the rest: its expiry and the earliest
+ * time the sweeper must re-process the VIN (dueAt(): a grace deadline, a recheck or a deferred
+ * revision; undefined when none), epoch seconds. An unreadable header reads as expireAt NaN (neither
+ * expired nor due: the sweeper leaves the VIN to its next event, which replaces the state).
+ */
+export function readStateHeader(packed: string): { expireAt: number; dueAt: number | undefined } {
+  try {
+    const { expireAt, dueAt } = readHeader(packed);
+    return { expireAt, dueAt };
+  } catch (err) {
+    if (err instanceof StateFormatError) return { expireAt: NaN, dueAt: undefined };
+    throw err;
+  }
 }
 
 export function packState(state: VinState, graceSeconds: number): string {
   const due = dueAt(state, graceSeconds);
-  // String concatenation, not parts.join: this runs for every VIN a batch changes.
-  let out = b36(state.expireAt) + ';' + (due ? b36(due) : '');
-  const r = state.registration;
-  if (r) {
-    const flags = idx(PARTY_TYPE_SYMBOLS, r.partyType) * 3 + idx(VEHICLE_CONDITION_SYMBOLS, r.condition);
-    out += ';R' + b36(r.time) + ',' + esc(r.jurisdiction) + ',' + esc(r.partyId) + ',' + b36(flags);
+  const w = new Writer();
+  w.out = HEADER_PREFIX + b36(state.expireAt) + (due ? ',' + b36(due) : '');
+  for (const s of SINGLES) {
+    const v = s.get(state);
+    if (v !== undefined) writeSection(w, s.section, v as never);
   }
-  const t = state.lastTransfer;
-  if (t) out += ';T' + b36(t.time) + ',' + esc(t.partyId) + ',' + b36(idx(PARTY_TYPE_SYMBOLS, t.partyType));
-  if (state.pendingExportTransferAt !== undefined) out += ';P' + b36(state.pendingExportTransferAt);
-  if (state.tempExportPlateAt !== undefined) out += ';X' + b36(state.tempExportPlateAt);
-  const g = state.deregistration;
-  if (g) out += ';G' + b36(g.time) + ',' + b36(idx(DEREGISTRATION_REASON_SYMBOLS, g.reason));
-  for (const d of state.declarations) {
-    if (d.status === 'cancelled') {
-      // id,c,time[,r] (REJECTED; CANCELLED is the default) [then, if it had alerted:
-      // ,exporterId,flags,odometer,dest,declarationTime,firstSeenAt,alertedVersion,<published>]
-      out += ';D' + esc(d.declarationId) + ',c,' + b36(d.eventTime);
-      const m = d.alerted;
-      if (m) {
-        out += ',' + (d.withdrawnBy === 'REJECTED' ? 'r' : '') + ',' + packFacts(m);
-        out += ',' + b36(m.declarationTime) + ',' + b36(m.firstSeenAt) + ',' + esc(m.alertedVersion);
-        out += ',' + packPublished(m.published);
-      } else if (d.withdrawnBy === 'REJECTED') out += ',r';
-      continue;
-    }
-    out +=
-      ';D' +
-      esc(d.declarationId) +
-      ',' +
-      STATUS_CODE[d.status] +
-      ',' +
-      b36(d.eventTime) +
-      ',' +
-      b36(d.firstSeenAt) +
-      ',' +
-      packFacts(d);
-    // [,recheckAt] for evaluated ones; alerted: ,alertedVersion,recheckAt or empty[,<published>]
-    if (d.status === 'alerted' && d.alertedVersion !== undefined) {
-      out += ',' + esc(d.alertedVersion);
-      if (d.published || d.recheckAt !== undefined)
-        out += ',' + (d.recheckAt === undefined ? '' : b36(d.recheckAt));
-      if (d.published) out += ',' + packPublished(d.published);
-    } else if (d.recheckAt !== undefined) out += ',' + b36(d.recheckAt);
-  }
-  return out;
+  for (const d of state.declarations) writeSection(w, DECLARATION, d);
+  if (state.keptSections) for (const k of state.keptSections) w.out += ';' + k;
+  return w.out;
 }
 
+const cursor = new Cursor();
+
 export function unpackState(packed: string): VinState {
-  const parts = packed.split(';');
-  if (parts.length < 2)
-    throw new StateFormatError(`state has no header: ${JSON.stringify(packed.slice(0, 40))}`);
-  const state: VinState = { expireAt: unb36(parts[0]!), declarations: [] };
-  for (let i = 2; i < parts.length; i++) {
-    const p = parts[i]!;
-    const f = p.slice(1).split(',');
-    switch (p[0]) {
-      case 'R': {
-        const flags = unb36(f[3] ?? '0');
-        state.registration = {
-          time: unb36(f[0]!),
-          jurisdiction: unesc(f[1] ?? ''),
-          partyId: unesc(f[2] ?? ''),
-          partyType: sym(PARTY_TYPE_SYMBOLS, Math.floor(flags / 3)),
-          condition: sym(VEHICLE_CONDITION_SYMBOLS, flags % 3),
-        };
-        break;
-      }
-      case 'T':
-        state.lastTransfer = {
-          time: unb36(f[0]!),
-          partyId: unesc(f[1] ?? ''),
-          partyType: sym(PARTY_TYPE_SYMBOLS, unb36(f[2] ?? '0')),
-        };
-        break;
-      case 'P':
-        state.pendingExportTransferAt = unb36(f[0]!);
-        break;
-      case 'X':
-        state.tempExportPlateAt = unb36(f[0]!);
-        break;
-      case 'G':
-        state.deregistration = {
-          time: unb36(f[0]!),
-          reason: sym(DEREGISTRATION_REASON_SYMBOLS, unb36(f[1] ?? '0')),
-        };
-        break;
-      case 'D': {
-        const status = CODE_STATUS[f[1] ?? ''];
-        if (!status) throw new StateFormatError(`bad declaration status in ${JSON.stringify(p)}`);
-        if (status === 'cancelled') {
-          const tomb: CancelledDeclaration = {
-            declarationId: unesc(f[0]!),
-            status,
-            eventTime: unb36(f[2]!),
-            withdrawnBy: f[3] === 'r' ? 'REJECTED' : 'CANCELLED',
-          };
-          const published = f.length > 4 ? unpackPublished(f, 11) : undefined;
-          if (published) {
-            tomb.alerted = {
-              ...unpackFacts(f, 4),
-              declarationTime: unb36(f[8]!),
-              firstSeenAt: unb36(f[9]!),
-              alertedVersion: unesc(f[10] ?? ''),
-              published,
-            };
-          }
-          state.declarations.push(tomb);
-          break;
-        }
-        const d: OpenDeclaration = {
-          declarationId: unesc(f[0]!),
-          status,
-          eventTime: unb36(f[2]!),
-          firstSeenAt: unb36(f[3]!),
-          ...unpackFacts(f, 4),
-        };
-        if (status === 'alerted') {
-          if (f[8] !== undefined) d.alertedVersion = unesc(f[8]);
-          if (f[9]) d.recheckAt = unb36(f[9]);
-          const published = unpackPublished(f, 10);
-          if (published) d.published = published;
-        } else if (f[8]) d.recheckAt = unb36(f[8]);
+  const header = readHeader(packed);
+  const state: VinState = { expireAt: header.expireAt, declarations: [] };
+  let at = header.end < packed.length ? header.end : -1;
+  while (at >= 0) {
+    const c = cursor;
+    c.enter(packed, at + 1);
+    const tag = packed[at + 1];
+    let known = false;
+    if (tag === DECLARATION.tag) {
+      const d = readSection(c, DECLARATION);
+      if (d) {
         state.declarations.push(d);
-        break;
+        known = true;
       }
-      default:
-        throw new StateFormatError(`unknown state section ${JSON.stringify(p.slice(0, 20))}`);
+    } else {
+      const single = tag === undefined ? undefined : SINGLE_BY_TAG.get(tag);
+      if (single) {
+        const v = readSection(c, single.section);
+        if (v) single.set(state, v as Record<string, unknown>);
+        known = true;
+      }
     }
+    if (!known) (state.keptSections ??= []).push(c.section());
+    at = c.end < packed.length ? c.end : -1;
   }
   return state;
 }
