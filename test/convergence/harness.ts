@@ -17,7 +17,7 @@ import {
   type DetectorEvent,
   type Ruleset,
 } from '@zmwatch/detector';
-import { createLogger } from '@zmwatch/kit';
+import { createConsumer, createLogger } from '@zmwatch/kit';
 import {
   alertIdFor,
   createCodec,
@@ -256,7 +256,7 @@ export async function runPipeline(o: {
   const alertGroups = [`${run}-alerts`];
   /** Reads the alerts topic from the beginning into `latest` (idempotent: re-reading is harmless). */
   const readAlerts = async (groupId: string): Promise<Consumer> => {
-    const c = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    const c = createConsumer(kafka, { groupId, maxWaitTimeInMs: 100 }); // its disconnect is final
     await c.connect();
     await c.subscribe({ topic: topics.alerts, fromBeginning: true });
     await c.run({

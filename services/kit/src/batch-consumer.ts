@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from './logger.js';
 import { backoffDelay } from './backoff.js';
+import { createConsumer } from './consumer.js';
 import {
   errorMessage,
   isNonRetriable,
@@ -112,7 +113,7 @@ async function infra<T>(what: string, fn: () => Promise<T>): Promise<T> {
  * kafkajs fetches the batch again from the last resolved offset when the pause ends.
  */
 export function createBatchConsumer<T>(opts: BatchConsumerOptions<T>): BatchConsumer {
-  const consumer = opts.kafka.consumer({
+  const consumer = createConsumer(opts.kafka, {
     groupId: opts.groupId,
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,

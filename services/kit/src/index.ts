@@ -24,6 +24,7 @@ export { backoffDelay, sleep } from './backoff.js';
 export { createRegistry, createHealthServer, type HealthServer } from './metrics-server.js';
 export { installShutdown, runMain } from './shutdown.js';
 export { createKafka, createIdempotentProducer } from './kafka.js';
+export { createConsumer } from './consumer.js';
 export {
   kafkaSecurity,
   kafkaSecurityEnv,
