@@ -33,3 +33,4 @@ export {
   type RegistryInstance,
   type RegistryOptions,
 } from './registry.js';
+export { IN_CI, missingTool } from './test-skips.js';
