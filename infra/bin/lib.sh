@@ -5,7 +5,12 @@ zm_ensure_deps() {
   export ZM_PNPM
   export PATH="$(dirname "$ZM_PNPM"):$PATH"
   local stamp="$zm_root/node_modules/.zm-lock-stamp"
-  if [ ! -f "$stamp" ] || [ "$zm_root/pnpm-lock.yaml" -nt "$stamp" ]; then
+  # Installed again when the lockfile, the workspace settings or a patch of patchedDependencies
+  # changed. pnpm itself fails the install loudly (ERR_PNPM_PATCH_FAILED) when a patch no longer
+  # applies, and when a patch names a version that is not installed any more ("not used").
+  local newer
+  newer=$(find "$zm_root/pnpm-lock.yaml" "$zm_root/pnpm-workspace.yaml" "$zm_root/patches" -newer "$stamp" 2>/dev/null | head -1)
+  if [ ! -f "$stamp" ] || [ -n "$newer" ]; then
     echo "zmwatch: installing node dependencies (pnpm install --frozen-lockfile)" >&2
     (cd "$zm_root" && "$ZM_PNPM" install --frozen-lockfile --reporter=append-only >&2) || {
       echo "zmwatch: pnpm install failed (see above)" >&2

@@ -56,8 +56,9 @@ export function createKafka(opts: {
  * produce retry remembered which *brokers* had acknowledged a send and skipped them on the next attempt,
  * so when a SIGKILLed leader's partitions moved to a broker that had already answered for other
  * partitions of the same send, those records were never sent and the send resolved (kafkajs issue
- * #1303). For this producer the sequence numbers then diverged from the broker's, and every later send
- * to that partition failed with OUT_OF_ORDER_SEQUENCE_NUMBER: the detector's alerts stalled for good.
+ * #1303; upstream fix PR #1798, unmerged). For this producer the sequence numbers then diverged from
+ * the broker's, and every later send to that partition failed with OUT_OF_ORDER_SEQUENCE_NUMBER: the
+ * detector's alerts stalled for good.
  * The patch remembers acknowledged *partitions*, sends every other one to its current leader, and
  * settles all of an attempt's requests before the next (test/cluster/producer-failover.cluster-test.ts,
  * services/kit/test/produce-retry-leader-move.test.ts).
