@@ -48,15 +48,20 @@ const SETTLE_MS = 10_000;
 
 tell(`zmwatch bench load: stack up, demo services, simulator at ${RATE} events/s for ${DURATION_S} s`);
 await stackUp({ profile: 'single' });
-// The worker loads the prebuilt workflow bundle (production mode): build it, as infra/bin/demo does.
+// The services run compiled (dist/, as in production) and the worker loads the prebuilt workflow
+// bundle: emit both from the current sources first, as infra/bin/demo does.
 try {
+  execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'infra', 'src', 'emit-js.ts')], {
+    cwd: REPO_ROOT,
+    stdio: 'pipe',
+  });
   execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'workflows', 'scripts', 'bundle.ts')], {
     cwd: join(REPO_ROOT, 'workflows'),
     stdio: 'pipe',
   });
 } catch (err) {
   process.stderr.write(String((err as { stderr?: Buffer }).stderr ?? err));
-  throw new Error('building the workflow bundle failed');
+  throw new Error('building the compiled services or the workflow bundle failed');
 }
 const s = stackSettings('single');
 const env = clientEnv(s);

@@ -34,3 +34,4 @@ export {
   type RegistryOptions,
 } from './registry.js';
 export { IN_CI, missingTool } from './test-skips.js';
+export { COMPILED_NODE_FLAGS, compiledPath, DIST_DIR } from './compiled.js';

@@ -11,11 +11,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_PORTS } from '@zmwatch/kit';
+import { COMPILED_NODE_FLAGS } from '../src/compiled.js';
 import { loadTopicSpecs } from '../src/topics.js';
 import { missingTool } from '../src/test-skips.js';
 
@@ -184,6 +185,28 @@ test('every container requests cpu and memory and has a memory limit; pods run a
         pod.volumes.some((v: Obj) => v.name === 'tmp' && v.emptyDir),
         true,
         'a writable /tmp',
+      );
+    }
+  }
+});
+
+test('every container runs compiled JavaScript (pnpm build), not TypeScript through tsx', () => {
+  for (const d of ofKind('Deployment')) {
+    for (const c of d.spec.template.spec.containers as Obj[]) {
+      const command = c.command as string[];
+      assert.equal(command[0], 'node', d.metadata.name);
+      for (const flag of COMPILED_NODE_FLAGS)
+        assert.ok(command.includes(flag), `${d.metadata.name}: ${flag}`);
+      assert.ok(
+        !command.some((a) => a === 'tsx' || a.endsWith('.ts')),
+        `${d.metadata.name}: ${command.join(' ')}`,
+      );
+      const main = command.at(-1)!;
+      const source = /^(.+)\/dist\/(.+)\.js$/.exec(main);
+      assert.ok(source, `${d.metadata.name} starts a dist/ file: ${main}`);
+      assert.ok(
+        existsSync(join(ROOT, source[1]!, 'src', `${source[2]!}.ts`)),
+        `${d.metadata.name}: ${main} is the build of an existing source`,
       );
     }
   }

@@ -89,7 +89,7 @@ test('importing @zmwatch/cli loads none of the web console (only `console serve`
 
 interface PackageJson {
   name: string;
-  exports?: Record<string, string>;
+  exports?: Record<string, string | { production: string; default: string }>;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
 }
@@ -133,13 +133,28 @@ test('each tsconfig references exactly the workspace packages its package.json d
   );
 });
 
-test('every package.json `exports` target exists', () => {
+test('every package.json `exports` target exists; compiled ones mirror their source', () => {
   for (const { dir, pkg } of workspacePackages().values()) {
-    for (const [entry, target] of Object.entries(pkg.exports ?? {}))
+    for (const [entry, target] of Object.entries(pkg.exports ?? {})) {
+      // A source entry may name its compiled twin for `node --conditions=production` (pnpm build
+      // emits it; infra/src/emit-js.ts): the same module under dist/, so the two cannot drift apart.
+      const source = typeof target === 'string' ? target : target.default;
       assert.ok(
-        existsSync(join(ROOT, dir, target)),
-        `${pkg.name} exports ${entry} -> ${target}, which is missing`,
+        existsSync(join(ROOT, dir, source)),
+        `${pkg.name} exports ${entry} -> ${source}, which is missing`,
       );
+      // A module under src/ without one would make compiled code import TypeScript.
+      assert.ok(
+        typeof target !== 'string' || !target.startsWith('./src/'),
+        `${pkg.name} exports ${entry} -> ${target} without its "production" build`,
+      );
+      if (typeof target !== 'string')
+        assert.equal(
+          target.production,
+          source.replace(/^\.\/src\/(.*)\.ts$/, './dist/$1.js'),
+          `${pkg.name} exports ${entry}: "production" is the compiled "default"`,
+        );
+    }
   }
 });
 

@@ -9,3 +9,4 @@ export {
 } from './demo-services.js';
 export { startAlertCollector, type AlertTally, type CollectedAlert } from './alert-collector.js';
 export { createDemoLog } from './demo-log.js';
+export { SERVICE_MAINS, serviceArgs, type ServiceName, type ServiceRuntime } from './services.js';

@@ -1,13 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@zmwatch/infra';
+import { COMPILED_NODE_FLAGS, compiledPath, REPO_ROOT } from '@zmwatch/infra';
 import type { ExitInfo } from './service-report.js';
 
-/** One of the pipeline's real processes, started from its own main.ts exactly as in production. */
+/**
+ * One of the pipeline's real processes, started exactly as in production: its main.ts compiled by
+ * `pnpm build` (dist/main.js, `node --conditions=production`), or under tsx when `runtime` says so.
+ */
 export interface ServiceSpec {
   name: string;
+  /** The entry point's source (`<package>/src/main.ts`); the compiled file is derived from it. */
   main: string;
+  /** `compiled` (the default, as production runs) or `tsx` (the sources, as tests and development). */
+  runtime?: ServiceRuntime;
   env: Record<string, string>;
   /** Node/V8 flags before the script (e.g. the detector's heap sizing). */
   nodeFlags?: readonly string[];
@@ -33,6 +39,21 @@ export const SERVICE_MAINS = {
 
 export type ServiceName = keyof typeof SERVICE_MAINS;
 
+export type ServiceRuntime = 'compiled' | 'tsx';
+
+/** The node command line (after the node binary) that starts `spec`, relative to the repository `root`. */
+export function serviceArgs(
+  spec: Pick<ServiceSpec, 'main' | 'runtime' | 'nodeFlags'>,
+  root = REPO_ROOT,
+): string[] {
+  const flags = spec.nodeFlags ?? [];
+  if (spec.runtime === 'tsx') return [...flags, '--import', 'tsx', spec.main];
+  const compiled = compiledPath(spec.main);
+  if (!existsSync(join(root, compiled)))
+    throw new Error(`${compiled} is missing: run \`pnpm build\` (or \`pnpm emit\`) first`);
+  return [...flags, ...COMPILED_NODE_FLAGS, compiled];
+}
+
 /** What a service being down does to the demo's figures (the summary prints it when one died). */
 export const SERVICE_IMPACT: Record<ServiceName, string> = {
   detector:
@@ -49,15 +70,11 @@ export function startService(spec: ServiceSpec, logDir: string): RunningService 
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `demo-${spec.name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(
-    process.execPath,
-    [...(spec.nodeFlags ?? []), '--import', 'tsx', join(REPO_ROOT, spec.main)],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...spec.env },
-      stdio: ['ignore', fd, fd],
-    },
-  );
+  const child = spawn(process.execPath, serviceArgs(spec), {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...spec.env },
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
   const exited = new Promise<ExitInfo>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
