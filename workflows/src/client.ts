@@ -1,22 +1,27 @@
 /**
  * The typed case API used by the escalator, the console and the CLI: queues are Temporal visibility
- * queries over the Zm* search attributes, a case is its workflow's `getCase` query, analyst actions
- * are workflow updates whose validator rejections come back as CaseActionRejectedError.
+ * queries over the Zm* search attributes; a case is read from the projection the worker writes
+ * (`readCase`, case-read.ts) or its workflow's `getCase` query; analyst actions are workflow updates
+ * whose validator rejections come back as CaseActionRejectedError.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowExecutionStatusName,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
   defaultPayloadConverter,
   encodeWorkflowIdReusePolicy,
   type UpdateDefinition,
 } from '@temporalio/common';
 import { openingSearchAttributes } from './case-machine.js';
-import { decodeSearchAttributes, encodeSearchAttributes } from './search-attribute-payloads.js';
+import {
+  CASE_READ_DEADLINES,
+  judgeProjection,
+  summaryRead,
+  type CaseDescription,
+  type CaseRead,
+} from './case-read.js';
+import { caseSummaryOf, type CaseSummary } from './case-summary.js';
+import type { CaseViewReader } from './case-view-store.js';
+import { encodeSearchAttributes } from './search-attribute-payloads.js';
 import {
   addNoteUpdate,
   alertSignal,
@@ -32,7 +37,6 @@ import {
   reassignUpdate,
   releaseUpdate,
   requestInfoUpdate,
-  SA,
   severityRank,
   type AddNoteInput,
   type AlertSignalInput,
@@ -55,6 +59,7 @@ const ALLOW_DUPLICATE = encodeWorkflowIdReusePolicy('ALLOW_DUPLICATE')!;
 
 /** Defined in shared.ts (the case machine needs it too); listed with the client's exports. */
 export { OPEN_CASE_STATUSES };
+export type { CaseSummary };
 
 export interface QueueFilters {
   /** Default: the open statuses (open, in_review, escalated). */
@@ -77,28 +82,6 @@ export interface Paging {
   pageSize?: number;
   /** `nextPageToken` of the previous page. */
   pageToken?: string;
-}
-
-export interface CaseSummary {
-  caseId: string;
-  vin: string;
-  runId: string;
-  queue: string | null;
-  status: CaseStatus | null;
-  severity: Severity | null;
-  score: number | null;
-  assignee: string | null;
-  destination: string | null;
-  /** The holder of the registration at declaration time (ZmRegistrant). */
-  registrant: string | null;
-  /** The first registrant (ZmFirstRegistrant), null for cases of v1 alerts. Optional as `exporter` is. */
-  firstRegistrant?: string | null;
-  /** Always set by listings; optional only so summaries built by hand elsewhere (CLI tests) still type. */
-  exporter?: string | null;
-  jurisdiction: string | null;
-  slaDueAt: Date | null;
-  openedAt: Date;
-  executionStatus: WorkflowExecutionStatusName;
 }
 
 export interface CasePage {
@@ -133,6 +116,12 @@ export interface CaseClient {
   listBreached(filters?: Omit<QueueFilters, 'status'>, paging?: Paging): Promise<CasePage>;
   /** The full case (evidence, notes, audit trail) of the VIN's latest run; null when there is none. */
   getCase(vin: string): Promise<CaseState | null>;
+  /**
+   * The case for a page, within about `describeMs + queryMs` however busy the worker is: the
+   * projection (with whether it is current), else the workflow's answer, else the queue summary;
+   * null when Temporal knows no such case (README "Reading a case").
+   */
+  readCase(vin: string): Promise<CaseRead | null>;
   claim(vin: string, input: ClaimInput): Promise<CaseState>;
   release(vin: string, input: ReleaseInput): Promise<CaseState>;
   addNote(vin: string, input: AddNoteInput): Promise<CaseState>;
@@ -145,7 +134,22 @@ export interface CaseClient {
 export interface CaseClientOptions {
   /** Temporal task queue of the case worker (default `zm-cases`). */
   taskQueue?: string;
+  /** The case projection the worker writes; absent: `readCase` asks the workflow (with its deadline). */
+  views?: CaseViewReader;
+  /** Deadlines of `readCase` (default `CASE_READ_DEADLINES`). */
+  readDeadlines?: { describeMs: number; queryMs: number };
 }
+
+/** `p`'s value, or null when it fails or takes longer than `ms`. */
+function orNullAfter<T>(ms: number, p: Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([p.catch(() => null), late]).finally(() => clearTimeout(timer));
+}
+
+/** gRPC NOT_FOUND (5): DescribeWorkflowExecution of a workflow id Temporal does not know. */
+const isNotFound = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 5;
 
 /** Visibility query values are quoted; refuse anything that could break out of the quotes. */
 function quote(value: string): string {
@@ -197,20 +201,43 @@ function bySeverityThenSla(a: CaseSummary, b: CaseSummary): number {
   return (a.slaDueAt?.getTime() ?? Infinity) - (b.slaDueAt?.getTime() ?? Infinity);
 }
 
-const EXECUTION_STATUS: Record<number, WorkflowExecutionStatusName> = {
-  0: 'UNSPECIFIED',
-  1: 'RUNNING',
-  2: 'COMPLETED',
-  3: 'FAILED',
-  4: 'CANCELLED',
-  5: 'TERMINATED',
-  6: 'CONTINUED_AS_NEW',
-  7: 'TIMED_OUT',
-};
-
 export function createCaseClient(client: Client, options: CaseClientOptions = {}): CaseClient {
   const taskQueue = options.taskQueue ?? CASES_TASK_QUEUE;
   const namespace = client.options.namespace;
+  const deadlines = options.readDeadlines ?? CASE_READ_DEADLINES;
+  const within = <T>(ms: number, fn: () => Promise<T>): Promise<T> =>
+    client.connection.withDeadline(Date.now() + ms, fn);
+
+  /** The latest run as Temporal describes it; null when there is no such workflow. */
+  async function describe(vin: string): Promise<CaseDescription | null> {
+    try {
+      const res = await within(deadlines.describeMs, () =>
+        client.workflowService.describeWorkflowExecution({
+          namespace,
+          execution: { workflowId: caseIdFor(vin) },
+        }),
+      );
+      const info = res.workflowExecutionInfo ?? {};
+      return {
+        runId: info.execution?.runId ?? '',
+        pendingWorkflowTask: res.pendingWorkflowTask !== null && res.pendingWorkflowTask !== undefined,
+        summary: caseSummaryOf(info),
+      };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async function getCase(vin: string, deadlineMs?: number): Promise<CaseState | null> {
+    const query = () => client.workflow.getHandle(caseIdFor(vin)).query(getCaseQuery, {});
+    try {
+      return await (deadlineMs === undefined ? query() : within(deadlineMs, query));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
 
   async function list(query: string, paging: Paging = {}): Promise<CasePage> {
     const res = await client.workflowService.listWorkflowExecutions({
@@ -219,33 +246,7 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
       pageSize: Math.min(Math.max(paging.pageSize ?? 50, 1), 1000),
       nextPageToken: paging.pageToken ? Buffer.from(paging.pageToken, 'base64url') : Buffer.alloc(0),
     });
-    const cases = res.executions.map((raw): CaseSummary => {
-      const sa = decodeSearchAttributes(raw.searchAttributes?.indexedFields);
-      const caseId = raw.execution?.workflowId ?? '';
-      const start = raw.startTime?.seconds;
-      return {
-        caseId,
-        vin: sa.get(SA.vin) ?? caseId.replace(/^case-/, ''),
-        runId: raw.execution?.runId ?? '',
-        queue: sa.get(SA.queue) ?? null,
-        status: (sa.get(SA.status) as CaseStatus | undefined) ?? null,
-        severity: (sa.get(SA.severity) as Severity | undefined) ?? null,
-        score: sa.get(SA.score) ?? null,
-        assignee: sa.get(SA.assignee) ?? null,
-        destination: sa.get(SA.destination) ?? null,
-        registrant: sa.get(SA.registrant) ?? null,
-        firstRegistrant: sa.get(SA.firstRegistrant) ?? null,
-        exporter: sa.get(SA.exporter) ?? null,
-        jurisdiction: sa.get(SA.jurisdiction) ?? null,
-        slaDueAt: sa.get(SA.slaDueAt) ?? null,
-        openedAt: new Date(
-          start === undefined || start === null
-            ? 0
-            : Number(start) * 1000 + Math.floor((raw.startTime?.nanos ?? 0) / 1e6),
-        ),
-        executionStatus: EXECUTION_STATUS[raw.status ?? 0] ?? 'UNSPECIFIED',
-      };
-    });
+    const cases = res.executions.map(caseSummaryOf);
     cases.sort(bySeverityThenSla);
     const token =
       res.nextPageToken && res.nextPageToken.length > 0
@@ -315,13 +316,29 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
       return list(queueQuery(null, filters, extra), paging);
     },
 
-    async getCase(vin) {
-      try {
-        return await client.workflow.getHandle(caseIdFor(vin)).query(getCaseQuery, {});
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return null;
-        throw err;
+    getCase: (vin) => getCase(vin),
+
+    async readCase(vin) {
+      const [view, described] = await Promise.all([
+        // A Redis that does not answer within the describe's deadline counts as no projection.
+        options.views ? orNullAfter(deadlines.describeMs, options.views.read(vin)) : null,
+        // undefined: Temporal did not answer in time (or failed); null: no such case.
+        describe(vin).catch(() => undefined),
+      ]);
+      if (described === null) return null;
+      if (view) return judgeProjection(view, described);
+      if (described === undefined) {
+        // Neither a projection nor an answer from Temporal: the query is the only way left.
+        const state = await getCase(vin, deadlines.queryMs);
+        return state && { state, source: 'workflow', stale: false, asOf: null, note: null };
       }
+      try {
+        const state = await getCase(vin, deadlines.queryMs);
+        if (state) return { state, source: 'workflow', stale: false, asOf: null, note: null };
+      } catch {
+        // The worker did not answer in time (busy or down): the queue summary below.
+      }
+      return summaryRead(described.summary, new Date());
     },
 
     claim: (vin, input) => update(vin, claimUpdate, input),

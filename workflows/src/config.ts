@@ -6,12 +6,28 @@ import {
   kafkaSecurity,
   kafkaSecurityEnv,
   type KafkaSecurity,
+  redisConnection,
+  redisEnv,
+  type RedisConnection,
   temporalTls,
   temporalTlsEnv,
   type TemporalTls,
 } from '@zmwatch/kit';
+import { caseConfigEnv } from './case-config-env.js';
+import { caseViewsEnv, caseViewTtlMs } from './case-view-store.js';
 import { CASES_TASK_QUEUE } from './shared.js';
 import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH, type WorkflowSource } from './worker.js';
+
+/**
+ * The SDK worker's settings for the case worker process (measured: README "Worker settings"). A case
+ * task is small; what costs is a workflow evicted from the sticky cache, which replays its whole
+ * history on its next signal, so the cache holds every open case of a busy demo.
+ */
+export const WORKER_DEFAULTS = {
+  maxCachedWorkflows: 2_000,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 20,
+} as const;
 
 /** Configuration of the case worker process (src/worker-main.ts); read once, from the environment. */
 export interface WorkerConfig {
@@ -32,6 +48,12 @@ export interface WorkerConfig {
   /** /metrics, /healthz, /readyz (ready = the worker is polling), as the detector's and escalator's. */
   metricsHost: string;
   metricsPort: number;
+  /** Where the case projection is written (the Redis the console reads); null: not written (`ZM_CASE_VIEWS=off`). */
+  caseViews: { redis: RedisConnection; ttlMs: number } | null;
+  /** SDK worker settings (README "Worker settings"): sticky cache size and task slots. */
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentActivityTaskExecutions: number;
 }
 
 const schema = z.object({
@@ -51,6 +73,12 @@ const schema = z.object({
   ZM_LOG_LEVEL: envVars.logLevel,
   ZM_WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
   ZM_WORKER_METRICS_PORT: envVars.port(DEFAULT_PORTS.workerMetrics),
+  ...redisEnv,
+  ...caseViewsEnv,
+  ZM_CASE_RETENTION: caseConfigEnv.ZM_CASE_RETENTION,
+  ZM_WORKER_MAX_CACHED_WORKFLOWS: envVars.positiveInt(WORKER_DEFAULTS.maxCachedWorkflows),
+  ZM_WORKER_WORKFLOW_TASK_SLOTS: envVars.positiveInt(WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions),
+  ZM_WORKER_ACTIVITY_TASK_SLOTS: envVars.positiveInt(WORKER_DEFAULTS.maxConcurrentActivityTaskExecutions),
 });
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -73,5 +101,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     logLevel: e.ZM_LOG_LEVEL,
     metricsHost: e.ZM_WORKER_METRICS_HOST,
     metricsPort: e.ZM_WORKER_METRICS_PORT,
+    caseViews:
+      e.ZM_CASE_VIEWS === 'on'
+        ? { redis: redisConnection(e), ttlMs: caseViewTtlMs(e.ZM_CASE_RETENTION) }
+        : null,
+    maxCachedWorkflows: e.ZM_WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: e.ZM_WORKER_WORKFLOW_TASK_SLOTS,
+    maxConcurrentActivityTaskExecutions: e.ZM_WORKER_ACTIVITY_TASK_SLOTS,
   };
 }

@@ -29,6 +29,27 @@ export {
   type SignalAlertResult,
 } from './client.js';
 export {
+  CASE_READ_DEADLINES,
+  judgeProjection,
+  summaryRead,
+  summaryState,
+  type CaseDescription,
+  type CaseRead,
+  type CaseReadSource,
+} from './case-read.js';
+export {
+  CASE_VIEW_PREFIX,
+  caseViewKey,
+  caseViewsEnv,
+  caseViewTtlMs,
+  createCaseViewReader,
+  createCaseViewWriter,
+  parseCaseView,
+  type CaseViewReader,
+  type CaseViewRecord,
+  type CaseViewWriter,
+} from './case-view-store.js';
+export {
   buildTimeline,
   caseParties,
   revisionHistory,

@@ -3,7 +3,7 @@
  * definitions (one input object per handler), state and config types, search attribute keys.
  * Imported by workflow code, so: no Node APIs, no I/O clients, only `import type` from other packages.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, type Sinks } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type {
   Alert,
@@ -313,6 +313,17 @@ export const requestInfoUpdate = defineUpdate<CaseState, [RequestInfoInput]>('re
 export const decideUpdate = defineUpdate<CaseState, [DecideInput]>('decide');
 export const reassignUpdate = defineUpdate<CaseState, [ReassignInput]>('reassign');
 export const overrideUpdate = defineUpdate<CaseState, [OverrideInput]>('override');
+
+/**
+ * The workflow's sink to the case projection (case-view-store.ts): after an activation that changed
+ * the case, the worker stores the state the console reads. A sink call is not a command (histories
+ * are unchanged, nothing to patch) and is not made while replaying.
+ */
+export interface CaseViewSinks extends Sinks {
+  caseViews: {
+    publish(state: CaseState): void;
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Activities' inputs (the activity implementations live in activities.ts)

@@ -4,6 +4,7 @@
  * never loads in the escalator, the console or the CLI, which import the package root.
  */
 export {
+  caseViewSinks,
   createCaseWorker,
   NativeConnection,
   WORKFLOW_BUNDLE_PATH,

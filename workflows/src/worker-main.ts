@@ -6,11 +6,14 @@ import {
   createIdempotentProducer,
   createKafka,
   createLogger,
+  createRedis,
   createRegistry,
+  describeRedis,
   installShutdown,
   runMain,
   temporalTlsOptions,
 } from '@zmwatch/kit';
+import { createCaseViewWriter } from './case-view-store.js';
 import { loadWorkerConfig } from './config.js';
 import { createLogNotifier, createWebhookNotifier } from './notifier.js';
 import { createCaseWorker, NativeConnection } from './worker.js';
@@ -46,6 +49,12 @@ runMain(async () => {
   });
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
+  // The case projection: a command that cannot be sent soon fails (logged) rather than queueing behind
+  // a Redis outage; the case's next change writes it again.
+  const redis = config.caseViews
+    ? createRedis(config.caseViews.redis, { connectionName: 'zm-case-worker', maxRetriesPerRequest: 1 })
+    : undefined;
+  await redis?.connect();
   const connection = await NativeConnection.connect({
     address: config.temporalAddress,
     ...temporalTlsOptions(config.temporalTls),
@@ -56,6 +65,12 @@ runMain(async () => {
     taskQueue: config.taskQueue,
     workflows: config.workflows,
     logger,
+    ...(redis && config.caseViews
+      ? { caseViews: createCaseViewWriter(redis, { ttlMs: config.caseViews.ttlMs }) }
+      : {}),
+    maxCachedWorkflows: config.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
     activityDeps: {
       producer,
       outcomesTopic: config.outcomesTopic,
@@ -79,6 +94,7 @@ runMain(async () => {
       await cases.shutdown();
       await health.stop();
       await producer.disconnect();
+      await redis?.quit().catch(() => redis.disconnect());
       // The SDK runtime may already have released the native client with its last worker.
       await connection
         .close()
@@ -93,10 +109,13 @@ runMain(async () => {
       address: config.temporalAddress,
       workflows: config.workflows,
       health: health.url,
+      caseViews: config.caseViews ? describeRedis(config.caseViews.redis) : 'off',
+      maxCachedWorkflows: config.maxCachedWorkflows,
     },
     'case worker running',
   );
   await cases.run();
   await producer.disconnect();
+  await redis?.quit().catch(() => redis.disconnect());
   await connection.close();
 }, logger);

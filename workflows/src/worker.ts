@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Logger } from '@zmwatch/kit';
+import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
+import { errorMessage, type Logger } from '@zmwatch/kit';
 import { createActivities, type ActivityDeps } from './activities.js';
-import { CASES_TASK_QUEUE } from './shared.js';
+import { CASE_VIEW_VERSION, type CaseViewWriter } from './case-view-store.js';
+import { CASES_TASK_QUEUE, type CaseViewSinks } from './shared.js';
 
 /** Where `pnpm --filter @zmwatch/workflows bundle` writes the prebuilt workflow bundle. */
 export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
@@ -24,6 +25,36 @@ export interface CaseWorkerOptions {
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  /** Workflows kept in memory between tasks (sticky cache); an evicted one replays its history. */
+  maxCachedWorkflows?: number;
+  /** Where the case projection goes (case-view-store.ts); absent: nowhere (pages query the workflow). */
+  caseViews?: CaseViewWriter;
+}
+
+/**
+ * The projection sink: hands the state to the store without awaiting it, so a slow or unreachable
+ * Redis never holds up a workflow task (the SDK awaits sinks before completing the activation). One
+ * connection keeps one case's writes in order. A failed write is logged; the next change of the case
+ * writes it again, and until then the page says how old what it shows is. Without `to` the sink does
+ * nothing (replays, tests): registered anyway, so the SDK does not log an unknown sink.
+ */
+export function caseViewSinks(to?: { writer: CaseViewWriter; logger: Logger }): InjectedSinks<CaseViewSinks> {
+  return {
+    caseViews: {
+      publish: {
+        fn(info, state) {
+          if (!to) return;
+          const { writer, logger } = to;
+          writer
+            .write({ v: CASE_VIEW_VERSION, state, runId: info.runId, publishedAt: Date.now() })
+            .catch((err: unknown) =>
+              logger.warn({ caseId: state.caseId, err: errorMessage(err) }, 'case projection write failed'),
+            );
+        },
+        callDuringReplay: false,
+      },
+    },
+  };
 }
 
 export interface CaseWorker {
@@ -49,6 +80,7 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<CaseWor
     ...('bundlePath' in source
       ? { workflowBundle: { codePath: source.bundlePath } }
       : { workflowsPath: source.workflowsPath }),
+    sinks: caseViewSinks(opts.caseViews && { writer: opts.caseViews, logger: opts.logger }),
     shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
     ...(opts.maxConcurrentActivityTaskExecutions
       ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions }
@@ -56,6 +88,7 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<CaseWor
     ...(opts.maxConcurrentWorkflowTaskExecutions
       ? { maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions }
       : {}),
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
   let running: Promise<void> | undefined;
   return {

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import { CaseActionRejectedError, caseIdFor, type CaseState } from '../src/index.js';
-import { WORKFLOWS_PATH } from '../src/worker-entry.js';
+import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker-entry.js';
 import { startCaseEnv, type CaseEnv } from './helpers/case-env.js';
 import { startCustomsServer } from './helpers/customs-server.js';
 import { eventually, makeAlert, randomVin, runId, testCaseConfig } from '../src/testing.js';
@@ -487,7 +487,10 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
 
   test('every history this file produced replays deterministically with the current workflow code', async () => {
     const histories = env.client.workflow.list({ query: `TaskQueue = '${env.taskQueue}'` }).intoHistories();
-    const results = Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories);
+    const results = Worker.runReplayHistories(
+      { workflowsPath: WORKFLOWS_PATH, sinks: caseViewSinks() },
+      histories,
+    );
     let n = 0;
     for await (const r of results) {
       n++;

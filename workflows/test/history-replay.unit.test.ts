@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../src/worker.js';
+import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker.js';
 import { quietTemporalRuntime } from '../src/testing.js';
 
 const root = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
@@ -53,7 +53,7 @@ test('every checked-in history replays with the current workflow code', { timeou
     assert.ok(text.includes(marker(patch)), `a fixture carries the ${patch} patch marker`);
 
   const replays = Worker.runReplayHistories(
-    { workflowsPath: WORKFLOWS_PATH },
+    { workflowsPath: WORKFLOWS_PATH, sinks: caseViewSinks() },
     all.map((f) => ({ workflowId: `${f.release}/${f.file}`, history: f.history })),
   );
   const failures: string[] = [];

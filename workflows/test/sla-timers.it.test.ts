@@ -23,7 +23,7 @@ import {
   runId,
   testCaseConfig,
 } from '../src/testing.js';
-import { WORKFLOWS_PATH } from '../src/worker.js';
+import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker.js';
 
 const cli =
   process.env.ZM_TEMPORAL_CLI ??
@@ -66,6 +66,7 @@ before(async () => {
     taskQueue,
     workflowsPath: WORKFLOWS_PATH,
     activities,
+    sinks: caseViewSinks(),
   });
   running = worker.run();
   cases = createCaseClient(env.client, { taskQueue });

@@ -9,13 +9,20 @@ import {
   createKafka,
   createLogger,
   createHealthServer,
+  createRedis,
   createRegistry,
+  type RedisClient,
   type HealthServer,
   type Logger,
   temporalTlsOptions,
 } from '@zmwatch/kit';
 import { createCodecFor, TOPICS } from '@zmwatch/schemas';
-import { CaseActionRejectedError, CaseNotFoundError, createCaseClient } from '@zmwatch/workflows';
+import {
+  CaseActionRejectedError,
+  CaseNotFoundError,
+  createCaseClient,
+  createCaseViewReader,
+} from '@zmwatch/workflows';
 import { createAlertFeed, type AlertFeed } from './alerts/alert-feed.js';
 import { registerAlertRoutes } from './alerts/alert-routes.js';
 import { createAccessAudit, type AccessAudit } from './audit/access-audit.js';
@@ -87,6 +94,7 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
 
   let cases: CaseBackend | undefined = overrides.cases && withSignedPageTokens(overrides.cases, pageTokens);
   let temporal: Connection | undefined;
+  let redis: RedisClient | undefined;
   let kafka: Kafka | undefined;
   let admin: Admin | undefined;
   let producer: Producer | undefined;
@@ -212,8 +220,14 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
           ...temporalTlsOptions(config.temporalTls),
         });
         const client = new Client({ connection: temporal, namespace: config.temporalNamespace });
+        // The case projection the case worker writes (read-only here). One retry per command: a
+        // Redis that is down makes a page fall back to Temporal, it does not hold it up.
+        redis = config.caseViews
+          ? createRedis(config.caseViews, { connectionName: 'zm-console', maxRetriesPerRequest: 1 })
+          : undefined;
+        const views = redis ? createCaseViewReader(redis) : undefined;
         cases = withSignedPageTokens(
-          createCaseClient(client, { taskQueue: config.casesTaskQueue }),
+          createCaseClient(client, { taskQueue: config.casesTaskQueue, ...(views ? { views } : {}) }),
           pageTokens,
         );
       }
@@ -323,6 +337,8 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       await producer?.disconnect();
       await admin?.disconnect();
       await temporal?.close();
+      if (redis) await redis.quit().catch(() => redis?.disconnect());
+      redis = undefined;
       if (!overrides.cases) cases = undefined;
     },
   };

@@ -7,13 +7,16 @@ import {
   kafkaSecurity,
   kafkaSecurityEnv,
   type KafkaSecurity,
+  redisConnection,
+  redisEnv,
+  type RedisConnection,
   temporalTls,
   temporalTlsEnv,
   type TemporalTls,
 } from '@zmwatch/kit';
 import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
 import { insightsUrlEnv } from '@zmwatch/insights/client';
-import { CASES_TASK_QUEUE, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
+import { CASES_TASK_QUEUE, caseViewsEnv, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 import { loadUsersFile, parseUsers, type User } from './auth/users.js';
 
 export interface ConsoleConfig {
@@ -34,6 +37,8 @@ export interface ConsoleConfig {
   temporalNamespace: string;
   /** Temporal task queue of the case worker (the case client starts nothing, but keeps it consistent). */
   casesTaskQueue: string;
+  /** The Redis holding the case projection the case worker writes; absent: case pages query the workflow. */
+  caseViews?: RedisConnection | undefined;
   /** Analysts' queues (the case workflow's routing names). */
   queues: string[];
   alertsTopic: string;
@@ -158,6 +163,8 @@ const schema = z.object({
   ...temporalTlsEnv,
   ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
   ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
+  ...redisEnv,
+  ...caseViewsEnv,
   ZM_ALERTS_TOPIC: z.string().default(TOPICS.alerts),
   ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
   ZM_CONSOLE_FEED_CHECK_SAMPLE: z.coerce.number().int().min(1).max(50_000).default(1000),
@@ -229,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
     temporalTls: temporalTls(e),
     temporalNamespace: e.ZM_TEMPORAL_NAMESPACE,
     casesTaskQueue: e.ZM_CASES_TASK_QUEUE,
+    caseViews: e.ZM_CASE_VIEWS === 'on' ? redisConnection(e) : undefined,
     queues,
     alertsTopic: e.ZM_ALERTS_TOPIC,
     feedSize: e.ZM_CONSOLE_FEED_SIZE,

@@ -39,7 +39,7 @@ const noCases = {
   listQueue: async () => ({ cases: [], nextPageToken: null }),
   listCases: async () => ({ cases: [], nextPageToken: null }),
   listBreached: async () => ({ cases: [], nextPageToken: null }),
-  getCase: async () => null,
+  readCase: async () => null,
   claim: async () => {
     throw new Error('unused');
   },

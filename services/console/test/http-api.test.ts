@@ -105,9 +105,11 @@ const backend: CaseBackend = {
   async listBreached() {
     return { cases: [], nextPageToken: null };
   },
-  async getCase(vin) {
+  async readCase(vin) {
     if (vin === UNQUERYABLE_VIN) throw new Error(TEMPORAL_TEXT);
-    return vin === VIN ? fakeCase({ evidence: EVIDENCE, openedAt: run.openedAt }) : null;
+    if (vin !== VIN) return null;
+    const state = fakeCase({ evidence: EVIDENCE, openedAt: run.openedAt });
+    return { state, source: 'workflow', stale: false, asOf: null, note: null };
   },
   async claim(vin, input) {
     calls.push({ action: 'claim', vin, input });
@@ -369,7 +371,7 @@ test("a case Temporal cannot answer for is a 503 naming the likely cause, never 
   const res = await call(`/api/cases/${UNQUERYABLE_VIN}`, ana);
   assert.equal(res.status, 503);
   const { error } = (await res.json()) as { error: string };
-  assert.match(error, /could not read case-LGXC74C47S0000003 .*case worker running.*logged as [0-9a-f]{8}/);
+  assert.match(error, /could not read case-LGXC74C47S0000003: .*case worker running.*logged as [0-9a-f]{8}/);
   assert.doesNotMatch(error, /UNAVAILABLE|ECONNREFUSED|10\.0\.0\.7|Failed to query/);
 });
 

@@ -18,6 +18,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxySinks,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -44,6 +45,7 @@ import {
   type CaseInput,
   type CaseResult,
   type CaseState,
+  type CaseViewSinks,
 } from '../shared.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -63,6 +65,9 @@ const { recommendHold } = proxyActivities<Activities>({
   scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
 });
+
+/** The case projection the console reads (shared.ts `CaseViewSinks`): not a command, not replayed. */
+const { caseViews } = proxySinks<CaseViewSinks>();
 
 /** Notifications are best effort: a few tries, then the audit trail is the record. */
 const { notify } = proxyActivities<Activities>({
@@ -110,8 +115,25 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
   for (const pair of workflowInfo().typedSearchAttributes.getAll())
     visible.set(pair.key.name, searchAttributeValue(pair.value));
 
-  /** After a transition: if it changed the case, wake the main loop and upsert what visibility lacks. */
+  /**
+   * What the projection last got: the machine's revision and the audit trail's length (notes,
+   * information requests and bookkeeping add audit entries without a revision).
+   */
+  let publishedMark = '';
+  function publishView(): void {
+    if (!machine.hasEvidence) return;
+    const mark = `${machine.revision}/${machine.state.audit.length}`;
+    if (mark === publishedMark) return;
+    publishedMark = mark;
+    caseViews.publish(machine.state);
+  }
+
+  /**
+   * After a transition: if it changed the case, wake the main loop and upsert what visibility lacks;
+   * in any case, give the projection what changed.
+   */
   function commit(): void {
+    publishView();
     if (machine.revision === committedRevision) return;
     committedRevision = machine.revision;
     epoch++;
@@ -202,6 +224,8 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
     commit();
   }
   await condition(() => machine.hasEvidence);
+  // A continued run starts with the carried state: the projection learns the new run id.
+  publishView();
 
   // Until decided, or closed because its declaration was withdrawn before anyone claimed it.
   while (!machine.closed) {
@@ -220,6 +244,7 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
 
   // A withdrawn case has no decision: no outcome, no hold recommendation.
   if (machine.decided) await closeOut();
+  publishView();
 
   // Stay around for the retention period: replays are absorbed, a new alert reopens the case.
   const reopened = await condition(() => machine.lateAlerts.length > 0, config.closedRetentionMs);

@@ -8,6 +8,18 @@ export async function renderCase(view, ctx, vin) {
   const [meta, first] = await Promise.all([getMeta(), get(`/api/cases/${encodeURIComponent(vin)}`)]);
   let data = first;
 
+  // The page answered without its related cases (the visibility store was slow): fetch them apart.
+  const fetchRelated = async () => {
+    if (data.related) return;
+    try {
+      const { related } = await get(`/api/cases/${encodeURIComponent(vin)}/related`);
+      data = { ...data, related };
+    } catch (err) {
+      data = { ...data, related: { error: err.message } };
+    }
+    if (view.isConnected) draw();
+  };
+
   const act = async (action, body = {}) => {
     try {
       data = await post(`/api/cases/${encodeURIComponent(vin)}/${action}`, body);
@@ -40,6 +52,7 @@ export async function renderCase(view, ctx, vin) {
         badge(c.severity),
         h('span', { 'data-testid': 'case-status' }, badge(c.status.replace('_', ' '), c.status)),
       ),
+      freshnessNote(data.freshness),
       h(
         'div',
         { class: 'summary card' },
@@ -81,6 +94,7 @@ export async function renderCase(view, ctx, vin) {
       h('section', { class: 'card' }, h('h2', {}, 'Facts'), factsTable(c.facts)),
       h('section', { class: 'card' }, h('h2', {}, 'Audit trail'), audit(c.audit)),
     );
+    if (!data.related) void fetchRelated();
   };
 
   function actions(c, open, mine) {
@@ -225,6 +239,23 @@ export async function renderCase(view, ctx, vin) {
   draw();
 }
 
+/**
+ * Says plainly when the page may be behind the case: it shows what the case worker last wrote (or only
+ * the queue summary) because the worker is busy or down. Nothing is shown when it is current.
+ */
+function freshnessNote(f) {
+  if (!f || !f.stale) return null;
+  return h(
+    'div',
+    { class: 'card notice', role: 'status', 'data-testid': 'case-stale' },
+    h('strong', {}, 'May be seconds old. '),
+    f.note ?? '',
+    f.asOf ? ` (as of ${dateTime(f.asOf)})` : '',
+    ' ',
+    h('a', { href: '#', onclick: (e) => (e.preventDefault(), location.reload()) }, 'Reload'),
+  );
+}
+
 function fact(label, value, testid = '', cls = '') {
   return h(
     'div',
@@ -351,6 +382,8 @@ function rules(list) {
 }
 
 function related(rel) {
+  if (!rel) return h('p', { class: 'muted' }, 'Looking up related cases…');
+  if (rel.error) return h('p', { class: 'muted' }, `Related cases could not be listed: ${rel.error}`);
   return [
     h('h3', {}, 'Same first registrant'),
     relatedList(rel.byFirstRegistrant ?? [], 'No other case with this first registrant.'),

@@ -1,6 +1,7 @@
 import { get } from './api.js';
 import { h, mount } from './dom.js';
 import { caseTable } from './case-table.js';
+import { dateTime } from './format.js';
 import { getMeta } from './meta.js';
 
 /** A case status as the status filter names it. */
@@ -201,6 +202,14 @@ export async function renderQueues(view, ctx) {
     ),
     tabs,
     h('div', { class: 'card' }, form),
+    data.stale
+      ? h(
+          'div',
+          { class: 'card notice', role: 'status', 'data-testid': 'queue-stale' },
+          h('strong', {}, 'May be seconds old. '),
+          `Temporal's visibility store is slow to answer: this is the listing as of ${dateTime(data.asOf)}.`,
+        )
+      : null,
     h('div', { class: 'card', 'data-testid': 'queue' }, caseTable(data.cases), pager),
   );
 }

@@ -1,4 +1,4 @@
-import type { CaseClient, CaseState, Decision } from '@zmwatch/workflows';
+import type { CasePage, CaseRead, CaseState, Decision } from '@zmwatch/workflows';
 import type { UserDirectory } from '../auth/users.js';
 import type { Api } from '../http/api.js';
 import { badRequest, notFound, UpstreamError } from '../http/http-error.js';
@@ -11,22 +11,12 @@ import {
   sortCases,
   summaryJson,
 } from './case-views.js';
-import { createRelatedCases } from './related-cases.js';
+import type { CaseBackend } from './case-backend.js';
+import { createListingCache, type Listed } from './listing-cache.js';
+import { createRelatedCases, RELATED_WAIT_MS } from './related-cases.js';
 import { parseQueueRequest, parseVinParam, requireText } from './filters.js';
 
-/** The part of the workflows' case client the console uses. */
-export type CaseBackend = Pick<
-  CaseClient,
-  | 'listQueue'
-  | 'listCases'
-  | 'listBreached'
-  | 'getCase'
-  | 'claim'
-  | 'release'
-  | 'addNote'
-  | 'decide'
-  | 'reassign'
->;
+export type { CaseBackend };
 
 export interface CaseRouteDeps {
   cases: () => CaseBackend;
@@ -43,13 +33,26 @@ const DECISIONS: readonly Decision[] = ['confirm', 'dismiss'];
  */
 export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
   const related = createRelatedCases(deps.cases, deps.queues);
-  const caseView = async (state: CaseState): Promise<Record<string, unknown>> => ({
+  const listings = createListingCache<CasePage>();
+  /**
+   * A case page's body. `related` is null when its visibility queries did not answer within
+   * RELATED_WAIT_MS: the page then asks `/api/cases/:vin/related` on its own, so a slow visibility
+   * store never holds up the case itself. `freshness` says whether what is shown may be behind.
+   */
+  const caseView = async (state: CaseState, read?: CaseRead): Promise<Record<string, unknown>> => ({
     case: state,
+    freshness: read
+      ? { source: read.source, stale: read.stale, asOf: read.asOf, note: read.note }
+      : { source: 'workflow', stale: false, asOf: null, note: null },
     parties: caseParties(state),
     revisions: revisionHistory(state),
     timeline: buildTimeline(state),
     rules: firedRules(state),
-    related: await related(state),
+    related: await related.within(state, RELATED_WAIT_MS),
+  });
+  const listingJson = (listed: Listed<CasePage>) => ({
+    stale: listed.stale,
+    asOf: new Date(listed.at).toISOString(),
   });
 
   api.route('GET', '/api/queues', 'cases:read', ({ res }) => {
@@ -58,15 +61,15 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
 
   api.route('GET', '/api/cases', 'cases:read', async ({ res, url, session }) => {
     const q = parseQueueRequest(url.searchParams, deps.queues, session.user.id);
-    const page = await deps.cases().listQueue(q.queue, q.filters, {
-      pageSize: q.pageSize,
-      ...(q.pageToken ? { pageToken: q.pageToken } : {}),
-    });
+    const paging = { pageSize: q.pageSize, ...(q.pageToken ? { pageToken: q.pageToken } : {}) };
+    const key = JSON.stringify(['queue', q.queue, q.filters, paging]);
+    const listed = await listings(key, () => deps.cases().listQueue(q.queue, q.filters, paging));
     sendJson(res, 200, {
       queue: q.queue,
       sort: q.sort,
-      cases: sortCases(page.cases, q.sort).map(summaryJson),
-      nextPageToken: page.nextPageToken,
+      cases: sortCases(listed.value.cases, q.sort).map(summaryJson),
+      nextPageToken: listed.value.nextPageToken,
+      ...listingJson(listed),
     });
   });
 
@@ -75,18 +78,30 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200)
       throw badRequest('pageSize must be an integer from 1 to 200');
     const token = url.searchParams.get('pageToken') ?? undefined;
-    const page = await deps.cases().listBreached({}, { pageSize, ...(token ? { pageToken: token } : {}) });
+    const paging = { pageSize, ...(token ? { pageToken: token } : {}) };
+    const listed = await listings(JSON.stringify(['breached', paging]), () =>
+      deps.cases().listBreached({}, paging),
+    );
     sendJson(res, 200, {
-      cases: sortCases(page.cases, 'sla').map(summaryJson),
-      nextPageToken: page.nextPageToken,
+      cases: sortCases(listed.value.cases, 'sla').map(summaryJson),
+      nextPageToken: listed.value.nextPageToken,
+      ...listingJson(listed),
     });
   });
 
   api.route('GET', '/api/cases/:vin', 'cases:read', async ({ res, params }) => {
     const vin = parseVinParam(params.vin);
-    const state = await readCase(deps.cases(), vin);
-    if (!state) throw notFound(`no case for VIN ${vin}`);
-    sendJson(res, 200, await caseView(state));
+    const read = await readCase(deps.cases(), vin);
+    if (!read) throw notFound(`no case for VIN ${vin}`);
+    sendJson(res, 200, await caseView(read.state, read));
+  });
+
+  // The related cases of a page whose load did not wait for them (`related: null`).
+  api.route('GET', '/api/cases/:vin/related', 'cases:read', async ({ res, params }) => {
+    const vin = parseVinParam(params.vin);
+    const read = await readCase(deps.cases(), vin);
+    if (!read) throw notFound(`no case for VIN ${vin}`);
+    sendJson(res, 200, { related: await related(read.state) });
   });
 
   const act = (
@@ -128,15 +143,17 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
 }
 
 /**
- * A case is read with a workflow query, which needs a case worker polling; say so rather than
+ * A case is read from the case worker's projection, else from its workflow (readCase in
+ * @zmwatch/workflows); only when neither that nor Temporal answers is it an error. Say so rather than
  * surfacing Temporal's bare "Failed to query Workflow" (its text goes to the log, not to the user).
  */
-export async function readCase(backend: CaseBackend, vin: string): Promise<CaseState | null> {
+export async function readCase(backend: CaseBackend, vin: string): Promise<CaseRead | null> {
   try {
-    return await backend.getCase(vin);
+    return await backend.readCase(vin);
   } catch (err) {
-    throw new UpstreamError(`could not read case-${vin} from its workflow (is the case worker running?)`, {
-      cause: err,
-    });
+    throw new UpstreamError(
+      `could not read case-${vin}: no projection of it, and neither Temporal nor its workflow answered in time (are Temporal and the case worker running?)`,
+      { cause: err },
+    );
   }
 }

@@ -1,0 +1,183 @@
+/**
+ * A case page never waits on the case worker (issue 21): against the real dev server and Redis, with
+ * a real case worker that writes the case projection. Once the worker is stopped, new evidence waits
+ * in Temporal, and the page still answers within a second with what the worker last wrote and a
+ * "may be seconds old" note; a case the worker never ran shows its queue summary; neither is a 503.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { createLogger, createRedis, DEFAULT_REDIS_URL, type RedisClient } from '@zmwatch/kit';
+import {
+  createCaseClient,
+  createCaseViewReader,
+  createCaseViewWriter,
+  type CaseClient,
+  type CaseState,
+} from '@zmwatch/workflows';
+import {
+  eventually,
+  makeAlert,
+  quietTemporalRuntime,
+  randomVin,
+  runId,
+  terminateTaskQueue,
+  testCaseConfig,
+} from '@zmwatch/workflows/testing';
+import {
+  createCaseWorker,
+  NativeConnection,
+  WORKFLOWS_PATH,
+  type CaseWorker,
+} from '@zmwatch/workflows/worker';
+import { createApp, type ConsoleApp } from '../src/app.js';
+import { parseUsers } from '../src/auth/users.js';
+import { DEFAULT_AUDIT, DEFAULT_SECURITY, DEFAULT_USERS_FILE } from '../src/config.js';
+
+const ADDRESS = process.env.ZM_TEMPORAL_ADDRESS ?? '127.0.0.1:17233';
+const run = runId();
+const taskQueue = `zm-cases-page-${run}`;
+const prefix = `test:${run}:case-view:`;
+const config = testCaseConfig(run);
+const logger = createLogger('case-page-test', 'silent');
+
+let redis: RedisClient;
+let native: NativeConnection;
+let connection: Connection;
+let cases: CaseClient;
+let worker: CaseWorker | undefined;
+let working: Promise<void> | undefined;
+let app: ConsoleApp;
+let cookie = '';
+
+before(async () => {
+  quietTemporalRuntime();
+  redis = createRedis({ url: process.env.ZM_REDIS_URL ?? DEFAULT_REDIS_URL });
+  native = await NativeConnection.connect({ address: ADDRESS });
+  worker = await createCaseWorker({
+    connection: native,
+    taskQueue,
+    workflows: { workflowsPath: WORKFLOWS_PATH },
+    logger,
+    shutdownGraceTime: '1s',
+    caseViews: createCaseViewWriter(redis, { ttlMs: 600_000, prefix }),
+    activityDeps: {
+      producer: undefined as never,
+      outcomesTopic: 'unused',
+      encodeOutcome: () => Buffer.alloc(0),
+      customs: { url: 'http://127.0.0.1:9/unused' },
+      notifier: async () => undefined,
+      logger,
+    },
+  });
+  working = worker.run();
+  connection = await Connection.connect({ address: ADDRESS });
+  cases = createCaseClient(new Client({ connection }), {
+    taskQueue,
+    views: createCaseViewReader(redis, prefix),
+  });
+  app = createApp(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      users: parseUsers(readFileSync(DEFAULT_USERS_FILE, 'utf8'), 'users'),
+      secureCookie: false,
+      sessionIdleMs: 600_000,
+      sessionMaxMs: 600_000,
+      security: { ...DEFAULT_SECURITY, metricsListener: undefined },
+      brokers: [],
+      temporalAddress: 'unused',
+      temporalNamespace: 'default',
+      casesTaskQueue: taskQueue,
+      queues: [config.routing.priorityQueue, config.routing.standardQueue],
+      alertsTopic: 'unused',
+      feedSize: 10,
+      lag: { intervalMs: 1000, windowSize: 5, historySize: 10, groupPattern: '.*', topicPattern: '.*' },
+      feedCheck: { topics: ['unused'], sample: 10, cacheMs: 1000 },
+      audit: DEFAULT_AUDIT,
+      logLevel: 'silent',
+    },
+    { cases, withoutKafka: true },
+  );
+  await app.start();
+  const res = await fetch(`${app.url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'analyst', password: 'analyst-demo' }),
+  });
+  assert.equal(res.status, 200);
+  cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+});
+
+after(async () => {
+  await app?.stop();
+  await worker?.shutdown();
+  await working?.catch(() => undefined);
+  await terminateTaskQueue(new Client({ connection }), taskQueue).catch(() => 0);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await connection?.close();
+  await native?.close();
+});
+
+interface Page {
+  case: CaseState;
+  freshness: { source: string; stale: boolean; asOf: string | null; note: string | null };
+}
+
+async function page(vin: string): Promise<{ status: number; ms: number; body: Page }> {
+  const started = performance.now();
+  const res = await fetch(`${app.url}/api/cases/${vin}`, { headers: { cookie } });
+  const ms = performance.now() - started;
+  return { status: res.status, ms, body: (await res.json()) as Page };
+}
+
+test('with the worker running, a case page is current and comes from the projection the worker wrote', async () => {
+  const vin = randomVin();
+  await cases.signalAlert(makeAlert(vin, { alertId: `${run}-a1` }), config);
+  const p = await eventually(async () => {
+    const r = await page(vin);
+    return r.status === 200 && r.body.freshness.source === 'projection' && !r.body.freshness.stale
+      ? r
+      : undefined;
+  });
+  assert.equal(p.body.case.evidence.length, 1);
+  assert.equal(p.body.freshness.note, null);
+});
+
+test('with the worker stopped, a case page answers within a second with the last state and a "may be seconds old" note, never a 503', async () => {
+  const vin = randomVin();
+  await cases.signalAlert(makeAlert(vin, { alertId: `${run}-b1` }), config);
+  await eventually(async () =>
+    (await page(vin)).body.freshness?.source === 'projection' ? true : undefined,
+  );
+  // A case the worker never ran: opened after the worker stopped.
+  const unseen = randomVin();
+
+  await worker!.shutdown();
+  await working;
+  worker = undefined;
+  await cases.signalAlert(makeAlert(vin, { alertId: `${run}-b2`, severity: 'CRITICAL' }), config);
+  await cases.signalAlert(makeAlert(unseen, { alertId: `${run}-c1` }), config);
+
+  const behind = await page(vin);
+  assert.equal(behind.status, 200);
+  assert.ok(behind.ms < 1_000, `answered in ${behind.ms.toFixed(0)} ms`);
+  assert.equal(behind.body.freshness.source, 'projection');
+  assert.equal(behind.body.freshness.stale, true);
+  assert.match(behind.body.freshness.note!, /seconds old/);
+  assert.equal(behind.body.case.evidence.length, 1, 'what the worker wrote before it stopped');
+
+  const summary = await page(unseen);
+  assert.equal(summary.status, 200);
+  assert.ok(summary.ms < 1_000, `answered in ${summary.ms.toFixed(0)} ms`);
+  assert.equal(summary.body.freshness.source, 'summary');
+  assert.equal(summary.body.freshness.stale, true);
+  assert.equal(summary.body.case.queue, config.routing.standardQueue, 'the queue the escalator set');
+  assert.deepEqual(summary.body.case.evidence, []);
+
+  const missing = await fetch(`${app.url}/api/cases/${randomVin()}`, { headers: { cookie } });
+  assert.equal(missing.status, 404, 'a case that does not exist is still a 404');
+});
