@@ -27,6 +27,8 @@ export interface DemoServicesOptions {
   readonly logDir: string;
   /** Where deaths and recoveries are reported. */
   readonly report: (text: string) => void;
+  /** Extra Node flags for every service (e.g. `--cpu-prof` for a benchmark's profile). */
+  readonly extraNodeFlags?: readonly string[];
   /** How long the first start of every service may take. */
   readonly readyTimeoutMs?: number;
 }
@@ -102,7 +104,9 @@ export function demoServiceSpecs(o: {
 export async function startDemoServices(o: DemoServicesOptions): Promise<DemoServices> {
   const customs = await startCustomsReceiver();
   const startedAt = Date.now();
-  const specs = demoServiceSpecs({ ...o, customsUrl: customs.url });
+  const specs = demoServiceSpecs({ ...o, customsUrl: customs.url }).map((spec) =>
+    o.extraNodeFlags ? { ...spec, nodeFlags: [...(spec.nodeFlags ?? []), ...o.extraNodeFlags] } : spec,
+  );
   // Every service is supervised from its first start: a death is reported at once and the service
   // restarted, while the others keep running (see supervisor.ts).
   const services = specs.map((spec) => superviseService({ spec, logDir: o.logDir, report: o.report }));

@@ -1,0 +1,158 @@
+/**
+ * Issue 21's first failure, as a user met it: while the pipeline streams at the demo's rate, an
+ * analyst clicks a VIN in the queue and the case page must show the case (not a blank page, not
+ * "could not read case… from its workflow"). The whole pipeline runs in this process on the run's
+ * own topics (support/pipeline.ts); a load loop produces about 200 events/s into it for the whole
+ * test, a few of them suspicious pairs, so the detector, the escalator and the case worker are all
+ * busy when the page is opened. Debian's chromium through playwright-core (support/browser.ts).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { DAY_MS } from '@zmwatch/schemas';
+import { eventually } from '@zmwatch/workflows/testing';
+import { uniqueName } from '../support/env.js';
+import { launchBrowser, SCREENSHOTS } from './support/browser.js';
+import { firstRegistration, newVin, usedExportDeclaration } from './support/events.js';
+import { startPipeline, type Pipeline } from './support/pipeline.js';
+
+/** The demo's default rate. */
+const EVENTS_PER_SECOND = 200;
+const TICK_MS = 100;
+/** One suspicious pair (registration + used export → alert → case) every this many ticks: ~3/s. */
+const PAIR_EVERY_TICKS = 3;
+/** Load before the case of interest is produced, so every stage has a backlog of work. */
+const WARM_UP_MS = 15_000;
+/** From clicking the VIN to the case's content on screen. */
+const CASE_PAGE_TIMEOUT_MS = 10_000;
+
+let p: Pipeline;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let page: Page;
+let loading = true;
+let produced = 0;
+let load: Promise<void>;
+
+/** About EVENTS_PER_SECOND events a second until `loading` is false. */
+async function produceLoad(): Promise<void> {
+  const perTick = Math.round((EVENTS_PER_SECOND * TICK_MS) / 1000);
+  for (let tick = 0; loading; tick++) {
+    const started = Date.now();
+    const now = Date.now();
+    const pair = tick % PAIR_EVERY_TICKS === 0 ? newVin() : undefined;
+    const registrations = Array.from({ length: pair ? perTick - 2 : perTick }, () => newVin()).map((vin) => ({
+      key: vin,
+      value: p.codec.encode('vehicle.registrations.v1', firstRegistration(vin, now - 6 * DAY_MS, p.run)),
+    }));
+    if (pair)
+      registrations.push({
+        key: pair,
+        value: p.codec.encode('vehicle.registrations.v1', firstRegistration(pair, now - 6 * DAY_MS, p.run)),
+      });
+    await p.producer.send({ topic: p.topics.registrations, acks: -1, messages: registrations });
+    if (pair)
+      await p.producer.send({
+        topic: p.topics.declarations,
+        acks: -1,
+        messages: [
+          {
+            key: pair,
+            value: p.codec.encode(
+              'customs.declarations.v1',
+              usedExportDeclaration(pair, now - 60_000, p.run),
+            ),
+          },
+        ],
+      });
+    produced += perTick;
+    await new Promise((r) => setTimeout(r, Math.max(0, TICK_MS - (Date.now() - started))));
+  }
+}
+
+before(async () => {
+  p = await startPipeline(uniqueName('e2e-load'));
+  await p.startDetector();
+  await eventually(
+    async () => ((await fetch(`${p.console.url}/readyz`)).ok ? true : undefined),
+    30_000,
+    'console ready',
+  );
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  load = produceLoad();
+});
+
+after(async () => {
+  loading = false;
+  await load?.catch(() => undefined);
+  await browser?.close();
+  await p?.stop();
+});
+
+test('under the demo’s load, an analyst opens a case from the queue and sees its content', async () => {
+  await new Promise((r) => setTimeout(r, WARM_UP_MS));
+  const vin = newVin();
+  const now = Date.now();
+  await p.producer.send({
+    topic: p.topics.registrations,
+    acks: -1,
+    messages: [
+      {
+        key: vin,
+        value: p.codec.encode('vehicle.registrations.v1', firstRegistration(vin, now - 6 * DAY_MS, p.run)),
+      },
+    ],
+  });
+  await p.producer.send({
+    topic: p.topics.declarations,
+    acks: -1,
+    messages: [
+      {
+        key: vin,
+        value: p.codec.encode('customs.declarations.v1', usedExportDeclaration(vin, now - 60_000, p.run)),
+      },
+    ],
+  });
+  const opened = await eventually(
+    async () => (await p.cases.getCase(vin)) ?? undefined,
+    90_000,
+    `case for ${vin}`,
+  );
+
+  await page.goto(`${p.console.url}/#/login`);
+  await page.getByLabel('Username').fill('analyst');
+  await page.getByLabel('Password').fill('analyst-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('whoami').waitFor();
+  await page.goto(`${p.console.url}/#/queues?queue=${encodeURIComponent(opened.queue)}`);
+  const row = page.locator(`tr[data-vin="${vin}"]`);
+  await eventually(
+    async () => {
+      if (await row.count()) return true;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+      return undefined;
+    },
+    60_000,
+    'case in the queue',
+  );
+
+  const producedBefore = produced;
+  const clicked = Date.now();
+  await row.getByRole('link', { name: vin }).click();
+  try {
+    await page.getByTestId('case-vin').waitFor({ timeout: CASE_PAGE_TIMEOUT_MS });
+    await page.getByText('Export declaration').first().waitFor({ timeout: CASE_PAGE_TIMEOUT_MS });
+  } catch (err) {
+    await page.screenshot({ path: join(SCREENSHOTS, 'case-under-load-failed.png'), fullPage: true });
+    throw err;
+  }
+  const shownMs = Date.now() - clicked;
+  await page.screenshot({ path: join(SCREENSHOTS, 'case-under-load.png'), fullPage: true });
+  assert.equal(await page.getByTestId('case-vin').textContent(), vin);
+  // Still under load while the page opened: the load loop kept producing.
+  assert.ok(produced > producedBefore, `events kept flowing while the page opened (${produced} produced)`);
+  assert.ok(produced >= (EVENTS_PER_SECOND * WARM_UP_MS) / 1000 / 2, `${produced} events produced`);
+  console.log(`case page content shown ${shownMs} ms after the click, ${produced} events produced`);
+});
