@@ -16,9 +16,14 @@ import {
   ADAPTIVE_LABELS,
   type Label,
   type QualityReport,
-  type VehicleTruth,
 } from '@zmwatch/simulator';
 import { createInMemoryDetector } from './quality-model.js';
+import {
+  formatTypologies,
+  scoreTypologies,
+  TypologyDetections,
+  type TypologyTruth,
+} from './quality-typologies.js';
 import { runPipelineComparison } from './quality-pipeline.js';
 
 const { values: args } = parseArgs({
@@ -38,14 +43,18 @@ const TARGETS: Partial<Record<Label, number>> = Object.fromEntries(
 );
 const PRECISION_TARGET = 0.99;
 
-type Truth = Pick<VehicleTruth, 'vin' | 'label' | 'isZeroMileage'> & { exported: boolean };
+type Truth = TypologyTruth & { exported: boolean };
 
 async function main(): Promise<void> {
   const ruleset = loadRuleset(args.ruleset);
   const codec = await createCodec();
   const noise = /^\d+(\.\d+)?$/.test(args.noise) ? Number(args.noise) : (args.noise as 'default' | 'none');
   const scenario = generateScenario({ seed: Number(args.seed), vehicles: Number(args.vehicles), noise });
-  const detections = new Map<string, Severity>();
+  // Per typology (and the scheme view: zero mileage or ring/trader), from every alerting evaluation:
+  // the verdicts a published revision carries. The label table and the targets use the scheme view.
+  const typologyDetections = new TypologyDetections();
+  const detections = typologyDetections.byView.get('scheme')!;
+  const anyAlert = new Map<string, Severity>();
   const alertRules = new Map<string, Set<string>>();
   const best = new Map<string, { score: number; rules: readonly string[] }>();
   const model = createInMemoryDetector({
@@ -53,12 +62,13 @@ async function main(): Promise<void> {
     codec,
     startTime: scenario.options.startTime,
     onAlert: (a) => {
-      recordDetection(detections, a.vin, a.severity);
+      recordDetection(anyAlert, a.vin, a.severity);
       const set = alertRules.get(a.vin) ?? new Set<string>();
       for (const r of a.rules) set.add(r);
       alertRules.set(a.vin, set);
     },
     onEvaluation: (e) => {
+      if (e.alert) typologyDetections.record(e.vin, e.typologies);
       const prev = best.get(e.vin);
       if (!prev || e.score > prev.score) best.set(e.vin, { score: e.score, rules: e.rules });
     },
@@ -74,6 +84,12 @@ async function main(): Promise<void> {
         vin: t.vin,
         label: t.label,
         isZeroMileage: t.isZeroMileage,
+        exportTime: t.exportTime,
+        daysToExport: t.daysToExport,
+        declaredCondition: t.declaredCondition,
+        afterSalesConfirmation: t.afterSalesConfirmation,
+        jurisdiction: t.jurisdiction,
+        destinationCountry: t.destinationCountry,
         exported: t.exportTime !== null,
       });
     } else if (item.kind === 'event') {
@@ -88,6 +104,8 @@ async function main(): Promise<void> {
     SEVERITY_SYMBOLS.map((s) => [s, scoreDetections(truths, detections, { minSeverity: s })]),
   ) as Record<Severity, QualityReport>;
   const r = reports.LOW;
+  const typologies = scoreTypologies(truths, typologyDetections, ruleset);
+  const anyAlertReport = scoreDetections(truths, anyAlert);
 
   // Explain misses and false positives by the rules that fired at their best evaluation.
   const combos = (filter: (t: Truth) => boolean) => {
@@ -106,6 +124,7 @@ async function main(): Promise<void> {
     `Detection quality: seed ${scenario.options.seed}, ${fmt(truths.length)} vehicles, ${fmt(events)} events, ruleset ${ruleset.version}, noise ${args.noise} (in-memory detector model, ${(elapsedMs / 1000).toFixed(1)} s)`,
   );
   lines.push('');
+  lines.push('scheme view: zero-mileage or ring/trader typology reached, against the zm-* stories');
   lines.push('label                 vehicles  exported   alerted    rate  target  meaning');
   for (const row of r.byLabel) {
     if (row.vehicles === 0) continue;
@@ -156,6 +175,17 @@ async function main(): Promise<void> {
       if (!t.isZeroMileage && detections.has(t.vin)) byLabel.set(t.label, (byLabel.get(t.label) ?? 0) + 1);
     lines.push(`  by label: ${[...byLabel].map(([l, n]) => `${l} ${n}`).join(', ')}`);
   }
+  lines.push('');
+  lines.push(
+    `any alert (compliance findings included) against the zm-* stories: precision ${anyAlertReport.precision.toFixed(4)} recall ${anyAlertReport.recall.toFixed(4)} fp ${fmt(anyAlertReport.falsePositives)}`,
+  );
+  lines.push('');
+  lines.push(
+    ...formatTypologies(
+      typologies,
+      r.byLabel.filter((x) => x.vehicles > 0).map((x) => x.label),
+    ),
+  );
   console.log(lines.join('\n'));
 
   let pipeline: Awaited<ReturnType<typeof runPipelineComparison>> | undefined;
@@ -219,6 +249,12 @@ async function main(): Promise<void> {
       deadLettered: model.stats.deadLettered,
       lateRegistrations: model.stats.lateRegistrations,
       targetsMet: met,
+      anyAlert: {
+        precision: round(anyAlertReport.precision),
+        recall: round(anyAlertReport.recall),
+        falsePositives: anyAlertReport.falsePositives,
+      },
+      typologies,
       elapsedSeconds: round(elapsedMs / 1000),
       ...(pipeline ? { pipeline } : {}),
     }),

@@ -6,7 +6,7 @@
 // decode of every simulated record and the VIN check (junk is dead-lettered), plus the bench's view of
 // alerts and evaluations.
 import { createReplayDetector, type DetectorEvent, type Ruleset } from '@zmwatch/detector';
-import { validateVin, type Codec, type Severity } from '@zmwatch/schemas';
+import { validateVin, type Codec, type Severity, type TypologyVerdict } from '@zmwatch/schemas';
 import type { SimEvent } from '@zmwatch/simulator';
 
 export interface ModelAlert {
@@ -15,6 +15,7 @@ export interface ModelAlert {
   readonly severity: Severity;
   readonly score: number;
   readonly rules: readonly string[];
+  readonly typologies: readonly TypologyVerdict[];
   /** Simulated processing time (ms) at which the alert was raised. */
   readonly at: number;
 }
@@ -34,6 +35,7 @@ export interface ModelEvaluation {
   readonly score: number;
   readonly alert: boolean;
   readonly rules: readonly string[];
+  readonly typologies: readonly TypologyVerdict[];
 }
 
 export function createInMemoryDetector(opts: {
@@ -50,9 +52,10 @@ export function createInMemoryDetector(opts: {
     ruleset: opts.ruleset,
     onEvaluation: ({ vin, declarationId, evaluation: ev, alerted, at }) => {
       const rules = ev.rules.map((r) => r.ruleId);
-      opts.onEvaluation?.({ vin, declarationId, score: ev.score, alert: ev.alert, rules });
+      const typologies = ev.typologies;
+      opts.onEvaluation?.({ vin, declarationId, score: ev.score, alert: ev.alert, rules, typologies });
       if (alerted && ev.severity)
-        onAlert({ vin, declarationId, severity: ev.severity, score: ev.score, rules, at });
+        onAlert({ vin, declarationId, severity: ev.severity, score: ev.score, rules, typologies, at });
     },
   });
   const stats: ModelStats = {

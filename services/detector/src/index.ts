@@ -4,7 +4,16 @@ export { loadConfig, type DetectorConfig } from './config.js';
 export { createDecoder } from './decode.js';
 export { DETECTOR_NODE_FLAGS, hasDetectorNodeFlags } from './node-flags.js';
 export { loadRuleset, parseRuleset, DEFAULT_RULESET_FILE, RulesetError, type Ruleset } from './ruleset.js';
-export { evaluate, severityFor, RULE_IDS, type Evaluation, type EvaluationSubject } from './evaluate.js';
+export {
+  evaluate,
+  severityFor,
+  RULE_IDS,
+  RULES,
+  typologyOf,
+  type Evaluation,
+  type EvaluationSubject,
+  type RuleId,
+} from './evaluate.js';
 export {
   mergeEvents,
   recordVerdict,

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { PARTY_TYPE_SYMBOLS, SEVERITY_SYMBOLS } from '@zmwatch/schemas';
+import { PARTY_TYPE_SYMBOLS, SEVERITY_SYMBOLS, TYPOLOGIES, type Typology } from '@zmwatch/schemas';
 
 /** The ruleset shipped with the detector; ZM_DETECTOR_RULESET points elsewhere. */
 export const DEFAULT_RULESET_FILE = join(
@@ -18,18 +18,46 @@ const days = z.number().positive();
 const country = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case');
 
 /**
- * A destination rule only aggravates by default: it adds its weight when the rules before it already
- * reach minAlertScore, so it raises the severity of an alert but never makes one — a genuine used
- * export to a strict market (an early resale flagged by a timing tier alone) does not alert because
- * of its destination. `aggravatingOnly: false` lets a country's rule count like any other.
+ * A destination rule supports the COMPLIANCE_BREACH typology (src/rules/table.ts): breaking a
+ * country's import rule is a compliance finding on its own, and never adds to a zero-mileage score.
  */
-const aggravatingOnly = z.boolean().default(true);
 const destinationRule = z.discriminatedUnion('kind', [
-  z.object({ country, kind: z.literal('ban'), withinDays: days, weight, aggravatingOnly }).strict(),
-  z
-    .object({ country, kind: z.literal('waiting-period'), waitingDays: days, weight, aggravatingOnly })
-    .strict(),
+  z.object({ country, kind: z.literal('ban'), withinDays: days, weight }).strict(),
+  z.object({ country, kind: z.literal('waiting-period'), waitingDays: days, weight }).strict(),
 ]);
+
+const severityBands = z
+  .object(
+    Object.fromEntries(SEVERITY_SYMBOLS.map((s) => [s, z.number().min(0)])) as Record<
+      (typeof SEVERITY_SYMBOLS)[number],
+      z.ZodNumber
+    >,
+  )
+  .strict()
+  .refine((b) => SEVERITY_SYMBOLS.every((s, i) => i === 0 || b[s] > b[SEVERITY_SYMBOLS[i - 1]!]), {
+    message: 'severity bands must increase LOW < MEDIUM < HIGH < CRITICAL',
+  });
+
+/**
+ * One typology's judgement: its score (the weights of its fired rules) reaches `threshold` or not;
+ * severity = the highest band its score reaches.
+ */
+const typologyScoring = z
+  .object({ threshold: z.number().positive(), severityBands })
+  .strict()
+  .refine((t) => t.threshold >= t.severityBands.LOW, {
+    message: 'threshold must be at least the LOW band',
+    path: ['threshold'],
+  });
+
+const typologies = z
+  .object(
+    Object.fromEntries(TYPOLOGIES.map((t) => [t, typologyScoring])) as Record<
+      Typology,
+      typeof typologyScoring
+    >,
+  )
+  .strict();
 
 /** Values a field can hold in the contract but not on a real vehicle: data-quality findings, not signals. */
 const dataQuality = z
@@ -80,19 +108,7 @@ const entitySignals = z
 export const rulesetSchema = z
   .object({
     version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$/, 'short version string, e.g. 2026.1.0'),
-    scoring: z
-      .object({
-        minAlertScore: z.number().positive(),
-        severityBands: z
-          .object(
-            Object.fromEntries(SEVERITY_SYMBOLS.map((s) => [s, z.number().min(0)])) as Record<
-              (typeof SEVERITY_SYMBOLS)[number],
-              z.ZodNumber
-            >,
-          )
-          .strict(),
-      })
-      .strict(),
+    typologies,
     timing: z.object({ gracePeriodSeconds: z.number().int().min(0), stateTtlDays: days }).strict(),
     dataQuality,
     rules: z
@@ -137,25 +153,12 @@ export const rulesetSchema = z
       .strict(),
     entitySignals: entitySignals.optional(),
   })
-  .strict()
-  .refine(
-    (r) =>
-      SEVERITY_SYMBOLS.every(
-        (s, i) => i === 0 || r.scoring.severityBands[s] > r.scoring.severityBands[SEVERITY_SYMBOLS[i - 1]!],
-      ),
-    {
-      message: 'severity bands must increase LOW < MEDIUM < HIGH < CRITICAL',
-      path: ['scoring', 'severityBands'],
-    },
-  )
-  .refine((r) => r.scoring.minAlertScore >= r.scoring.severityBands.LOW, {
-    message: 'minAlertScore must be at least the LOW band',
-    path: ['scoring', 'minAlertScore'],
-  });
+  .strict();
 
 export type Ruleset = z.infer<typeof rulesetSchema>;
 export type DestinationRule = z.infer<typeof destinationRule>;
 export type EntitySignalsConfig = z.infer<typeof entitySignals>;
+export type TypologyScoring = z.infer<typeof typologyScoring>;
 
 export class RulesetError extends Error {
   override readonly name = 'RulesetError';

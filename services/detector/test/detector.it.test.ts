@@ -90,8 +90,20 @@ describe('detector end-to-end (real Kafka + Redis)', { timeout: 90_000 }, () => 
         RULE_IDS.destinationBan,
       ],
     );
-    assert.equal(alert!.score, 40 + 25 + 20 + 20 + 30);
-    assert.equal(alert!.severity, 'CRITICAL');
+    // Two typologies, each on its own score: the alert leads with the higher severity (zero mileage).
+    assert.deepEqual(
+      alert!.typologies.map((t) => ({ ...t })),
+      [
+        { typology: 'ZERO_MILEAGE', score: 40 + 25 + 20, severity: 'HIGH', reached: true },
+        { typology: 'COMPLIANCE_BREACH', score: 20 + 30, severity: 'MEDIUM', reached: true },
+      ],
+    );
+    assert.deepEqual(
+      alert!.rules.map((r) => r.typology),
+      ['ZERO_MILEAGE', 'ZERO_MILEAGE', 'ZERO_MILEAGE', 'COMPLIANCE_BREACH', 'COMPLIANCE_BREACH'],
+    );
+    assert.equal(alert!.score, 85);
+    assert.equal(alert!.severity, 'HIGH');
     assert.equal(alert!.registrantId, 'DLR-BASIC');
     assert.equal(alert!.registrationTime, reg.eventTime);
     assert.equal(alert!.declarationTime, decl.eventTime);
@@ -188,7 +200,8 @@ describe('detector end-to-end (real Kafka + Redis)', { timeout: 90_000 }, () => 
       })),
     );
     await processedAll();
-    // 190 days later nothing time-based fires; odometer (25) + velocity (15) = 40.
+    // 190 days later nothing time-based fires: odometer 25 (zero mileage, reached), velocity 15 (ring or
+    // trader, below its threshold of 25).
     const decl = declaration(vins[7]!, { eventTime: now, declaredOdometerKm: 9 });
     await send([{ decl }]);
     const [alert] = await waitFor('velocity alert', () =>
@@ -197,8 +210,16 @@ describe('detector end-to-end (real Kafka + Redis)', { timeout: 90_000 }, () => 
     const hit = alert!.rules.find((r) => r.ruleId === RULE_IDS.registrantVelocity);
     assert.ok(hit, `rules: ${alert!.rules.map((r) => r.ruleId).join(',')}`);
     assert.equal(hit.facts.registrations, '20');
-    assert.equal(alert!.score, 40);
+    assert.equal(hit.typology, 'RING_OR_TRADER');
+    assert.equal(alert!.score, 25);
     assert.equal(alert!.severity, 'LOW');
+    assert.deepEqual(
+      alert!.typologies.map((t) => [t.typology, t.score, t.reached]),
+      [
+        ['ZERO_MILEAGE', 25, true],
+        ['RING_OR_TRADER', 15, false],
+      ],
+    );
   });
 
   it('check-digit mismatch aggravates; a clean old registration exported as new raises nothing', async () => {

@@ -184,15 +184,26 @@ test('China 2026: used export within 180 days without an after-sales confirmatio
   );
 });
 
-test('destination ban: RU bans vehicles registered within a year (aggravating: only raises an alert)', () => {
+test('destination ban: RU bans vehicles registered within a year: a compliance finding of its own', () => {
   const ru = (days: number, over: Partial<OpenDeclaration> = {}) =>
     evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + days * DAY, ...over }), ruleset);
-  assert.deepEqual(ids(ru(300)), [], 'the ban alone adds nothing');
-  assert.deepEqual(ids(ru(150)), [RULE_IDS.rapidExport], 'nor on top of a score below the alert threshold');
-  const alerting = ru(20);
-  assert.deepEqual(ids(alerting), [RULE_IDS.rapidExport, RULE_IDS.destinationBan]);
-  assert.equal(alerting.rules[1]!.weight, 30);
-  assert.equal(alerting.score, 70, 'it raises the severity of an alert');
+  const alone = ru(300);
+  assert.deepEqual(ids(alone), [RULE_IDS.destinationBan]);
+  assert.deepEqual(alone.typologies, [
+    { typology: 'COMPLIANCE_BREACH', score: 30, severity: 'LOW', reached: true },
+  ]);
+  assert.equal(alone.alert, true);
+  // With a rapid-export tier: two typologies, each on its own score; the ban adds nothing to zero mileage.
+  const both = ru(20);
+  assert.deepEqual(ids(both), [RULE_IDS.rapidExport, RULE_IDS.destinationBan]);
+  assert.deepEqual(
+    both.typologies.map((t) => [t.typology, t.score, t.reached]),
+    [
+      ['ZERO_MILEAGE', 40, true],
+      ['COMPLIANCE_BREACH', 30, true],
+    ],
+  );
+  assert.equal(both.score, 40, 'the leading typology: both LOW, the higher score');
   assert.deepEqual(ids(ru(400)), []);
 });
 
@@ -200,11 +211,18 @@ test('destination waiting period: KZ requires 180 days between registration and 
   const kz = (days: number) =>
     evaluate(subject(), decl({ destinationCountry: 'KZ', eventTime: T0 + days * DAY }), ruleset);
   assert.deepEqual(ids(kz(60)), [RULE_IDS.rapidExport, RULE_IDS.destinationWaitingPeriod]);
-  assert.deepEqual(ids(kz(179)), [RULE_IDS.rapidExport]);
+  const late = kz(179);
+  assert.deepEqual(ids(late), [RULE_IDS.rapidExport, RULE_IDS.destinationWaitingPeriod]);
+  assert.equal(late.severity, 'LOW', 'a compliance finding (20) …');
+  assert.equal(
+    late.typologies.find((t) => t.typology === 'ZERO_MILEAGE')!.reached,
+    false,
+    '… not zero mileage (10)',
+  );
   assert.deepEqual(ids(kz(181)), []);
 });
 
-test('a genuine used export to RU after 200 days with real mileage raises no alert', () => {
+test('a genuine used export to RU after 200 days with real mileage is a compliance finding, not zero mileage', () => {
   const e = evaluate(
     subject(),
     decl({
@@ -215,23 +233,37 @@ test('a genuine used export to RU after 200 days with real mileage raises no ale
     }),
     ruleset,
   );
-  assert.deepEqual(ids(e), []);
-  assert.equal(e.alert, false);
+  assert.deepEqual(ids(e), [RULE_IDS.destinationBan]);
+  assert.deepEqual(
+    e.typologies.map((t) => t.typology),
+    ['COMPLIANCE_BREACH'],
+  );
 });
 
-test('a country can make its destination rule alert alone (aggravatingOnly: false)', () => {
-  const strict = {
-    ...ruleset,
-    rules: {
-      ...ruleset.rules,
-      destinations: ruleset.rules.destinations.map((d) =>
-        d.country === 'RU' ? { ...d, aggravatingOnly: false } : d,
-      ),
-    },
-  };
-  const e = evaluate(subject(), decl({ destinationCountry: 'RU', eventTime: T0 + 300 * DAY }), strict);
-  assert.deepEqual(ids(e), [RULE_IDS.destinationBan]);
+test('a genuine early resale without an after-sales confirmation is a compliance finding, not a zero-mileage alert', () => {
+  // 120 days, 6,000 km (50 km/day), sold through an exporter, no after-sales reference, deregistered.
+  const e = evaluate(
+    subject({ deregistration: { time: T0 + 121 * DAY, reason: 'EXPORT' } }),
+    decl({
+      eventTime: T0 + 120 * DAY,
+      declaredCondition: 'USED',
+      declaredOdometerKm: 6_000,
+      hasAfterSalesRef: false,
+    }),
+    ruleset,
+  );
+  assert.deepEqual(ids(e), [
+    RULE_IDS.rapidExport,
+    RULE_IDS.deregistrationNearDeclaration,
+    RULE_IDS.afterSalesConfirmation,
+  ]);
+  assert.deepEqual(e.typologies, [
+    { typology: 'ZERO_MILEAGE', score: 20, severity: null, reached: false },
+    { typology: 'COMPLIANCE_BREACH', score: 20, severity: 'LOW', reached: true },
+  ]);
   assert.equal(e.alert, true);
+  assert.equal(e.severity, 'LOW');
+  assert.equal(e.score, 20, 'the compliance score: 10 + 10 + 20 = 40 mixed two questions before');
 });
 
 test('an invalid declared odometer (negative, absurd) is a data-quality finding, never near zero', () => {
@@ -259,9 +291,16 @@ test('VIN check-digit mismatch aggravates other signals but never fires alone', 
   const e = evaluate(subject({}, bad), decl({ eventTime: T0 + 6 * DAY }), ruleset);
   assert.deepEqual(ids(e), [RULE_IDS.rapidExport, RULE_IDS.vinCheckDigitMismatch]);
   assert.equal(e.score, 45);
+  // It aggravates a zero-mileage finding only: on a compliance finding alone it does not fire.
+  const ban = evaluate(
+    subject({}, bad),
+    decl({ destinationCountry: 'RU', eventTime: T0 + 300 * DAY }),
+    ruleset,
+  );
+  assert.deepEqual(ids(ban), [RULE_IDS.destinationBan]);
 });
 
-test('score is the sum of weights and picks the severity band; all facts are strings', () => {
+test('each typology sums its own rules; the alert takes the highest-severity typology; all facts are strings', () => {
   const s = subject(
     {
       registration: {
@@ -293,13 +332,19 @@ test('score is the sum of weights and picks the severity band; all facts are str
     RULE_IDS.afterSalesConfirmation,
     RULE_IDS.destinationBan,
   ]);
-  assert.equal(e.score, 40 + 25 + 20 + 15 + 20 + 30);
-  assert.equal(e.severity, 'CRITICAL');
+  assert.deepEqual(e.typologies, [
+    { typology: 'ZERO_MILEAGE', score: 40 + 25 + 20, severity: 'HIGH', reached: true },
+    { typology: 'RING_OR_TRADER', score: 15, severity: null, reached: false },
+    { typology: 'COMPLIANCE_BREACH', score: 20 + 30, severity: 'MEDIUM', reached: true },
+  ]);
+  assert.equal(e.score, 85);
+  assert.equal(e.severity, 'HIGH');
   assert.equal(e.alert, true);
   for (const v of Object.values(e.facts)) assert.equal(typeof v, 'string');
-  assert.equal(severityFor(24, ruleset), null);
-  assert.equal(severityFor(25, ruleset), 'LOW');
-  assert.equal(severityFor(70, ruleset), 'HIGH');
+  const bands = ruleset.typologies.ZERO_MILEAGE.severityBands;
+  assert.equal(severityFor(24, bands), null);
+  assert.equal(severityFor(25, bands), 'LOW');
+  assert.equal(severityFor(70, bands), 'HIGH');
 });
 
 test('without a registration only registration-free rules can fire', () => {

@@ -20,7 +20,7 @@ test('an invalid ruleset is rejected with the path of every bad field', () => {
   ];
   d.rules.nearZeroOdometer.weight = -1;
   d.rules.destinations.push({ country: 'ru', kind: 'ban', withinDays: 1, weight: 1 });
-  d.scoring.severityBands.HIGH = 10;
+  d.typologies.ZERO_MILEAGE.severityBands.HIGH = 10;
   d.rules.surprise = {};
   assert.throws(
     () => parseRuleset(d, 'test.yaml'),
@@ -39,10 +39,25 @@ test('an invalid ruleset is rejected with the path of every bad field', () => {
   );
 });
 
-test('severity bands must increase', () => {
+test('each typology has a threshold and increasing severity bands, and every typology is there', () => {
   const d = doc();
-  d.scoring.severityBands.HIGH = 10;
-  assert.throws(() => parseRuleset(d), /scoring\.severityBands: severity bands must increase/);
+  d.typologies.RING_OR_TRADER.severityBands.HIGH = 10;
+  assert.throws(
+    () => parseRuleset(d),
+    /typologies\.RING_OR_TRADER\.severityBands: severity bands must increase/,
+  );
+  const low = doc();
+  low.typologies.COMPLIANCE_BREACH.threshold = 5;
+  assert.throws(
+    () => parseRuleset(low),
+    /typologies\.COMPLIANCE_BREACH\.threshold: threshold must be at least/,
+  );
+  const missing = doc();
+  delete missing.typologies.ZERO_MILEAGE;
+  assert.throws(() => parseRuleset(missing), /typologies\.ZERO_MILEAGE/);
+  const r = loadRuleset();
+  assert.equal(r.typologies.ZERO_MILEAGE.threshold, 25);
+  assert.equal(r.typologies.COMPLIANCE_BREACH.threshold, 20);
 });
 
 test('a missing file is a RulesetError naming the file', () => {
@@ -52,14 +67,12 @@ test('a missing file is a RulesetError naming the file', () => {
   );
 });
 
-test('destination rules aggravate only unless a country says otherwise; dataQuality has defaults', () => {
-  assert.ok(loadRuleset().rules.destinations.every((d) => d.aggravatingOnly));
+test('dataQuality has defaults; the retired aggravatingOnly and scoring are rejected by name', () => {
   const d = doc();
-  d.rules.destinations[0].aggravatingOnly = false;
   delete d.dataQuality;
-  const r = parseRuleset(d);
-  assert.equal(r.rules.destinations[0]!.aggravatingOnly, false);
-  assert.equal(r.dataQuality.maxPlausibleOdometerKm, 1_000_000);
-  d.rules.destinations[0].aggravatingOnly = 'yes';
-  assert.throws(() => parseRuleset(d), /rules\.destinations\.0\.aggravatingOnly/);
+  assert.equal(parseRuleset(d).dataQuality.maxPlausibleOdometerKm, 1_000_000);
+  d.rules.destinations[0].aggravatingOnly = false;
+  d.scoring = { minAlertScore: 25 };
+  assert.throws(() => parseRuleset(d), /rules\.destinations\.0/);
+  assert.throws(() => parseRuleset(d), /scoring/);
 });
