@@ -6,16 +6,24 @@
 //   <prefix>:{p<p>}:hv<n>  HASH  '#' -> version, <tag><day> -> count (base 36)
 // Reads are HGETALL (whole buckets, cached like the string store's MGET); the write is one
 // compare-and-set Lua call with HSET/HDEL per changed field; other partitions' velocity is HMGET of
-// just the (tag, day) fields in the window.
+// just the (tag, day) fields in the window. What a write changes, what the sweeper finds and what
+// compaction removes are the detector's own pure plans (bucket-writes.ts): only the I/O differs.
 import type { ChainableCommander, Redis, Result } from 'ioredis';
 import {
+  applyChanges,
+  countInEntries,
   dayKey,
-  dayOfVelocityKey,
-  readStateHeader,
+  planBucketWrites,
+  planVelocityCompaction,
   registrantTag,
   stateBucketOf,
+  STATE_BUCKET as STATE,
+  sweepFindings,
+  VELOCITY_BUCKET as VELOCITY,
   velocityBucketOf,
+  velocityDays,
   type Bucket,
+  type BucketChanges,
   type KeyLayout,
   type StateStore,
   type StateView,
@@ -62,17 +70,8 @@ declare module 'ioredis' {
   }
 }
 
-const STATE = 0;
-const VELOCITY = 1;
 type Kind = typeof STATE | typeof VELOCITY;
 const VERSION_FIELD = '#';
-
-interface Touched {
-  kind: Kind;
-  b: number;
-  bucket: Bucket;
-  changes: Map<string, string>;
-}
 
 async function exec(p: ChainableCommander): Promise<unknown[]> {
   const res = await p.exec();
@@ -132,7 +131,7 @@ export function createHashStateStore(redis: Redis, layout: KeyLayout, partitions
     return out;
   }
 
-  async function casWrite(partition: number, touched: readonly Touched[]): Promise<boolean> {
+  async function casWrite(partition: number, touched: readonly BucketChanges[]): Promise<boolean> {
     if (touched.length === 0) return true;
     const keys: string[] = [];
     const args: string[] = [];
@@ -153,10 +152,7 @@ export function createHashStateStore(redis: Redis, layout: KeyLayout, partitions
       return false;
     }
     for (const t of touched) {
-      for (const [k, v] of t.changes) {
-        if (v === '') t.bucket.entries.delete(k);
-        else t.bucket.entries.set(k, v);
-      }
+      applyChanges(t.bucket, t.changes);
       t.bucket.version = t.bucket.entries.size === 0 ? 0 : t.bucket.version + 1;
       t.bucket.lines = t.bucket.entries.size;
     }
@@ -197,8 +193,9 @@ export function createHashStateStore(redis: Redis, layout: KeyLayout, partitions
       const ownCalls = p.length;
       const fieldsOf = (q: VelocityQuery) => {
         const tag = registrantTag(q.registrantId);
+        const { from, to } = velocityDays(q.day, windowDays);
         const out: string[] = [];
-        for (let d = q.day - windowDays + 1; d <= q.day + windowDays - 1; d++) out.push(tag + dayKey(d));
+        for (let d = from; d <= to; d++) out.push(tag + dayKey(d));
         return out;
       };
       const fields = queries.map(fieldsOf);
@@ -210,14 +207,10 @@ export function createHashStateStore(redis: Redis, layout: KeyLayout, partitions
       }
       const values = p.length > 0 ? await exec(p) : [];
       applyOwn(values, 0);
-      const sums = queries.map((q, i) => {
+      const sums = queries.map((q) => {
+        const { from, to } = velocityDays(q.day, windowDays);
         const entries = own.get(velocityBucketOf(layout, q.registrantId))!.entries;
-        let sum = 0;
-        for (const f of fields[i]!) {
-          const c = entries.get(f);
-          if (c !== undefined) sum += parseInt(c, 36);
-        }
-        return sum;
+        return countInEntries(entries, registrantTag(q.registrantId), from, to);
       });
       let at = ownCalls;
       for (let part = 0; part < partitions; part++) {
@@ -229,51 +222,15 @@ export function createHashStateStore(redis: Redis, layout: KeyLayout, partitions
     },
     async write(view, writes, increments) {
       if (writes.length === 0 && increments.length === 0) return [];
-      const touched = new Map<string, Touched>();
-      const entryOf = (kind: Kind, b: number): Touched => {
-        const id = `${kind}:${b}`;
-        let t = touched.get(id);
-        if (!t) {
-          const bucket = (kind === STATE ? view.buckets : view.velocityBuckets).get(b);
-          if (!bucket)
-            throw new Error(`write outside the buckets its batch read (kind ${kind}, bucket ${b})`);
-          touched.set(id, (t = { kind, b, bucket, changes: new Map() }));
-        }
-        return t;
-      };
-      const lost: string[] = [];
-      for (const w of writes) {
-        const t = entryOf(STATE, stateBucketOf(layout, w.vin));
-        if ((t.bucket.entries.get(w.vin) ?? '') !== w.expected) lost.push(w.vin);
-        else t.changes.set(w.vin, w.next);
-      }
-      for (const inc of increments) {
-        const t = entryOf(VELOCITY, velocityBucketOf(layout, inc.registrantId));
-        const k = registrantTag(inc.registrantId) + dayKey(inc.day);
-        const current = t.changes.get(k) ?? t.bucket.entries.get(k);
-        t.changes.set(k, ((current === undefined ? 0 : parseInt(current, 36)) + 1).toString(36));
-      }
+      const { touched, lost } = planBucketWrites(layout, view, writes, increments);
       if (lost.length > 0) return lost;
-      return (await casWrite(view.partition, [...touched.values()])) ? [] : writes.map((w) => w.vin);
+      return (await casWrite(view.partition, touched)) ? [] : writes.map((w) => w.vin);
     },
     async scan(partition, bucketNumbers, nowSeconds) {
-      const expired: string[] = [];
-      const due: string[] = [];
-      for (const bucket of (await load(partition, STATE, bucketNumbers)).values())
-        for (const [vin, packed] of bucket.entries) {
-          const { expireAt, dueAt } = readStateHeader(packed);
-          if (expireAt <= nowSeconds) expired.push(vin);
-          else if (dueAt !== undefined && dueAt <= nowSeconds) due.push(vin);
-        }
-      return { expired, due };
+      return sweepFindings((await load(partition, STATE, bucketNumbers)).values(), nowSeconds);
     },
     async compactVelocity(partition, bucketNumbers, minDay) {
-      const touched: Touched[] = [];
-      for (const [b, bucket] of await load(partition, VELOCITY, bucketNumbers)) {
-        const changes = new Map<string, string>();
-        for (const k of bucket.entries.keys()) if (dayOfVelocityKey(k) < minDay) changes.set(k, '');
-        if (changes.size > 0) touched.push({ kind: VELOCITY, b, bucket, changes });
-      }
+      const touched = planVelocityCompaction(await load(partition, VELOCITY, bucketNumbers), minDay);
       const removed = touched.reduce((n, t) => n + t.changes.size, 0);
       return (await casWrite(partition, touched)) ? removed : 0;
     },

@@ -93,8 +93,11 @@ export interface BucketWrite {
   live: number;
 }
 
-/** Append while replaced lines stay within ~10% of the bucket (plus a little slack), else rewrite. */
-export function planBucketWrite(bucket: Bucket, changes: ReadonlyMap<string, string>): BucketWrite {
+/**
+ * How one bucket's changes (planned by bucket-writes.ts) go to Redis as a string: append while
+ * replaced lines stay within ~10% of the bucket (plus a little slack), else rewrite it whole.
+ */
+export function encodeBucketWrite(bucket: Bucket, changes: ReadonlyMap<string, string>): BucketWrite {
   let live = bucket.entries.size;
   let payload = '';
   let added = 0;

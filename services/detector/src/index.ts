@@ -55,6 +55,18 @@ export {
   type KeyLayout,
 } from './keys.js';
 export { parseBucket, formatBucket, type Bucket } from './bucket-blob.js';
+export {
+  applyChanges,
+  countInEntries,
+  planBucketWrites,
+  planVelocityCompaction,
+  sweepFindings,
+  velocityDays,
+  STATE_BUCKET,
+  VELOCITY_BUCKET,
+  type BucketChanges,
+  type BucketWritesPlan,
+} from './bucket-writes.js';
 export { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 export { migrateStateLayout, type MigrationProgress, type MigrationResult } from './migrate-state.js';
 export { topicRoles, repartitionTopicsOf } from './decode.js';

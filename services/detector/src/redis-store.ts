@@ -1,185 +1,39 @@
-import type { ChainableCommander, Result } from 'ioredis';
-import { execSlotGroups, RetriableError, type RedisClient } from '@zmwatch/kit';
+import type { ChainableCommander } from 'ioredis';
+import { execSlotGroups, type RedisClient } from '@zmwatch/kit';
+import { countInBlob } from './bucket-blob.js';
+import { createBucketCas } from './bucket-cas.js';
+import { createBucketReads } from './bucket-reads.js';
 import {
-  BucketFormatError,
-  countInBlob,
-  emptyBucket,
-  parseBucket,
-  planBucketWrite,
-  VIN_CHARS,
-  type Bucket,
-} from './bucket-blob.js';
+  countInEntries,
+  planBucketWrites,
+  planVelocityCompaction,
+  STATE_BUCKET as STATE,
+  sweepFindings,
+  VELOCITY_BUCKET as VELOCITY,
+  velocityDays,
+} from './bucket-writes.js';
 import {
-  dayKey,
-  dayOfVelocityKey,
   layoutKey,
   registrantTag,
-  stateBucketKey,
   stateBucketOf,
-  VELOCITY_KEY_CHARS,
   velocityBucketKey,
   velocityBucketOf,
   type KeyLayout,
 } from './keys.js';
-import { StateCache, type BucketKind } from './state-cache.js';
 import { layoutRecord, parseStoredLayout, partitionsForLayout } from './layout.js';
-import { readStateHeader } from './vin-state.js';
+import { execPipeline } from './redis-pipeline.js';
+import { StateCache } from './state-cache.js';
+import type { StateStore } from './state-store.js';
 
 /**
- * Compare-and-set of buckets of one partition (one hash tag, so one slot). ARGV holds, per key, the
- * version the writer read, a mode and a payload: 'a' appends the payload (changed entries) after the
- * stored lines, 'r' replaces the whole blob ('' deletes the key). Either way the value is rebuilt by
- * SET, so Redis keeps an exact-size string (APPEND would keep up to 2x spare capacity). All or
- * nothing: versions are checked first, and only if every one matches are the buckets written, so a
- * batch's VIN states and the velocity counters it adds land together or not at all (a retry never
- * counts twice). The owner of a partition is normally its only writer, so this almost never fails;
- * when it does (a rebalance overlap, a stalled process that lost its partition) the batch is retried
- * from a fresh read instead of overwriting someone else's merge. Returns the 1-based indexes of
- * stale keys.
+ * The production StateStore: packed string buckets (bucket-blob.ts) in Redis, kept in an in-process
+ * cache between batches. A thin I/O adapter: what a write changes, what the sweeper finds and what
+ * velocity compaction removes are planned by bucket-writes.ts (pure); buckets are read by
+ * bucket-reads.ts and written, all or nothing, by bucket-cas.ts.
  */
-const BUCKET_CAS_SCRIPT = `
-local stale = {}
-local blobs = {}
-for i = 1, #KEYS do
-  local v
-  if ARGV[3 * i - 1] == 'a' then
-    local blob = redis.call('GET', KEYS[i])
-    blobs[i] = blob
-    v = blob and string.match(blob, '^(%d+)\\n') or '0'
-  else
-    v = string.match(redis.call('GETRANGE', KEYS[i], 0, 19), '^(%d+)\\n') or '0'
-  end
-  if v ~= ARGV[3 * i - 2] then stale[#stale + 1] = i end
-end
-if #stale > 0 then return stale end
-for i = 1, #KEYS do
-  local payload = ARGV[3 * i]
-  if ARGV[3 * i - 1] == 'a' then
-    local blob = blobs[i]
-    local nl = string.find(blob, '\\n', 1, true)
-    redis.call('SET', KEYS[i], (tonumber(ARGV[3 * i - 2]) + 1) .. string.sub(blob, nl) .. payload)
-  elseif payload == '' then
-    redis.call('DEL', KEYS[i])
-  else
-    redis.call('SET', KEYS[i], payload)
-  end
-end
-return stale
-`;
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    zmBucketCas(numKeys: number, ...keysThenArgs: string[]): Result<number[], Context>;
-  }
-}
-
-export interface StateWrite {
-  vin: string;
-  expected: string;
-  next: string;
-}
-
-export interface VelocityQuery {
-  registrantId: string;
-  day: number;
-}
-
-/**
- * What one batch read: the packed state of each VIN (undefined when absent) and the buckets of its
- * partition it may write (VIN states, and velocity counters of the registrants it may count),
- * pinned for the batch's write whatever the cache evicts meanwhile.
- */
-export interface StateView {
-  readonly partition: number;
-  readonly states: Array<string | undefined>;
-  /** Redis round trips the read took: 0 when every bucket was cached. */
-  readonly roundTrips: number;
-  readonly buckets: ReadonlyMap<number, Bucket>;
-  readonly velocityBuckets: ReadonlyMap<number, Bucket>;
-}
-
-export interface StateStore {
-  readonly layout: KeyLayout;
-  /**
-   * States of these VINs of one partition, and the partition's velocity buckets of `registrants`
-   * (those whose counters this batch may increment): cached buckets, the others in one round trip.
-   */
-  read(partition: number, vins: readonly string[], registrants: Iterable<string>): Promise<StateView>;
-  /**
-   * Registrations per registrant on days [day - (window-1), day + (window-1)] summed over every
-   * partition's counters as written so far (one round trip; the view's own partition from memory).
-   */
-  velocity(view: StateView, queries: readonly VelocityQuery[], windowDays: number): Promise<number[]>;
-  /**
-   * One atomic Lua call: every changed state bucket of the view's partition plus the velocity
-   * increments of new first registrations, compare-and-set on the bucket versions. Returns the VINs
-   * whose state was not written (the buckets changed since they were read: all of the batch's, as
-   * the call is all or nothing); their buckets leave the cache.
-   */
-  write(
-    view: StateView,
-    writes: readonly StateWrite[],
-    increments: readonly VelocityQuery[],
-  ): Promise<string[]>;
-  /**
-   * The VINs of these state buckets of a partition whose state expired, and those whose pending
-   * declarations passed their grace deadline (both read from the state header).
-   */
-  scan(
-    partition: number,
-    buckets: readonly number[],
-    nowSeconds: number,
-  ): Promise<{ expired: string[]; due: string[] }>;
-  /** Drop velocity counters older than `minDay` from these velocity buckets of a partition. */
-  compactVelocity(partition: number, buckets: readonly number[], minDay: number): Promise<number>;
-  /** Forget every cached bucket (the group rebalanced: another process may have written). */
-  invalidate(): void;
-  /**
-   * Record the layout and input partition count on first use; later, the partition count the state
-   * is laid out for (which may be lower than the inputs': partitions were added and the state not
-   * migrated yet). Refuses other bucket counts, a migration in progress, fewer input partitions
-   * than the state's (ConfigError; see layout.ts).
-   */
-  checkLayout(inputs: ReadonlyArray<{ name: string; partitions: number }>): Promise<number>;
-  readonly cachedBuckets: number;
-}
-
-/** Redis failures are always retriable for the consumer: back off, do not commit, try again. */
-export class RedisUnavailableError extends RetriableError {
-  override readonly name = 'RedisUnavailableError';
-}
-
-export async function execPipeline(
-  p: { exec(): Promise<[Error | null, unknown][] | null> },
-  what: string,
-): Promise<unknown[]> {
-  let res: [Error | null, unknown][] | null;
-  try {
-    res = await p.exec();
-  } catch (err) {
-    throw new RedisUnavailableError(
-      `redis ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
-  }
-  if (!res) throw new RedisUnavailableError(`redis ${what}: pipeline discarded`);
-  return res.map(([err, value]) => {
-    if (err) throw new RedisUnavailableError(`redis ${what} failed: ${err.message}`, { cause: err });
-    return value;
-  });
-}
-
-const MGET_CHUNK = 1000;
-const STATE: BucketKind = 0;
-const VELOCITY: BucketKind = 1;
-
-/** A bucket a write changes: what it read and the entries it sets ('' removes). */
-interface Touched {
-  kind: BucketKind;
-  b: number;
-  bucket: Bucket;
-  changes: Map<string, string>;
-}
+export type { StateStore, StateView, StateWrite, VelocityQuery } from './state-store.js';
+export { execPipeline, RedisUnavailableError } from './redis-pipeline.js';
 
 export interface StateStoreOptions {
   /** Buckets kept in memory between batches (0: none). */
@@ -197,16 +51,14 @@ export interface StateStoreOptions {
   onLargeBucket?: (key: string, bytes: number, entries: number) => void;
 }
 
-/** How long a write waits for its replicas before the batch is retried. */
-const WAIT_REPLICAS_MS = 2000;
-
 export function createStateStore(
   redis: RedisClient,
   layout: KeyLayout,
   options: StateStoreOptions,
 ): StateStore {
-  redis.defineCommand('zmBucketCas', { lua: BUCKET_CAS_SCRIPT });
   const cache = new StateCache(options.cacheBuckets);
+  const { plan, load } = createBucketReads(redis, layout, cache, options.onCorrupt);
+  const casWrite = createBucketCas(redis, layout, cache, options);
   const onError = options.onError ?? (() => {});
   let partitions = 0;
   const guarded = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -227,128 +79,6 @@ export function createStateStore(
     }
     return t;
   };
-  const keyOf = (kind: BucketKind, partition: number, b: number) =>
-    kind === STATE ? stateBucketKey(layout, partition, b) : velocityBucketKey(layout, partition, b);
-  const parse = (kind: BucketKind, key: string, blob: string | null): Bucket => {
-    try {
-      return parseBucket(blob, kind === STATE ? VIN_CHARS : VELOCITY_KEY_CHARS);
-    } catch (err) {
-      if (!(err instanceof BucketFormatError)) throw err;
-      // Unreadable can never become readable: start the bucket afresh (version 0 overwrites it).
-      options.onCorrupt?.(key, err);
-      return emptyBucket();
-    }
-  };
-  let largeWarned = false;
-
-  /**
-   * The wanted buckets of one partition, cached ones from memory, the rest (of both kinds) with MGETs
-   * queued on `p` (same hash tag: one slot). Returns what to do once the pipeline ran.
-   */
-  function plan(
-    partition: number,
-    wanted: ReadonlyArray<Iterable<number>>,
-    out: ReadonlyArray<Map<number, Bucket>>,
-    p: ChainableCommander,
-  ): ((values: unknown[], at: number) => number) | undefined {
-    const missing: Array<[kind: BucketKind, bucket: number]> = [];
-    ([STATE, VELOCITY] as const).forEach((kind) => {
-      for (const b of wanted[kind]!) {
-        if (out[kind]!.has(b)) continue;
-        const hit = cache.get(StateCache.id(kind, partition, b));
-        if (hit) out[kind]!.set(b, hit);
-        else {
-          out[kind]!.set(b, emptyBucket()); // placeholder, replaced below
-          missing.push([kind, b]);
-        }
-      }
-    });
-    if (missing.length === 0) return undefined;
-    const keys = missing.map(([kind, b]) => keyOf(kind, partition, b));
-    let calls = 0;
-    for (let i = 0; i < keys.length; i += MGET_CHUNK, calls++) p.mget(...keys.slice(i, i + MGET_CHUNK));
-    return (values, at) => {
-      const blobs = values.slice(at, at + calls).flat() as Array<string | null>;
-      missing.forEach(([kind, b], i) => {
-        const bucket = parse(kind, keys[i]!, blobs[i] ?? null);
-        out[kind]!.set(b, bucket);
-        cache.set(StateCache.id(kind, partition, b), bucket);
-      });
-      return calls;
-    };
-  }
-
-  /** Buckets of one partition (both kinds), loaded from the cache or in one round trip. */
-  async function load(
-    partition: number,
-    wanted: ReadonlyArray<Iterable<number>>,
-    what: string,
-  ): Promise<{ buckets: Array<Map<number, Bucket>>; roundTrips: number }> {
-    const buckets = [new Map<number, Bucket>(), new Map<number, Bucket>()];
-    const p = redis.pipeline();
-    const apply = plan(partition, wanted, buckets, p);
-    if (!apply) return { buckets, roundTrips: 0 };
-    apply(await execPipeline(p, what), 0);
-    return { buckets, roundTrips: 1 };
-  }
-
-  /**
-   * Writes buckets of one partition with changes, all or nothing; on success the cached buckets take
-   * the changes. Returns false when a version was stale (those buckets leave the cache).
-   */
-  async function casWrite(partition: number, touched: readonly Touched[], what: string): Promise<boolean> {
-    if (touched.length === 0) return true;
-    const keys: string[] = [];
-    const args: string[] = [];
-    const plans = touched.map((t) => {
-      const key = keyOf(t.kind, partition, t.b);
-      const w = planBucketWrite(t.bucket, t.changes);
-      if (w.mode === 'replace' && w.payload.length > 65_536 && !largeWarned) {
-        largeWarned = true;
-        options.onLargeBucket?.(key, w.payload.length, w.live);
-      }
-      keys.push(key);
-      args.push(String(t.bucket.version), w.mode === 'append' ? 'a' : 'r', w.payload);
-      return w;
-    });
-    const p = redis.pipeline();
-    p.zmBucketCas(keys.length, ...keys, ...args);
-    const waitFor = options.waitReplicas ?? 0;
-    if (waitFor > 0) p.wait(waitFor, WAIT_REPLICAS_MS); // keyless: runs on the script's node
-    let stale: number[];
-    try {
-      const [result, acked] = await execPipeline(p, what);
-      if (waitFor > 0 && Number(acked) < waitFor)
-        throw new RedisUnavailableError(
-          `redis ${what}: ${String(acked)} of ${waitFor} replicas acknowledged`,
-        );
-      stale = (result as number[]).map(Number);
-    } catch (err) {
-      // Whether the script ran is unknown: forget these buckets, the retry reads them again.
-      for (const t of touched) cache.delete(StateCache.id(t.kind, partition, t.b));
-      throw err;
-    }
-    if (stale.length > 0) {
-      for (const i of stale) {
-        const t = touched[i - 1]!;
-        cache.delete(StateCache.id(t.kind, partition, t.b));
-      }
-      return false;
-    }
-    touched.forEach((t, i) => {
-      const w = plans[i]!;
-      // A bucket left empty was deleted, and a missing key reads as version 0.
-      t.bucket.version = w.mode === 'replace' && w.payload === '' ? 0 : t.bucket.version + 1;
-      t.bucket.lines = w.lines;
-      for (const [k, v] of t.changes) {
-        if (v === '') t.bucket.entries.delete(k);
-        else t.bucket.entries.set(k, v);
-      }
-      cache.set(StateCache.id(t.kind, partition, t.b), t.bucket);
-    });
-    return true;
-  }
-
   return {
     layout,
     get cachedBuckets() {
@@ -404,14 +134,8 @@ export function createStateStore(
         return queries.map((q) => {
           const b = velocityBucketOf(layout, q.registrantId);
           const tag = tagOf(q.registrantId);
-          const from = q.day - windowDays + 1;
-          const to = q.day + windowDays - 1;
-          let sum = 0;
-          const entries = ownBuckets.get(b)!.entries;
-          for (let d = from; d <= to; d++) {
-            const c = entries.get(tag + dayKey(d));
-            if (c !== undefined) sum += parseInt(c, 36);
-          }
+          const { from, to } = velocityDays(q.day, windowDays);
+          let sum = countInEntries(ownBuckets.get(b)!.entries, tag, from, to);
           for (const blob of blobs.get(b)!) if (blob) sum += countInBlob(blob, tag, from, to);
           return sum;
         });
@@ -419,61 +143,20 @@ export function createStateStore(
     write: (view, writes, increments) =>
       guarded(async function writeImpl() {
         if (writes.length === 0 && increments.length === 0) return [];
-        const { partition } = view;
-        const touched = new Map<number, Touched>();
-        const entryOf = (kind: BucketKind, b: number): Touched => {
-          const id = StateCache.id(kind, partition, b);
-          let t = touched.get(id);
-          if (!t) {
-            const bucket = (kind === STATE ? view.buckets : view.velocityBuckets).get(b);
-            if (!bucket)
-              throw new Error(
-                `write outside the buckets its batch read (${kind === STATE ? 'state' : 'velocity'} bucket ${b})`,
-              );
-            touched.set(id, (t = { kind, b, bucket, changes: new Map() }));
-          }
-          return t;
-        };
-        const lost: string[] = [];
-        for (const w of writes) {
-          const t = entryOf(STATE, stateBucketOf(layout, w.vin));
-          if ((t.bucket.entries.get(w.vin) ?? '') !== w.expected) lost.push(w.vin);
-          else t.changes.set(w.vin, w.next);
-        }
-        // +1 per increment on its (registrant, day) entry; the changes map sums a batch's repeats.
-        for (const inc of increments) {
-          const t = entryOf(VELOCITY, velocityBucketOf(layout, inc.registrantId));
-          const k = tagOf(inc.registrantId) + dayKey(inc.day);
-          const current = t.changes.get(k) ?? t.bucket.entries.get(k);
-          t.changes.set(k, ((current === undefined ? 0 : parseInt(current, 36)) + 1).toString(36));
-        }
-        if (lost.length > 0) return lost; // read under the partition lock, so only a bug gets here
-        const ok = await casWrite(partition, [...touched.values()], 'state write');
+        const planned = planBucketWrites(layout, view, writes, increments, tagOf);
+        if (planned.lost.length > 0) return planned.lost;
+        const ok = await casWrite(view.partition, planned.touched, 'state write');
         return ok ? [] : writes.map((w) => w.vin);
       }),
     scan: (partition, bucketNumbers, nowSeconds) =>
       guarded(async function scanImpl() {
         const { buckets } = await load(partition, [bucketNumbers, []], 'sweep read');
-        const expired: string[] = [];
-        const due: string[] = [];
-        for (const bucket of buckets[STATE]!.values()) {
-          for (const [vin, packed] of bucket.entries) {
-            const { expireAt, dueAt } = readStateHeader(packed);
-            if (expireAt <= nowSeconds) expired.push(vin);
-            else if (dueAt !== undefined && dueAt <= nowSeconds) due.push(vin);
-          }
-        }
-        return { expired, due };
+        return sweepFindings(buckets[STATE]!.values(), nowSeconds);
       }),
     compactVelocity: (partition, bucketNumbers, minDay) =>
       guarded(async function compactVelocityImpl() {
         const { buckets } = await load(partition, [[], bucketNumbers], 'velocity sweep read');
-        const touched: Touched[] = [];
-        for (const [b, bucket] of buckets[VELOCITY]!) {
-          const changes = new Map<string, string>();
-          for (const k of bucket.entries.keys()) if (dayOfVelocityKey(k) < minDay) changes.set(k, '');
-          if (changes.size > 0) touched.push({ kind: VELOCITY, b, bucket, changes });
-        }
+        const touched = planVelocityCompaction(buckets[VELOCITY]!, minDay);
         const removed = touched.reduce((n, t) => n + t.changes.size, 0);
         // A lost race just leaves the old counters for the next sweep.
         return (await casWrite(partition, touched, 'velocity sweep')) ? removed : 0;

@@ -5,7 +5,7 @@ import {
   countInBlob,
   formatBucket,
   parseBucket,
-  planBucketWrite,
+  encodeBucketWrite,
 } from '../src/bucket-blob.js';
 import { dayKey, registrantTag, VELOCITY_KEY_CHARS } from '../src/keys.js';
 import { StateCache } from '../src/state-cache.js';
@@ -90,26 +90,26 @@ test('log-structured lines: a later line for a key replaces the earlier one, a b
   assert.equal(back.lines, 4);
 });
 
-test('planBucketWrite appends what changed, and rewrites once replaced lines pass ~10%', () => {
+test('encodeBucketWrite appends what changed, and rewrites once replaced lines pass ~10%', () => {
   const vins = Array.from({ length: 40 }, (_, i) => `LGXCE4CB8S${String(i).padStart(7, '0')}`);
   const bucket = parseBucket(formatBucket(3, new Map(vins.map((v) => [v, 'x;;']))));
   // New VINs only: appended, nothing replaced.
   const NEW = 'LGXCE4CB8S9999999';
-  const add = planBucketWrite(bucket, new Map([[NEW, 'n;;']]));
+  const add = encodeBucketWrite(bucket, new Map([[NEW, 'n;;']]));
   assert.deepEqual(add, { mode: 'append', payload: `\n${NEW}n;;`, lines: 41, live: 41 });
   // A few updates of existing VINs: still appended (replaced lines within 10% + 2).
-  const few = planBucketWrite(bucket, new Map(vins.slice(0, 5).map((v) => [v, 'u;;'])));
+  const few = encodeBucketWrite(bucket, new Map(vins.slice(0, 5).map((v) => [v, 'u;;'])));
   assert.equal(few.mode, 'append');
   assert.equal(few.lines, 45);
   // Many updates: rewritten whole, with the new version, no replaced lines left.
-  const many = planBucketWrite(bucket, new Map(vins.slice(0, 10).map((v) => [v, 'u;;'])));
+  const many = encodeBucketWrite(bucket, new Map(vins.slice(0, 10).map((v) => [v, 'u;;'])));
   assert.equal(many.mode, 'replace');
   assert.equal(many.lines, 40);
   assert.ok(many.payload.startsWith('4\n'));
   assert.equal(parseBucket(many.payload).entries.get(vins[0]!), 'u;;');
   // Deleting an absent key changes nothing; a new bucket (version 0) is always written whole.
-  assert.equal(planBucketWrite(bucket, new Map([['LGXCE4CB8S8888888', '']])).payload, '');
-  assert.equal(planBucketWrite(parseBucket(null), new Map([[VIN_A, 'n;;']])).mode, 'replace');
+  assert.equal(encodeBucketWrite(bucket, new Map([['LGXCE4CB8S8888888', '']])).payload, '');
+  assert.equal(encodeBucketWrite(parseBucket(null), new Map([[VIN_A, 'n;;']])).mode, 'replace');
   // Applying an appended payload gives what a rewrite gives.
   const appended = parseBucket(`${formatBucket(3, bucket.entries)}${few.payload}`);
   assert.deepEqual(
