@@ -130,16 +130,18 @@ export function emptyState(): VinState {
 // Packed layout (format version 2). A VIN is one entry of a state bucket (one Redis string, see
 // bucket-blob.ts). Its value must stay small (the memory target is <= 100 bytes per tracked VIN,
 // the 17-byte key included), so the common case, a VIN with only a first registration, packs to
-// 45 bytes:
+// 46 bytes:
 //
-//   ~2tvrs00;Rmm6zh1c0,CN-GD,91440300MA5DEALER1,7
+//   tvrs00~2;;Rmm6zh1c0,CN-GD,91440300MA5DEALER1,7
 //
-// Header: '~', the format version (one base-36 character), expireAt, and ',dueAt' when something is
-// due (dueAt(); both epoch seconds). Sections follow, each ';' then a one-letter tag, declared once
-// below as ordered field codecs (state-codec.ts), which both packState and unpackState walk:
-// numbers are base 36 (times in epoch ms unless named ...At in seconds, as in VinState), enums are
-// their index in the Avro symbol list (symbols are only ever appended; small enums share one field
-// as a mixed-radix number), free text is percent-escaped, trailing empty fields are left out.
+// Header: expireAt, '~' and the format version (base 36), ';', dueAt (dueAt(); empty when nothing
+// is due), both epoch seconds. The version sits where the release before it (version 1, no mark)
+// still reads the header (its parseInt stops at '~'), so rolling back to it keeps every VIN.
+// Sections follow, each ';' then a one-letter tag, declared once below as ordered field codecs
+// (state-codec.ts), which both packState and unpackState walk: numbers are base 36 (times in epoch
+// ms, fields named ...At in epoch seconds, as in VinState), enums are their index in the Avro symbol
+// list (symbols are only ever appended; small enums share one field as a mixed-radix number), free
+// text is percent-escaped, trailing empty fields are left out.
 //
 //   R  first registration      time, jurisdiction, partyId, partyType*3+condition
 //   T  last transfer           time, partyId, partyType
@@ -154,21 +156,22 @@ export function emptyState(): VinState {
 //   <facts>      exporterId, exporterType*6+declaredCondition*2+hasAfterSalesRef, declaredOdometerKm, destinationCountry
 //   <published>  revision, detectedAt, publishedAt, fingerprint, withdrawn (0/1), revisionDueAt
 //
-// Version 1, written before the format had a version, has no mark and a two-field header
-// `<expireAt>;<dueAt>` (dueAt empty when nothing is due), and writes trailing empty fields after
-// <published>; its sections are the same, read by the same declarations. Evolution: append a field
-// to a section (older readers ignore it, and drop it when they rewrite the VIN); anything an older
-// release must carry over goes in a new section tag: a section (or a declaration status) a release
-// does not know is kept verbatim in `keptSections` and written back, never a reset. Golden fixtures:
-// test/fixtures/legacy-states.json (version 1, real bytes from main before this format) and
-// test/fixtures/states-v2.json.
+// Version 1, written before the format had a version, has no mark and writes an empty trailing
+// field after <published>; its sections are the same, read by the same declarations. Evolution:
+// append a field to a section (older readers ignore it, and drop it when they rewrite the VIN);
+// anything an older release must carry over goes in a new section tag: a section (or a declaration
+// status) a release does not know is kept verbatim in `keptSections` and written back, never a
+// reset (version 1's reader, which predates this rule, resets on one). Golden fixtures:
+// test/fixtures/legacy-states.json (version 1, real bytes from main before the version) and
+// test/fixtures/states-v2.json; version 1's frozen reader (test/fixtures/unversioned-reader.ts)
+// reads what this release writes.
 // The sweeper reads only the header (readStateHeader, called by the store's scan).
 // ---------------------------------------------------------------------------------------------
 
 /** The packed format this release writes. */
 export const STATE_FORMAT_VERSION = 2;
 const VERSION_MARK = '~';
-const HEADER_PREFIX = VERSION_MARK + b36(STATE_FORMAT_VERSION);
+const VERSION_SUFFIX = VERSION_MARK + b36(STATE_FORMAT_VERSION);
 
 const BOOLEANS = [false, true] as const;
 
@@ -297,28 +300,19 @@ export function dueAt(state: VinState, graceSeconds: number): number {
 }
 
 /**
- * The header: where it ends (the first section's ';', or the length) and its two fields. Version 2+:
- * `~<version><expireAt>[,<dueAt>]`; version 1: `<expireAt>;<dueAt>` (dueAt possibly empty).
+ * The header, `<expireAt>[~<version>];<dueAt>` (version 1 has no mark; dueAt may be empty): its two
+ * fields and where it ends (the ';' before the first section, or the length).
  */
 function readHeader(packed: string): { expireAt: number; dueAt: number | undefined; end: number } {
-  let end = packed.indexOf(';');
-  if (packed.startsWith(VERSION_MARK)) {
-    if (end < 0) end = packed.length;
-    const comma = packed.indexOf(',');
-    const hasDue = comma >= 0 && comma < end;
-    return {
-      expireAt: readB36(packed, 2, hasDue ? comma : end),
-      dueAt: hasDue ? readB36(packed, comma + 1, end) : undefined,
-      end,
-    };
-  }
-  if (end < 0) throw new StateFormatError(`state has no header: ${JSON.stringify(packed.slice(0, 40))}`);
-  let due = packed.indexOf(';', end + 1);
-  if (due < 0) due = packed.length;
+  const semi = packed.indexOf(';');
+  if (semi < 0) throw new StateFormatError(`state has no header: ${JSON.stringify(packed.slice(0, 40))}`);
+  const mark = packed.indexOf(VERSION_MARK);
+  let end = packed.indexOf(';', semi + 1);
+  if (end < 0) end = packed.length;
   return {
-    expireAt: readB36(packed, 0, end),
-    dueAt: due === end + 1 ? undefined : readB36(packed, end + 1, due),
-    end: due,
+    expireAt: readB36(packed, 0, mark >= 0 && mark < semi ? mark : semi),
+    dueAt: end === semi + 1 ? undefined : readB36(packed, semi + 1, end),
+    end,
   };
 }
 
@@ -341,7 +335,7 @@ export function readStateHeader(packed: string): { expireAt: number; dueAt: numb
 export function packState(state: VinState, graceSeconds: number): string {
   const due = dueAt(state, graceSeconds);
   const w = new Writer();
-  w.out = HEADER_PREFIX + b36(state.expireAt) + (due ? ',' + b36(due) : '');
+  w.out = b36(state.expireAt) + VERSION_SUFFIX + ';' + (due ? b36(due) : '');
   for (const s of SINGLES) {
     const v = s.get(state);
     if (v !== undefined) writeSection(w, s.section, v as never);

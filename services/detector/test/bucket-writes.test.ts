@@ -153,11 +153,11 @@ test('planVelocityCompaction removes the counters of days before minDay, and lea
 
 test('sweepFindings: expired and due VINs from the header alone; an unreadable header is neither', () => {
   const bucket = bucketWith([
-    ['VIN00000000000001', '~2a'], // expires at 10
-    ['VIN00000000000002', '~2z,b'], // due at 11
-    ['VIN00000000000003', '~2z,z'], // due at 35
+    ['VIN00000000000001', 'a~2;'], // expires at 10
+    ['VIN00000000000002', 'z~2;b'], // due at 11
+    ['VIN00000000000003', 'z~2;z;Rx'], // due at 35
     ['VIN00000000000004', 'a;b;Rx'], // version 1: expires at 10
-    ['VIN00000000000005', '~2!!'],
+    ['VIN00000000000005', '!!~2;'],
   ]);
   assert.deepEqual(sweepFindings([bucket], 11), {
     expired: ['VIN00000000000001', 'VIN00000000000004'],

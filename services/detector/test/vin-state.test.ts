@@ -12,6 +12,7 @@ import {
 } from '../src/vin-state.js';
 import { b36, readB36 } from '../src/state-codec.js';
 import { T0, DAY } from './support/fixtures.js';
+import { unpackState as unpackUnversioned } from './fixtures/unversioned-reader.js';
 
 interface Fixture<T> {
   states: T[];
@@ -24,10 +25,10 @@ const legacy = fixture<{ name: string; graceSeconds: number; packed: string; sta
 );
 /** The same states as this release writes them. */
 const golden = fixture<{ name: string; packed: string }>('states-v2.json');
-/** The header's expireAt and dueAt texts ('~2<expireAt>[,<dueAt>]'). */
+/** The header's expireAt and dueAt texts ('<expireAt>~2;<dueAt>'). */
 const headerOf = (packed: string): [string, string] => {
-  const [exp, due] = packed.split(';')[0]!.slice(2).split(',');
-  return [exp!, due ?? ''];
+  const [exp, due] = packed.split(';');
+  return [exp!.replace(/~.*/, ''), due!];
 };
 
 const full: VinState = {
@@ -156,7 +157,7 @@ test('a VIN with only a first registration packs small enough for the memory tar
 test('states written before the format had a version (real bytes from main) read to what that code read', () => {
   assert.ok(legacy.states.length >= 14);
   for (const l of legacy.states) {
-    assert.ok(!l.packed.startsWith('~'), l.name);
+    assert.ok(!l.packed.includes('~'), l.name);
     assert.deepEqual(unpackState(l.packed), l.state, l.name);
     const h = readStateHeader(l.packed);
     assert.equal(h.expireAt, l.state.expireAt, l.name);
@@ -170,10 +171,15 @@ test('golden packed states: packState writes exactly these bytes (format version
   legacy.states.forEach((l, i) => {
     const g = golden.states[i]!;
     assert.equal(g.name, l.name);
-    assert.ok(g.packed.startsWith(`~${STATE_FORMAT_VERSION}`), g.name);
+    assert.ok(g.packed.split(';')[0]!.endsWith(`~${STATE_FORMAT_VERSION}`), g.name);
     assert.equal(packState(l.state, l.graceSeconds), g.packed, g.name);
     assert.deepEqual(unpackState(g.packed), l.state, g.name);
   });
+});
+
+test('a rollback to the release before the version reads what this release writes (its frozen reader)', () => {
+  for (const l of legacy.states)
+    assert.deepEqual(unpackUnversioned(packState(l.state, l.graceSeconds)), l.state, l.name);
 });
 
 test('unknown sections are kept verbatim and written back, never a reset', () => {
@@ -191,11 +197,11 @@ test('fields a newer release appended to a known section are ignored; a newer ve
   const g = golden.states.find((x) => x.name === 'first registration only')!.packed;
   const state = unpackState(g);
   assert.deepEqual(unpackState(g + ',zz,extra'), state);
-  assert.deepEqual(unpackState('~3' + g.slice(2)), state);
+  assert.deepEqual(unpackState(g.replace('~2;', '~3;')), state);
 });
 
 test('a field left out at the end (an older writer) reads as absent', () => {
-  const d = unpackState('~2tvrs00;DD1,e,mml9vk00,tbpk00,EXP').declarations[0]!;
+  const d = unpackState('tvrs00~2;;DD1,e,mml9vk00,tbpk00,EXP').declarations[0]!;
   assert.deepEqual(d, {
     declarationId: 'D1',
     status: 'evaluated',
@@ -220,7 +226,7 @@ test('base 36: epoch milliseconds and negatives round-trip, bad digits are a Sta
 });
 
 test('garbage state is reported as a StateFormatError; its header reads as neither expired nor due', () => {
-  assert.deepEqual(readStateHeader('~2zz!'), { expireAt: NaN, dueAt: undefined });
+  assert.deepEqual(readStateHeader('zz!~2;'), { expireAt: NaN, dueAt: undefined });
   assert.throws(() => unpackState('nonsense'), StateFormatError);
   assert.throws(() => unpackState('abc!;;'), StateFormatError);
   assert.throws(() => unpackState('abc;;R!!,CN,P,7'), StateFormatError);
