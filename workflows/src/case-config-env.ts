@@ -1,8 +1,14 @@
 import { z } from 'zod';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '@zmwatch/schemas';
 import { validateCaseConfig } from './case-rules.js';
-import { DEFAULT_CASE_CONFIG, SEVERITIES, type CaseConfig } from './shared.js';
+import { CASES_TASK_QUEUE, DEFAULT_CASE_CONFIG, SEVERITIES, type CaseConfig } from './shared.js';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS: Record<string, number> = { ms: 1, s: SECOND_MS, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS };
+
+/** ZM_CASES_TASK_QUEUE, the case worker's task queue, spelled once for the worker and its clients. */
+export const casesTaskQueueEnv = {
+  ZM_CASES_TASK_QUEUE: z.string().min(1).default(CASES_TASK_QUEUE),
+};
 
 /** `250ms`, `30s`, `15m`, `2h`, `7d` → milliseconds. */
 export function parseDuration(text: string): number {

@@ -2,20 +2,19 @@ import { z } from 'zod';
 import {
   DEFAULT_PORTS,
   envVars,
+  kafkaClientEnv,
+  kafkaClientSettings,
   parseEnv,
-  kafkaSecurity,
-  kafkaSecurityEnv,
-  type KafkaSecurity,
   redisConnection,
   redisEnv,
   type RedisConnection,
-  temporalTls,
-  temporalTlsEnv,
-  type TemporalTls,
+  temporalClientEnv,
+  temporalClientSettings,
+  type KafkaClientSettings,
+  type TemporalClientSettings,
 } from '@zmwatch/kit';
-import { caseConfigEnv } from './case-config-env.js';
+import { caseConfigEnv, casesTaskQueueEnv } from './case-config-env.js';
 import { caseViewsEnv, caseViewTtlMs } from './case-view-store.js';
-import { CASES_TASK_QUEUE } from './shared.js';
 import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH, type WorkflowSource } from './worker.js';
 
 /**
@@ -30,15 +29,8 @@ export const WORKER_DEFAULTS = {
 } as const;
 
 /** Configuration of the case worker process (src/worker-main.ts); read once, from the environment. */
-export interface WorkerConfig {
-  temporalAddress: string;
-  /** (Mutual) TLS to Temporal's frontend (kit's ZM_TEMPORAL_TLS*); absent: plaintext. */
-  temporalTls?: TemporalTls | undefined;
-  namespace: string;
+export interface WorkerConfig extends TemporalClientSettings, KafkaClientSettings {
   taskQueue: string;
-  brokers: string[];
-  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
-  kafkaSecurity?: KafkaSecurity | undefined;
   outcomesTopic: string;
   customsUrl: string;
   customsToken: string | undefined;
@@ -57,12 +49,9 @@ export interface WorkerConfig {
 }
 
 const schema = z.object({
-  ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
-  ...temporalTlsEnv,
-  ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
-  ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
-  ZM_KAFKA_BROKERS: envVars.brokers,
-  ...kafkaSecurityEnv,
+  ...temporalClientEnv,
+  ...casesTaskQueueEnv,
+  ...kafkaClientEnv,
   ZM_OUTCOMES_TOPIC: z.string().default('zm.case-outcomes.v1'),
   ZM_CUSTOMS_URL: z.string().url(),
   ZM_CUSTOMS_TOKEN: z.string().optional(),
@@ -84,12 +73,9 @@ const schema = z.object({
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = parseEnv(schema, env);
   return {
-    temporalAddress: e.ZM_TEMPORAL_ADDRESS,
-    temporalTls: temporalTls(e),
-    namespace: e.ZM_TEMPORAL_NAMESPACE,
+    ...temporalClientSettings(e),
     taskQueue: e.ZM_CASES_TASK_QUEUE,
-    brokers: e.ZM_KAFKA_BROKERS,
-    kafkaSecurity: kafkaSecurity(e),
+    ...kafkaClientSettings(e),
     outcomesTopic: e.ZM_OUTCOMES_TOPIC,
     customsUrl: e.ZM_CUSTOMS_URL,
     customsToken: e.ZM_CUSTOMS_TOKEN,

@@ -4,7 +4,7 @@
  * `@zmwatch/workflows/worker`; nothing imported here may load `@temporalio/worker`.
  */
 export * from './shared.js';
-export { caseConfigEnv, caseConfigFromEnv, parseDuration } from './case-config-env.js';
+export { caseConfigEnv, caseConfigFromEnv, casesTaskQueueEnv, parseDuration } from './case-config-env.js';
 export {
   alertRevision,
   alertStatus,

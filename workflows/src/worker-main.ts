@@ -61,7 +61,7 @@ runMain(async () => {
   });
   const cases = await createCaseWorker({
     connection,
-    namespace: config.namespace,
+    namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflows: config.workflows,
     logger,

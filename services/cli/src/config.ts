@@ -2,29 +2,22 @@ import { userInfo } from 'node:os';
 import { z } from 'zod';
 import {
   envVars,
+  kafkaClientEnv,
+  kafkaClientSettings,
   parseEnv,
-  kafkaSecurity,
-  kafkaSecurityEnv,
-  type KafkaSecurity,
-  temporalTls,
-  temporalTlsEnv,
-  type TemporalTls,
+  temporalClientEnv,
+  temporalClientSettings,
+  type KafkaClientSettings,
+  type TemporalClientSettings,
 } from '@zmwatch/kit';
 import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@zmwatch/infra';
 import { insightsDbPath, insightsUrlEnv } from '@zmwatch/insights/client';
-import { CASES_TASK_QUEUE, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
+import { casesTaskQueueEnv, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 
 /** Where the CLI's clients point: the same ZM_* variables as the services (`zmwatch stack env`). */
-export interface CliConfig {
-  brokers: string[];
-  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
-  kafkaSecurity?: KafkaSecurity | undefined;
-  temporalAddress: string;
-  /** (Mutual) TLS to Temporal's frontend (kit's ZM_TEMPORAL_TLS*); absent: plaintext. */
-  temporalTls?: TemporalTls | undefined;
-  temporalNamespace: string;
+export interface CliConfig extends KafkaClientSettings, TemporalClientSettings {
   casesTaskQueue: string;
   /** Analysts' queues, for `cases list` without --queue. */
   queues: string[];
@@ -46,12 +39,9 @@ export interface CliConfig {
 }
 
 const schema = z.object({
-  ZM_KAFKA_BROKERS: envVars.brokers,
-  ...kafkaSecurityEnv,
-  ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
-  ...temporalTlsEnv,
-  ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
-  ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
+  ...kafkaClientEnv,
+  ...temporalClientEnv,
+  ...casesTaskQueueEnv,
   ZM_CONSOLE_QUEUES: z.string().default(DEFAULT_QUEUE_NAMES.join(',')),
   ZM_ALERTS_TOPIC: z.string().default(TOPICS.alerts),
   ZM_FEED_TOPICS: z.string().default(INPUT_TOPICS.join(',')),
@@ -74,11 +64,8 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     }
   }
   return {
-    brokers: e.ZM_KAFKA_BROKERS,
-    kafkaSecurity: kafkaSecurity(e),
-    temporalAddress: e.ZM_TEMPORAL_ADDRESS,
-    temporalTls: temporalTls(e),
-    temporalNamespace: e.ZM_TEMPORAL_NAMESPACE,
+    ...kafkaClientSettings(e),
+    ...temporalClientSettings(e),
     casesTaskQueue: e.ZM_CASES_TASK_QUEUE,
     queues: e.ZM_CONSOLE_QUEUES.split(',')
       .map((q) => q.trim())

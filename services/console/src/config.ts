@@ -3,23 +3,23 @@ import { z } from 'zod';
 import {
   DEFAULT_PORTS,
   envVars,
+  kafkaClientEnv,
+  kafkaClientSettings,
   parseEnv,
-  kafkaSecurity,
-  kafkaSecurityEnv,
-  type KafkaSecurity,
   redisConnection,
   redisEnv,
   type RedisConnection,
-  temporalTls,
-  temporalTlsEnv,
-  type TemporalTls,
+  temporalClientEnv,
+  temporalClientSettings,
+  type KafkaClientSettings,
+  type TemporalClientSettings,
 } from '@zmwatch/kit';
 import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
 import { insightsUrlEnv } from '@zmwatch/insights/client';
-import { CASES_TASK_QUEUE, caseViewsEnv, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
+import { casesTaskQueueEnv, caseViewsEnv, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 import { loadUsersFile, parseUsers, type User } from './auth/users.js';
 
-export interface ConsoleConfig {
+export interface ConsoleConfig extends KafkaClientSettings, TemporalClientSettings {
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -28,13 +28,6 @@ export interface ConsoleConfig {
   secureCookie: boolean;
   sessionIdleMs: number;
   sessionMaxMs: number;
-  brokers: string[];
-  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
-  kafkaSecurity?: KafkaSecurity | undefined;
-  temporalAddress: string;
-  /** (Mutual) TLS to Temporal's frontend (kit's ZM_TEMPORAL_TLS*); absent: plaintext. */
-  temporalTls?: TemporalTls | undefined;
-  temporalNamespace: string;
   /** Temporal task queue of the case worker (the case client starts nothing, but keeps it consistent). */
   casesTaskQueue: string;
   /** The Redis holding the case projection the case worker writes; absent: case pages query the workflow. */
@@ -157,12 +150,9 @@ const schema = z.object({
   ZM_CONSOLE_LAG_WINDOW: z.coerce.number().int().min(2).max(100).default(10),
   ZM_CONSOLE_GROUPS: regex.default('.*'),
   ZM_CONSOLE_TOPICS: regex.default(DEFAULT_TOPIC_PATTERN),
-  ZM_KAFKA_BROKERS: envVars.brokers,
-  ...kafkaSecurityEnv,
-  ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
-  ...temporalTlsEnv,
-  ZM_TEMPORAL_NAMESPACE: z.string().default('default'),
-  ZM_CASES_TASK_QUEUE: z.string().default(CASES_TASK_QUEUE),
+  ...kafkaClientEnv,
+  ...temporalClientEnv,
+  ...casesTaskQueueEnv,
   ...redisEnv,
   ...caseViewsEnv,
   ZM_ALERTS_TOPIC: z.string().default(TOPICS.alerts),
@@ -230,11 +220,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig 
     secureCookie: e.ZM_CONSOLE_SECURE_COOKIE,
     sessionIdleMs: e.ZM_CONSOLE_SESSION_IDLE_MINUTES * 60_000,
     sessionMaxMs: 24 * 3_600_000,
-    brokers: e.ZM_KAFKA_BROKERS,
-    kafkaSecurity: kafkaSecurity(e),
-    temporalAddress: e.ZM_TEMPORAL_ADDRESS,
-    temporalTls: temporalTls(e),
-    temporalNamespace: e.ZM_TEMPORAL_NAMESPACE,
+    ...kafkaClientSettings(e),
+    ...temporalClientSettings(e),
     casesTaskQueue: e.ZM_CASES_TASK_QUEUE,
     caseViews: e.ZM_CASE_VIEWS === 'on' ? redisConnection(e) : undefined,
     queues,

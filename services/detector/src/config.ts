@@ -3,23 +3,20 @@ import { z } from 'zod';
 import {
   DEFAULT_PORTS,
   envVars,
+  kafkaClientEnv,
+  kafkaClientSettings,
   parseEnv,
   redisConnection,
   redisEnv,
+  type KafkaClientSettings,
   type RedisConnection,
-  kafkaSecurity,
-  kafkaSecurityEnv,
-  type KafkaSecurity,
 } from '@zmwatch/kit';
 import { TOPICS } from '@zmwatch/schemas';
 import type { KeyLayout } from './keys.js';
 import { DEFAULT_REVISION_MIN_INTERVAL_SECONDS } from './revision.js';
 import { DEFAULT_RULESET_FILE, loadRuleset, type Ruleset } from './ruleset.js';
 
-export interface DetectorConfig {
-  brokers: string[];
-  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
-  kafkaSecurity?: KafkaSecurity | undefined;
+export interface DetectorConfig extends KafkaClientSettings {
   clientId: string;
   groupId: string;
   topics: { registrations: string; declarations: string; alerts: string };
@@ -61,8 +58,7 @@ export interface DetectorConfig {
 export const DEFAULT_PARTITIONS_CONCURRENTLY = 3;
 
 const envSchema = z.object({
-  ZM_KAFKA_BROKERS: envVars.brokers,
-  ...kafkaSecurityEnv,
+  ...kafkaClientEnv,
   ...redisEnv,
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_LOG_LEVEL: envVars.logLevel,
@@ -99,8 +95,7 @@ const envSchema = z.object({
 export function loadConfig(env: NodeJS.ProcessEnv): DetectorConfig {
   const e = parseEnv(envSchema, env);
   return {
-    brokers: e.ZM_KAFKA_BROKERS,
-    kafkaSecurity: kafkaSecurity(e),
+    ...kafkaClientSettings(e),
     clientId: e.ZM_DETECTOR_CLIENT_ID,
     groupId: e.ZM_DETECTOR_GROUP_ID,
     topics: {

@@ -93,7 +93,7 @@ function config(topic: string, concurrency: number, partitionsConcurrently = 6):
     fromBeginning: true,
     maxRetryDelayMs: 1_000,
     temporalAddress: ADDRESS,
-    namespace: 'default',
+    temporalNamespace: 'default',
     taskQueue,
     callTimeoutMs: 10_000,
     concurrency,

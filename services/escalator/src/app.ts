@@ -83,7 +83,7 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
         address: config.temporalAddress,
         ...temporalTlsOptions(config.temporalTls),
       });
-      const cases = createCaseClient(new Client({ connection, namespace: config.namespace }), {
+      const cases = createCaseClient(new Client({ connection, namespace: config.temporalNamespace }), {
         taskQueue: config.taskQueue,
       });
       const signalBatch = createCaseSignaller({

@@ -3,30 +3,23 @@ import { z } from 'zod';
 import {
   DEFAULT_PORTS,
   envVars,
+  kafkaClientEnv,
+  kafkaClientSettings,
   parseEnv,
-  kafkaSecurity,
-  kafkaSecurityEnv,
-  type KafkaSecurity,
-  temporalTls,
-  temporalTlsEnv,
-  type TemporalTls,
+  temporalClientEnv,
+  temporalClientSettings,
+  type KafkaClientSettings,
+  type TemporalClientSettings,
 } from '@zmwatch/kit';
 import { TOPICS } from '@zmwatch/schemas';
-import { caseConfigEnv, caseConfigFromEnv, CASES_TASK_QUEUE, type CaseConfig } from '@zmwatch/workflows';
+import { caseConfigEnv, caseConfigFromEnv, casesTaskQueueEnv, type CaseConfig } from '@zmwatch/workflows';
 
-export interface EscalatorConfig {
-  brokers: string[];
-  /** SASL/TLS to the brokers (kit's ZM_KAFKA_SASL_* / ZM_KAFKA_TLS*); absent: PLAINTEXT. */
-  kafkaSecurity?: KafkaSecurity | undefined;
+export interface EscalatorConfig extends KafkaClientSettings, TemporalClientSettings {
   clientId: string;
   groupId: string;
   alertsTopic: string;
   fromBeginning: boolean;
   maxRetryDelayMs: number;
-  temporalAddress: string;
-  /** (Mutual) TLS to Temporal's frontend (kit's ZM_TEMPORAL_TLS*); absent: plaintext. */
-  temporalTls?: TemporalTls | undefined;
-  namespace: string;
   /** Temporal task queue of the case worker. */
   taskQueue: string;
   /** Deadline of one signal-with-start call; past it the batch is retried (Temporal unreachable). */
@@ -46,12 +39,9 @@ export interface EscalatorConfig {
 }
 
 const envSchema = z.object({
-  ZM_KAFKA_BROKERS: envVars.brokers,
-  ...kafkaSecurityEnv,
-  ZM_TEMPORAL_ADDRESS: envVars.temporalAddress,
-  ...temporalTlsEnv,
-  ZM_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  ZM_CASES_TASK_QUEUE: z.string().min(1).default(CASES_TASK_QUEUE),
+  ...kafkaClientEnv,
+  ...temporalClientEnv,
+  ...casesTaskQueueEnv,
   ZM_LOG_LEVEL: envVars.logLevel,
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_ESCALATOR_CLIENT_ID: z.string().min(1).default(`zm-escalator-${hostname()}-${process.pid}`),
@@ -71,16 +61,13 @@ const envSchema = z.object({
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EscalatorConfig {
   const e = parseEnv(envSchema, env);
   return {
-    brokers: e.ZM_KAFKA_BROKERS,
-    kafkaSecurity: kafkaSecurity(e),
+    ...kafkaClientSettings(e),
+    ...temporalClientSettings(e),
     clientId: e.ZM_ESCALATOR_CLIENT_ID,
     groupId: e.ZM_ESCALATOR_GROUP_ID,
     alertsTopic: e.ZM_ESCALATOR_ALERTS_TOPIC,
     fromBeginning: e.ZM_ESCALATOR_FROM_BEGINNING,
     maxRetryDelayMs: e.ZM_ESCALATOR_MAX_RETRY_DELAY_MS,
-    temporalAddress: e.ZM_TEMPORAL_ADDRESS,
-    temporalTls: temporalTls(e),
-    namespace: e.ZM_TEMPORAL_NAMESPACE,
     taskQueue: e.ZM_CASES_TASK_QUEUE,
     callTimeoutMs: e.ZM_ESCALATOR_CALL_TIMEOUT_MS,
     concurrency: e.ZM_ESCALATOR_CONCURRENCY,

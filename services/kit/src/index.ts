@@ -74,6 +74,14 @@ export {
   type RedisClient,
   type RedisConnection,
 } from './redis.js';
+export {
+  kafkaClientEnv,
+  kafkaClientSettings,
+  temporalClientEnv,
+  temporalClientSettings,
+  type KafkaClientSettings,
+  type TemporalClientSettings,
+} from './connection-env.js';
 export { readTlsFiles, tlsFileVars, tlsFilesOf, type TlsFiles } from './tls-files.js';
 export {
   loadTemporalTls,

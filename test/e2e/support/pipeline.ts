@@ -128,7 +128,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
       fromBeginning: true,
       maxRetryDelayMs: 1000,
       temporalAddress: stack.temporalAddress,
-      namespace: 'default',
+      temporalNamespace: 'default',
       taskQueue,
       callTimeoutMs: 5000,
       concurrency: 8,

@@ -72,7 +72,7 @@ export function escalatorConfig(
     fromBeginning: true,
     maxRetryDelayMs: 1_000,
     temporalAddress: TEMPORAL_ADDRESS,
-    namespace: 'default',
+    temporalNamespace: 'default',
     taskQueue: `zm-cases-esc-${run}`,
     callTimeoutMs: 3_000,
     concurrency: 16,
