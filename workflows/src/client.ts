@@ -75,6 +75,8 @@ export interface QueueFilters {
   /** Exporter id of the case's latest alert (any of several). */
   exporter?: string | string[];
   jurisdiction?: string;
+  /** Only these VINs' cases (the console's network view and entity pages: one query for all). */
+  vins?: readonly string[];
 }
 
 export interface Paging {
@@ -190,6 +192,7 @@ export function queueQuery(
   const exporters = asList(filters.exporter);
   if (exporters?.length) parts.push(inList('ZmExporter', exporters));
   if (filters.jurisdiction !== undefined) parts.push(`ZmJurisdiction = ${quote(filters.jurisdiction)}`);
+  if (filters.vins?.length) parts.push(inList('WorkflowId', filters.vins.map(caseIdFor)));
   if (extra !== undefined) parts.push(`(${extra})`);
   return parts.join(' AND ');
 }

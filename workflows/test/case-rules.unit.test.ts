@@ -98,6 +98,10 @@ test('queue queries filter open statuses by default and refuse values that could
     /ZmSeverity IN \('HIGH', 'CRITICAL'\) AND ZmAssignee = 'ana' AND ZmDestination = 'RU'/,
   );
   assert.match(queueQuery('standard', { status: 'escalated' }), /ZmStatus = 'escalated'/);
+  assert.match(
+    queueQuery(null, { vins: ['LSVAU2180N2183294', 'LSVAU2180N2183295'] }),
+    /WorkflowId IN \('case-LSVAU2180N2183294', 'case-LSVAU2180N2183295'\)/,
+  );
   assert.throws(() => queueQuery("x' OR ZmQueue != '"), CaseActionRejectedError);
   assert.throws(() => queueQuery('standard', { assignee: "ana'" }), CaseActionRejectedError);
 });

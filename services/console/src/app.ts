@@ -35,6 +35,7 @@ import { createSessionStore } from './auth/sessions.js';
 import { createUserDirectory } from './auth/users.js';
 import { registerCaseRoutes, type CaseBackend } from './cases/case-routes.js';
 import { registerMetaRoutes } from './meta/meta-routes.js';
+import { registerNetworkRoutes } from './network/network-routes.js';
 import type { ConsoleConfig } from './config.js';
 import { Api } from './http/api.js';
 import { HttpError, UpstreamError } from './http/http-error.js';
@@ -122,6 +123,13 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
     },
     queues: config.queues,
     users,
+  });
+  registerNetworkRoutes(api, {
+    cases: () => {
+      if (!cases) throw new HttpError(503, 'not connected to Temporal yet');
+      return cases;
+    },
+    queues: config.queues,
   });
   registerAlertRoutes(api, () => feed);
   registerOpsRoutes(api, { ops: () => ops, topicFilter: (t) => topicFilter.test(t) });

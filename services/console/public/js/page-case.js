@@ -2,6 +2,7 @@ import { get, post } from './api.js';
 import { badge, h, mount, table, toast } from './dom.js';
 import { dateTime, relative } from './format.js';
 import { getMeta } from './meta.js';
+import { networkSection } from './network-view.js';
 
 /** The case page: what happened to the VIN, why it was flagged, and what the analyst can do. */
 export async function renderCase(view, ctx, vin) {
@@ -91,6 +92,7 @@ export async function renderCase(view, ctx, vin) {
         h('section', { class: 'card' }, h('h2', {}, 'Notes'), notes(c, open)),
         h('section', { class: 'card' }, h('h2', {}, 'Related cases'), related(data.related)),
       ),
+      networkSection(c.vin),
       h('section', { class: 'card' }, h('h2', {}, 'Facts'), factsTable(c.facts)),
       h('section', { class: 'card' }, h('h2', {}, 'Audit trail'), audit(c.audit)),
     );

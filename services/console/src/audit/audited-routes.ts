@@ -12,6 +12,14 @@ type Describe = (params: Record<string, string>, url: URL) => AccessSubject;
 export const AUDITED_ROUTES: ReadonlyMap<string, Describe> = new Map<string, Describe>([
   ['GET /api/cases/:vin', (p) => ({ action: 'VIEW_CASE', subjectKind: 'case', subjectId: p.vin ?? '' })],
   [
+    'GET /api/entities/:kind/:id',
+    (p) => ({
+      action: 'VIEW_ENTITY',
+      subjectKind: 'entity',
+      subjectId: `${(p.kind ?? '').toLowerCase()}/${p.id ?? ''}`,
+    }),
+  ],
+  [
     'GET /api/insights/report.csv',
     (_p, url) => ({
       action: 'EXPORT_CSV',
