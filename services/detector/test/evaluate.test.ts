@@ -1,50 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate, RULE_IDS, severityFor, type EvaluationSubject } from '../src/evaluate.js';
+import { evaluate, RULE_IDS, severityFor } from '../src/evaluate.js';
 import { loadRuleset } from '../src/ruleset.js';
-import type { OpenDeclaration, VinState } from '../src/vin-state.js';
+import type { OpenDeclaration } from '../src/vin-state.js';
+import { evaluationSubject, openDeclaration } from './support/evaluation-fixtures.js';
 import { DAY, T0, vinFor } from './support/fixtures.js';
 
 const ruleset = loadRuleset();
-const VIN = vinFor('evaluate');
-
-/** A declaration that fires nothing on its own: NEW, no odometer, ASC ref present, neutral destination. */
-function decl(over: Partial<OpenDeclaration> = {}): OpenDeclaration {
-  return {
-    declarationId: 'D1',
-    status: 'pending',
-    eventTime: T0 + 400 * DAY,
-    firstSeenAt: Math.floor((T0 + 400 * DAY) / 1000),
-    exporterId: 'EXP1',
-    exporterType: 'LICENSED_EXPORTER',
-    declaredCondition: 'NEW',
-    declaredOdometerKm: null,
-    destinationCountry: 'AE',
-    hasAfterSalesRef: true,
-    ...over,
-  };
-}
-
-function subject(state: Partial<VinState> = {}, over: Partial<EvaluationSubject> = {}): EvaluationSubject {
-  return {
-    vin: VIN,
-    vinCheckDigitValid: true,
-    state: {
-      expireAt: 0,
-      declarations: [],
-      registration: {
-        time: T0,
-        jurisdiction: 'CN-GD',
-        partyId: 'R1',
-        partyType: 'INDIVIDUAL',
-        condition: 'NEW',
-      },
-      ...state,
-    },
-    registrantVelocity: 1,
-    ...over,
-  };
-}
+const decl = openDeclaration;
+const subject = evaluationSubject;
 
 const ids = (e: { rules: { ruleId: string }[] }) => e.rules.map((r) => r.ruleId);
 

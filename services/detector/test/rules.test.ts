@@ -7,48 +7,14 @@ import { renderHit } from '../src/rules/render.js';
 import { ruleSubject, type EvaluationSubject } from '../src/rules/subject.js';
 import { fireRules, RULES } from '../src/rules/table.js';
 import { loadRuleset } from '../src/ruleset.js';
-import type { OpenDeclaration, VinState } from '../src/vin-state.js';
+import type { OpenDeclaration } from '../src/vin-state.js';
+import { evaluationSubject, EVAL_VIN, openDeclaration } from './support/evaluation-fixtures.js';
 import { DAY, T0, vinFor } from './support/fixtures.js';
 
 const ruleset = loadRuleset();
-const VIN = vinFor('rules');
-
-function decl(over: Partial<OpenDeclaration> = {}): OpenDeclaration {
-  return {
-    declarationId: 'D1',
-    status: 'pending',
-    eventTime: T0 + 400 * DAY,
-    firstSeenAt: 0,
-    exporterId: 'EXP1',
-    exporterType: 'LICENSED_EXPORTER',
-    declaredCondition: 'NEW',
-    declaredOdometerKm: null,
-    destinationCountry: 'AE',
-    hasAfterSalesRef: true,
-    ...over,
-  };
-}
-
-function subject(state: Partial<VinState> = {}, over: Partial<EvaluationSubject> = {}): EvaluationSubject {
-  return {
-    vin: VIN,
-    vinCheckDigitValid: true,
-    state: {
-      expireAt: 0,
-      declarations: [],
-      registration: {
-        time: T0,
-        jurisdiction: 'CN-GD',
-        partyId: 'R1',
-        partyType: 'INDIVIDUAL',
-        condition: 'NEW',
-      },
-      ...state,
-    },
-    registrantVelocity: 1,
-    ...over,
-  };
-}
+const VIN = EVAL_VIN;
+const decl = openDeclaration;
+const subject = evaluationSubject;
 
 const fire = (s: EvaluationSubject, d: OpenDeclaration): Fired[] => fireRules(ruleSubject(s, d, ruleset));
 const only = (fired: Fired[], id: RuleId): Fired => {
