@@ -11,7 +11,9 @@ import {
   type VinState,
 } from '../src/vin-state.js';
 import { b36, readB36 } from '../src/state-codec.js';
-import { T0, DAY } from './support/fixtures.js';
+import { mergeEvents } from '../src/apply-events.js';
+import { loadRuleset } from '../src/ruleset.js';
+import { T0, DAY, regEvent, registration, vinFor } from './support/fixtures.js';
 import { unpackState as unpackUnversioned } from './fixtures/unversioned-reader.js';
 
 interface Fixture<T> {
@@ -191,6 +193,27 @@ test('unknown sections are kept verbatim and written back, never a reset', () =>
   assert.deepEqual({ ...state, keptSections: undefined }, { ...unpackState(known), keptSections: undefined });
   assert.equal(packState(state, 3600), newer);
   assert.equal(unpackState(known).keptSections, undefined);
+});
+
+test('a kept section survives the merge of new events and is written back with the VIN', () => {
+  const vin = vinFor('kept-section');
+  const ruleset = loadRuleset();
+  const grace = ruleset.timing.gracePeriodSeconds;
+  const before = packState(
+    mergeEvents(undefined, [regEvent(registration(vin))], ruleset, T0 / 1000).state,
+    grace,
+  );
+  const transfer = registration(vin, { eventType: 'TRANSFER', eventTime: T0 + DAY });
+  const merged = mergeEvents(
+    unpackState(before + ';Zmarks,1'),
+    [regEvent(transfer)],
+    ruleset,
+    T0 / 1000 + 86400,
+  );
+  assert.equal(merged.changed, true);
+  const after = packState(merged.state, grace);
+  assert.ok(after.endsWith(';Zmarks,1'), after);
+  assert.equal(unpackState(after).lastTransfer?.time, T0 + DAY);
 });
 
 test('fields a newer release appended to a known section are ignored; a newer version reads what it knows', () => {
