@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { createLogger } from '@zmwatch/kit';
+import { stackAddresses, createLogger } from '@zmwatch/kit';
 import { DAY_MS, createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
 import {
   createApp,
@@ -55,7 +55,7 @@ const BUCKETS_PER_PARTITION = Number(process.env.ZM_BENCH_BUCKETS_PER_PARTITION 
 const VELOCITY_BUCKETS_PER_PARTITION = Number(process.env.ZM_BENCH_VELOCITY_BUCKETS_PER_PARTITION ?? 1024);
 // Same default as the detector's ZM_DETECTOR_PARTITIONS_CONCURRENTLY.
 const PARTITIONS_CONCURRENTLY = Number(process.env.ZM_DETECTOR_PARTITIONS_CONCURRENTLY ?? 3);
-const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const BROKERS = stackAddresses().brokers;
 const id = `zmbench-det-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const logger = createLogger('detector-bench', 'warn');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

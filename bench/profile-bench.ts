@@ -1,6 +1,6 @@
 // One detector process on the single-node profile versus the cluster profile, in one run, same data:
 //   node --import tsx bench/profile-bench.ts [registrations=100000] [declarations=10000] [rounds=2]
-// Needs both stacks up: the single-node one (127.0.0.1:19092, redis 127.0.0.1:16379, or
+// Needs both stacks up: the single-node one (the stack's default addresses, or
 // ZM_BENCH_SINGLE_BROKERS / ZM_BENCH_SINGLE_REDIS_URL) and `infra/bin/stack up --profile cluster`
 // (its addresses are read from `infra/bin/stack env --profile cluster`: three brokers, RF 3,
 // min.insync.replicas 2; a Redis Cluster of 3 masters + 3 replicas, state writes WAIT for 1 replica).
@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import type { Cluster } from 'ioredis';
 import type { Kafka, Message } from 'kafkajs';
 import {
+  stackAddresses,
   createIdempotentProducer,
   createKafka,
   createLogger,
@@ -118,8 +119,8 @@ interface RunFigures {
 
 async function main(): Promise<void> {
   const single = profile('single', {
-    ZM_KAFKA_BROKERS: process.env.ZM_BENCH_SINGLE_BROKERS ?? '127.0.0.1:19092',
-    ZM_REDIS_URL: process.env.ZM_BENCH_SINGLE_REDIS_URL ?? 'redis://127.0.0.1:16379',
+    ZM_KAFKA_BROKERS: process.env.ZM_BENCH_SINGLE_BROKERS ?? stackAddresses({}).brokers.join(','),
+    ZM_REDIS_URL: process.env.ZM_BENCH_SINGLE_REDIS_URL ?? stackAddresses({}).redisUrl,
   });
   const cluster = profile('cluster', await clusterEnv());
   const profiles = [single, cluster];

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createApp, type DetectorConfig, type Ruleset } from '@zmwatch/detector';
-import { createLogger } from '@zmwatch/kit';
+import { stackAddresses, createLogger } from '@zmwatch/kit';
 import { createCodec, SEVERITY_SYMBOLS, TOPICS, type Severity } from '@zmwatch/schemas';
 import {
   generateScenario,
@@ -54,8 +54,8 @@ export async function runPipelineComparison(o: {
   redisUrl?: string;
 }): Promise<PipelineComparison> {
   const started = performance.now();
-  const brokers = o.brokers ?? ['127.0.0.1:19092'];
-  const redisUrl = o.redisUrl ?? 'redis://127.0.0.1:16379';
+  const brokers = o.brokers ?? stackAddresses().brokers;
+  const redisUrl = o.redisUrl ?? stackAddresses().redisUrl;
   const run = `qbench-${randomUUID().slice(0, 8)}`;
   const topics = {
     registrations: `${run}.registrations`,

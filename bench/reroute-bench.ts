@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner } from 'kafkajs';
-import { consumerGroupLag, createLogger } from '@zmwatch/kit';
+import { stackAddresses, consumerGroupLag, createLogger } from '@zmwatch/kit';
 import {
   contractPartition,
   createCodec,
@@ -54,7 +54,7 @@ const PARTITIONS = 6;
 const BUCKETS_PER_PARTITION = Number(process.env.ZM_BENCH_BUCKETS_PER_PARTITION ?? 683);
 const VELOCITY_BUCKETS_PER_PARTITION = Number(process.env.ZM_BENCH_VELOCITY_BUCKETS_PER_PARTITION ?? 1024);
 const PARTITIONS_CONCURRENTLY = Number(process.env.ZM_DETECTOR_PARTITIONS_CONCURRENTLY ?? 3);
-const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const BROKERS = stackAddresses().brokers;
 const MAX_SECONDS_PER_CASE = 600;
 const id = `zmbench-rr-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 // 'error': the detector's warnings (its periodic re-route notice among them) would interleave with the table.

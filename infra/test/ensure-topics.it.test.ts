@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics, type TopicSpec } from '../src/topics.js';
+import { stackAddresses } from '@zmwatch/kit';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 
 test('ensureTopics creates missing topics, accepts more partitions than declared, refuses fewer', async () => {
   const id = randomBytes(4).toString('hex');

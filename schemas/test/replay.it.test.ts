@@ -1,4 +1,5 @@
-// Integration test against the real local Kafka (infra/bin/test starts it; ZM_KAFKA_BROKERS, default 127.0.0.1:19092).
+// Integration test against the real local Kafka (infra/bin/test starts it and sets ZM_KAFKA_BROKERS;
+// by hand: eval "$(infra/bin/stack env)"). Schemas sits below the kit, so not the kit's stackAddresses().
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,9 @@ import {
 } from '../src/index.js';
 import { alert, declaration, plain, registration, VALID_VIN } from './fixtures.js';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers =
+  process.env.ZM_KAFKA_BROKERS?.split(',') ??
+  assert.fail('ZM_KAFKA_BROKERS is not set: run infra/bin/test, or eval "$(infra/bin/stack env)" first');
 const runId = `${process.pid}-${Date.now()}`;
 const prefix = `zm-it-replay-${runId}`;
 const topicFor = (t: Topic) => `${prefix}.${t}`;

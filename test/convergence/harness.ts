@@ -17,7 +17,7 @@ import {
   type DetectorEvent,
   type Ruleset,
 } from '@zmwatch/detector';
-import { createConsumer, createLogger } from '@zmwatch/kit';
+import { stackAddresses, createConsumer, createLogger } from '@zmwatch/kit';
 import {
   alertIdFor,
   createCodec,
@@ -32,8 +32,8 @@ import { deleteRedisKeys, PrivateRedis } from '@zmwatch/detector/testing';
 import { PrivateKafka } from './private-kafka.js';
 
 const DAY_MS = 86_400_000;
-export const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-export const REDIS_URL = process.env.ZM_REDIS_URL ?? 'redis://127.0.0.1:16379';
+export const BROKERS = stackAddresses().brokers;
+export const REDIS_URL = stackAddresses().redisUrl;
 /** Private Redis for the restart fault (this helper's port range 27000-27099). */
 const PRIVATE_REDIS_PORT = 27001;
 

@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Topic } from '@zmwatch/schemas';
+import { stackAddresses } from '@zmwatch/kit';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = join(HERE, '..', '..');
@@ -104,8 +105,7 @@ export async function produceForeign(
   options: ForeignOptions = {},
 ): Promise<ForeignSummary> {
   const args = [PRODUCE_SCRIPT, '--key-style', options.keyStyle ?? 'line'];
-  if (options.brokers) args.push('--brokers', options.brokers.join(','));
-  else if (process.env.ZM_KAFKA_BROKERS) args.push('--brokers', process.env.ZM_KAFKA_BROKERS);
+  args.push('--brokers', (options.brokers ?? stackAddresses().brokers).join(','));
   if (options.partitioner) args.push('--partitioner', options.partitioner);
   if (options.records) args.push('--records');
   if (options.timeoutSeconds !== undefined) args.push('--timeout-s', String(options.timeoutSeconds));

@@ -159,7 +159,7 @@ def key_of(line, style):
 
 def main(argv):
     ap = argparse.ArgumentParser(description="Produce NDJSON records with librdkafka + fastavro (Confluent framing).")
-    ap.add_argument("--brokers", default=os.environ.get("ZM_KAFKA_BROKERS", "127.0.0.1:19092"))
+    ap.add_argument("--brokers", default=os.environ.get("ZM_KAFKA_BROKERS"), required="ZM_KAFKA_BROKERS" not in os.environ)
     ap.add_argument("--input", default="-", help="NDJSON file (default: stdin)")
     ap.add_argument("--schemas", default=DEFAULT_SCHEMAS, help="directory with catalog.json and the .avsc files")
     ap.add_argument("--partitioner", choices=PARTITIONERS, help="librdkafka partitioner (default: librdkafka's own, consistent_random)")

@@ -36,6 +36,7 @@ import {
 } from '@zmwatch/detector/testing';
 import { apicurioRegistry, registryOptions, type RegistryInstance } from '@zmwatch/infra';
 import {
+  stackAddresses,
   createBatchConsumer,
   createDeadLetterWriter,
   createIdempotentProducer,
@@ -324,7 +325,7 @@ describe(
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
       // The console as deployed, from its variables; no Temporal needed for the feed (cases stubbed).
       const config = loadConsoleConfig({
-        ZM_KAFKA_BROKERS: process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092',
+        ZM_KAFKA_BROKERS: stackAddresses().brokers.join(','),
         ZM_ALERTS_TOPIC: topic,
         ZM_SCHEMA_REGISTRY_URL: registry.url,
         ZM_CONSOLE_PORT: '0',

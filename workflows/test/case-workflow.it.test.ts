@@ -1,4 +1,4 @@
-// Case workflow against the real Temporal dev server (127.0.0.1:17233) with a real worker, a real
+// Case workflow against the real Temporal dev server of the local stack with a real worker, a real
 // Kafka topic for outcomes and a real local HTTP server standing in for customs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -14,8 +14,9 @@ import { DEFAULT_RULESET_FILE, loadRuleset } from '@zmwatch/detector';
 import { createCodec, TOPICS } from '@zmwatch/schemas';
 import { readGroundTruth, type VehicleTruth } from '@zmwatch/simulator';
 import { cliWith } from './support/run-cli.js';
+import { stackAddresses } from '@zmwatch/kit';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const run = `backtest-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const outcomesTopic = `${run}.${TOPICS.caseOutcomes}`;
 const env = { ...process.env, ZM_KAFKA_BROKERS: brokers.join(','), ZM_LOG_LEVEL: 'silent' };

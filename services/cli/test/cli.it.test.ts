@@ -12,9 +12,9 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { buildDeadLetter, toNdjsonLine, type RegistrationEvent } from '@zmwatch/schemas';
 import { firstRegistration, testVin } from './support/registration-records.js';
 import { cliWith } from './support/run-cli.js';
-import { createTopicsReady } from '@zmwatch/kit';
+import { stackAddresses, createTopicsReady } from '@zmwatch/kit';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const run = `cli-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const prefix = `${run}.`;
 const regTopic = `${prefix}vehicle.registrations.v1`;

@@ -23,9 +23,9 @@ import type { FeedHealth } from '@zmwatch/ops';
 import { EXIT } from '../src/exit-codes.js';
 import { firstRegistration, testVin } from './support/registration-records.js';
 import { cliWith } from './support/run-cli.js';
-import { createTopicsReady } from '@zmwatch/kit';
+import { stackAddresses, createTopicsReady } from '@zmwatch/kit';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const run = `cli-feeds-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const regTopic = `${run}.vehicle.registrations.v1`;
 const decTopic = `${run}.customs.declarations.v1`;

@@ -16,8 +16,9 @@ import { loadTopicSpecs } from '@zmwatch/infra';
 import { createCodec, TOPICS, validateVin } from '@zmwatch/schemas';
 import { readGroundTruth } from '@zmwatch/simulator';
 import { cliWith } from './support/run-cli.js';
+import { stackAddresses } from '@zmwatch/kit';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const run = `replay-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const prefix = `${run}.`;
 const inputs = [TOPICS.registrations, TOPICS.declarations].map((t) => `${prefix}${t}`);

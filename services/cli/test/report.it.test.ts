@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { logLevel, type Kafka } from 'kafkajs';
-import { createKafka, createLogger } from '@zmwatch/kit';
+import { stackAddresses, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec } from '@zmwatch/schemas';
 import { createApp, parseReportQuery, runReport, type InsightsApp, type Report } from '@zmwatch/insights';
 import {
@@ -21,7 +21,7 @@ import {
 import { cliWith } from './support/run-cli.js';
 
 const run = randomBytes(4).toString('hex');
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const logger = createLogger('report-test', 'silent');
 const dir = mkdtempSync(join(tmpdir(), 'zm-report-'));
 const data = dataset(run);

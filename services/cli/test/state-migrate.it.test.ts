@@ -12,10 +12,10 @@ import { contractPartition, repartitionTopicFor } from '@zmwatch/schemas';
 import { formatBucket, parseBucket, stateBucketKey, fnv1a } from '@zmwatch/detector';
 import { testVin } from './support/registration-records.js';
 import { cliWith } from './support/run-cli.js';
-import { createTopicsReady } from '@zmwatch/kit';
+import { stackAddresses, createTopicsReady } from '@zmwatch/kit';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-const redisUrl = process.env.ZM_REDIS_URL ?? 'redis://127.0.0.1:16379';
+const brokers = stackAddresses().brokers;
+const redisUrl = stackAddresses().redisUrl;
 const id = `climig-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const topics = { registrations: `${id}.registrations`, declarations: `${id}.declarations` };
 const group = `${id}-detector`;

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { createLogger, createRedis, DEFAULT_REDIS_URL, type RedisClient } from '@zmwatch/kit';
+import { stackAddresses, createLogger, createRedis, DEFAULT_REDIS_URL, type RedisClient } from '@zmwatch/kit';
 import {
   createCaseClient,
   createCaseViewReader,
@@ -35,7 +35,7 @@ import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
 import { DEFAULT_AUDIT, DEFAULT_SECURITY, DEFAULT_USERS_FILE } from '../src/config.js';
 
-const ADDRESS = process.env.ZM_TEMPORAL_ADDRESS ?? '127.0.0.1:17233';
+const ADDRESS = stackAddresses().temporalAddress;
 const run = runId();
 const taskQueue = `zm-cases-page-${run}`;
 const prefix = `test:${run}:case-view:`;

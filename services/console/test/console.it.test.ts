@@ -21,8 +21,9 @@ import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
 import { DEFAULT_AUDIT, DEFAULT_SECURITY, DEFAULT_USERS_FILE } from '../src/config.js';
+import { stackAddresses } from '@zmwatch/kit';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const run = `console-it-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const alertsTopic = `${run}.zm.alerts.v1`;
 const auditTopic = `${run}.zm.access-audit.v1`;

@@ -12,6 +12,7 @@ import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
 import { DEFAULT_AUDIT, DEFAULT_SECURITY, DEFAULT_USERS_FILE, type ConsoleConfig } from '../src/config.js';
 import { FORGED_PAGE_TOKEN } from '../src/http/page-tokens.js';
+import { stackAddresses } from '@zmwatch/kit';
 
 const BASE_DELAY_MS = 1500;
 const ADDRESS_ATTEMPTS = 8; // the default is 20; fewer scrypt checks keep the test short
@@ -31,7 +32,7 @@ const config: ConsoleConfig = {
   sessionIdleMs: 600_000,
   sessionMaxMs: 600_000,
   brokers: [],
-  temporalAddress: process.env.ZM_TEMPORAL_ADDRESS ?? '127.0.0.1:17233',
+  temporalAddress: stackAddresses().temporalAddress,
   temporalNamespace: process.env.ZM_TEMPORAL_NAMESPACE ?? 'default',
   casesTaskQueue: 'unused',
   queues: ['priority', 'standard', 'supervisor'],

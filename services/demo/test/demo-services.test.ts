@@ -5,7 +5,7 @@ import { DEMO_METRICS_PORTS, demoServiceSpecs } from '../src/demo-services.js';
 import { SERVICE_MAINS } from '../src/services.js';
 
 const specs = demoServiceSpecs({
-  env: { ZM_KAFKA_BROKERS: '127.0.0.1:19092', ZM_REDIS_URL: undefined },
+  env: { ZM_KAFKA_BROKERS: `127.0.0.1:${DEFAULT_PORTS.kafka}`, ZM_REDIS_URL: undefined },
   consolePort: 18999,
   runDir: '/tmp/zm-run',
   customsUrl: 'http://127.0.0.1:1/holds',
@@ -21,7 +21,7 @@ test('the demo starts every pipeline service, each from its own main, each with 
 });
 
 test('services get the stack environment, the demo ports and the customs endpoint', () => {
-  for (const s of specs) assert.equal(s.env.ZM_KAFKA_BROKERS, '127.0.0.1:19092', s.name);
+  for (const s of specs) assert.equal(s.env.ZM_KAFKA_BROKERS, `127.0.0.1:${DEFAULT_PORTS.kafka}`, s.name);
   // An address the profile leaves unset stays unset for the child (undefined, not inherited).
   assert.ok('ZM_REDIS_URL' in byName.get('detector')!.env);
   assert.equal(byName.get('detector')!.env.ZM_REDIS_URL, undefined);

@@ -1,5 +1,5 @@
 /**
- * Escalator benchmark against the local stack (Kafka 127.0.0.1:19092, Temporal dev server 127.0.0.1:17233).
+ * Escalator benchmark against the local stack (Kafka and the Temporal dev server).
  *
  *   node --import tsx bench/escalator-bench.ts [--cases 600] [--rate 10] [--seconds 20] [--poll-ms 200]
  *
@@ -16,7 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
+import { stackAddresses, createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec, TOPICS, type Alert, type Codec } from '@zmwatch/schemas';
 import { createCaseClient } from '@zmwatch/workflows';
 import {
@@ -50,8 +50,8 @@ const N = Number(args.cases);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const POLL_MS = Number(args['poll-ms']);
-const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-const ADDRESS = process.env.ZM_TEMPORAL_ADDRESS ?? '127.0.0.1:17233';
+const BROKERS = stackAddresses().brokers;
+const ADDRESS = stackAddresses().temporalAddress;
 const logger = createLogger('escalator-bench', 'silent');
 const run = runId();
 const taskQueue = `zm-cases-bench-${run}`;

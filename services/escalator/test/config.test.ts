@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '@zmwatch/kit';
+import { DEFAULT_PORTS, ConfigError } from '@zmwatch/kit';
 import { loadConfig } from '../src/index.js';
 
 test('defaults: shared stack addresses, alerts topic, zm-cases task queue, default case rules', () => {
   const c = loadConfig({});
-  assert.deepEqual(c.brokers, ['127.0.0.1:19092']);
-  assert.equal(c.temporalAddress, '127.0.0.1:17233');
+  assert.deepEqual(c.brokers, [`127.0.0.1:${DEFAULT_PORTS.kafka}`]);
+  assert.equal(c.temporalAddress, `127.0.0.1:${DEFAULT_PORTS.temporal}`);
   assert.equal(c.alertsTopic, 'zm.alerts.v1');
   assert.equal(c.taskQueue, 'zm-cases');
   assert.equal(c.caseConfig.slaMs.CRITICAL, 2 * 3_600_000);

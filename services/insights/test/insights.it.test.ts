@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { logLevel, type Kafka } from 'kafkajs';
-import { createKafka, createLogger } from '@zmwatch/kit';
+import { stackAddresses, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec, type Codec } from '@zmwatch/schemas';
 import { createApp } from '../src/app.js';
 import { runReport, type Report } from '../src/figures.js';
@@ -24,7 +24,7 @@ import {
 } from '../src/testing.js';
 
 const run = randomBytes(4).toString('hex');
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const logger = createLogger('insights-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
 const topics = testTopics(run);
 const dir = mkdtempSync(join(tmpdir(), 'zm-insights-'));

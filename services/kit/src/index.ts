@@ -82,6 +82,7 @@ export {
   type KafkaClientSettings,
   type TemporalClientSettings,
 } from './connection-env.js';
+export { stackAddresses, type StackAddresses } from './stack-addresses.js';
 export { readTlsFiles, tlsFileVars, tlsFilesOf, type TlsFiles } from './tls-files.js';
 export {
   loadTemporalTls,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { logLevel, type Kafka, type KafkaMessage } from 'kafkajs';
 import {
+  stackAddresses,
   consumerGroupLag,
   createBatchConsumer,
   createDeadLetterWriter,
@@ -19,7 +20,7 @@ import {
 } from '../src/index.js';
 import { createTopicsReady } from '../src/topic-admin.js';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const logger = createLogger('kit-test', 'silent');
 
 async function readAll(kafka: Kafka, topic: string, count: number): Promise<KafkaMessage[]> {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { logLevel } from 'kafkajs';
 import {
+  stackAddresses,
   consumerGroupLag,
   createBatchConsumer,
   createDeadLetterWriter,
@@ -15,7 +16,7 @@ import {
 } from '../src/index.js';
 import { createTopicsReady } from '../src/topic-admin.js';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const logger = createLogger('kit-test', 'silent');
 
 test(

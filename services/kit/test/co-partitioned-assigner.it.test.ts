@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { logLevel, PartitionAssigners, type Consumer } from 'kafkajs';
 import {
+  stackAddresses,
   coPartitionedAssigner,
   CO_PARTITIONED_ASSIGNER_NAME,
   createKafka,
@@ -12,7 +13,7 @@ import {
 } from '../src/index.js';
 import { createTopicsReady } from '../src/topic-admin.js';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('four members each own the same partition numbers on both topics', { timeout: 90_000 }, async () => {

@@ -6,8 +6,9 @@ import { logLevel } from 'kafkajs';
 import { createKafka } from '../src/kafka.js';
 import { createLogger } from '../src/logger.js';
 import { createTopicsReady, growPartitions } from '../src/topic-admin.js';
+import { stackAddresses } from '../src/index.js';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const kafka = createKafka({
   clientId: 'kit-topic-admin-test',
   brokers,

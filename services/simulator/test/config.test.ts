@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError } from '@zmwatch/kit';
+import { DEFAULT_PORTS, ConfigError } from '@zmwatch/kit';
 import { loadConfig, type SimulatorConfig } from '../src/index.js';
 
 const load = (argv: string[], env: NodeJS.ProcessEnv = {}) => loadConfig(argv, env) as SimulatorConfig;
@@ -12,7 +12,7 @@ test('defaults: seed 42, 10,000 vehicles, Kafka at 500 events/s on the contract 
   assert.equal(c.output.kind, 'kafka');
   if (c.output.kind !== 'kafka') return;
   assert.equal(c.output.rate, 500);
-  assert.deepEqual(c.output.brokers, ['127.0.0.1:19092']);
+  assert.deepEqual(c.output.brokers, [`127.0.0.1:${DEFAULT_PORTS.kafka}`]);
   assert.equal(c.output.topics.registrations, 'vehicle.registrations.v1');
 });
 

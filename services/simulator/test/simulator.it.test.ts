@@ -5,8 +5,9 @@ import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { createCodec, TOPICS } from '@zmwatch/schemas';
 import { generateScenario, produceToKafka } from '../src/index.js';
+import { stackAddresses } from '@zmwatch/kit';
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const run = randomUUID().slice(0, 8);
 const topics = { registrations: `sim-it-${run}.registrations`, declarations: `sim-it-${run}.declarations` };
 const kafka = new Kafka({ clientId: `sim-it-${run}`, brokers, logLevel: logLevel.NOTHING });

@@ -1,6 +1,6 @@
 import { logLevel, type Consumer } from 'kafkajs';
 import { Client, Connection } from '@temporalio/client';
-import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
+import { stackAddresses, createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec, TOPICS, type CaseOutcome } from '@zmwatch/schemas';
 import { quietTemporalRuntime, terminateTaskQueue } from '../../src/testing.js';
 import { createCaseClient, type CaseNotification } from '../../src/index.js';
@@ -11,8 +11,8 @@ import {
   type CaseWorker,
 } from '../../src/worker-entry.js';
 
-export const TEMPORAL_ADDRESS = process.env.ZM_TEMPORAL_ADDRESS ?? '127.0.0.1:17233';
-export const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+export const TEMPORAL_ADDRESS = stackAddresses().temporalAddress;
+export const BROKERS = stackAddresses().brokers;
 
 export interface CaseEnvOptions {
   run: string;

@@ -10,7 +10,7 @@ import {
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { createLogger, type Logger } from '@zmwatch/kit';
+import { stackAddresses, createLogger, type Logger } from '@zmwatch/kit';
 import { loadRuleset, type Ruleset } from '../../src/ruleset.js';
 import type { DetectorConfig } from '../../src/config.js';
 
@@ -18,8 +18,8 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
 /** The shared local stack (infra/bin/stack up); tests only create uniquely named things on it. */
 export const stack = {
-  brokers: (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
-  redisUrl: process.env.ZM_REDIS_URL ?? 'redis://127.0.0.1:16379',
+  brokers: stackAddresses().brokers,
+  redisUrl: stackAddresses().redisUrl,
 };
 
 export const quietLogger: Logger = createLogger('detector-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');

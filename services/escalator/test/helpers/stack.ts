@@ -1,13 +1,19 @@
 import { logLevel, type Kafka } from 'kafkajs';
-import { createIdempotentProducer, createKafka, createLogger, type Logger } from '@zmwatch/kit';
+import {
+  stackAddresses,
+  createIdempotentProducer,
+  createKafka,
+  createLogger,
+  type Logger,
+} from '@zmwatch/kit';
 import { createCodec, TOPICS, type Alert, type Codec } from '@zmwatch/schemas';
 import { quietTemporalRuntime, runId, testCaseConfig } from '@zmwatch/workflows/testing';
 import type { CaseConfig } from '@zmwatch/workflows';
 import { createCaseWorker, NativeConnection, WORKFLOWS_PATH } from '@zmwatch/workflows/worker';
 import type { EscalatorConfig } from '../../src/index.js';
 
-export const BROKERS = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-export const TEMPORAL_ADDRESS = process.env.ZM_TEMPORAL_ADDRESS ?? '127.0.0.1:17233';
+export const BROKERS = stackAddresses().brokers;
+export const TEMPORAL_ADDRESS = stackAddresses().temporalAddress;
 export const logger: Logger = createLogger('escalator-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
 
 /** A unique alerts topic (+ its DLQ) for one test run. */
