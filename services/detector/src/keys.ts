@@ -1,3 +1,5 @@
+import { DAY_MS } from '@zmwatch/schemas';
+
 /**
  * Redis key layout. Everything a detector writes belongs to a partition of the co-partitioned input
  * topics (both keyed by VIN), and every key of partition p carries the hash tag {p<p>}:
@@ -47,7 +49,7 @@ export function velocityBucketOf(layout: KeyLayout, registrantId: string): numbe
 }
 
 /** Day number (UTC) of an epoch-ms time. */
-export const dayOf = (ms: number): number => Math.floor(ms / 86_400_000);
+export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
 
 const TAG_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
