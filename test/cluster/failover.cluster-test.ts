@@ -1,7 +1,7 @@
-// Fault tests of the cluster profile (`infra/bin/test --profile cluster`): a detector streams a known
-// data set while one Kafka broker, or one Redis Cluster master, is SIGKILLed; every expected alert id
-// must arrive, none unexpected, physical duplicates only within the documented window (one
-// in-flight batch), and the killed server is brought back by `stack up --profile cluster`.
+// Fault tests of the cluster profile (infra/bin/test's cluster suite, also CI's): a detector streams a
+// known data set while one Kafka broker, or one Redis Cluster master, is SIGKILLed; every expected
+// alert id must arrive, none unexpected, at most MAX_PHYSICAL_DUPLICATES alert records written twice,
+// and the killed server is brought back by `stack up --profile cluster`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, Redis } from 'ioredis';
@@ -88,6 +88,15 @@ async function whereItStalled(
   );
   return `stalled: ${parts.join('; ')}`;
 }
+
+/**
+ * The physical duplicates a fault may cause on the alerts topic: 0 measured in ten broker-kill runs,
+ * plus a margin (README, "Duplicates of the broker kill, measured"). The detector survives these
+ * faults, so its in-memory record of acknowledged alert ids keeps a retried batch from producing them
+ * again; what is left is a publish acknowledged in part when its batch fails. Consumers of
+ * zm.alerts.v1 de-duplicate by alert id and revision in any case.
+ */
+const MAX_PHYSICAL_DUPLICATES = 10;
 
 interface Fault {
   /** Kills a server once alerts flow; returns what it killed. */
@@ -186,10 +195,15 @@ async function streamThroughFault(t: test.TestContext, name: string, fault: Faul
     await new Promise((r) => setTimeout(r, 1500)); // stragglers (replays)
     const ids = alerts.items.map((a) => a.alert.alertId);
     const distinct = new Set(ids);
-    const duplicates = ids.length - distinct.size;
+    // Physical duplicates are alert records written twice to the topic; the collector's own consumer
+    // may also be handed a record again (its group coordinator can be the killed broker), which
+    // says nothing about the detector: those re-deliveries are counted apart.
+    const records = (await admin.fetchTopicOffsets(topics.alerts)).reduce((n, p) => n + Number(p.high), 0);
+    const duplicates = records - distinct.size;
+    const redelivered = ids.length - new Set(alerts.items.map((a) => `${a.partition}:${a.offset}`)).size;
     t.diagnostic(
-      `${name}: killed ${killed} after ${atKill} alerts; ${ids.length} alert messages, ${distinct.size} distinct ids (expected ${expected.size}), ` +
-        `${duplicates} physical duplicates; all alerts ${(recoveredMs / 1000).toFixed(1)} s after the kill`,
+      `${name}: killed ${killed} after ${atKill} alerts; ${records} alert records, ${distinct.size} distinct ids (expected ${expected.size}), ` +
+        `${duplicates} physical duplicates, ${redelivered} re-deliveries to the collector; all alerts ${(recoveredMs / 1000).toFixed(1)} s after the kill`,
     );
     assert.deepEqual(
       [...expected].filter((x) => !distinct.has(x)),
@@ -201,17 +215,24 @@ async function streamThroughFault(t: test.TestContext, name: string, fault: Faul
       [],
       'no unexpected alert',
     );
-    // The documented window: alerts acknowledged but not yet marked in Redis, one in-flight batch.
-    assert.ok(duplicates <= 200, `duplicates bounded by one in-flight batch, got ${duplicates}`);
+    assert.ok(
+      duplicates <= MAX_PHYSICAL_DUPLICATES,
+      `at most ${MAX_PHYSICAL_DUPLICATES} physical duplicates (README, "Fault tests of the cluster profile"), got ${duplicates}`,
+    );
   } finally {
     say('cleaning up');
     await app.stop().catch(() => undefined);
     await alerts.stop().catch(() => undefined);
     await events.close().catch(() => undefined);
-    if (injected) await stackUpCluster(fault.restore);
-    await deleteTestTopics(admin, topics);
-    await admin.disconnect();
-    await deleteClusterKeys(redis, id);
+    // Whatever fails here, the admin client is closed: an open one would hold the file to the
+    // runner's timeout (a killed broker slow to come back on a loaded machine did).
+    try {
+      if (injected) await stackUpCluster(fault.restore);
+      await deleteTestTopics(admin, topics);
+    } finally {
+      await admin.disconnect();
+      await deleteClusterKeys(redis, id);
+    }
   }
 }
 

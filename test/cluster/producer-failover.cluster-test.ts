@@ -127,9 +127,13 @@ test(
     } finally {
       await idempotent.disconnect().catch(() => undefined);
       await plain.disconnect().catch(() => undefined);
-      if (killed) await stackUpCluster('kafka');
-      await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-      await admin.disconnect();
+      try {
+        if (killed) await stackUpCluster('kafka');
+      } finally {
+        // Closed even when the killed broker does not come back: an open admin holds the process.
+        await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+        await admin.disconnect();
+      }
     }
   },
 );
