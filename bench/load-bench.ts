@@ -206,6 +206,7 @@ const figures = {
   alerts: newAlerts.length,
   casePageMs: p50p99(a.casePageMs),
   casePageErrors: a.casePageErrors,
+  casePageStatuses: a.casePageStatuses,
   casePages: a.casePageMs.length,
   queuePageMs: p50p99(a.queuePageMs),
   queuePageErrors: a.queuePageErrors,
@@ -233,7 +234,7 @@ tell(
 );
 row(
   'case page (GET /api/cases/:vin)',
-  `${pp(figures.casePageMs)} over ${figures.casePages} (${a.casePageErrors} not 200)  target p99 < 1000`,
+  `${pp(figures.casePageMs)} over ${figures.casePages} (${a.casePageErrors} not 2xx: ${JSON.stringify(a.casePageStatuses)})  target p99 < 1000`,
 );
 row('queue page (GET /api/cases?queue)', `${pp(figures.queuePageMs)} (${a.queuePageErrors} not 200)`);
 row(

@@ -11,6 +11,8 @@ import type { CollectedAlert } from '@zmwatch/demo';
 export interface AnalystFigures {
   casePageMs: number[];
   casePageErrors: number;
+  /** Case page answers by HTTP status (`timeout` when none came within 30 s). */
+  casePageStatuses: Record<string, number>;
   queuePageMs: number[];
   queuePageErrors: number;
   alertToCaseMs: number[];
@@ -33,7 +35,7 @@ export async function startAnalyst(o: {
   });
   if (!login.ok) throw new Error(`analyst sign-in: ${login.status} ${await login.text()}`);
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const get = async (path: string): Promise<{ ok: boolean; ms: number; body: unknown }> => {
+  const get = async (path: string): Promise<{ ok: boolean; status: string; ms: number; body: unknown }> => {
     const t = performance.now();
     try {
       const res = await fetch(`${o.consoleUrl}${path}`, {
@@ -41,9 +43,9 @@ export async function startAnalyst(o: {
         signal: AbortSignal.timeout(30_000),
       });
       const body: unknown = await res.json().catch(() => undefined);
-      return { ok: res.ok, ms: performance.now() - t, body };
+      return { ok: res.ok, status: String(res.status), ms: performance.now() - t, body };
     } catch {
-      return { ok: false, ms: performance.now() - t, body: undefined };
+      return { ok: false, status: 'timeout', ms: performance.now() - t, body: undefined };
     }
   };
   const queuesRes = await get('/api/queues');
@@ -53,6 +55,7 @@ export async function startAnalyst(o: {
   const f: AnalystFigures = {
     casePageMs: [],
     casePageErrors: 0,
+    casePageStatuses: {},
     queuePageMs: [],
     queuePageErrors: 0,
     alertToCaseMs: [],
@@ -115,6 +118,7 @@ export async function startAnalyst(o: {
       if (vin) {
         const p = await get(`/api/cases/${encodeURIComponent(vin)}`);
         f.casePageMs.push(p.ms);
+        f.casePageStatuses[p.status] = (f.casePageStatuses[p.status] ?? 0) + 1;
         if (!p.ok) f.casePageErrors++;
       }
       await sleep(Math.max(0, o.pollMs - (Date.now() - started)));

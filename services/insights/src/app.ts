@@ -38,13 +38,6 @@ export interface InsightsApp {
 }
 
 /**
- * A fetch is answered once this much has accumulated or `fetchWaitMs` passed. At the demo's rate
- * (about 200 small records a second) the wait is what ends a fetch, so a batch holds about a second
- * of records instead of the few that arrived since the previous fetch.
- */
-const FETCH_MIN_BYTES = 1_048_576;
-
-/**
  * Registrations, declarations, alerts and case outcomes → DuckDB, and the figures over them on its
  * HTTP port. Nothing connects or opens before start().
  */
@@ -104,7 +97,7 @@ export function createApp(config: InsightsConfig, deps: InsightsDeps = {}): Insi
           for (const r of records) metrics.stored.inc({ kind: r.value.kind });
         },
         maxRetryDelayMs: config.maxRetryDelayMs,
-        consumerConfig: { minBytes: FETCH_MIN_BYTES, maxWaitTimeInMs: config.fetchWaitMs },
+        consumerConfig: { minBytes: config.fetchMinBytes, maxWaitTimeInMs: config.fetchWaitMs },
         partitionsConsumedConcurrently: config.partitionsConcurrently,
         onBatch: ({ deadLettered }) => metrics.deadLettered.inc(deadLettered),
       });

@@ -289,6 +289,7 @@ export function testSinkConfig(run: string, brokers: string[], dbPath: string): 
     maxRetryDelayMs: 1_000,
     // Short, so a test's records are stored quickly; production waits a second (config.ts).
     fetchWaitMs: 200,
+    fetchMinBytes: 1_048_576,
     partitionsConcurrently: 8,
     port: 0,
     host: '127.0.0.1',
