@@ -135,7 +135,15 @@ test(
       // Physical duplicates can only come from the killed process's acked-but-unmarked batch.
       assert.ok(duplicates <= 200, `duplicates bounded by one in-flight batch, got ${duplicates}`);
 
-      // Graceful shutdown: SIGTERM stops each process cleanly (exit 0).
+      // Graceful shutdown: SIGTERM stops each running process cleanly (exit 0). The survivors may
+      // have produced every alert before the restarted process finished booting on a busy machine:
+      // wait until it runs, or SIGTERM would only kill a process that has no handler yet.
+      await waitFor(
+        'the restarted process to join the group',
+        () => procs[1]!.hasLogged('joined consumer group'),
+        90_000,
+        250,
+      );
       const exits = await Promise.all(
         procs.map((p) => {
           p.kill('SIGTERM');
