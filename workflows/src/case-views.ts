@@ -240,6 +240,8 @@ export interface FiredRule {
   facts: Record<string, string>;
   /** Typed numeric facts beside the display text (v2); empty for v1 alerts. */
   numericFacts: Record<string, number>;
+  /** The typology the rule supports (v3); null for alerts before it. */
+  typology: string | null;
   alertId: string;
   declarationId: string;
   revision: number;
@@ -256,6 +258,7 @@ export function firedRules(state: CaseState): FiredRule[] {
         evidence: r.evidence,
         facts: r.facts,
         numericFacts: (r as { numericFacts?: Record<string, number> }).numericFacts ?? {},
+        typology: r.typology ?? null,
         alertId: alert.alertId,
         declarationId: alert.declarationId,
         revision: alertRevision(alert),

@@ -175,6 +175,15 @@ test('alerts produced after start reach the feed, and SSE subscribers get them w
   const recent = await fetch(`${app.url}/api/alerts/recent`, { headers: { cookie: customs.cookie } });
   const vins = ((await recent.json()) as { alerts: Array<{ vin: string }> }).alerts.map((a) => a.vin);
   assert.ok(vins.includes(low.vin) && vins.includes(critical.vin));
+  // By typology: these alerts reached zero-mileage only.
+  const byTypology = async (t: string) =>
+    (
+      (await (
+        await fetch(`${app.url}/api/alerts/recent?typology=${t}`, { headers: { cookie: customs.cookie } })
+      ).json()) as { alerts: Array<{ vin: string }> }
+    ).alerts.map((a) => a.vin);
+  assert.ok((await byTypology('ZERO_MILEAGE')).includes(critical.vin));
+  assert.ok(!(await byTypology('RING_OR_TRADER')).includes(critical.vin));
 });
 
 test('ops sees a stopped group with offset and time lag, and its chart', async () => {

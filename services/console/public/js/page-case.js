@@ -3,6 +3,7 @@ import { badge, h, mount, table, toast } from './dom.js';
 import { dateTime, relative } from './format.js';
 import { getMeta } from './meta.js';
 import { networkSection } from './network-view.js';
+import { typologyLabel } from './page-alerts.js';
 
 /** The case page: what happened to the VIN, why it was flagged, and what the analyst can do. */
 export async function renderCase(view, ctx, vin) {
@@ -367,6 +368,13 @@ function rules(list) {
           'div',
           { class: 'rule-head' },
           h('span', { class: 'mono' }, r.ruleId),
+          r.typology
+            ? h(
+                'span',
+                { class: 'typology', title: 'the typology this rule supports' },
+                typologyLabel(r.typology),
+              )
+            : null,
           h('span', { class: 'weight' }, `+${r.weight}`),
         ),
         h('div', {}, r.evidence),

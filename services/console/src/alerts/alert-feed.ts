@@ -13,7 +13,9 @@ export interface FeedAlert {
   declarationId: string;
   severity: Severity;
   score: number;
-  rules: Array<{ ruleId: string; weight: number; evidence: string }>;
+  rules: Array<{ ruleId: string; weight: number; evidence: string; typology?: string }>;
+  /** Per typology its own verdict (contract v3); absent or empty on v1 and v2 alerts. */
+  typologies?: Array<{ typology: string; score: number; severity: Severity | null; reached: boolean }>;
   registrantId: string | null;
   exporterId: string;
   destinationCountry: string;

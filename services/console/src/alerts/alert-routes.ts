@@ -1,4 +1,4 @@
-import { SEVERITY_SYMBOLS, type Severity } from '@zmwatch/schemas';
+import { SEVERITY_SYMBOLS, TYPOLOGIES, type Severity, type Typology } from '@zmwatch/schemas';
 import type { Api } from '../http/api.js';
 import { badRequest, HttpError } from '../http/http-error.js';
 import { sendJson } from '../http/respond.js';
@@ -18,6 +18,38 @@ export function parseSeverityFilter(raw: string | null): Set<Severity> | undefin
   return out;
 }
 
+export function parseTypologyFilter(raw: string | null): Set<Typology> | undefined {
+  if (raw === null || raw.trim() === '') return undefined;
+  const out = new Set<Typology>();
+  for (const v of raw
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean)) {
+    if (!(TYPOLOGIES as readonly string[]).includes(v))
+      throw badRequest(`unknown typology "${v}" (expected ${TYPOLOGIES.join(', ')})`);
+    out.add(v as Typology);
+  }
+  return out;
+}
+
+/**
+ * The typologies an alert is about: those it reached (contract v3). An alert written before v3 carries
+ * none and was, by its contract, a suspected zero-mileage export.
+ */
+export function alertTypologies(a: Pick<FeedAlert, 'typologies'>): string[] {
+  const list = a.typologies ?? [];
+  return list.length === 0 ? ['ZERO_MILEAGE'] : list.filter((t) => t.reached).map((t) => t.typology);
+}
+
+/** An alert passes the filters when its severity is chosen and it is about a chosen typology. */
+export function feedFilter(url: URL): (a: FeedAlert) => boolean {
+  const severities = parseSeverityFilter(url.searchParams.get('severity'));
+  const typologies = parseTypologyFilter(url.searchParams.get('typology'));
+  return (a) =>
+    (!severities || severities.has(a.severity)) &&
+    (!typologies || alertTypologies(a).some((t) => typologies.has(t as Typology)));
+}
+
 /** Customs' live feed: the recent alerts as JSON, and a server-sent event stream of new ones. */
 export function registerAlertRoutes(api: Api, feed: () => AlertFeed | undefined, heartbeatMs = 15_000): void {
   const requireFeed = () => {
@@ -27,16 +59,12 @@ export function registerAlertRoutes(api: Api, feed: () => AlertFeed | undefined,
   };
 
   api.route('GET', '/api/alerts/recent', 'alerts:read', ({ res, url }) => {
-    const severities = parseSeverityFilter(url.searchParams.get('severity'));
-    const alerts = requireFeed()
-      .recent()
-      .filter((a) => !severities || severities.has(a.severity))
-      .reverse();
+    const alerts = requireFeed().recent().filter(feedFilter(url)).reverse();
     sendJson(res, 200, { alerts });
   });
 
   api.route('GET', '/api/alerts/stream', 'alerts:read', ({ req, res, url }) => {
-    const severities = parseSeverityFilter(url.searchParams.get('severity'));
+    const passes = feedFilter(url);
     const f = requireFeed();
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -45,7 +73,7 @@ export function registerAlertRoutes(api: Api, feed: () => AlertFeed | undefined,
       'x-accel-buffering': 'no',
     });
     const send = (a: FeedAlert) => {
-      if (severities && !severities.has(a.severity)) return;
+      if (!passes(a)) return;
       res.write(`event: alert\nid: ${a.kafka.partition}-${a.kafka.offset}\ndata: ${JSON.stringify(a)}\n\n`);
     };
     res.write('retry: 3000\n\n');

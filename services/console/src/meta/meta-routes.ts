@@ -1,3 +1,4 @@
+import { TYPOLOGIES } from '@zmwatch/schemas';
 import { CASE_STATUSES, OPEN_CASE_STATUSES, SEVERITIES } from '@zmwatch/workflows';
 import type { Api } from '../http/api.js';
 import { sendJson } from '../http/respond.js';
@@ -10,6 +11,7 @@ export const consoleMeta = {
   severities: [...SEVERITIES].reverse(),
   caseStatuses: [...CASE_STATUSES],
   openCaseStatuses: [...OPEN_CASE_STATUSES],
+  typologies: [...TYPOLOGIES],
 };
 
 export function registerMetaRoutes(api: Api): void {
