@@ -24,7 +24,7 @@ import {
   TypologyDetections,
   type TypologyTruth,
 } from './quality-typologies.js';
-import { runPipelineComparison } from './quality-pipeline.js';
+import { runPipelineComparison } from './lib/quality-pipeline.js';
 
 const { values: args } = parseArgs({
   options: {

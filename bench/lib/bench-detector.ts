@@ -27,7 +27,7 @@ import {
   createStateStore,
   type DetectorApp,
   type DetectorConfig,
-  type DetectorEvent,
+  type DetectorInput,
   type StateStore,
 } from '@zmwatch/detector';
 
@@ -84,7 +84,7 @@ export function createBenchDetector(
         logger,
         metrics,
       });
-      consumer = createBatchConsumer<DetectorEvent>({
+      consumer = createBatchConsumer<DetectorInput>({
         kafka,
         groupId: config.groupId,
         topics: [registrations, declarations],
@@ -100,9 +100,7 @@ export function createBenchDetector(
           locks.withPartition(records[0]!.partition, async () => {
             if (!variant.perEvent)
               await processor.process(records[0]!.partition, processor.group(records.map((r) => r.value)));
-            else
-              for (const r of records)
-                await processor.process(r.partition, [{ vin: r.value.event.vin, events: [r.value] }]);
+            else for (const r of records) await processor.process(r.partition, processor.group([r.value]));
           }),
         onBatch: ({ topic, processed }) => metrics.eventsIn.inc({ topic }, processed),
       });

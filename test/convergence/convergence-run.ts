@@ -26,6 +26,7 @@ const pct = (n: number) => `${((100 * n) / Math.max(1, r.latest.size)).toFixed(1
 console.log(
   `${vehicles} vehicles, ${events.length} events, ${order}: ${r.messages} alert records, ${r.latest.size} alert ids, ` +
     `revised ${c.revised} (${pct(c.revised)}), withdrawn ${c.withdrawn} (${pct(c.withdrawn)}); ` +
+    `alert ids revised by reason ${JSON.stringify(r.reasons)}; ` +
     `vs evaluation of all events: missing ${c.missing.length}, extra ${c.extra.length}, different ${c.different.length}; ${r.seconds} s`,
 );
 process.exit(0); // kafkajs leaves retry timers behind after disconnect

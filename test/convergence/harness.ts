@@ -1,7 +1,8 @@
-// Convergence of alert revisions (issue 13): one seeded simulator data set streamed through the real
-// detector (Kafka + Redis) in a chosen arrival order, optionally with a fault, and the latest revision
-// of every alert compared with what the detector's pure functions compute from all of each VIN's
-// events at once (mergeEvents over every event, final registrant velocity, evaluate).
+// Convergence of alert revisions (issues 13 and 20): one seeded simulator data set streamed through
+// the real detector (Kafka + Redis) in a chosen arrival order, optionally with a fault, and the latest
+// revision of every alert compared with what the detector's pure functions compute from all events at
+// once (mergeEvents over every event of each VIN, final registrant velocity, the entity windows of
+// every VIN's final state, evaluate) — the full ruleset, entity signals included.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +11,20 @@ import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import {
   createApp,
   DETECTOR_NODE_FLAGS,
+  entityCountsOf,
+  entityRecheckTopicFor,
   evaluate,
   loadRuleset,
   mergeEvents,
+  observationsOf,
+  updateInMemory,
+  vinObservations,
   type DetectorConfig,
   type DetectorEvent,
+  type EntityWindow,
+  type MemberChange,
   type Ruleset,
+  type WindowUpdate,
 } from '@zmwatch/detector';
 import { stackAddresses, createConsumer, createLogger } from '@zmwatch/kit';
 import {
@@ -53,15 +62,27 @@ export interface Verdict {
  * after an evaluation, and registrations still queued behind a longer outage would miss it.
  */
 /**
- * The shipped ruleset with a short grace period and without the entity signals. An entity window's
- * count at a declaration's evaluation depends on which of the entity's other vehicles arrived first,
- * and an alerted declaration is revised for an entity signal only when it is evaluated again (see
- * issue 14's note): the property this test holds — latest revision = evaluation of all the VIN's
- * events — is about the VIN-level evidence.
+ * The shipped ruleset, entity signals included, with a short grace period. An entity window's count
+ * at a declaration's first evaluation depends on which of the entity's other vehicles arrived first;
+ * the reach-back (a crossing re-evaluates the entity's members) makes the latest revision that of
+ * the windows over all events.
  */
 export function convergenceRuleset(): Ruleset {
-  const { entitySignals: _entities, ...r } = loadRuleset();
+  const r = loadRuleset();
   return { ...r, timing: { ...r.timing, gracePeriodSeconds: 12 } };
+}
+
+/**
+ * For runs with a pause longer than the grace period between the halves: the full ruleset with
+ * registrant velocity out of reach. Velocity is a count of other VINs' registrations too, and its
+ * re-check comes one grace period after an evaluation (detector README, Revisions: "Limit"), so a
+ * pause longer than that would leave it behind; the entity signals, whose reach-back follows a
+ * threshold whenever it is crossed, must not need the re-check.
+ */
+export function reachBackRuleset(): Ruleset {
+  const r = convergenceRuleset();
+  const velocity = { ...r.rules.registrantVelocity, threshold: 1_000_000 };
+  return { ...r, rules: { ...r.rules, registrantVelocity: velocity } };
 }
 
 /**
@@ -127,6 +148,19 @@ export function expectedAlerts(
     }
   }
   const w = ruleset.rules.registrantVelocity.windowDays;
+  // The entity windows of all events: every VIN's membership as its final state has it.
+  const cfg = ruleset.entitySignals;
+  const windows = new Map<string, EntityWindow>();
+  if (cfg) {
+    const updates = new Map<string, WindowUpdate>();
+    for (const { vin, state } of states)
+      for (const o of vinObservations(state, cfg)) {
+        const u = updates.get(o.key) ?? { key: o.key, kind: o.kind, changes: [] };
+        (u.changes as MemberChange[]).push({ vin, time: o.time });
+        updates.set(o.key, u);
+      }
+    updateInMemory(windows, [...updates.values()], cfg);
+  }
   const out = new Map<string, Verdict>();
   for (const { vin, state } of states) {
     const r = state.registration;
@@ -145,7 +179,10 @@ export function expectedAlerts(
     };
     for (const d of state.declarations) {
       if (d.status === 'cancelled') continue;
-      const ev = evaluate(subject, d, ruleset);
+      const entityCounts = cfg
+        ? entityCountsOf(observationsOf(state, d, cfg), (k) => windows.get(k), cfg)
+        : undefined;
+      const ev = evaluate(entityCounts ? { ...subject, entityCounts } : subject, d, ruleset);
       if (ev.alert && ev.severity)
         out.set(alertIdFor(vin, d.declarationId, ruleset.version), {
           score: ev.score,
@@ -161,6 +198,8 @@ export interface RunResult {
   /** Latest revision per alertId. */
   latest: Map<string, Alert>;
   messages: number;
+  /** Alert ids with at least one revision (revision >= 1) of each reason. */
+  reasons: Record<string, number>;
   seconds: number;
 }
 
@@ -169,6 +208,8 @@ export async function runPipeline(o: {
   events: SimEvent[];
   ruleset: Ruleset;
   fault: Fault;
+  /** Pause between the halves for longer than the grace period (see reachBackRuleset). */
+  pause?: boolean;
 }): Promise<RunResult> {
   const started = performance.now();
   const run = `zmconv-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -181,6 +222,7 @@ export async function runPipeline(o: {
     `${topics.declarations}.dlq`,
     `${topics.registrations}.repartition`,
     `${topics.declarations}.repartition`,
+    entityRecheckTopicFor(topics.declarations),
   ];
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const privateKafka = o.fault === 'kafka-restart' ? await PrivateKafka.start() : undefined;
@@ -245,6 +287,7 @@ export async function runPipeline(o: {
 
   const latest = new Map<string, { alert: Alert; partition: number; offset: bigint }>();
   let messages = 0;
+  const reasonsOf = new Map<string, Set<string>>();
   let lastAlertAt = performance.now();
   let child: ChildProcess | undefined;
   // A child process where the fault must not hang us: SIGKILL, and a broker restart after which a
@@ -263,6 +306,11 @@ export async function runPipeline(o: {
       eachMessage: async ({ message, partition }) => {
         const a = codec.decodeSync(message.value, TOPICS.alerts).record;
         messages++;
+        if (a.revision > 0) {
+          const seen = reasonsOf.get(a.alertId) ?? new Set<string>();
+          seen.add(a.revisionReason ?? 'null');
+          reasonsOf.set(a.alertId, seen);
+        }
         lastAlertAt = performance.now();
         const prev = latest.get(a.alertId);
         const offset = BigInt(message.offset);
@@ -306,9 +354,17 @@ export async function runPipeline(o: {
       // kafkajs does not always bring a consumer back from a dead broker: read the alerts anew.
       await alertConsumer.disconnect().catch(() => undefined);
       latest.clear();
+      reasonsOf.clear();
       messages = 0;
       alertGroups.push(`${run}-alerts-2`);
       alertConsumer = await readAlerts(alertGroups[1]!);
+    }
+    if (o.pause) {
+      // Longer than the grace period once the first half is in: the velocity re-checks of the first
+      // half's evaluations are over before the second half arrives, so whatever the second half
+      // changes in an entity window reaches those declarations only through the reach-back.
+      await waitForCommitted(admin, groupId, [topics.registrations, topics.declarations], 120_000);
+      await new Promise((r) => setTimeout(r, o.ruleset.timing.gracePeriodSeconds * 1000 + 3000));
     }
     await produce(o.events.slice(half));
     await waitForCommitted(admin, groupId, [topics.registrations, topics.declarations], 120_000);
@@ -337,6 +393,7 @@ export async function runPipeline(o: {
   return {
     latest: new Map([...latest].map(([k, v]) => [k, v.alert])),
     messages,
+    reasons: countReasons(reasonsOf),
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
 }
@@ -377,6 +434,12 @@ export function compare(expected: Map<string, Verdict>, latest: Map<string, Aler
     different,
     revised,
   };
+}
+
+function countReasons(reasonsOf: ReadonlyMap<string, ReadonlySet<string>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const set of reasonsOf.values()) for (const r of set) out[r] = (out[r] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(out).sort());
 }
 
 function spawnDetector(env: Record<string, string>): ChildProcess {

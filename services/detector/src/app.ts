@@ -16,6 +16,7 @@ import { createAlertPublisher } from './alert-publisher.js';
 import type { DetectorConfig } from './config.js';
 import { createDetectorConsumer } from './detector-consumer.js';
 import { createDetectorStore } from './detector-store.js';
+import { createRecheckProducer, entityRecheckTopicFor } from './entity-recheck.js';
 import { createEntityStore } from './entity-store.js';
 import { trackGroupMembership, type GroupMembership } from './group-membership.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
@@ -80,7 +81,18 @@ export function createApp(config: DetectorConfig, options: AppOptions = {}): Det
     const entitySignals = config.ruleset.entitySignals;
     const processor = createProcessor({
       store,
-      ...(entitySignals ? { entities: createEntityStore(redis, config.keys.prefix, entitySignals) } : {}),
+      ...(entitySignals
+        ? {
+            entities: {
+              store: createEntityStore(redis, config.keys.prefix, entitySignals),
+              requestRechecks: createRecheckProducer(
+                producer,
+                entityRecheckTopicFor(config.topics.declarations),
+                () => partitionCount,
+              ),
+            },
+          }
+        : {}),
       ruleset: config.ruleset,
       revisions: {
         minIntervalSeconds: config.revisionMinIntervalSeconds ?? DEFAULT_REVISION_MIN_INTERVAL_SECONDS,

@@ -12,6 +12,7 @@ import {
   type RegistrationEvent,
 } from '@zmwatch/schemas';
 import type { DetectorEvent } from './apply-events.js';
+import { decodeRecheck, entityRecheckTopicFor, type DetectorInput } from './entity-recheck.js';
 
 export interface InputTopics {
   registrations: string;
@@ -34,6 +35,19 @@ export function topicRoles(topics: InputTopics): Map<string, InputRole> {
   ]);
 }
 
+/**
+ * Every topic the detector group consumes: the inputs, their repartition topics and the internal
+ * entity-recheck topic (entity-recheck.ts).
+ */
+export function consumedTopics(topics: InputTopics): string[] {
+  return [...topicRoles(topics).keys(), entityRecheckTopicFor(topics.declarations)];
+}
+
+/** The internal topics the detector creates (repartition topics, entity rechecks). */
+export function internalTopicsOf(topics: InputTopics): string[] {
+  return [...repartitionTopicsOf(topics), entityRecheckTopicFor(topics.declarations)];
+}
+
 /** The internal repartition topics of the two inputs (registrations', declarations'). */
 export function repartitionTopicsOf(topics: InputTopics): string[] {
   return [repartitionTopicFor(topics.registrations), repartitionTopicFor(topics.declarations)];
@@ -54,6 +68,7 @@ export function repartitionTopicOf(topics: InputTopics, role: InputRole): string
  */
 export function createDecoder(codec: Codec, topics: InputTopics) {
   const roles = topicRoles(topics);
+  const rechecks = entityRecheckTopicFor(topics.declarations);
   const finish = (
     role: InputRole,
     record: RegistrationEvent | CustomsDeclarationEvent,
@@ -81,7 +96,8 @@ export function createDecoder(codec: Codec, topics: InputTopics) {
     message: KafkaMessage,
     topic: string,
     partition: number,
-  ): DetectorEvent | Promise<DetectorEvent> {
+  ): DetectorInput | Promise<DetectorInput> {
+    if (topic === rechecks) return decodeRecheck(message, topic, partition);
     const role = roles.get(topic);
     if (!role) throw new NonRetriableError(`not an input topic of the detector: ${topic}`, 'UnknownTopic');
     const contract = role === 'registration' ? TOPICS.registrations : TOPICS.declarations;

@@ -9,10 +9,10 @@ import {
   type Logger,
 } from '@zmwatch/kit';
 import type { Codec } from '@zmwatch/schemas';
-import type { DetectorEvent } from './apply-events.js';
 import { createBatchReports } from './batch-reports.js';
 import { DEFAULT_PARTITIONS_CONCURRENTLY, type DetectorConfig } from './config.js';
-import { createDecoder, topicRoles } from './decode.js';
+import { consumedTopics, createDecoder } from './decode.js';
+import type { DetectorInput } from './entity-recheck.js';
 import type { DetectorMetrics } from './metrics.js';
 import type { PartitionLocks } from './mutex.js';
 import { createRouter } from './placement.js';
@@ -33,16 +33,17 @@ export interface DetectorConsumerDeps {
 }
 
 /**
- * The kit's batch consumer on both input topics (and their repartition topics): decode, re-route
+ * The kit's batch consumer on both input topics (and their repartition topics, and the entity
+ * rechecks): decode, re-route
  * records not on their contract partition, then each batch under its partition's lock through the
  * processor, grouped by VIN.
  */
 export function createDetectorConsumer(d: DetectorConsumerDeps): BatchConsumer {
   const { config, processor } = d;
-  return createBatchConsumer<DetectorEvent>({
+  return createBatchConsumer<DetectorInput>({
     kafka: d.kafka,
     groupId: config.groupId,
-    topics: [...topicRoles(config.topics).keys()],
+    topics: consumedTopics(config.topics),
     fromBeginning: config.fromBeginning,
     logger: d.logger,
     deadLetters: createDeadLetterWriter(d.producer, 'detector'),

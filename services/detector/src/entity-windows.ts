@@ -9,9 +9,12 @@
  *   t:<partyId>                    the party it was transferred to (first registrant an individual,
  *                                  transfer within nearNewDays of registration)
  *   r:<registrantId>               its first registrant
- *   c:<jurisdiction>:<day>         its registration cohort (registrant of a cohort type, day = UTC day)
+ *   c:<jurisdiction>:<day>         its registration cohort (registrant of a cohort type, day = UTC day);
+ *                                  the key of day d holds the VINs registered within spreadDays of d
  * Each entity keeps a bounded window of distinct VINs with the event time they were observed at.
  * Counting is by event time (either arrival order gives the same count once both have arrived).
+ * Membership is a function of each VIN's state (vinObservations); when a change moves another
+ * member's count across its threshold, that member is re-evaluated (applyWindowChanges, the reach-back).
  */
 import type { EntitySignalsConfig } from './ruleset.js';
 import type { OpenDeclaration, VinState } from './vin-state.js';
@@ -80,24 +83,146 @@ export function retentionMs(kind: EntityKind, cfg: EntitySignalsConfig): number 
 }
 
 /**
- * Adds a VIN to a window (idempotent: a VIN counts once, at its latest observation), drops entries
- * older than the retention before the newest, and keeps at most maxEntries (the oldest go first).
+ * How a member's count is taken from its window: within `windowMs` of its own event time, or (0)
+ * the window's size — a cohort key holds the VINs registered within spreadDays of its day, so a
+ * member's cohort count is the size of its own day's key (one key: counted atomically, see below).
  */
-export function addToWindow(
-  w: EntityWindow,
+export function countWindowMs(kind: EntityKind, cfg: EntitySignalsConfig): number {
+  return kind === 'cohort' ? 0 : cfg[kind].windowDays * DAY_MS;
+}
+
+export function thresholdOf(kind: EntityKind, cfg: EntitySignalsConfig): number {
+  return cfg[kind].threshold;
+}
+
+/** How a window of this kind is counted and bounded (applyWindowChanges' parameters). */
+export interface WindowParams {
+  windowMs: number;
+  threshold: number;
+  retention: number;
+  maxEntries: number;
+}
+
+export function windowParams(kind: EntityKind, cfg: EntitySignalsConfig): WindowParams {
+  return {
+    windowMs: countWindowMs(kind, cfg),
+    threshold: thresholdOf(kind, cfg),
+    retention: retentionMs(kind, cfg),
+    maxEntries: cfg.maxEntries,
+  };
+}
+
+/** The cohort keys a registration day's observation lands in: its day and spreadDays either side. */
+function cohortSpread(key: string, cfg: EntitySignalsConfig): string[] {
+  const id = key.slice(2);
+  const jurisdiction = id.slice(0, id.lastIndexOf(':'));
+  const day = Number(id.slice(id.lastIndexOf(':') + 1));
+  const out: string[] = [];
+  for (let d = day - cfg.cohort.spreadDays; d <= day + cfg.cohort.spreadDays; d++)
+    out.push(cohortKey(jurisdiction, d));
+  return out;
+}
+
+/**
+ * What a VIN contributes to the entity windows, as a function of its state alone: every key its
+ * open (not cancelled) declarations observe, at the latest such declaration's event time, the
+ * cohort spread over the neighbouring days' keys. Because membership follows the state (a cancelled
+ * or amended declaration leaves the windows it no longer belongs to), the windows after all events
+ * are the same whatever the arrival order — the property convergence rests on.
+ */
+export function vinObservations(state: VinState | undefined, cfg: EntitySignalsConfig): EntityObservation[] {
+  if (!state || state.declarations.length === 0) return [];
+  const byKey = new Map<string, EntityObservation>();
+  for (const d of state.declarations) {
+    if (d.status === 'cancelled') continue;
+    for (const o of observationsOf(state, d, cfg)) {
+      for (const key of o.kind === 'cohort' ? cohortSpread(o.key, cfg) : [o.key]) {
+        const prev = byKey.get(key);
+        if (!prev || o.time > prev.time) byKey.set(key, { kind: o.kind, key, time: o.time });
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** One VIN's change to one window: join or move to `time`, or leave (null). */
+export interface MemberChange {
+  vin: string;
+  time: number | null;
+}
+
+/** The changes from a VIN's observations before a batch to after it (unchanged keys are left out). */
+export function membershipChanges(
   vin: string,
-  time: number,
-  retention: number,
-  maxEntries: number,
-): void {
-  w.set(vin, Math.max(time, w.get(vin) ?? time));
+  before: readonly EntityObservation[],
+  after: readonly EntityObservation[],
+): Array<MemberChange & { key: string; kind: EntityKind }> {
+  const out: Array<MemberChange & { key: string; kind: EntityKind }> = [];
+  const was = new Map(before.map((o) => [o.key, o]));
+  for (const o of after) {
+    if (was.get(o.key)?.time !== o.time) out.push({ vin, key: o.key, kind: o.kind, time: o.time });
+    was.delete(o.key);
+  }
+  for (const o of was.values()) out.push({ vin, key: o.key, kind: o.kind, time: null });
+  return out;
+}
+
+/** Each member's count in a window (`windowMs` 0: the window's size). */
+export function memberCounts(w: EntityWindow, windowMs: number): Map<string, number> {
+  const out = new Map<string, number>();
+  if (windowMs <= 0) {
+    for (const v of w.keys()) out.set(v, w.size);
+    return out;
+  }
+  const sorted = [...w].sort((a, b) => a[1] - b[1]);
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const t = sorted[i]![1];
+    while (sorted[lo]![1] < t - windowMs) lo++;
+    if (hi < i) hi = i;
+    while (hi + 1 < sorted.length && sorted[hi + 1]![1] <= t + windowMs) hi++;
+    out.set(sorted[i]![0], hi - lo + 1);
+  }
+  return out;
+}
+
+/**
+ * Applies one batch's changes to one window and returns the members whose side of the threshold
+ * moved (count >= threshold before vs after), the changed VINs themselves excepted (they are
+ * evaluated by the batch that changed them). The in-memory twin of entity-store.ts's script, which
+ * does exactly this atomically in Redis: every crossing is found by the one change that causes it.
+ * Then drops entries older than the retention before the newest and keeps at most maxEntries (the
+ * oldest go first); a member dropped that way is compared at its last time.
+ */
+export function applyWindowChanges(
+  w: EntityWindow,
+  changes: readonly MemberChange[],
+  p: WindowParams,
+): string[] {
+  const beforeTimes = new Map(w);
+  const before = memberCounts(w, p.windowMs);
+  for (const c of changes) {
+    if (c.time === null) w.delete(c.vin);
+    else w.set(c.vin, c.time);
+  }
   let newest = -Infinity;
   for (const t of w.values()) if (t > newest) newest = t;
-  for (const [v, t] of w) if (t < newest - retention) w.delete(v);
-  if (w.size > maxEntries) {
-    const sorted = [...w].sort((a, b) => a[1] - b[1]);
-    for (let i = 0; i < sorted.length - maxEntries; i++) w.delete(sorted[i]![0]);
+  for (const [v, t] of w) if (t < newest - p.retention) w.delete(v);
+  if (w.size > p.maxEntries) {
+    const sorted = [...w].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+    for (let i = 0; i < sorted.length - p.maxEntries; i++) w.delete(sorted[i]![0]);
   }
+  const after = memberCounts(w, p.windowMs);
+  const changed = new Set(changes.map((c) => c.vin));
+  const crossed: string[] = [];
+  for (const [v, n] of before) {
+    if (changed.has(v)) continue;
+    const t = beforeTimes.get(v)!;
+    const m = after.get(v) ?? (p.windowMs <= 0 ? w.size : countWithin(w, t, p.windowMs));
+    if (n >= p.threshold !== m >= p.threshold) crossed.push(v);
+  }
+  return crossed;
 }
 
 /** Distinct VINs of a window observed within `windowMs` of `at` (either side). */
@@ -105,12 +230,28 @@ export function countWithin(w: EntityWindow | undefined, at: number, windowMs: n
   return membersWithin(w, at, windowMs).length;
 }
 
-/** The VINs countWithin counts. */
+/** The VINs countWithin counts (`windowMs` 0: all of them). */
 export function membersWithin(w: EntityWindow | undefined, at: number, windowMs: number): string[] {
   if (!w) return [];
   const out: string[] = [];
-  for (const [vin, t] of w) if (Math.abs(t - at) <= windowMs) out.push(vin);
+  for (const [vin, t] of w) if (windowMs <= 0 || Math.abs(t - at) <= windowMs) out.push(vin);
   return out;
+}
+
+/**
+ * The fan-out rule: the members to re-evaluate, nearest in event time to the change first, at most
+ * `cap` (maxEntries: a window never holds more, so the cap never cuts a crossing short).
+ */
+export function fanOut(
+  crossed: Iterable<string>,
+  window: EntityWindow,
+  changeTime: number,
+  cap: number,
+): string[] {
+  const dist = (v: string) => Math.abs((window.get(v) ?? changeTime) - changeTime);
+  return [...new Set(crossed)]
+    .sort((a, b) => dist(a) - dist(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, cap);
 }
 
 /**
@@ -137,32 +278,19 @@ export function entityCountsOf(
   for (const o of observations) {
     const id = o.key.slice(2);
     if (o.kind === 'cohort') {
-      const [jurisdiction, dayText] = [id.slice(0, id.lastIndexOf(':')), id.slice(id.lastIndexOf(':') + 1)];
-      const day = Number(dayText);
-      const members: string[] = [];
-      for (let d = day - cfg.cohort.spreadDays; d <= day + cfg.cohort.spreadDays; d++)
-        for (const vin of read(cohortKey(jurisdiction, d))?.keys() ?? []) members.push(vin);
+      const jurisdiction = id.slice(0, id.lastIndexOf(':'));
+      const day = Number(id.slice(id.lastIndexOf(':') + 1));
+      const members = membersWithin(read(o.key), o.time, 0);
       out.cohort = { jurisdiction, day, count: members.length, members };
     } else {
-      const members = membersWithin(read(o.key), o.time, cfg[o.kind].windowDays * DAY_MS);
+      const members = membersWithin(read(o.key), o.time, countWindowMs(o.kind, cfg));
       out[o.kind] = { id, count: members.length, members };
     }
   }
   return out;
 }
 
-/** The keys whose windows a declaration's counts need (its own plus the cohort's neighbour days). */
-export function keysToRead(observations: readonly EntityObservation[], cfg: EntitySignalsConfig): string[] {
-  const keys: string[] = [];
-  for (const o of observations) {
-    if (o.kind !== 'cohort') keys.push(o.key);
-    else {
-      const id = o.key.slice(2);
-      const jurisdiction = id.slice(0, id.lastIndexOf(':'));
-      const day = Number(id.slice(id.lastIndexOf(':') + 1));
-      for (let d = day - cfg.cohort.spreadDays; d <= day + cfg.cohort.spreadDays; d++)
-        keys.push(cohortKey(jurisdiction, d));
-    }
-  }
-  return keys;
+/** The keys whose windows a declaration's counts need (its own; a cohort key spans its neighbours). */
+export function keysToRead(observations: readonly EntityObservation[]): string[] {
+  return observations.map((o) => o.key);
 }

@@ -67,6 +67,9 @@ export function evaluateBatch(
         });
         continue;
       }
+      // A revision only an entity's crossing caused (no event of the VIN in the batch) says so.
+      if (entityCaused(m.work) && alert.revision > 0 && alert.revisionReason === 'EVIDENCE')
+        alert.revisionReason = 'ENTITY';
       metrics.evaluations.inc({ outcome: alert.revision === 0 ? 'alert' : 'revision' });
       if (emitted.has(emittedKey(alert))) continue;
       out.alerts.push(alert);
@@ -77,3 +80,6 @@ export function evaluateBatch(
   }
   return out;
 }
+
+/** The VIN is in the batch only because the reach-back asked for it. */
+export const entityCaused = (w: VinWork): boolean => w.entityRecheck === true && w.events.length === 0;

@@ -69,17 +69,21 @@ export {
 } from './bucket-writes.js';
 export { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 export { migrateStateLayout, type MigrationProgress, type MigrationResult } from './migrate-state.js';
-export { topicRoles, repartitionTopicsOf } from './decode.js';
+export { topicRoles, repartitionTopicsOf, internalTopicsOf } from './decode.js';
+export { entityRecheckTopicFor, type DetectorInput } from './entity-recheck.js';
 export {
   observationsOf,
+  vinObservations,
   entityCountsOf,
-  addToWindow,
+  applyWindowChanges,
+  windowParams,
   retentionMs,
   keysToRead,
   isYoungLowUse,
   type EntityCounts,
   type EntityObservation,
   type EntityWindow,
+  type MemberChange,
 } from './entity-windows.js';
 export {
   createReplayDetector,
@@ -87,4 +91,10 @@ export {
   type ReplayEvaluation,
   type ReplayStats,
 } from './replay.js';
-export { createEntityStore, entityWindowKey, observeInMemory, type EntityStore } from './entity-store.js';
+export {
+  createEntityStore,
+  entityWindowKey,
+  updateInMemory,
+  type EntityStore,
+  type WindowUpdate,
+} from './entity-store.js';

@@ -24,6 +24,11 @@ export function createDetectorMetrics(registry: Registry) {
       labelNames: ['reason', 'status'] as const,
       registers,
     }),
+    entityRechecks: new Counter({
+      name: 'zm_detector_entity_rechecks_total',
+      help: 'Re-evaluation requests produced for members of other batches whose entity count crossed a threshold (the reach-back)',
+      registers,
+    }),
     ruleHits: new Counter({
       name: 'zm_detector_alert_rule_hits_total',
       help: 'Rules that fired in produced alerts, by rule id',

@@ -1,7 +1,7 @@
 import type { Decoded, Reroute } from '@zmwatch/kit';
 import { contractPartition, placementProblem } from '@zmwatch/schemas';
-import type { DetectorEvent } from './apply-events.js';
 import { repartitionTopicOf, type InputTopics } from './decode.js';
+import { entityRecheckTopicFor, type DetectorInput } from './entity-recheck.js';
 
 /**
  * The detector's state of a VIN lives with the partition the feed contract puts the VIN on
@@ -12,13 +12,16 @@ import { repartitionTopicOf, type InputTopics } from './decode.js';
  * re-routed once is where the contract wants it, so it is never re-routed again).
  */
 export function createRouter(topics: InputTopics, partitionCount: () => number) {
-  return function route(record: Decoded<DetectorEvent>): Reroute | undefined {
+  return function route(record: Decoded<DetectorInput>): Reroute | undefined {
     const n = partitionCount();
     const vin = record.value.event.vin;
     const reason = placementProblem(record.message.key, vin, record.partition, n);
     if (reason === undefined) return undefined;
     return {
-      topic: repartitionTopicOf(topics, record.value.kind),
+      topic:
+        record.value.kind === 'entity-recheck'
+          ? entityRecheckTopicFor(topics.declarations)
+          : repartitionTopicOf(topics, record.value.kind),
       partition: contractPartition(vin, n),
       key: vin,
       reason,

@@ -6,15 +6,15 @@ import {
   type createKafka,
   type Logger,
 } from '@zmwatch/kit';
-import { repartitionTopicsOf, type InputTopics } from './decode.js';
+import { internalTopicsOf, type InputTopics } from './decode.js';
 import type { StateStore } from './redis-store.js';
 
 /**
  * State buckets belong to partitions: the state's partition count comes from its layout in Redis
  * (first use: the inputs' common count), see layout.ts. Input topics with more partitions than the
  * state (partitions were added) are fine: records on the others are re-routed to where their VIN's
- * state is. The repartition topics are internal, like Kafka Streams' own: created (or grown) here to
- * at least the state's partition count (infra/topics.yaml declares them for the local stack too).
+ * state is. The repartition topics and the entity-recheck topic are internal, like Kafka Streams'
+ * own: created (or grown) here to at least the state's partition count (infra/topics.yaml declares them for the local stack too).
  */
 export async function prepareTopics(
   kafka: ReturnType<typeof createKafka>,
@@ -40,7 +40,7 @@ export async function prepareTopics(
     };
     const inputCounts = await counts(inputs);
     const n = await store.checkLayout(inputCounts);
-    const repartition = repartitionTopicsOf(topics);
+    const repartition = internalTopicsOf(topics);
     const create = repartition.filter((t) => !existing.has(t));
     if (create.length > 0)
       await createTopicsReady(

@@ -1,7 +1,8 @@
 import type { Alert } from '@zmwatch/schemas';
 import type { Logger } from '@zmwatch/kit';
 import { EmittedCache } from './emitted-cache.js';
-import { readEntities } from './entity-step.js';
+import { dueForRechecks } from './entity-recheck.js';
+import { updateEntities, type EntityRecheck } from './entity-step.js';
 import type { EntityStore } from './entity-store.js';
 import { evaluateBatch } from './evaluate-batch.js';
 import { mergeBatch } from './merge-batch.js';
@@ -18,8 +19,15 @@ import { planStateWrites, rejectConflicts } from './write-states.js';
 
 export interface ProcessorDeps {
   store: StateStore;
-  /** Entity windows (entity-store.ts); absent, or a ruleset without entitySignals: none. */
-  entities?: EntityStore;
+  /**
+   * Entity windows (entity-store.ts) and the producer of the reach-back's re-evaluation requests
+   * (entity-recheck.ts); absent, or a ruleset without entitySignals: none.
+   */
+  entities?: {
+    store: EntityStore;
+    /** Resolve once Kafka acknowledged every request. */
+    requestRechecks(rechecks: readonly EntityRecheck[]): Promise<void>;
+  };
   ruleset: Ruleset;
   /** Rate limit of one alert's revisions. */
   revisions: RevisionPolicy;
@@ -60,13 +68,14 @@ export function createProcessor(deps: ProcessorDeps) {
     const nowS = Math.floor(nowMs / 1000);
     // 2. unpack, merge the events, find the declarations due (pure)
     const merged = mergeBatch(work, view.states, nowS, { ruleset, logger, metrics });
+    dueForRechecks(merged);
     step('merge');
     // 3. registrant velocity, only if something is due (one round trip)
     const increments = velocityIncrements(merged);
     const velocity = await readVelocity(store, view, merged, increments, windowDays);
     step('velocity');
-    // 3b. entity windows of the due declarations, only if some are young and little used (two round trips)
-    const entities = await readEntities(deps.entities, merged, ruleset);
+    // 3b. entity windows: memberships the batch changes, and those its due declarations read (one round trip)
+    const entities = await updateEntities(deps.entities?.store, merged, ruleset);
     step('entities');
     // 4. evaluate and build the alerts (pure)
     const evaluation = evaluateBatch(
@@ -82,6 +91,13 @@ export function createProcessor(deps: ProcessorDeps) {
     step('evaluate');
     // 5. produce the alerts and await their acks, before anything is marked
     await publishAlerts(evaluation, deps.publish, emitted, metrics, now);
+    // 5b. the reach-back: re-evaluation requests for members of other batches whose count crossed a
+    // threshold, acknowledged before the offsets commit; then they leave the outboxes (one round trip)
+    if (deps.entities && entities.rechecks.length > 0) {
+      await deps.entities.requestRechecks(entities.rechecks);
+      metrics.entityRechecks.inc(entities.rechecks.length);
+    }
+    if (deps.entities && entities.outbox.size > 0) await deps.entities.store.confirm(entities.outbox);
     step('publish');
     // 6. record the verdicts and pack the changed states (pure)
     const writes = planStateWrites(merged, evaluation.verdicts, ruleset, nowS);
@@ -94,6 +110,7 @@ export function createProcessor(deps: ProcessorDeps) {
       view.roundTrips +
       velocity.roundTrips +
       entities.roundTrips +
+      (entities.outbox.size > 0 ? 1 : 0) +
       (writes.length > 0 || increments.length > 0 ? 1 : 0);
     metrics.redisRoundTrips.inc(roundTrips);
     logAlerts(evaluation, logger);

@@ -9,18 +9,23 @@
  *   - the sweeper: a VIN whose declaration still waits for a registration is re-processed with no
  *     events once its grace deadline passes, so it is evaluated without one;
  *   - expiry: a state whose expireAt has passed reads as absent (as once swept);
- *   - entity windows (entity-windows.ts; entity-store.ts in Redis), observed when a declaration is
- *     evaluated, in the same bounds.
+ *   - entity windows (entity-windows.ts; entity-store.ts in Redis): each VIN's membership follows
+ *     its state, in the same bounds, and the reach-back — a change that moves another member's
+ *     count across a threshold re-evaluates that member at once (the pipeline sends it a request) —
+ *     so every declaration ends where the windows over all events put it.
  * Events are processed one at a time in arrival order; the processing clock is the arrival time
  * given with each event.
  */
 import { validateVin } from '@zmwatch/schemas';
 import { mergeEvents, recordVerdict, type DetectorEvent } from './apply-events.js';
-import { observeInMemory } from './entity-store.js';
-import { entityCountsOf, observationsOf, type EntityWindow } from './entity-windows.js';
+import { dueForRechecks } from './entity-recheck.js';
+import { rechecksOf, windowUpdatesOf, type EntityRecheck } from './entity-step.js';
+import { updateInMemory } from './entity-store.js';
+import { entityCountsOf, type EntityCounts, type EntityWindow } from './entity-windows.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import type { Ruleset } from './ruleset.js';
 import { packState, unpackState, type OpenDeclaration, type VinState } from './vin-state.js';
+import type { MergedVin } from './vin-work.js';
 
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
@@ -41,6 +46,8 @@ export interface ReplayStats {
   alerts: number;
   lateRegistrations: number;
   graceEvaluations: number;
+  /** Re-evaluations the reach-back caused. */
+  entityRechecks: number;
 }
 
 /** Min-heap of (deadline seconds, VIN) for grace re-checks. */
@@ -113,6 +120,7 @@ export function createReplayDetector(opts: {
     alerts: 0,
     lateRegistrations: 0,
     graceEvaluations: 0,
+    entityRechecks: 0,
   };
 
   const velocityOf = (registrantId: string, day: number): number => {
@@ -122,23 +130,35 @@ export function createReplayDetector(opts: {
     return n;
   };
 
-  const entityCountsFor = (state: VinState, decl: OpenDeclaration, vin: string) => {
-    if (!entityCfg) return undefined;
-    const obs = observationsOf(state, decl, entityCfg);
-    observeInMemory(
-      entities,
-      obs.map((o) => ({ ...o, vin })),
-      entityCfg,
-    );
-    return entityCountsOf(obs, (k) => entities.get(k), entityCfg);
+  /** The batch step of entity-step.ts on one VIN, in memory: its counts and the rechecks it causes. */
+  const updateEntitiesOf = (
+    merged: MergedVin,
+  ): { of: (decl: OpenDeclaration) => EntityCounts | undefined; rechecks: EntityRecheck[] } => {
+    if (!entityCfg) return { of: () => undefined, rechecks: [] };
+    const { updates, byDecl, evaluated } = windowUpdatesOf([merged], entityCfg);
+    const { windows, recheck } = updateInMemory(entities, updates, entityCfg);
+    return {
+      of: (decl) => {
+        const obs = byDecl.get(`${merged.work.vin}/${decl.declarationId}`);
+        return obs ? entityCountsOf(obs, (k) => windows.get(k), entityCfg) : undefined;
+      },
+      rechecks: rechecksOf(updates, windows, recheck, evaluated, entityCfg.maxEntries),
+    };
   };
 
-  function processVin(vin: string, events: DetectorEvent[], nowMs: number): void {
+  function processVin(vin: string, events: DetectorEvent[], nowMs: number, entityRecheck = false): void {
     const nowS = Math.floor(nowMs / 1000);
     const packed = states.get(vin);
     let previous: VinState | undefined = packed === undefined ? undefined : unpackState(packed);
     if (previous && previous.expireAt <= nowS) previous = undefined;
     const result = mergeEvents(previous, events, ruleset, nowS);
+    const merged: MergedVin = {
+      work: entityRecheck ? { vin, events, entityRecheck: true } : { vin, events },
+      before: previous ? packed : undefined,
+      result,
+    };
+    dueForRechecks([merged]);
+    const entityStep = updateEntitiesOf(merged);
     for (const n of result.notes) if (n.kind === 'late-registration') stats.lateRegistrations++;
     const first = result.newFirstRegistration;
     if (first) {
@@ -158,7 +178,7 @@ export function createReplayDetector(opts: {
       if (!reg && events.length === 0) stats.graceEvaluations += due.length;
       for (const decl of due) {
         stats.evaluations++;
-        const entityCounts = entityCountsFor(state, decl, vin);
+        const entityCounts = entityStep.of(decl);
         const evaluation = evaluate(entityCounts ? { ...subject, entityCounts } : subject, decl, ruleset);
         const already = decl.status === 'alerted' && decl.alertedVersion === ruleset.version;
         const alerted = evaluation.alert && !already && evaluation.severity !== null;
@@ -169,6 +189,11 @@ export function createReplayDetector(opts: {
     }
     if (state.expireAt <= nowS) states.delete(vin);
     else states.set(vin, packState(state, grace));
+    // The reach-back: members whose count this VIN's change moved across a threshold, at once.
+    for (const r of entityStep.rechecks) {
+      stats.entityRechecks++;
+      processVin(r.vin, [], nowMs, true);
+    }
     // What the sweeper would find: declarations still waiting for a registration.
     if (!state.registration) {
       for (const d of state.declarations) {

@@ -21,7 +21,10 @@ export interface Published {
   revisionDueAt?: number;
 }
 
-/** Why a revision was published (the Alert's revisionReason). */
+/**
+ * Why a revision was published (the Alert's revisionReason). ENTITY: a re-evaluation requested by the
+ * reach-back (an entity's count crossed a threshold) changed the verdict (evaluate-batch.ts sets it).
+ */
 export const REVISION_REASONS = [
   'EVIDENCE',
   // An entity the declaration belongs to crossed a threshold or changed its contribution (contract v3).
@@ -30,6 +33,7 @@ export const REVISION_REASONS = [
   'CANCELLED',
   'REJECTED',
   'BELOW_THRESHOLD',
+  'ENTITY',
 ] as const;
 export type RevisionReason = (typeof REVISION_REASONS)[number];
 

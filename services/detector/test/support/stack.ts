@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { entityRecheckTopicFor } from '../../src/entity-recheck.js';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import {
@@ -65,6 +66,7 @@ export async function deleteTestTopics(admin: Admin, t: TestTopics): Promise<voi
         `${t.declarations}.dlq`,
         repartitionTopicFor(t.registrations),
         repartitionTopicFor(t.declarations),
+        entityRecheckTopicFor(t.declarations),
       ],
     })
     .catch(() => undefined);

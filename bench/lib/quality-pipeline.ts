@@ -17,7 +17,7 @@ import {
   type SimEvent,
   type VehicleTruth,
 } from '@zmwatch/simulator';
-import { createInMemoryDetector } from './quality-model.js';
+import { createInMemoryDetector } from '../quality-model.js';
 
 export interface PipelineComparison {
   vehicles: number;
