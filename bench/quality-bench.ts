@@ -3,8 +3,9 @@
 //                                            [--ruleset FILE] [--pipeline N]
 // Streams the simulator's scenario through the detector's own decision code in memory (see
 // quality-model.ts), scores alerts per vehicle against the ground truth, and prints a table plus one
-// JSON line. `--pipeline N` additionally runs N vehicles of the same seed through the real detector
-// (Kafka + Redis, unique topics and key prefix) and compares its alerts with the model's.
+// JSON line. `--pipeline N` additionally streams N vehicles of the same seed live through the real
+// detector (Kafka + Redis, unique topics and key prefix) and prints its recall per variant beside the
+// model's (lib/quality-pipeline.ts).
 import { parseArgs } from 'node:util';
 import { DEFAULT_RULESET_FILE, loadRuleset } from '@zmwatch/detector';
 import { createCodec, SEVERITY_SYMBOLS, type Severity } from '@zmwatch/schemas';
@@ -24,7 +25,7 @@ import {
   TypologyDetections,
   type TypologyTruth,
 } from './quality-typologies.js';
-import { runPipelineComparison } from './lib/quality-pipeline.js';
+import { formatPipelineComparison, runPipelineComparison } from './lib/quality-pipeline.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -196,15 +197,7 @@ async function main(): Promise<void> {
       noise,
       ruleset,
     });
-    const p = pipeline;
-    console.log(
-      [
-        '',
-        `real pipeline (Kafka + Redis, ${fmt(p.vehicles)} vehicles, ${fmt(p.events)} events, ${p.seconds} s): ${fmt(p.pipelineAlerts)} alerts on ${fmt(p.pipelineFlaggedVins)} VINs`,
-        `  flagged by both ${fmt(p.agreeFlagged)} (same severity ${fmt(p.agreeSeverity)}; of the ${p.agreeFlagged - p.agreeSeverity} others the pipeline's is higher for ${p.severityDiffPipelineHigher}, and ${p.severityDiffLateRegistration} had their registration arrive after the grace period in simulated time), pipeline only ${p.pipelineOnly}, model only ${p.modelOnly}`,
-        `  pipeline precision ${p.pipelinePrecision} recall ${p.pipelineRecall} | model on the same data precision ${p.modelPrecision} recall ${p.modelRecall}`,
-      ].join('\n'),
-    );
+    console.log(formatPipelineComparison(pipeline));
   }
 
   const recallByLabel = Object.fromEntries(
