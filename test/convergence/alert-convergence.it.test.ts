@@ -50,7 +50,7 @@ describe('alert revisions converge to the evaluation of all events', async () =>
   for (const [order, fault, pause] of cases) {
     if (only && fault !== only) continue;
     const name = `${order} order, fault: ${fault}${pause ? ', paused longer than the grace period' : ''}`;
-    it(name, { timeout: 180_000 }, async (t) => {
+    it(name, { timeout: 300_000 }, async (t) => {
       const r = await runPipeline({
         events: reorder(events, order),
         ruleset: pause ? paused : ruleset,
@@ -59,7 +59,7 @@ describe('alert revisions converge to the evaluation of all events', async () =>
       });
       const c = compare(pause ? expectedPaused : expected, r.latest);
       t.diagnostic(
-        `${events.length} events, ${r.messages} alert records, ${r.latest.size} alert ids (${c.revised} revised, ${c.withdrawn} withdrawn; latest reasons ${JSON.stringify(r.reasons)}), expected active ${c.expected}, ${r.seconds} s`,
+        `${events.length} events, ${r.messages} alert records, ${r.latest.size} alert ids (${c.revised} revised, ${c.withdrawn} withdrawn; alert ids revised by reason ${JSON.stringify(r.reasons)}), expected active ${c.expected}, ${r.seconds} s`,
       );
       assert.ok(c.expected > 20, 'the data set raises alerts');
       assert.deepEqual(
