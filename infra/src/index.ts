@@ -19,7 +19,6 @@ export {
 export { kafkaNodeComponent, type KafkaNodeOptions } from './components/kafka.js';
 export { redisNodeComponent, redisProbe, type RedisNodeOptions } from './components/redis.js';
 export type { Component } from './components/component.js';
-export { loadTopicSpecs, ensureTopics, type TopicSpec } from './topics.js';
 export { searchAttributes, temporalBinary } from './components/temporal.js';
 export { formatStatusTable } from './format.js';
 export { stopPid, waitFor, readPid, isAlive } from './process.js';

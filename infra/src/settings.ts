@@ -1,7 +1,6 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DEFAULT_PORTS } from '@zmwatch/kit';
+import { join } from 'node:path';
+import { REPO_ROOT, DEFAULT_PORTS } from '@zmwatch/kit';
 
 /** Versions are pinned here and nowhere else; caches are keyed by them. */
 export const VERSIONS = {
@@ -12,7 +11,7 @@ export const VERSIONS = {
   apicurioRegistry: '3.3.3',
 } as const;
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export { REPO_ROOT };
 
 /**
  * `single`: one combined Kafka broker+controller, one Redis, Temporal (the default; CI's).

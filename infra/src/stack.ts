@@ -7,7 +7,7 @@ import { kafkaComponents } from './components/kafka.js';
 import { redisComponents } from './components/redis.js';
 import { temporalComponent } from './components/temporal.js';
 import { ensureRedisCluster } from './redis-cluster.js';
-import { ensureTopics, loadTopicSpecs } from './topics.js';
+import { ensureTopics, loadTopicSpecs } from '@zmwatch/kit';
 
 export type ComponentName = ComponentGroup;
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { loadTopicSpecs } from '../src/topics.js';
+import { loadTopicSpecs } from '@zmwatch/kit';
 import { searchAttributes } from '../src/components/temporal.js';
 
 const COMPOSE = fileURLToPath(new URL('../compose.yaml', import.meta.url));

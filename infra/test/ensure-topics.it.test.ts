@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureTopics, type TopicSpec } from '../src/topics.js';
+import { ensureTopics, type TopicSpec } from '@zmwatch/kit';
 import { stackAddresses } from '@zmwatch/kit';
 
 const brokers = stackAddresses().brokers;

@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_PORTS } from '@zmwatch/kit';
 import { COMPILED_NODE_FLAGS } from '../src/compiled.js';
-import { loadTopicSpecs } from '../src/topics.js';
+import { loadTopicSpecs } from '@zmwatch/kit';
 import { missingTool } from '../src/test-skips.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTopicSpecs } from '../src/topics.js';
+import { loadTopicSpecs } from '@zmwatch/kit';
 
 function file(body: string): string {
   const f = join(mkdtempSync(join(tmpdir(), 'zm-topics-')), 'topics.yaml');

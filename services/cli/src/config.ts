@@ -12,7 +12,7 @@ import {
 } from '@zmwatch/kit';
 import { INPUT_TOPICS, TOPICS } from '@zmwatch/schemas';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@zmwatch/infra';
+import { REPO_ROOT } from '@zmwatch/kit';
 import { insightsDbPath, insightsUrlEnv } from '@zmwatch/insights/client';
 import { casesTaskQueueEnv, DEFAULT_QUEUE_NAMES } from '@zmwatch/workflows';
 

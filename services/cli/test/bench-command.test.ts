@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@zmwatch/infra';
+import { REPO_ROOT } from '@zmwatch/kit';
 import { parseCommandLine } from '../src/args.js';
 import { COMMANDS, runCli } from '../src/cli.js';
 import { BENCHMARKS } from '../src/commands/bench.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTopicSpecs } from '@zmwatch/infra';
+import { loadTopicSpecs } from '@zmwatch/kit';
 import { DEFAULT_REPLAY_PARTITIONS, topicCreationPlan } from '../src/commands/data.js';
 
 const specs = loadTopicSpecs();

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { loadTopicSpecs } from '@zmwatch/infra';
+import { loadTopicSpecs } from '@zmwatch/kit';
 import { createCodec, TOPICS, validateVin } from '@zmwatch/schemas';
 import { readGroundTruth } from '@zmwatch/simulator';
 import { cliWith } from './support/run-cli.js';

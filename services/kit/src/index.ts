@@ -83,6 +83,8 @@ export {
   type TemporalClientSettings,
 } from './connection-env.js';
 export { stackAddresses, type StackAddresses } from './stack-addresses.js';
+export { REPO_ROOT } from './repository.js';
+export { loadTopicSpecs, ensureTopics, TOPICS_FILE, type TopicSpec } from './topic-specs.js';
 export { readTlsFiles, tlsFileVars, tlsFilesOf, type TlsFiles } from './tls-files.js';
 export {
   loadTemporalTls,

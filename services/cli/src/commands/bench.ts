@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@zmwatch/infra';
+import { REPO_ROOT } from '@zmwatch/kit';
 import type { CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';

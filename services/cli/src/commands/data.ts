@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
-import { loadTopicSpecs, ensureTopics, type TopicSpec } from '@zmwatch/infra';
+import { loadTopicSpecs, ensureTopics, type TopicSpec } from '@zmwatch/kit';
 import { createIdempotentProducer } from '@zmwatch/kit';
 import {
   ALL_TOPICS,

@@ -1,8 +1,21 @@
-import { stackCli } from '@zmwatch/infra';
 import type { CommandSpec } from '../args.js';
 import type { CommandContext } from '../context.js';
+import { UsageError } from '../exit-codes.js';
 
-const run = (sub: string) => async (ctx: { positionals: string[] }) => stackCli([sub, ...ctx.positionals]);
+// The dev stack manager is a development dependency of the CLI (a deployment's CLI talks to its own
+// Kafka, Redis and Temporal and never starts them): loaded only when a `stack` command runs.
+async function loadStackCli(): Promise<(argv: string[]) => Promise<number>> {
+  try {
+    return (await import('@zmwatch/infra')).stackCli;
+  } catch (err) {
+    throw new UsageError(
+      `zmwatch stack needs the development checkout's @zmwatch/infra (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+}
+
+const run = (sub: string) => async (ctx: { positionals: string[] }) =>
+  (await loadStackCli())([sub, ...ctx.positionals]);
 
 /** `zmwatch stack …` is infra's stack CLI, unchanged (it prints its own tables and JSON). */
 export const stackCommands: CommandSpec<CommandContext>[] = [

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { parse } from 'yaml';
-import { REPO_ROOT } from './settings.js';
+import { HOUR_MS } from '@zmwatch/schemas';
+import { REPO_ROOT } from './repository.js';
 
 export interface TopicSpec {
   name: string;
@@ -14,6 +15,7 @@ export interface TopicSpec {
   copartitionGroup?: string;
 }
 
+/** The topics every deployment has (the stack creates them; `zmwatch replay --create-topics` follows them). */
 export const TOPICS_FILE = join(REPO_ROOT, 'infra', 'topics.yaml');
 
 interface Durability {
@@ -89,7 +91,7 @@ export async function ensureTopics(
         numPartitions: s.partitions,
         replicationFactor: s.replicationFactor,
         configEntries: [
-          { name: 'retention.ms', value: String(Math.round(s.retentionHours * 3_600_000)) },
+          { name: 'retention.ms', value: String(Math.round(s.retentionHours * HOUR_MS)) },
           ...(s.minInsyncReplicas !== undefined
             ? [{ name: 'min.insync.replicas', value: String(s.minInsyncReplicas) }]
             : []),
