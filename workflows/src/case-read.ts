@@ -10,10 +10,11 @@ import type { CaseViewRecord } from './case-view-store.js';
 import { DEFAULT_CASE_CONFIG, type CaseState } from './shared.js';
 
 /**
- * Deadlines of a case read (ms): Temporal's describe (asked with the projection, in parallel), then,
- * only when no projection exists, the workflow's query. Together under the page's 1 s budget.
+ * Deadlines of a case read (ms), all counted from its start, under the page's 1 s budget (with the
+ * related cases' wait): the projection and, to judge it, Temporal's description (`describeMs`); with
+ * no projection, the workflow's query (`queryMs`) and the description for the summary (`summaryMs`).
  */
-export const CASE_READ_DEADLINES = { describeMs: 300, queryMs: 500 } as const;
+export const CASE_READ_DEADLINES = { describeMs: 300, queryMs: 500, summaryMs: 700 } as const;
 
 /** Where a case page's state came from. */
 export type CaseReadSource =

@@ -139,7 +139,7 @@ export interface CaseClientOptions {
   /** The case projection the worker writes; absent: `readCase` asks the workflow (with its deadline). */
   views?: CaseViewReader;
   /** Deadlines of `readCase` (default `CASE_READ_DEADLINES`). */
-  readDeadlines?: { describeMs: number; queryMs: number };
+  readDeadlines?: { describeMs: number; queryMs: number; summaryMs: number };
 }
 
 /** `p`'s value, or null when it fails or takes longer than `ms`. */
@@ -147,6 +147,13 @@ function orNullAfter<T>(ms: number, p: Promise<T>): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
   return Promise.race([p.catch(() => null), late]).finally(() => clearTimeout(timer));
+}
+
+/** `p`'s value, or undefined when it takes longer than `ms` (`p` goes on). */
+function orUndefinedAfter<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** gRPC NOT_FOUND (5): DescribeWorkflowExecution of a workflow id Temporal does not know. */
@@ -214,7 +221,7 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
   /** The latest run as Temporal describes it; null when there is no such workflow. */
   async function describe(vin: string): Promise<CaseDescription | null> {
     try {
-      const res = await within(deadlines.describeMs, () =>
+      const res = await within(deadlines.summaryMs, () =>
         client.workflowService.describeWorkflowExecution({
           namespace,
           execution: { workflowId: caseIdFor(vin) },
@@ -322,26 +329,27 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
     getCase: (vin) => getCase(vin),
 
     async readCase(vin) {
-      const [view, described] = await Promise.all([
-        // A Redis that does not answer within the describe's deadline counts as no projection.
-        options.views ? orNullAfter(deadlines.describeMs, options.views.read(vin)) : null,
-        // undefined: Temporal did not answer in time (or failed); null: no such case.
-        describe(vin).catch(() => undefined),
+      // Started together: the projection (bounded by the freshness deadline) and the description
+      // (bounded by the summary deadline: without a projection it is the page's last resort).
+      // described: undefined = Temporal did not answer in time (or failed); null = no such case.
+      const describing = describe(vin).catch(() => undefined);
+      const view = options.views ? await orNullAfter(deadlines.describeMs, options.views.read(vin)) : null;
+      if (view) {
+        const described = await orUndefinedAfter(deadlines.describeMs, describing);
+        return described === null ? null : judgeProjection(view, described);
+      }
+      // No projection: the workflow's query (the worker may answer in time) and the description (its
+      // search attributes are the summary), in parallel.
+      const [state, described] = await Promise.all([
+        getCase(vin, deadlines.queryMs).catch(() => undefined),
+        describing,
       ]);
-      if (described === null) return null;
-      if (view) return judgeProjection(view, described);
-      if (described === undefined) {
-        // Neither a projection nor an answer from Temporal: the query is the only way left.
-        const state = await getCase(vin, deadlines.queryMs);
-        return state && { state, source: 'workflow', stale: false, asOf: null, note: null };
-      }
-      try {
-        const state = await getCase(vin, deadlines.queryMs);
-        if (state) return { state, source: 'workflow', stale: false, asOf: null, note: null };
-      } catch {
-        // The worker did not answer in time (busy or down): the queue summary below.
-      }
-      return summaryRead(described.summary, new Date());
+      if (state) return { state, source: 'workflow', stale: false, asOf: null, note: null };
+      if (state === null || described === null) return null;
+      if (described) return summaryRead(described.summary, new Date());
+      throw new Error(
+        `neither the workflow of case-${vin} nor Temporal's description of it came within ${deadlines.summaryMs} ms`,
+      );
     },
 
     claim: (vin, input) => update(vin, claimUpdate, input),

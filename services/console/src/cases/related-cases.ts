@@ -6,7 +6,7 @@ import { findRelatedCases, summaryJson } from './case-views.js';
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 1_000;
 /** How long a case page waits for its related cases before answering without them (then fetched apart). */
-export const RELATED_WAIT_MS = 250;
+export const RELATED_WAIT_MS = 200;
 
 type RelatedJson = Record<'byFirstRegistrant' | 'byHolder' | 'byExporter', Record<string, unknown>[]>;
 
