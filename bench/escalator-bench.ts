@@ -2,6 +2,7 @@
  * Escalator benchmark against the local stack (Kafka and the Temporal dev server).
  *
  *   node --import tsx bench/escalator-bench.ts [--cases 600] [--rate 10] [--seconds 20] [--poll-ms 200]
+ *     [--revision-alerts 150]
  *
  * 1. Start rate: `--cases` alerts for distinct VINs are produced first, then an escalator starts and
  *    signal-with-starts them all; cases/s from its first to its last call. Run twice in the same run,
@@ -11,6 +12,9 @@
  *    (the poll interval bounds the resolution; polling harder loads the dev server's sqlite).
  *    Reported: p50/p95/p99/max of (first seen in queue − produced), and of (signal-with-start acked −
  *    produced) to split Kafka + escalator time from visibility time.
+ * 3. Revision backlog: `--revision-alerts` alerts each with three revisions (one changing nothing the
+ *    case shows, one the score, one the severity) wait on a topic; drained with every record signalled,
+ *    then coalesced (src/revision-coalescing.ts): drain time, Temporal calls, revisions reaching cases.
  * A real case worker runs in the same process (it handles each case's first workflow task). Every
  * workflow the benchmark creates is terminated at the end (they share the dev server).
  */
@@ -43,8 +47,10 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '10' },
     seconds: { type: 'string', default: '20' },
     'poll-ms': { type: 'string', default: '200' },
+    'revision-alerts': { type: 'string', default: '150' },
   },
 });
+const REVISION_ALERTS = Number(args['revision-alerts']);
 const N = Number(args.cases);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
@@ -231,6 +237,85 @@ const latencies = [...produced]
   .map(([vin, t]) => seen.get(vin)! - t)
   .sort((a, b) => a - b);
 
+// --- 3. a backlog of revisions: coalescing off (every record signalled) vs on ---------------------
+/**
+ * `REVISION_ALERTS` alerts for distinct VINs, each followed by three revisions — one that changes
+ * nothing the case shows (a new `revisedAt` only), one that raises the score, one that raises the
+ * severity — all waiting on the topic, as when the escalator lags. Drained twice by a fresh escalator
+ * group: every record signalled, then coalesced. Reported: drain time and Temporal calls per mode, and
+ * the share of revisions that reached a case.
+ */
+function revisionBacklog(): Alert[] {
+  const out: Alert[] = [];
+  for (let i = 0; i < REVISION_ALERTS; i++) {
+    const a = { ...makeAlert(randomVin()), severity: 'MEDIUM' } as Alert;
+    out.push(
+      a,
+      { ...a, revision: 1, revisionReason: 'EVIDENCE', revisedAt: a.detectedAt + 60_000 },
+      {
+        ...a,
+        revision: 2,
+        revisionReason: 'EVIDENCE',
+        revisedAt: a.detectedAt + 120_000,
+        score: a.score + 1,
+      },
+      {
+        ...a,
+        revision: 3,
+        revisionReason: 'EVIDENCE',
+        revisedAt: a.detectedAt + 180_000,
+        score: a.score + 2,
+        severity: 'CRITICAL',
+      },
+    );
+  }
+  return out;
+}
+
+async function drainRevisions(coalesce: boolean) {
+  const topic = `zm.alerts.v1.bench-${run}-rev-${coalesce ? 'on' : 'off'}`;
+  await createTopic(topic);
+  await produce(kafka, codec, topic, revisionBacklog());
+  let calls = 0;
+  const finals = new Set<string>();
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  const t0 = performance.now();
+  const esc = createApp(
+    { ...config(topic, 32), caseConfig: testCaseConfig(`benchrev-${run}`), coalesce },
+    {
+      codec,
+      logger,
+      onSignalled: (alert) => {
+        calls++;
+        if (alert.revision === 3 && finals.add(alert.vin).size === REVISION_ALERTS) done();
+      },
+    },
+  );
+  await esc.start();
+  await all;
+  const seconds = (performance.now() - t0) / 1000;
+  // Every record handled (the counters count a batch once it is through).
+  const settled = Date.now() + 30_000;
+  while ((await esc.refreshLag()) > 0 && Date.now() < settled) await new Promise((r) => setTimeout(r, 200));
+  const sum = async (m: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
+    (await m.get()).values.reduce((n, v) => n + v.value, 0);
+  const received = await sum(esc.metrics.revisionsReceived);
+  const signalledRevisions = await sum(esc.metrics.revisionsSignalled);
+  await esc.stop();
+  return {
+    topic,
+    records: REVISION_ALERTS * 4,
+    calls,
+    seconds,
+    revisionsReceived: received,
+    revisionsSignalled: signalledRevisions,
+    share: received > 0 ? Number((signalledRevisions / received).toFixed(3)) : null,
+  };
+}
+const revOff = await drainRevisions(false);
+const revOn = await drainRevisions(true);
+
 // --- cleanup: terminate everything this run created on the shared dev server --------------------
 const terminated = await terminateTaskQueue(client, taskQueue);
 await worker.shutdown();
@@ -241,10 +326,13 @@ const admin = kafka.admin();
 await admin.connect();
 await admin
   .deleteTopics({
-    topics: [`zm.alerts.v1.bench-${run}-c32`, `zm.alerts.v1.bench-${run}-c1`, latencyTopic].flatMap((t) => [
-      t,
-      `${t}.dlq`,
-    ]),
+    topics: [
+      `zm.alerts.v1.bench-${run}-c32`,
+      `zm.alerts.v1.bench-${run}-c1`,
+      latencyTopic,
+      revOff.topic,
+      revOn.topic,
+    ].flatMap((t) => [t, `${t}.dlq`]),
   })
   .catch(() => undefined);
 await admin.disconnect();
@@ -271,6 +359,12 @@ const figures = {
     ),
   ),
   terminated,
+  revisionBacklog: {
+    alerts: REVISION_ALERTS,
+    records: revOn.records,
+    uncoalesced: { calls: revOff.calls, seconds: Number(revOff.seconds.toFixed(1)), share: revOff.share },
+    coalesced: { calls: revOn.calls, seconds: Number(revOn.seconds.toFixed(1)), share: revOn.share },
+  },
 };
 console.log(
   `escalator benchmark (local dev server, in-process case worker; visibility poll every ${POLL_MS} ms)`,
@@ -298,6 +392,14 @@ console.table({
   },
   'alert → signal acked p99': { value: `${figures.signalledP99Ms} ms`, detail: '' },
   'visibility list query p50': { value: `${figures.visibilityListP50Ms} ms`, detail: 'the poller itself' },
+  'revision backlog, every record signalled': {
+    value: `${revOff.seconds.toFixed(1)} s`,
+    detail: `${revOff.calls} calls for ${revOff.records} records; revisions reaching cases ${revOff.share}`,
+  },
+  'revision backlog, coalesced': {
+    value: `${revOn.seconds.toFixed(1)} s`,
+    detail: `${revOn.calls} calls for ${revOn.records} records; revisions reaching cases ${revOn.share}`,
+  },
 });
 console.log(JSON.stringify({ bench: 'escalator', ...figures }));
 process.exit(0);

@@ -16,10 +16,11 @@ import {
 } from '@zmwatch/kit';
 import { createCodecFor, type Alert, type Codec } from '@zmwatch/schemas';
 import { createCaseClient } from '@zmwatch/workflows';
-import type { EscalatorConfig } from './config.js';
+import { ESCALATOR_BATCHING, type EscalatorConfig } from './config.js';
 import { createAlertDecoder } from './decode-alert.js';
 import { createCaseSignaller } from './case-signaller.js';
 import { createLagMonitor } from './lag-monitor.js';
+import { createSignalledRevisions } from './revision-coalescing.js';
 import { createMetrics, type EscalatorMetrics } from './metrics.js';
 
 export interface EscalatorDeps {
@@ -94,6 +95,8 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
         concurrency: config.concurrency,
         metrics,
         logger,
+        signalled: createSignalledRevisions(config.signalledMemory ?? ESCALATOR_BATCHING.signalledMemory),
+        coalesce: config.coalesce ?? true,
         onSignalled: (alert, res) => {
           temporalOk = true;
           deps.onSignalled?.(alert, res);
@@ -111,6 +114,12 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
         maxRetryDelayMs: config.maxRetryDelayMs,
         // One slow partition (a Temporal call backing off) must not hold up the others.
         partitionsConsumedConcurrently: config.partitionsConcurrently,
+        // A fetch waits for `fetchMinBytes` up to `fetchMaxWaitMs`: fewer, larger batches, whose
+        // revisions of one alert coalesce (README "Batching").
+        consumerConfig: {
+          minBytes: config.fetchMinBytes ?? ESCALATOR_BATCHING.fetchMinBytes,
+          maxWaitTimeInMs: config.fetchMaxWaitMs ?? ESCALATOR_BATCHING.fetchMaxWaitMs,
+        },
         onBatch: ({ deadLettered }) => metrics.deadLettered.inc(deadLettered),
         onRetry: () => {
           temporalOk = false;

@@ -3,6 +3,7 @@ import { errorMessage, RetriableError, type Decoded, type Logger } from '@zmwatc
 import type { Alert } from '@zmwatch/schemas';
 import { alertRevision, alertStatus, type CaseClient, type CaseConfig } from '@zmwatch/workflows';
 import type { EscalatorMetrics } from './metrics.js';
+import { coalesceRevisions, type SignalledRevisions } from './revision-coalescing.js';
 
 export interface CaseSignallerOptions {
   cases: CaseClient;
@@ -12,18 +13,23 @@ export interface CaseSignallerOptions {
   concurrency: number;
   metrics: EscalatorMetrics;
   logger: Logger;
+  /** What this escalator signalled per alert id: superseded, duplicate and unchanged records are skipped. */
+  signalled: SignalledRevisions;
+  /** False: every record is signalled (the escalator before coalescing; for comparisons). Default true. */
+  coalesce?: boolean;
   /** Called after each successful call (readiness, benchmark hooks). */
   onSignalled?(alert: Alert, result: { started: boolean; runId: string }): void;
 }
 
 /**
- * Signal-with-start for a batch of alerts. One VIN's alerts go in offset order (its case sees them in
- * the order the detector raised them); different VINs go in parallel. Every revision of an alert (same
- * alertId, higher `revision`, possibly WITHDRAWN) is forwarded the same way: the case workflow id is
- * the VIN's, so a revision reaches the case its first revision opened. Any failure fails the whole
- * batch as retriable: kit retries it uncommitted, and the alerts already signalled are signalled again,
- * which is harmless because the case keeps the highest revision per alert id and ignores an equal or
- * older one.
+ * Signal-with-start for a batch of alerts. First the batch is coalesced (revision-coalescing.ts): per
+ * alert id only its highest revision is signalled, and nothing this escalator already signalled or
+ * that would change nothing the case shows. One VIN's alerts go in offset order (its case sees them in
+ * the order the detector raised them); different VINs go in parallel. A revision (same alertId,
+ * higher `revision`, possibly WITHDRAWN) reaches the case its first revision opened: the workflow id
+ * is the VIN's. Any failure fails the whole batch as retriable: kit retries it uncommitted, and the
+ * alerts already signalled are skipped as duplicates then (signalling them again would be harmless:
+ * the case keeps the highest revision per alert id and ignores an equal or older one).
  */
 export function createCaseSignaller(opts: CaseSignallerOptions) {
   const { metrics, logger } = opts;
@@ -37,6 +43,7 @@ export function createCaseSignaller(opts: CaseSignallerOptions) {
       );
       stopTimer();
       (res.started ? metrics.casesStarted : metrics.evidenceAdded).inc();
+      opts.signalled.remember(alert);
       const revision = alertRevision(alert);
       if (revision > 0) metrics.revisionsSignalled.inc({ status: alertStatus(alert) });
       logger.debug(
@@ -74,8 +81,24 @@ export function createCaseSignaller(opts: CaseSignallerOptions) {
   }
 
   return async function signalBatch(records: Decoded<Alert>[]): Promise<void> {
+    const { send, skipped } =
+      opts.coalesce === false ? { send: records, skipped: [] } : coalesceRevisions(records, opts.signalled);
+    for (const { record, outcome } of skipped) {
+      logger.debug(
+        {
+          vin: record.value.vin,
+          alertId: record.value.alertId,
+          revision: alertRevision(record.value),
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.message.offset,
+          outcome,
+        },
+        'alert not signalled: its case does not need it',
+      );
+    }
     const lanes = new Map<string, Decoded<Alert>[]>();
-    for (const r of records) {
+    for (const r of send) {
       const lane = lanes.get(r.value.vin);
       if (lane) lane.push(r);
       else lanes.set(r.value.vin, [r]);
@@ -93,5 +116,8 @@ export function createCaseSignaller(opts: CaseSignallerOptions) {
     };
     await Promise.all(Array.from({ length: Math.min(opts.concurrency, pending.length) }, worker));
     if (failure !== undefined) throw failure;
+    // Counted once the batch is through, so a batch retried after a failure counts its records once.
+    for (const r of records) if (alertRevision(r.value) > 0) metrics.revisionsReceived.inc();
+    for (const { outcome } of skipped) metrics.coalesced.inc({ outcome });
   };
 }

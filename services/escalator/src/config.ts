@@ -28,6 +28,14 @@ export interface EscalatorConfig extends KafkaClientSettings, TemporalClientSett
   concurrency: number;
   /** Partitions whose batches are handled at the same time (kafkajs partitionsConsumedConcurrently). */
   partitionsConcurrently: number;
+  /** A fetch returns once this many bytes are there, or after `fetchMaxWaitMs` (kafkajs minBytes); default `ESCALATOR_BATCHING`. */
+  fetchMinBytes?: number;
+  /** Longest a fetch waits for `fetchMinBytes` (kafkajs maxWaitTimeInMs). */
+  fetchMaxWaitMs?: number;
+  /** Skip records the case does not need (revision-coalescing.ts); false signals every record (default true). */
+  coalesce?: boolean;
+  /** Alert ids whose last signalled revision is remembered (duplicates and unchanged revisions are skipped). */
+  signalledMemory?: number;
   /** Case rules given to every new case as workflow input. */
   caseConfig: CaseConfig;
   lagIntervalMs: number;
@@ -37,6 +45,16 @@ export interface EscalatorConfig extends KafkaClientSettings, TemporalClientSett
   /** Confluent-compatible Schema Registry to fetch unseen writer ids from; undefined: embedded catalog. */
   schemaRegistryUrl?: string | undefined;
 }
+
+/**
+ * How the escalator's fetches gather alerts into batches (README "Batching", measured there): kafkajs
+ * defaults are minBytes 1 (a fetch returns as soon as one record is there) and maxWaitTimeInMs 5000.
+ */
+export const ESCALATOR_BATCHING = {
+  fetchMinBytes: 1,
+  fetchMaxWaitMs: 5_000,
+  signalledMemory: 100_000,
+} as const;
 
 const envSchema = z.object({
   ...kafkaClientEnv,
@@ -52,6 +70,10 @@ const envSchema = z.object({
   ZM_ESCALATOR_CALL_TIMEOUT_MS: envVars.positiveInt(10_000),
   ZM_ESCALATOR_CONCURRENCY: envVars.positiveInt(32),
   ZM_ESCALATOR_PARTITIONS_CONCURRENTLY: envVars.positiveInt(6),
+  ZM_ESCALATOR_FETCH_MIN_BYTES: envVars.positiveInt(ESCALATOR_BATCHING.fetchMinBytes),
+  ZM_ESCALATOR_FETCH_MAX_WAIT_MS: envVars.positiveInt(ESCALATOR_BATCHING.fetchMaxWaitMs),
+  ZM_ESCALATOR_COALESCE: envVars.bool(true),
+  ZM_ESCALATOR_SIGNALLED_MEMORY: envVars.positiveInt(ESCALATOR_BATCHING.signalledMemory),
   ZM_ESCALATOR_LAG_INTERVAL_MS: envVars.positiveInt(10_000),
   ZM_ESCALATOR_METRICS_PORT: envVars.port(DEFAULT_PORTS.escalatorMetrics),
   ZM_ESCALATOR_METRICS_HOST: z.string().default('127.0.0.1'),
@@ -72,6 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EscalatorConfi
     callTimeoutMs: e.ZM_ESCALATOR_CALL_TIMEOUT_MS,
     concurrency: e.ZM_ESCALATOR_CONCURRENCY,
     partitionsConcurrently: e.ZM_ESCALATOR_PARTITIONS_CONCURRENTLY,
+    fetchMinBytes: e.ZM_ESCALATOR_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: e.ZM_ESCALATOR_FETCH_MAX_WAIT_MS,
+    coalesce: e.ZM_ESCALATOR_COALESCE,
+    signalledMemory: e.ZM_ESCALATOR_SIGNALLED_MEMORY,
     caseConfig: caseConfigFromEnv(e),
     lagIntervalMs: e.ZM_ESCALATOR_LAG_INTERVAL_MS,
     metricsPort: e.ZM_ESCALATOR_METRICS_PORT,

@@ -4,6 +4,8 @@ export interface EscalatorMetrics {
   casesStarted: Counter;
   evidenceAdded: Counter;
   revisionsSignalled: Counter<'status'>;
+  revisionsReceived: Counter;
+  coalesced: Counter<'outcome'>;
   startFailures: Counter;
   deadLettered: Counter;
   signalSeconds: Histogram;
@@ -26,6 +28,17 @@ export function createMetrics(registry: Registry): EscalatorMetrics {
       name: 'zm_escalator_revisions_signalled_total',
       help: 'Alert revisions after the first (revision > 0) signalled to their case, by alert status (ACTIVE, WITHDRAWN); the case keeps the highest revision per alert id',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    revisionsReceived: new Counter({
+      name: 'zm_escalator_revisions_received_total',
+      help: 'Alert revisions after the first (revision > 0) read from the alerts topic; revisions_signalled / revisions_received is the share that reaches a case',
+      registers: [registry],
+    }),
+    coalesced: new Counter({
+      name: 'zm_escalator_alerts_coalesced_total',
+      help: 'Alert records not signalled because their case does not need them: superseded (a higher revision of the alert in the same batch), duplicate (already signalled), unchanged (nothing the case shows differs from the revision last signalled)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     startFailures: new Counter({

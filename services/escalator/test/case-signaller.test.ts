@@ -8,6 +8,7 @@ import { DEFAULT_CASE_CONFIG, type CaseClient } from '@zmwatch/workflows';
 import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
 import { createCaseSignaller } from '../src/case-signaller.js';
 import { createMetrics } from '../src/metrics.js';
+import { createSignalledRevisions } from '../src/revision-coalescing.js';
 
 const logger = createLogger('signaller-test', 'silent');
 const connection = { withDeadline: <T>(_d: number, fn: () => Promise<T>) => fn() } as unknown as Connection;
@@ -59,6 +60,7 @@ test('alerts of one VIN are signalled in offset order; VINs in parallel; started
     concurrency: 8,
     metrics,
     logger,
+    signalled: createSignalledRevisions(100),
   });
   await signal([a[0]!, b[0]!, a[1]!, b[1]!, a[2]!].map(record));
   assert.deepEqual(
@@ -87,6 +89,7 @@ test('a Temporal failure fails the batch as retriable and counts a start failure
     concurrency: 1,
     metrics,
     logger,
+    signalled: createSignalledRevisions(100),
   });
   const alerts = [makeAlert(randomVin()), makeAlert(randomVin()), makeAlert(randomVin())];
   await assert.rejects(
@@ -98,7 +101,7 @@ test('a Temporal failure fails the batch as retriable and counts a start failure
   assert.equal(await value(metrics.casesStarted), 0);
 });
 
-test('every revision of an alert is forwarded to the same case, in offset order, counted by status', async () => {
+test('every revision of an alert in its own batch is forwarded to the same case, in order, counted by status', async () => {
   const metrics = createMetrics(createRegistry('t'));
   const vin = randomVin();
   const first = makeAlert(vin);
@@ -120,8 +123,9 @@ test('every revision of an alert is forwarded to the same case, in offset order,
     concurrency: 8,
     metrics,
     logger,
+    signalled: createSignalledRevisions(100),
   });
-  await signal(revisions.map(record));
+  for (const [i, r] of revisions.entries()) await signal([record(r, i)]);
   assert.deepEqual(seen, [
     [`case-${vin}`, 0],
     [`case-${vin}`, 1],
@@ -132,4 +136,75 @@ test('every revision of an alert is forwarded to the same case, in offset order,
     ['ACTIVE', 1],
     ['WITHDRAWN', 1],
   ]);
+});
+
+test('in one batch only the highest revision of an alert reaches its case; the others count as superseded', async () => {
+  const metrics = createMetrics(createRegistry('t'));
+  const vin = randomVin();
+  const first = makeAlert(vin);
+  const other = makeAlert(vin, { alertId: `${first.alertId}-other` });
+  const batch = [
+    first,
+    other,
+    { ...first, revision: 1, score: 7 },
+    { ...first, revision: 2, status: 'WITHDRAWN' },
+  ] as Alert[];
+  const { cases, calls } = fakeCases(async () => true);
+  const signal = createCaseSignaller({
+    cases,
+    connection,
+    caseConfig: DEFAULT_CASE_CONFIG,
+    callTimeoutMs: 1000,
+    concurrency: 8,
+    metrics,
+    logger,
+    signalled: createSignalledRevisions(100),
+  });
+  await signal(batch.map(record));
+  assert.deepEqual(calls, [other.alertId, first.alertId], 'in offset order of the records kept');
+  assert.equal(await value(metrics.revisionsReceived), 2);
+  const coalesced = (await metrics.coalesced.get()).values.map((v) => [v.labels.outcome, v.value]);
+  assert.deepEqual(coalesced, [['superseded', 2]]);
+});
+
+test('a retried batch skips what was already signalled; a later revision that changes nothing the case shows is skipped as unchanged', async () => {
+  const metrics = createMetrics(createRegistry('t'));
+  const vin = randomVin();
+  const first = makeAlert(vin);
+  let fail = true;
+  const { cases, calls } = fakeCases(async (alert) => {
+    if (alert.vin !== vin && fail) throw new Error('14 UNAVAILABLE');
+    return true;
+  });
+  const signal = createCaseSignaller({
+    cases,
+    connection,
+    caseConfig: DEFAULT_CASE_CONFIG,
+    callTimeoutMs: 1000,
+    concurrency: 1,
+    metrics,
+    logger,
+    signalled: createSignalledRevisions(100),
+  });
+  const otherVin = makeAlert(randomVin());
+  await assert.rejects(signal([first, otherVin].map(record)), RetriableError);
+  fail = false;
+  await signal([first, otherVin].map(record));
+  assert.deepEqual(calls, [first.alertId, otherVin.alertId, otherVin.alertId]);
+  // The detector's revision 1 differs only in what the case does not show (its text, its time).
+  const same = { ...first, revision: 1, revisionReason: 'EVIDENCE', revisedAt: Date.now() } as Alert;
+  const raised = { ...first, revision: 2, severity: 'CRITICAL' } as Alert;
+  await signal([record(same, 10)]);
+  await signal([record(raised, 11)]);
+  assert.deepEqual(calls.slice(3), [first.alertId], 'only the revision that changes the severity');
+  const coalesced = Object.fromEntries(
+    (await metrics.coalesced.get()).values.map((v) => [v.labels.outcome, v.value]),
+  );
+  assert.deepEqual(coalesced, { duplicate: 1, unchanged: 1 });
+  assert.equal(await value(metrics.revisionsReceived), 2);
+  assert.equal(
+    (await metrics.revisionsSignalled.get()).values.reduce((n, v) => n + v.value, 0),
+    1,
+    'one of two revisions reached the case',
+  );
 });

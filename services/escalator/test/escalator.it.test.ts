@@ -83,23 +83,34 @@ describe('escalator (real Kafka + Temporal dev server)', { timeout: 90_000 }, ()
     );
   });
 
-  test('duplicate alerts on Kafka make one case with the evidence once', async () => {
+  test('duplicate alerts on Kafka make one case with the evidence once: the copies never reach it (coalesced); a second alert of the VIN is added evidence', async () => {
     const vin = randomVin();
     const alert = makeAlert(vin);
     const startedBefore = await metric('zm_escalator_cases_started_total');
+    const coalescedBefore = await metric('zm_escalator_alerts_coalesced_total');
     await produceAlerts(kafka, codec, topic, [alert, alert, alert]);
     await inQueue(caseConfig.routing.standardQueue, vin);
+    await eventually(
+      async () =>
+        (await metric('zm_escalator_alerts_coalesced_total')) - coalescedBefore === 2 ? true : undefined,
+      15_000,
+      'two copies coalesced',
+    );
+    const second = makeAlert(vin, { alertId: `${alert.alertId}-2` });
+    await produceAlerts(kafka, codec, topic, [second]);
     const c = await eventually(
       async () => {
         const s = await cases.getCase(vin);
-        return s && s.audit.filter((x) => x.action === 'duplicate-alert-ignored').length === 2
-          ? s
-          : undefined;
+        return s && s.evidence.length === 2 ? s : undefined;
       },
       15_000,
-      'duplicates applied',
+      'second alert applied',
     );
-    assert.equal(c.evidence.length, 1);
+    assert.deepEqual(
+      c.evidence.map((e) => e.alert.alertId),
+      [alert.alertId, second.alertId],
+    );
+    assert.equal(c.audit.filter((x) => x.action === 'duplicate-alert-ignored').length, 0);
     assert.equal((await metric('zm_escalator_cases_started_total')) - startedBefore, 1);
     const page = await cases.listQueue(caseConfig.routing.standardQueue, {}, { pageSize: 200 });
     assert.equal(page.cases.filter((x) => x.vin === vin).length, 1);
