@@ -50,6 +50,8 @@ export interface PipelineComparison {
   revisedAlertIds: number;
   alertIds: number;
   revisionReasons: Record<string, number>;
+  /** Redis memory (MEMORY USAGE) of the run's keys at the end, per VIN the model tracks. */
+  memory: { trackedVins: number; entityKeys: number; entityBytesPerVin: number; stateBytesPerVin: number };
   seconds: number;
 }
 
@@ -167,6 +169,7 @@ export async function runPipelineComparison(o: {
     now: () => Date.now() + skewMs,
   });
 
+  let memory: PipelineComparison['memory'] | undefined;
   const latest = new Map<string, Alert>();
   const reasonsOf = new Map<string, Set<string>>();
   let records = 0;
@@ -225,6 +228,7 @@ export async function runPipelineComparison(o: {
     await detector.sweepOnce();
     lastAlertAt = performance.now();
     await quiet(120_000);
+    memory = await memoryOf(redis, run, model.trackedVins());
   } finally {
     await detector.stop().catch(() => undefined);
     await alertConsumer.disconnect().catch(() => undefined);
@@ -267,6 +271,7 @@ export async function runPipelineComparison(o: {
     revisedAlertIds: [...latest.values()].filter((a) => a.revision > 0).length,
     alertIds: latest.size,
     revisionReasons: Object.fromEntries(Object.entries(reasons).sort()),
+    memory: memory!,
     seconds: round((performance.now() - started) / 1000),
   };
 }
@@ -279,6 +284,7 @@ export function formatPipelineComparison(p: PipelineComparison): string {
     `real pipeline (Kafka + Redis, ${fmt(p.vehicles)} vehicles, ${fmt(p.events)} events streamed live at ${fmt(p.rate)}/s in a random interleaving of the two feeds, ${p.seconds} s): ${fmt(p.pipelineAlertRecords)} alert records, ${fmt(p.alertIds)} alert ids (${fmt(p.revisedAlertIds)} revised; alert ids by revision reason ${JSON.stringify(p.revisionReasons)})`,
     `  flagged VINs (latest revision ACTIVE / last evaluation alerting): pipeline ${fmt(p.pipelineFlaggedVins)}, model ${fmt(p.modelFlaggedVins)}; pipeline only ${p.pipelineOnly.length}, model only ${p.modelOnly.length}`,
     `  precision pipeline ${p.pipelinePrecision} model ${p.modelPrecision} | recall pipeline ${p.pipelineRecall} model ${p.modelRecall}`,
+    `  Redis at the end, per tracked VIN (${fmt(p.memory.trackedVins)}): entity windows ${p.memory.entityBytesPerVin} bytes (${fmt(p.memory.entityKeys)} keys), VIN state buckets ${p.memory.stateBytesPerVin} bytes (MEMORY USAGE)`,
     '  variant                      vehicles  pipeline     model',
   ];
   for (const v of p.byVariant)
@@ -286,6 +292,35 @@ export function formatPipelineComparison(p: PipelineComparison): string {
       `  ${v.label.padEnd(28)} ${String(v.vehicles).padStart(8)}  ${v.pipeline.toFixed(4).padStart(8)}  ${v.model.toFixed(4).padStart(8)}${v.pipeline === v.model ? '' : '  (differ)'}`,
     );
   return lines.join('\n');
+}
+
+/** Entity windows (`{e:` keys) and VIN state buckets (`{p` keys) of the run, per tracked VIN. */
+async function memoryOf(
+  redis: Redis,
+  run: string,
+  trackedVins: number,
+): Promise<PipelineComparison['memory']> {
+  const sum = async (pattern: string) => {
+    let cursor = '0';
+    let keys = 0;
+    let bytes = 0;
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      for (const k of batch) bytes += (await redis.memory('USAGE', k)) ?? 0;
+      keys += batch.length;
+      cursor = next;
+    } while (cursor !== '0');
+    return { keys, bytes };
+  };
+  const entity = await sum(`${run}:{e:*`);
+  const state = await sum(`${run}:{p*}:s*`);
+  const per = (b: number) => Math.round((10 * b) / Math.max(1, trackedVins)) / 10;
+  return {
+    trackedVins,
+    entityKeys: entity.keys,
+    entityBytesPerVin: per(entity.bytes),
+    stateBytesPerVin: per(state.bytes),
+  };
 }
 
 async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
