@@ -11,7 +11,7 @@ import { DAY_MS, type CaseOutcome } from '@zmwatch/schemas';
 import type { CaseState } from '@zmwatch/workflows';
 import { eventually } from '@zmwatch/workflows/testing';
 import { uniqueName } from '../support/env.js';
-import { launchBrowser, SCREENSHOTS } from './support/browser.js';
+import { launchBrowser, SCREENSHOTS, signIn as signInAs } from './support/browser.js';
 import { alertRevisions } from './support/alerts.js';
 import { firstRegistration, newVin, usedExportDeclaration } from './support/events.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
@@ -60,16 +60,7 @@ after(async () => {
   await p?.stop();
 });
 
-async function signIn(user: string): Promise<void> {
-  // A fresh document: the single-page app keeps the previous user's session in memory otherwise.
-  await browser.context.clearCookies();
-  await page.goto('about:blank');
-  await page.goto(`${p.console.url}/#/login`);
-  await page.getByLabel('Username').fill(user);
-  await page.getByLabel('Password').fill(`${user}-demo`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('whoami').waitFor();
-}
+const signIn = (user: string): Promise<void> => signInAs(browser.context, page, p.console.url, user);
 
 async function outcomeFor(vin: string): Promise<CaseOutcome> {
   const consumer = p.kafka.consumer({ groupId: `${p.run}-outcomes-check` });

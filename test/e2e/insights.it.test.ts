@@ -26,7 +26,7 @@ import {
 import { createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec } from '@zmwatch/schemas';
 import { stack, uniqueName } from '../support/env.js';
-import { launchBrowser, SCREENSHOTS } from './support/browser.js';
+import { launchBrowser, SCREENSHOTS, signIn as signInAs } from './support/browser.js';
 
 const run = uniqueName('ins').replace(/-/g, '');
 const logger = createLogger('insights-e2e', 'silent');
@@ -75,15 +75,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function signIn(user: string): Promise<void> {
-  await browser.context.clearCookies();
-  await page.goto('about:blank');
-  await page.goto(`${web.url}/#/login`);
-  await page.getByLabel('Username').fill(user);
-  await page.getByLabel('Password').fill(`${user}-demo`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('whoami').waitFor();
-}
+const signIn = (user: string): Promise<void> => signInAs(browser.context, page, web.url, user);
 
 async function reportJson(): Promise<Report> {
   const io = memoryIo();

@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { DAY_MS, type CustomsDeclarationEvent, type RegistrationEvent } from '@zmwatch/schemas';
 import { eventually } from '@zmwatch/workflows/testing';
 import { uniqueName } from '../support/env.js';
-import { launchBrowser, SCREENSHOTS } from './support/browser.js';
+import { launchBrowser, SCREENSHOTS, signIn as signInAs } from './support/browser.js';
 import { firstRegistration, newVin, usedExportDeclaration } from './support/events.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
 
@@ -76,15 +76,7 @@ after(async () => {
   await p?.stop();
 });
 
-async function signIn(user: string): Promise<void> {
-  await browser.context.clearCookies();
-  await page.goto('about:blank');
-  await page.goto(`${p.console.url}/#/login`);
-  await page.getByLabel('Username').fill(user);
-  await page.getByLabel('Password').fill(`${user}-demo`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('whoami').waitFor();
-}
+const signIn = (user: string): Promise<void> => signInAs(browser.context, page, p.console.url, user);
 
 interface Network {
   entities: Array<{ kind: string; id: string; members: string[] }>;

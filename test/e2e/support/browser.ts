@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from '@zmwatch/infra';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -39,4 +39,23 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Signs `user` (password `<user>-demo`, the demo users file) into the console at `consoleUrl` from a
+ * fresh document: the single-page app keeps the previous user's session in memory otherwise.
+ */
+export async function signIn(
+  context: BrowserContext,
+  page: Page,
+  consoleUrl: string,
+  user: string,
+): Promise<void> {
+  await context.clearCookies();
+  await page.goto('about:blank');
+  await page.goto(`${consoleUrl}/#/login`);
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(`${user}-demo`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('whoami').waitFor();
 }

@@ -1,3 +1,4 @@
+import { s } from './svg.js';
 import { get } from './api.js';
 import { badge, h, table } from './dom.js';
 
@@ -8,7 +9,6 @@ import { badge, h, table } from './dom.js';
  * by its case's severity (grey: no case) and drawn faded when its case is closed; every node links to
  * its case or entity page. A table beside it says the same for keyboard and screen-reader users.
  */
-const NS = 'http://www.w3.org/2000/svg';
 const W = 760;
 const H = 600;
 const R_ENTITY = 130;
@@ -22,15 +22,6 @@ const KIND_LABEL = {
   EXPORTER: 'exporter',
   COHORT: 'registration cohort',
 };
-
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs))
-    if (v !== undefined && v !== null) el.setAttribute(k, String(v));
-  for (const c of children.flat())
-    if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
 
 export const entityHref = (e, from) =>
   `#/entities/${e.kind.toLowerCase()}/${encodeURIComponent(e.id)}${from ? `?from=${from}` : ''}`;

@@ -1,3 +1,5 @@
+import { s } from './svg.js';
+
 /**
  * Category charts (months, jurisdictions, destinations) drawn as SVG: every category has its label
  * under the axis (rotated when there are many or they are long, abbreviated with the full text in a
@@ -5,21 +7,11 @@
  * are read out by screen readers. No library: uPlot draws its axes on a canvas, where the labels of
  * bar charts went missing and nothing could be focused or checked.
  */
-const NS = 'http://www.w3.org/2000/svg';
 const WIDTH = 640;
 const PLOT_HEIGHT = 200;
 const MARGIN = { left: 56, right: 12, top: 30 };
 const CHAR_PX = 6.5;
 const MAX_ROTATED_CHARS = 16;
-
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs))
-    if (v !== undefined && v !== null) el.setAttribute(k, String(v));
-  for (const c of children.flat())
-    if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
 
 function niceMax(max) {
   if (!(max > 0)) return 1;

@@ -4,33 +4,30 @@ import { badRequest, HttpError } from '../http/http-error.js';
 import { sendJson } from '../http/respond.js';
 import type { AlertFeed, FeedAlert } from './alert-feed.js';
 
-export function parseSeverityFilter(raw: string | null): Set<Severity> | undefined {
+/** A comma list of symbols from `allowed`, any case; undefined when empty; a 400 naming an unknown one. */
+function parseSymbols<T extends string>(
+  raw: string | null,
+  allowed: readonly T[],
+  what: string,
+): Set<T> | undefined {
   if (raw === null || raw.trim() === '') return undefined;
-  const out = new Set<Severity>();
+  const out = new Set<T>();
   for (const v of raw
     .split(',')
-    .map((s) => s.trim().toUpperCase())
+    .map((x) => x.trim().toUpperCase())
     .filter(Boolean)) {
-    if (!(SEVERITY_SYMBOLS as readonly string[]).includes(v))
-      throw badRequest(`unknown severity "${v}" (expected ${SEVERITY_SYMBOLS.join(', ')})`);
-    out.add(v as Severity);
+    if (!(allowed as readonly string[]).includes(v))
+      throw badRequest(`unknown ${what} "${v}" (expected ${allowed.join(', ')})`);
+    out.add(v as T);
   }
   return out;
 }
 
-export function parseTypologyFilter(raw: string | null): Set<Typology> | undefined {
-  if (raw === null || raw.trim() === '') return undefined;
-  const out = new Set<Typology>();
-  for (const v of raw
-    .split(',')
-    .map((s) => s.trim().toUpperCase())
-    .filter(Boolean)) {
-    if (!(TYPOLOGIES as readonly string[]).includes(v))
-      throw badRequest(`unknown typology "${v}" (expected ${TYPOLOGIES.join(', ')})`);
-    out.add(v as Typology);
-  }
-  return out;
-}
+export const parseSeverityFilter = (raw: string | null): Set<Severity> | undefined =>
+  parseSymbols(raw, SEVERITY_SYMBOLS, 'severity');
+
+export const parseTypologyFilter = (raw: string | null): Set<Typology> | undefined =>
+  parseSymbols(raw, TYPOLOGIES, 'typology');
 
 /**
  * The typologies an alert is about: those it reached (contract v3). An alert written before v3 carries
