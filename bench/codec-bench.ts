@@ -3,7 +3,7 @@
 // Prints a table and one JSON line of figures. Medians of 5 timed rounds after a warm-up round.
 import {
   alertIdFor,
-  computeCheckDigit,
+  withCheckDigit,
   createCodec,
   TOPICS,
   type Alert,
@@ -33,7 +33,7 @@ const WMIS = ['LGX', 'LSV', 'LFV', 'LRW', 'LVG', 'LB3', 'LSG', 'LNB', 'HJR', 'L6
 function vin(): string {
   let v = pick(WMIS);
   while (v.length < 17) v += pick([...VIN_CHARS]);
-  if (rand() < 0.5) v = v.slice(0, 8) + computeCheckDigit(v) + v.slice(9);
+  if (rand() < 0.5) v = withCheckDigit(v);
   return v;
 }
 const MODELS: [string, string][] = [

@@ -3,7 +3,7 @@
 // the same records, in the same order, on every run.
 import {
   DAY_MS,
-  computeCheckDigit,
+  withCheckDigit,
   type CustomsDeclarationEvent,
   type PartyType,
   type RegistrationEvent,
@@ -14,7 +14,7 @@ const ORG_TYPES: PartyType[] = ['DEALER', 'TRADING_COMPANY', 'LICENSED_EXPORTER'
 /** Unique, valid VINs: an 8-character prefix, the check digit, then an 8-digit serial. */
 export function vinOf(prefix: string, n: number): string {
   const body = `${prefix}0${String(n).padStart(8, '0')}`;
-  return body.slice(0, 8) + computeCheckDigit(body) + body.slice(9);
+  return withCheckDigit(body);
 }
 
 export interface BenchDataOptions {

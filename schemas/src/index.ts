@@ -47,6 +47,7 @@ export {
   validateVin,
   isCanonicalVin,
   computeCheckDigit,
+  withCheckDigit,
   VIN_LENGTH,
   type VinValidation,
 } from './vin.js';

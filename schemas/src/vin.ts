@@ -40,6 +40,10 @@ export function computeCheckDigit(vin: string): string {
   return r === 10 ? 'X' : String(r);
 }
 
+/** `draft` (a structurally valid VIN, any character at position 9) with its check digit written in. */
+export const withCheckDigit = (draft: string): string =>
+  draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
+
 /**
  * True when `vin` is already a normalised, structurally valid VIN (the hot-path check of consumers
  * that see millions of them; anything else goes through validateVin for the reason).

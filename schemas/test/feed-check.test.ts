@@ -5,7 +5,7 @@ import { Partitioners } from 'kafkajs';
 import { getContract } from '../src/contracts.js';
 import {
   checkFeeds,
-  computeCheckDigit,
+  withCheckDigit,
   contractPartition,
   createCodec,
   createRegistryCatalog,
@@ -25,7 +25,7 @@ const DEC = TOPICS.declarations;
 /** The n-th structurally valid VIN with a correct check digit. */
 function vin(n: number): string {
   const body = `LGXC74C4${'X'}S${String(n).padStart(7, '0')}`;
-  return body.slice(0, 8) + computeCheckDigit(body) + body.slice(9);
+  return withCheckDigit(body);
 }
 
 /** kafkajs's default partitioner (what our own producers use): the contract. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { computeCheckDigit, normalizeVin, validateVin } from '../src/index.js';
+import { describe, it, test } from 'node:test';
+import { computeCheckDigit, normalizeVin, validateVin, withCheckDigit } from '../src/index.js';
 
 describe('VIN rules', () => {
   it('computes the ISO 3779 / North American check digit of known-valid VINs', () => {
@@ -86,4 +86,11 @@ describe('VIN rules', () => {
   it('computeCheckDigit refuses a structurally invalid VIN', () => {
     assert.throws(() => computeCheckDigit('1M8GDM9AXKP04278O'), RangeError);
   });
+});
+
+test('withCheckDigit writes the check digit into position 9, whatever stood there', () => {
+  assert.equal(withCheckDigit('1M8GDM9A0KP042788'), '1M8GDM9AXKP042788');
+  assert.equal(withCheckDigit('1M8GDM9AZKP042788'), '1M8GDM9AXKP042788');
+  const v = validateVin(withCheckDigit('LGXC74C40S0000042'));
+  assert.ok(v.ok && v.checkDigitValid);
 });

@@ -23,7 +23,7 @@ import {
   DLQ_HEADERS,
   TOPICS,
   alertIdFor,
-  computeCheckDigit,
+  withCheckDigit,
   contractPartition,
   createCodec,
   rangeProblems,
@@ -75,7 +75,7 @@ function makeVin(wmi: string, n: number): string {
   for (let i = 0, x = n * 7919 + 104_729; i < 14; i++, x = Math.floor(x / 33) + i * 31)
     body += VIN_CHARS[x % VIN_CHARS.length];
   const draft = wmi + body;
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
+  return withCheckDigit(draft);
 }
 
 // Recent event times (state TTLs count from event time): registrations 20-50 days ago.

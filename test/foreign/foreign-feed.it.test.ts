@@ -22,7 +22,7 @@ import {
   DAY_MS,
   DLQ_HEADERS,
   TOPICS,
-  computeCheckDigit,
+  withCheckDigit,
   contractPartition,
   createCodec,
   type Codec,
@@ -98,7 +98,7 @@ const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 function freshVin(seed: string): string {
   const d = createHash('sha256').update(seed).digest();
   const draft = 'LFV' + [...d.subarray(0, 14)].map((b) => VIN_CHARS[b % VIN_CHARS.length]).join('');
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
+  return withCheckDigit(draft);
 }
 
 interface FeedResult {

@@ -1,6 +1,6 @@
 /** Test fixtures for case tests in any package (`@zmwatch/workflows/testing`): alerts, VINs, isolated case configs, polling. */
 import { randomBytes } from 'node:crypto';
-import { alertIdFor, computeCheckDigit, type Alert, type Severity } from '@zmwatch/schemas';
+import { alertIdFor, withCheckDigit, type Alert, type Severity } from '@zmwatch/schemas';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { CaseConfig } from './shared.js';
@@ -13,7 +13,7 @@ export function randomVin(): string {
   const chars = [...bytes].map((b) => VIN_CHARS[b % VIN_CHARS.length]!);
   chars[9] = 'S'; // model year
   const draft = chars.join('');
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
+  return withCheckDigit(draft);
 }
 
 export function runId(): string {

@@ -1,7 +1,7 @@
 import {
   alertV2Defaults,
   alertV3Defaults,
-  computeCheckDigit,
+  withCheckDigit,
   DAY_MS,
   HOUR_MS,
   TOPICS,
@@ -23,7 +23,7 @@ const at = (iso: string) => Date.parse(`${iso}T08:00:00Z`);
 export function vinOf(run: string, n: number): string {
   const tail = `${run.slice(0, 5)}${String(n).padStart(2, '0')}`.toUpperCase().replace(/[IOQ]/g, 'X');
   const draft = `LGXC74C40S${tail}`;
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
+  return withCheckDigit(draft);
 }
 
 function registration(

@@ -1,4 +1,4 @@
-import { computeCheckDigit, type CustomsDeclarationEvent, type RegistrationEvent } from '@zmwatch/schemas';
+import { withCheckDigit, type CustomsDeclarationEvent, type RegistrationEvent } from '@zmwatch/schemas';
 import { randomBytes } from 'node:crypto';
 
 const CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
@@ -7,7 +7,7 @@ const CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 export function newVin(): string {
   const tail = [...randomBytes(7)].map((b) => CHARS[b % CHARS.length]).join('');
   const draft = `LGXC74C40S${tail}`;
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
+  return withCheckDigit(draft);
 }
 
 /** A brand-new car registered by a trading company… */

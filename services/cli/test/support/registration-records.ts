@@ -1,9 +1,9 @@
-import { computeCheckDigit, type RegistrationEvent } from '@zmwatch/schemas';
+import { withCheckDigit, type RegistrationEvent } from '@zmwatch/schemas';
 
 /** A structurally valid VIN (a BYD WMI, model year 2025) whose serial is `serial`, check digit computed. */
 export function testVin(serial: number): string {
   const draft = `LGXC74C40S${String(serial).padStart(7, '0')}`;
-  return draft.slice(0, 8) + computeCheckDigit(draft) + draft.slice(9);
+  return withCheckDigit(draft);
 }
 
 /** A trading company's first registration of a new BYD in Guangdong: valid against the contract. */

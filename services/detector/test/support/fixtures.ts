@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
-import { computeCheckDigit, DAY_MS } from '@zmwatch/schemas';
+import { withCheckDigit, DAY_MS } from '@zmwatch/schemas';
 import type { DetectorEvent } from '../../src/apply-events.js';
 
 export const DAY = DAY_MS;
@@ -14,10 +14,9 @@ export function vinFor(seed: string | number, opts: { validCheckDigit?: boolean 
   const digest = createHash('sha256').update(String(seed)).digest();
   let out = 'LGX';
   for (let i = 0; out.length < 17; i++) out += VIN_CHARS[digest[i]! % VIN_CHARS.length];
-  const chk = computeCheckDigit(out.slice(0, 8) + '0' + out.slice(9));
-  const good = out.slice(0, 8) + chk + out.slice(9);
+  const good = withCheckDigit(out);
   if (opts.validCheckDigit === false) {
-    const bad = chk === '1' ? '2' : '1';
+    const bad = good[8] === '1' ? '2' : '1';
     return good.slice(0, 8) + bad + good.slice(9);
   }
   return good;
