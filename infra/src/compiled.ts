@@ -18,3 +18,12 @@ export function compiledPath(source: string): string {
   if (!m) throw new Error(`${source} is not a package source (<package>/src/**.ts)`);
   return `${m[1] ?? ''}${DIST_DIR}/${m[2]}.js`;
 }
+
+/** Each long-running service's entry point (its source; `compiledPath` gives what production runs). */
+export const SERVICE_MAINS = {
+  detector: 'services/detector/src/main.ts',
+  escalator: 'services/escalator/src/main.ts',
+  worker: 'workflows/src/worker-main.ts',
+  console: 'services/console/src/main.ts',
+  insights: 'services/insights/src/main.ts',
+} as const;

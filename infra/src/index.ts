@@ -33,4 +33,5 @@ export {
   type RegistryOptions,
 } from './registry.js';
 export { IN_CI, missingTool } from './test-skips.js';
-export { COMPILED_NODE_FLAGS, compiledPath, DIST_DIR } from './compiled.js';
+export { COMPILED_NODE_FLAGS, compiledPath, DIST_DIR, SERVICE_MAINS } from './compiled.js';
+export { ENTRY_POINT, IMAGE_REF, IMAGE_UID, imagePaths, type ImagePaths } from './image/image-settings.js';

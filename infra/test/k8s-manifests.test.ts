@@ -18,6 +18,8 @@ import { parseAllDocuments } from 'yaml';
 import { DEFAULT_PORTS } from '@zmwatch/kit';
 import { COMPILED_NODE_FLAGS } from '../src/compiled.js';
 import { loadTopicSpecs } from '@zmwatch/kit';
+import { IMAGE_COMMANDS } from '../src/image/entry.js';
+import { ENTRY_POINT, IMAGE_REF } from '../src/image/image-settings.js';
 import { missingTool } from '../src/test-skips.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -190,26 +192,33 @@ test('every container requests cpu and memory and has a memory limit; pods run a
   }
 });
 
-test('every container runs compiled JavaScript (pnpm build), not TypeScript through tsx', () => {
+test('every container runs the image infra/bin/image builds, its entry point naming the service', () => {
   for (const d of ofKind('Deployment')) {
     for (const c of d.spec.template.spec.containers as Obj[]) {
-      const command = c.command as string[];
-      assert.equal(command[0], 'node', d.metadata.name);
-      for (const flag of COMPILED_NODE_FLAGS)
-        assert.ok(command.includes(flag), `${d.metadata.name}: ${flag}`);
-      assert.ok(
-        !command.some((a) => a === 'tsx' || a.endsWith('.ts')),
-        `${d.metadata.name}: ${command.join(' ')}`,
+      // zmwatch:0.1.0, or pinned to a build: zmwatch:0.1.0@sha256:<its digest>.
+      assert.match(
+        c.image,
+        new RegExp(`^${IMAGE_REF.replace(/\./g, '\\.')}(@sha256:[0-9a-f]{64})?$`),
+        d.metadata.name,
       );
-      const main = command.at(-1)!;
-      const source = /^(.+)\/dist\/(.+)\.js$/.exec(main);
-      assert.ok(source, `${d.metadata.name} starts a dist/ file: ${main}`);
+      // No command: the image's entry point (tini → node --conditions=production → the compiled
+      // entry.js) runs the compiled service the one argument names.
+      assert.equal(c.command, undefined, `${d.metadata.name} keeps the image's entry point`);
+      assert.equal(c.args.length, 1, d.metadata.name);
       assert.ok(
-        existsSync(join(ROOT, source[1]!, 'src', `${source[2]!}.ts`)),
-        `${d.metadata.name}: ${main} is the build of an existing source`,
+        Object.hasOwn(IMAGE_COMMANDS, c.args[0]),
+        `${d.metadata.name}: ${c.args[0]} is an image command`,
       );
+      assert.ok(existsSync(join(ROOT, IMAGE_COMMANDS[c.args[0] as keyof typeof IMAGE_COMMANDS])));
     }
   }
+  assert.ok(ENTRY_POINT.includes(COMPILED_NODE_FLAGS[0]), 'the entry point runs compiled code');
+  const detector = named('Deployment', 'detector').spec.template.spec.containers[0];
+  assert.match(
+    detector.env.find((e: Obj) => e.name === 'NODE_OPTIONS')?.value ?? '',
+    /--max-semi-space-size=/,
+    "the detector's V8 flags reach node",
+  );
 });
 
 const matches = (selector: Obj | undefined, labels: Obj) =>

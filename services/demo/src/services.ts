@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMPILED_NODE_FLAGS, compiledPath, REPO_ROOT } from '@zmwatch/infra';
+import { COMPILED_NODE_FLAGS, compiledPath, REPO_ROOT, SERVICE_MAINS } from '@zmwatch/infra';
 import type { ExitInfo } from './service-report.js';
 
 /**
@@ -29,13 +29,8 @@ export interface RunningService {
   exited: Promise<ExitInfo>;
 }
 
-export const SERVICE_MAINS = {
-  detector: 'services/detector/src/main.ts',
-  escalator: 'services/escalator/src/main.ts',
-  worker: 'workflows/src/worker-main.ts',
-  console: 'services/console/src/main.ts',
-  insights: 'services/insights/src/main.ts',
-} as const;
+/** Each service's entry point (infra's table, which the image's entry point also reads). */
+export { SERVICE_MAINS };
 
 export type ServiceName = keyof typeof SERVICE_MAINS;
 
