@@ -15,6 +15,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { openStore, REPORT_PARTS, runReportPart, parseReportQuery, type ReportPart } from '@zmwatch/insights';
 import { createDecoder } from '@zmwatch/insights/decode';
 import {
+  DAY_MS,
   alertIdFor,
   alertV2Defaults,
   alertV3Defaults,
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
             analyst: 'bench',
             alertIds: [a.alertId],
             openedAt: a.detectedAt,
-            decidedAt: a.detectedAt + 86_400_000,
+            decidedAt: a.detectedAt + DAY_MS,
           };
           stream.push({ topic: TOPICS.caseOutcomes, value: codec.encode(TOPICS.caseOutcomes, o) });
         }
