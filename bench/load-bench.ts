@@ -214,6 +214,7 @@ const figures = {
   alertsMeasured: a.alertToCaseMs.length,
   alertsNeverInQueue: a.neverSeen,
   escalatorMaxLag: lagSamples.length ? Math.max(...lagSamples) : null,
+  escalatorLagAtStart: lagSamples[0] ?? null,
   revisionsReachingCases: {
     revisions,
     signalled,

@@ -13,8 +13,9 @@ import { eventually } from '@zmwatch/workflows/testing';
 import { uniqueName } from '../support/env.js';
 import { launchBrowser, SCREENSHOTS, signIn as signInAs } from './support/browser.js';
 import { alertRevisions } from './support/alerts.js';
-import { firstRegistration, newVin, usedExportDeclaration } from './support/events.js';
+import { firstRegistration, newVin } from './support/events.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
+import { produceZeroMileageExport } from './support/produce.js';
 
 let p: Pipeline;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -32,27 +33,7 @@ before(async () => {
     30_000,
     'console ready',
   );
-  const now = Date.now();
-  await p.producer.send({
-    topic: p.topics.registrations,
-    acks: -1,
-    messages: [
-      {
-        key: vin,
-        value: p.codec.encode('vehicle.registrations.v1', firstRegistration(vin, now - 6 * DAY_MS, p.run)),
-      },
-    ],
-  });
-  await p.producer.send({
-    topic: p.topics.declarations,
-    acks: -1,
-    messages: [
-      {
-        key: vin,
-        value: p.codec.encode('customs.declarations.v1', usedExportDeclaration(vin, now - 60_000, p.run)),
-      },
-    ],
-  });
+  await produceZeroMileageExport(p, vin);
 });
 
 after(async () => {

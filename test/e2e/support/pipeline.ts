@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { logLevel, type Admin, type Kafka, type Producer } from 'kafkajs';
-import { createIdempotentProducer, createKafka, createLogger, type Logger } from '@zmwatch/kit';
+import { createIdempotentProducer, createKafka, createLogger, createRedis, type Logger } from '@zmwatch/kit';
 import { createCodec, type Codec } from '@zmwatch/schemas';
 import {
   createApp as createDetector,
@@ -12,7 +12,7 @@ import {
   type DetectorConfig,
 } from '@zmwatch/detector';
 import { createApp as createEscalator, type EscalatorApp } from '@zmwatch/escalator';
-import { createCaseClient, type CaseClient, type CaseConfig } from '@zmwatch/workflows';
+import { createCaseClient, createCaseViewWriter, type CaseClient, type CaseConfig } from '@zmwatch/workflows';
 import {
   createCaseWorker,
   NativeConnection,
@@ -99,6 +99,10 @@ export async function startPipeline(run: string): Promise<Pipeline> {
 
   const taskQueue = `zm-cases-${run}`;
   const caseConfig = testCaseConfig(run);
+  // The case projection, as the demo and production run it (ZM_CASE_VIEWS on): the worker writes each
+  // case to Redis and the console's case page reads it there first. Keys are per VIN (fresh VINs).
+  const caseViewRedis = createRedis({ url: stack.redisUrl }, { connectionName: `${run}-case-views` });
+  await caseViewRedis.connect();
   const workerConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const worker = await createCaseWorker({
     connection: workerConnection,
@@ -108,6 +112,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
       : { workflowsPath: WORKFLOWS_PATH },
     logger,
     shutdownGraceTime: '1s',
+    caseViews: createCaseViewWriter(caseViewRedis, { ttlMs: 3_600_000 }),
     activityDeps: {
       producer,
       outcomesTopic: topics.outcomes,
@@ -176,6 +181,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
       temporalAddress: stack.temporalAddress,
       temporalNamespace: 'default',
       casesTaskQueue: taskQueue,
+      caseViews: { url: stack.redisUrl },
       queues: [
         caseConfig.routing.priorityQueue,
         caseConfig.routing.standardQueue,
@@ -226,6 +232,7 @@ export async function startPipeline(run: string): Promise<Pipeline> {
       await worker.shutdown().catch(() => undefined);
       await workerRun.catch(() => undefined);
       await workerConnection.close().catch(() => undefined);
+      caseViewRedis.disconnect();
       await clientConnection.close().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
       await new Promise<void>((r) => customs.close(() => r()));
