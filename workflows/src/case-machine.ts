@@ -52,6 +52,36 @@ function requireText(value: unknown, field: string, max = 4_000): void {
 const OPEN_STATUSES: ReadonlySet<string> = new Set(OPEN_CASE_STATUSES);
 const validDecision = (d: unknown) => d === 'confirm' || d === 'dismiss';
 
+/** A case before its first alert: open, in `queue`, nothing known (the machine's start; a summary page's frame). */
+export function blankCaseState(caseId: string, vin: string, queue: string, openedAt: string): CaseState {
+  return {
+    caseId,
+    vin,
+    status: 'open',
+    queue,
+    severity: 'LOW',
+    score: 0,
+    assignee: null,
+    destinationCountry: null,
+    registrantId: null,
+    firstRegistrantId: null,
+    jurisdiction: null,
+    openedAt,
+    slaDueAt: null,
+    escalations: 0,
+    evidence: [],
+    facts: {},
+    notes: [],
+    infoRequests: [],
+    decision: null,
+    withdrawal: null,
+    audit: [],
+    priorAlertIds: [],
+    previousDecisions: [],
+    reopenedFromRunId: null,
+  };
+}
+
 export interface CaseMachineOptions {
   /** Workflow time in ms (`Date.now()` in the workflow). */
   now(): number;
@@ -93,27 +123,7 @@ export class CaseMachine {
       withdrawal: c.withdrawal ?? null,
     };
     this.state = carried ?? {
-      caseId: input.caseId,
-      vin: input.vin,
-      status: 'open',
-      queue: input.config.routing.standardQueue,
-      severity: 'LOW',
-      score: 0,
-      assignee: null,
-      destinationCountry: null,
-      registrantId: null,
-      firstRegistrantId: null,
-      jurisdiction: null,
-      openedAt: this.nowIso(),
-      slaDueAt: null,
-      escalations: 0,
-      evidence: [],
-      facts: {},
-      notes: [],
-      infoRequests: [],
-      decision: null,
-      withdrawal: null,
-      audit: [],
+      ...blankCaseState(input.caseId, input.vin, input.config.routing.standardQueue, this.nowIso()),
       priorAlertIds: input.reopen?.priorAlertIds ?? [],
       previousDecisions: input.reopen?.previousDecisions ?? [],
       reopenedFromRunId: input.reopen?.fromRunId ?? null,

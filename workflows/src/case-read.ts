@@ -5,6 +5,7 @@
  * exists, and its search attributes are the last resort. This file holds the pure decisions; the
  * client (client.ts) does the calls.
  */
+import { blankCaseState } from './case-machine.js';
 import type { CaseSummary } from './case-summary.js';
 import type { CaseViewRecord } from './case-view-store.js';
 import { DEFAULT_CASE_CONFIG, type CaseState } from './shared.js';
@@ -77,11 +78,10 @@ export function judgeProjection(view: CaseViewRecord, described: CaseDescription
  * nothing for this case yet and cannot answer in time (it is down or busy).
  */
 export function summaryState(summary: CaseSummary): CaseState {
+  const queue = summary.queue ?? DEFAULT_CASE_CONFIG.routing.standardQueue;
   return {
-    caseId: summary.caseId,
-    vin: summary.vin,
+    ...blankCaseState(summary.caseId, summary.vin, queue, summary.openedAt.toISOString()),
     status: summary.status ?? 'open',
-    queue: summary.queue ?? DEFAULT_CASE_CONFIG.routing.standardQueue,
     severity: summary.severity ?? 'LOW',
     score: summary.score ?? 0,
     assignee: summary.assignee,
@@ -89,19 +89,7 @@ export function summaryState(summary: CaseSummary): CaseState {
     registrantId: summary.registrant,
     firstRegistrantId: summary.firstRegistrant ?? null,
     jurisdiction: summary.jurisdiction,
-    openedAt: summary.openedAt.toISOString(),
     slaDueAt: summary.slaDueAt ? summary.slaDueAt.toISOString() : null,
-    escalations: 0,
-    evidence: [],
-    facts: {},
-    notes: [],
-    infoRequests: [],
-    decision: null,
-    withdrawal: null,
-    audit: [],
-    priorAlertIds: [],
-    previousDecisions: [],
-    reopenedFromRunId: null,
   };
 }
 

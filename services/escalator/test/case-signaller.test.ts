@@ -31,6 +31,19 @@ function fakeCases(behaviour: (alert: Alert) => Promise<boolean>) {
   return { cases, calls };
 }
 
+/** A signaller over fake cases, as the escalator builds it. */
+const signaller = (cases: CaseClient, metrics: ReturnType<typeof createMetrics>, concurrency: number) =>
+  createCaseSignaller({
+    cases,
+    connection,
+    caseConfig: DEFAULT_CASE_CONFIG,
+    callTimeoutMs: 1000,
+    concurrency,
+    metrics,
+    logger,
+    signalled: createSignalledRevisions(100),
+  });
+
 const value = async (m: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
   (await m.get()).values[0]?.value ?? 0;
 
@@ -52,16 +65,7 @@ test('alerts of one VIN are signalled in offset order; VINs in parallel; started
     seen.add(alert.vin);
     return first;
   });
-  const signal = createCaseSignaller({
-    cases,
-    connection,
-    caseConfig: DEFAULT_CASE_CONFIG,
-    callTimeoutMs: 1000,
-    concurrency: 8,
-    metrics,
-    logger,
-    signalled: createSignalledRevisions(100),
-  });
+  const signal = signaller(cases, metrics, 8);
   await signal([a[0]!, b[0]!, a[1]!, b[1]!, a[2]!].map(record));
   assert.deepEqual(
     calls.filter((id) => a.some((x) => x.alertId === id)),
@@ -81,16 +85,7 @@ test('a Temporal failure fails the batch as retriable and counts a start failure
   const { cases, calls } = fakeCases(async () => {
     throw new Error('14 UNAVAILABLE: connect ECONNREFUSED');
   });
-  const signal = createCaseSignaller({
-    cases,
-    connection,
-    caseConfig: DEFAULT_CASE_CONFIG,
-    callTimeoutMs: 1000,
-    concurrency: 1,
-    metrics,
-    logger,
-    signalled: createSignalledRevisions(100),
-  });
+  const signal = signaller(cases, metrics, 1);
   const alerts = [makeAlert(randomVin()), makeAlert(randomVin()), makeAlert(randomVin())];
   await assert.rejects(
     signal(alerts.map(record)),
@@ -115,16 +110,7 @@ test('every revision of an alert in its own batch is forwarded to the same case,
     seen.push([`case-${alert.vin}`, (alert as { revision?: number }).revision]);
     return seen.length === 1;
   });
-  const signal = createCaseSignaller({
-    cases,
-    connection,
-    caseConfig: DEFAULT_CASE_CONFIG,
-    callTimeoutMs: 1000,
-    concurrency: 8,
-    metrics,
-    logger,
-    signalled: createSignalledRevisions(100),
-  });
+  const signal = signaller(cases, metrics, 8);
   for (const [i, r] of revisions.entries()) await signal([record(r, i)]);
   assert.deepEqual(seen, [
     [`case-${vin}`, 0],
@@ -150,16 +136,7 @@ test('in one batch only the highest revision of an alert reaches its case; the o
     { ...first, revision: 2, status: 'WITHDRAWN' },
   ] as Alert[];
   const { cases, calls } = fakeCases(async () => true);
-  const signal = createCaseSignaller({
-    cases,
-    connection,
-    caseConfig: DEFAULT_CASE_CONFIG,
-    callTimeoutMs: 1000,
-    concurrency: 8,
-    metrics,
-    logger,
-    signalled: createSignalledRevisions(100),
-  });
+  const signal = signaller(cases, metrics, 8);
   await signal(batch.map(record));
   assert.deepEqual(calls, [other.alertId, first.alertId], 'in offset order of the records kept');
   assert.equal(await value(metrics.revisionsReceived), 2);
@@ -176,16 +153,7 @@ test('a retried batch skips what was already signalled; a later revision that ch
     if (alert.vin !== vin && fail) throw new Error('14 UNAVAILABLE');
     return true;
   });
-  const signal = createCaseSignaller({
-    cases,
-    connection,
-    caseConfig: DEFAULT_CASE_CONFIG,
-    callTimeoutMs: 1000,
-    concurrency: 1,
-    metrics,
-    logger,
-    signalled: createSignalledRevisions(100),
-  });
+  const signal = signaller(cases, metrics, 1);
   const otherVin = makeAlert(randomVin());
   await assert.rejects(signal([first, otherVin].map(record)), RetriableError);
   fail = false;
