@@ -13,6 +13,8 @@ const METRICS_TOKEN = 'test-metrics-token-0123456789';
 const OTHER_VIN = 'LGXC74C47S0000002';
 /** A case whose workflow query fails as Temporal's does when no case worker polls. */
 const UNQUERYABLE_VIN = 'LGXC74C47S0000003';
+/** As UNQUERYABLE_VIN, but listed in the supervisor queue (the row the analyst opened it from). */
+const LISTED_UNQUERYABLE_VIN = 'LGXC74C47S0000004';
 const TEMPORAL_TEXT = 'Failed to query Workflow: 14 UNAVAILABLE: connect ECONNREFUSED 10.0.0.7:7233';
 /** The case's evidence: two alerts from two exporters (EXP-2 is the latest). */
 const EVIDENCE = ['EXP-1', 'EXP-2'].map((exporterId) => ({
@@ -82,13 +84,15 @@ const backend: CaseBackend = {
     calls.push({ action: 'listQueue', vin: '', input: { queue, filters } });
     // In the standard queue the other VIN's latest exporter is EXP-1, and this case's own is EXP-2.
     const cases =
-      queue !== 'standard'
-        ? []
-        : filters?.exporter === 'EXP-1'
-          ? [summary(OTHER_VIN, 'EXP-1')]
-          : filters?.exporter === 'EXP-2'
-            ? [summary(VIN, 'EXP-2'), summary(OTHER_VIN, 'EXP-2')]
-            : [];
+      queue === 'supervisor'
+        ? [summary(LISTED_UNQUERYABLE_VIN, 'EXP-3')]
+        : queue !== 'standard'
+          ? []
+          : filters?.exporter === 'EXP-1'
+            ? [summary(OTHER_VIN, 'EXP-1')]
+            : filters?.exporter === 'EXP-2'
+              ? [summary(VIN, 'EXP-2'), summary(OTHER_VIN, 'EXP-2')]
+              : [];
     return { cases, nextPageToken: null };
   },
   async listCases(queues, filters) {
@@ -106,7 +110,7 @@ const backend: CaseBackend = {
     return { cases: [], nextPageToken: null };
   },
   async readCase(vin) {
-    if (vin === UNQUERYABLE_VIN) throw new Error(TEMPORAL_TEXT);
+    if (vin === UNQUERYABLE_VIN || vin === LISTED_UNQUERYABLE_VIN) throw new Error(TEMPORAL_TEXT);
     if (vin !== VIN) return null;
     const state = fakeCase({ evidence: EVIDENCE, openedAt: run.openedAt });
     return { state, source: 'workflow', stale: false, asOf: null, note: null };
@@ -373,6 +377,22 @@ test("a case Temporal cannot answer for is a 503 naming the likely cause, never 
   const { error } = (await res.json()) as { error: string };
   assert.match(error, /could not read case-LGXC74C47S0000003: .*case worker running.*logged as [0-9a-f]{8}/);
   assert.doesNotMatch(error, /UNAVAILABLE|ECONNREFUSED|10\.0\.0\.7|Failed to query/);
+});
+
+test('a case Temporal cannot answer for, but listed in a queue this console served, is its queue row marked stale, not a 503', async () => {
+  const sup = await signIn('supervisor');
+  assert.equal((await call('/api/cases?queue=supervisor', sup)).status, 200);
+  const res = await call(`/api/cases/${LISTED_UNQUERYABLE_VIN}`, sup);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as {
+    case: { vin: string; evidence: unknown[] };
+    freshness: { source: string; stale: boolean; note: string };
+  };
+  assert.equal(body.case.vin, LISTED_UNQUERYABLE_VIN);
+  assert.deepEqual(body.case.evidence, []);
+  assert.equal(body.freshness.source, 'summary');
+  assert.equal(body.freshness.stale, true);
+  assert.match(body.freshness.note, /only its queue summary/);
 });
 
 test('a supervisor reassigns to a known analyst only', async () => {

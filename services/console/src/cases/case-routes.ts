@@ -1,4 +1,11 @@
-import type { CasePage, CaseRead, CaseState, Decision } from '@zmwatch/workflows';
+import {
+  summaryRead,
+  type CasePage,
+  type CaseRead,
+  type CaseState,
+  type CaseSummary,
+  type Decision,
+} from '@zmwatch/workflows';
 import type { UserDirectory } from '../auth/users.js';
 import type { Api } from '../http/api.js';
 import { badRequest, notFound, UpstreamError } from '../http/http-error.js';
@@ -91,10 +98,25 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
 
   api.route('GET', '/api/cases/:vin', 'cases:read', async ({ res, params }) => {
     const vin = parseVinParam(params.vin);
-    const read = await readCase(deps.cases(), vin);
+    const read = await readCase(deps.cases(), vin).catch((err: unknown) => {
+      // Neither the projection nor Temporal answered in time: the row of the queue listing the
+      // analyst opened the case from, if this console listed it.
+      const row = listedRow(vin);
+      if (row) return summaryRead(row.summary, new Date(row.at));
+      throw err;
+    });
     if (!read) throw notFound(`no case for VIN ${vin}`);
     sendJson(res, 200, await caseView(read.state, read));
   });
+
+  /** The newest queue row this console listed for the VIN. */
+  function listedRow(vin: string): { summary: CaseSummary; at: number } | undefined {
+    for (const { value, at } of listings.held()) {
+      const summary = value.cases.find((c) => c.vin === vin);
+      if (summary) return { summary, at };
+    }
+    return undefined;
+  }
 
   // The related cases of a page whose load did not wait for them (`related: null`).
   api.route('GET', '/api/cases/:vin/related', 'cases:read', async ({ res, params }) => {

@@ -52,7 +52,7 @@ export function createListingCache<T>(opts: ListingCacheOptions = LISTING_CACHE_
     return p;
   }
 
-  return async function get(key: string, load: () => Promise<T>): Promise<Listed<T>> {
+  async function get(key: string, load: () => Promise<T>): Promise<Listed<T>> {
     const prev = last.get(key);
     if (prev && now() - prev.at < opts.freshMs) return { ...prev, stale: false };
     const fresh = refresh(key, load);
@@ -69,5 +69,10 @@ export function createListingCache<T>(opts: ListingCacheOptions = LISTING_CACHE_
     } finally {
       clearTimeout(timer);
     }
-  };
+  }
+  /** Every listing held, newest first, with when it was listed. */
+  function* held(): Generator<{ value: T; at: number }> {
+    yield* [...last.values()].reverse();
+  }
+  return Object.assign(get, { held });
 }
