@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '@zmwatch/infra';
-import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
+import { createIdempotentProducer, createKafka, createLogger, stackAddresses } from '@zmwatch/kit';
 import { createCodec, TOPICS } from '@zmwatch/schemas';
 import { createTestTopics, dataset, testTopics } from '@zmwatch/insights/testing';
 import { cpuSecondsOf } from './lib/proc-cpu.js';
@@ -33,7 +33,7 @@ const VARIANTS: Record<string, Record<string, string>> = {
   batched: {},
 };
 
-const brokers = (process.env.ZM_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+const brokers = stackAddresses().brokers;
 const logger = createLogger('insights-steady', 'silent');
 const kafka = createKafka({ clientId: 'insights-steady-bench', brokers, logger });
 const run = Date.now().toString(36);
