@@ -16,6 +16,7 @@ import { alertRevisions } from './support/alerts.js';
 import { firstRegistration, newVin } from './support/events.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
 import { produceZeroMileageExport } from './support/produce.js';
+import { queueRow } from './support/queue-page.js';
 
 let p: Pipeline;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -75,19 +76,7 @@ test('an analyst sees the case the pipeline opened, claims it, decides it, and t
     `case for ${vin}`,
   );
   await signIn('analyst');
-  await page.goto(`${p.console.url}/#/queues?queue=${encodeURIComponent(opened.queue)}`);
-  const row = page.locator(`tr[data-vin="${vin}"]`);
-  // Visibility is eventually consistent: refresh until the new case is listed.
-  await eventually(
-    async () => {
-      if (await row.count()) return true;
-      await page.getByRole('button', { name: 'Refresh' }).click();
-      await page.waitForTimeout(500);
-      return undefined;
-    },
-    30_000,
-    'case in the queue',
-  );
+  const row = await queueRow(page, p.console.url, opened.queue, vin, 30_000);
   await page.screenshot({ path: join(SCREENSHOTS, 'queue.png'), fullPage: true });
 
   await row.getByRole('link', { name: vin }).click();
