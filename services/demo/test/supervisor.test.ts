@@ -43,6 +43,7 @@ describe('superviseService with a real child process', { timeout: 60_000 }, () =
       spec: {
         name: 'sigkill-child',
         main: CHILD,
+        runtime: 'tsx',
         env: { CHILD_PORT: String(port), CHILD_READY_DELAY_MS: '300' },
         readyUrl: `http://127.0.0.1:${port}/`,
       },
@@ -104,6 +105,7 @@ describe('superviseService with a real child process', { timeout: 60_000 }, () =
       spec: {
         name: 'crash-loop',
         main: CHILD,
+        runtime: 'tsx',
         env: { CHILD_EXIT_CODE: '3' },
         readyUrl: 'http://127.0.0.1:9/',
       },
@@ -129,7 +131,7 @@ describe('superviseService with a real child process', { timeout: 60_000 }, () =
   it('counts a clean exit the demo did not ask for as a death', async () => {
     const reports: string[] = [];
     const sup = superviseService({
-      spec: { name: 'quitter', main: CHILD, env: { CHILD_EXIT_CODE: '0' } },
+      spec: { name: 'quitter', main: CHILD, runtime: 'tsx', env: { CHILD_EXIT_CODE: '0' } },
       logDir,
       policy: { ...FAST, maxRapidCrashes: 1 },
       report: (t) => reports.push(t),
