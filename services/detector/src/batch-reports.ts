@@ -1,4 +1,5 @@
 import { errorMessage, KIT_ERROR_CLASSES, type BatchHooks, type Logger } from '@zmwatch/kit';
+import { isEntityRecheckTopic } from './entity-recheck.js';
 import type { DetectorMetrics } from './metrics.js';
 
 /** How often the detector says, in one log line, how many records it re-routed and why. */
@@ -12,7 +13,9 @@ export function createBatchReports(metrics: DetectorMetrics, logger: Logger): Re
   let lastRerouteLog = 0;
   return {
     onBatch: ({ topic, processed, deadLettered, reroutes }) => {
-      metrics.eventsIn.inc({ topic }, processed);
+      // Re-check requests are the detector's own (zm_detector_entity_rechecks_total counts them): a
+      // count of input events that included them would reach a producer's total too soon.
+      if (!isEntityRecheckTopic(topic)) metrics.eventsIn.inc({ topic }, processed);
       if (deadLettered > 0) metrics.deadLetters.inc({ topic }, deadLettered);
       for (const [reason, n] of reroutes) {
         rerouteLogFrom ??= Date.now();

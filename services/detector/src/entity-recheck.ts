@@ -17,8 +17,13 @@ import type { DetectorEvent, EventSource } from './apply-events.js';
 import type { EntityRecheck } from './entity-step.js';
 import type { MergedVin } from './vin-work.js';
 
+const RECHECK_SUFFIX = '.entity-recheck';
+
 export const entityRecheckTopicFor = (declarationsTopic: string): string =>
-  `${declarationsTopic}.entity-recheck`;
+  `${declarationsTopic}${RECHECK_SUFFIX}`;
+
+/** The detector's own re-check requests, not input events (they are counted apart). */
+export const isEntityRecheckTopic = (topic: string): boolean => topic.endsWith(RECHECK_SUFFIX);
 
 /** A decoded request, as the batch pipeline takes it beside the input events. */
 export interface RecheckInput {

@@ -351,7 +351,8 @@ describe('detector end-to-end (real Kafka + Redis)', { timeout: 90_000 }, () => 
     const cohort = last.rules.find((r) => r.ruleId === RULE_IDS.entityCohort)!;
     // The count in the text is what the evaluation read: members on other partitions may still have
     // been on their way (the verdict, not the text, is what the reach-back keeps up to date).
-    assert.match(cohort.evidence, /^1[0-2] vehicles first registered by INDIVIDUAL in CN-SH/);
+    assert.match(cohort.evidence, /^\d+ vehicles first registered by INDIVIDUAL in CN-SH/);
+    assert.ok(cohort.numericFacts.count! >= 4, `the cohort count reached its threshold: ${cohort.evidence}`);
     assert.ok(last.rules.some((r) => r.ruleId === RULE_IDS.entityTransferee));
     assert.ok((await counterValue(app.registry, 'zm_detector_entity_rechecks_total')) > 0);
   });
