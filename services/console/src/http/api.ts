@@ -55,11 +55,6 @@ export class Api {
     });
     return this;
   }
-
-  /** `METHOD pattern` of every route (the audit's route table is checked against it). */
-  patterns(): string[] {
-    return this.router.patterns();
-  }
 }
 
 /**

@@ -37,11 +37,6 @@ export class Router<C = object> {
     return this;
   }
 
-  /** `METHOD pattern` of every route, in registration order. */
-  patterns(): string[] {
-    return this.routes.map((r) => `${r.method} ${r.pattern}`);
-  }
-
   get(pattern: string, handler: Handler<C>): this {
     return this.add('GET', pattern, handler);
   }

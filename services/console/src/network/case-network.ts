@@ -5,11 +5,13 @@
  * latest alert and the structured entity evidence of every rule that fired (kind, id, member count,
  * member VINs up to the detector's cap). Nothing is parsed back from a sentence.
  */
-import { DAY_MS, type EntityEvidence } from '@zmwatch/schemas';
+import { DAY_MS, ENTITY_KINDS, type EntityEvidence, type EntityKindName } from '@zmwatch/schemas';
 import type { CaseState } from '@zmwatch/workflows';
 
-export const ENTITY_KINDS = ['REGISTRANT', 'TRANSFEREE', 'EXPORTER', 'COHORT'] as const;
-export type EntityKind = (typeof ENTITY_KINDS)[number];
+export type EntityKind = EntityKindName;
+
+/** The order the view lists a vehicle's entities in: who registered it, who took it, who exported it, its cohort. */
+const DISPLAY_ORDER: readonly EntityKind[] = ['REGISTRANT', 'TRANSFEREE', 'EXPORTER', 'COHORT'];
 
 /** Vehicles drawn at most (the centre included): the view stays readable, the table lists the rest. */
 export const MAX_NETWORK_VEHICLES = 60;
@@ -77,7 +79,7 @@ export function entitiesOfCase(state: CaseState): NetworkEntity[] {
       add('COHORT', `${latest.jurisdiction}:${day}`);
     }
   }
-  const order = (e: NetworkEntity) => ENTITY_KINDS.indexOf(e.kind);
+  const order = (e: NetworkEntity) => DISPLAY_ORDER.indexOf(e.kind);
   return [...byKey.values()].sort((a, b) => order(a) - order(b) || (a.id < b.id ? -1 : 1));
 }
 
