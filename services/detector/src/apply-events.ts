@@ -1,4 +1,4 @@
-import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
+import { DAY_MS, SECOND_MS, type CustomsDeclarationEvent, type RegistrationEvent } from '@zmwatch/schemas';
 import type { Ruleset } from './ruleset.js';
 import type { Published } from './revision.js';
 import {
@@ -43,7 +43,7 @@ export interface MergeResult {
   notes: MergeNote[];
 }
 
-const DAY_S = 86_400;
+const DAY_S = DAY_MS / SECOND_MS;
 /**
  * Whatever its event times, a VIN's state outlives its latest arrival by at least this much, so a
  * replay of anything still on the input topics (7 days' retention) finds its "already alerted" marks.

@@ -18,6 +18,7 @@
  */
 import type { ChainableCommander, Result } from 'ioredis';
 import { execSlotGroups, type RedisClient } from '@zmwatch/kit';
+import { DAY_MS } from '@zmwatch/schemas';
 import {
   applyWindowChanges,
   windowParams,
@@ -28,7 +29,7 @@ import {
 import { execPipeline } from './redis-store.js';
 import type { EntitySignalsConfig } from './ruleset.js';
 
-const REPLAY_GRACE_MS = 8 * 86_400_000;
+const REPLAY_GRACE_MS = 8 * DAY_MS;
 
 /**
  * KEYS[1] window, KEYS[2] outbox; ARGV windowMs (0: count = size), threshold, retentionMs,

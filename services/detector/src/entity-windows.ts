@@ -16,11 +16,10 @@
  * Membership is a function of each VIN's state (vinObservations); when a change moves another
  * member's count across its threshold, that member is re-evaluated (applyWindowChanges, the reach-back).
  */
+import { DAY_MS } from '@zmwatch/schemas';
+import { dayOf } from './keys.js';
 import type { EntitySignalsConfig } from './ruleset.js';
 import type { OpenDeclaration, VinState } from './vin-state.js';
-
-const DAY_MS = 86_400_000;
-export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
 
 export type EntityKind = 'exporter' | 'transferee' | 'registrant' | 'cohort';
 

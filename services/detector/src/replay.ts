@@ -23,12 +23,10 @@ import { rechecksOf, windowUpdatesOf, type EntityRecheck } from './entity-step.j
 import { updateInMemory } from './entity-store.js';
 import { entityCountsOf, type EntityCounts, type EntityWindow } from './entity-windows.js';
 import { evaluate, type Evaluation } from './evaluate.js';
+import { dayOf } from './keys.js';
 import type { Ruleset } from './ruleset.js';
 import { packState, unpackState, type OpenDeclaration, type VinState } from './vin-state.js';
 import type { MergedVin } from './vin-work.js';
-
-const DAY_MS = 86_400_000;
-const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
 
 export interface ReplayEvaluation {
   readonly vin: string;

@@ -2,6 +2,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import { DAY_MS as DAY } from '@zmwatch/schemas';
 import {
   createEntityStore,
   entityOutboxKey,
@@ -20,7 +21,6 @@ import { loadRuleset } from '../src/ruleset.js';
 import type { OpenDeclaration, VinState } from '../src/vin-state.js';
 import { deleteRedisKeys, stack, uniqueId } from './support/stack.js';
 
-const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 2, 1);
 const cfg = { ...loadRuleset().entitySignals!, maxEntries: 8 };
 const redis = new Redis(stack.redisUrl);

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dueForRechecks } from '../src/entity-recheck.js';
 import { rechecksOf } from '../src/entity-step.js';
+import { dayOf } from '../src/keys.js';
 import {
   applyWindowChanges,
   cohortKey,
   countWithin,
-  dayOf,
   entityCountsOf,
   fanOut,
   isYoungLowUse,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENTITY_MEMBER_VINS_CAP } from '@zmwatch/schemas';
-import { dayOf } from '../src/entity-windows.js';
+import { dayOf } from '../src/keys.js';
 import { RULE_IDS, type Fired, type RuleId } from '../src/rules/evidence.js';
 import { renderHit } from '../src/rules/render.js';
 import { ruleSubject, type EvaluationSubject } from '../src/rules/subject.js';
