@@ -30,6 +30,7 @@ import { stackAddresses, createConsumer, createLogger } from '@zmwatch/kit';
 import {
   alertIdFor,
   createCodec,
+  DAY_MS,
   TOPICS,
   validateVin,
   type Alert,
@@ -40,7 +41,6 @@ import { generateScenario, produceToKafka, type SimEvent } from '@zmwatch/simula
 import { deleteRedisKeys, PrivateRedis } from '@zmwatch/detector/testing';
 import { PrivateKafka } from './private-kafka.js';
 
-const DAY_MS = 86_400_000;
 export const BROKERS = stackAddresses().brokers;
 export const REDIS_URL = stackAddresses().redisUrl;
 /** Private Redis for the restart fault (this helper's port range 27000-27099). */

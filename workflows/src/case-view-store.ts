@@ -8,6 +8,7 @@
  * while after the case's retention, so a case that ended and was never touched again leaves nothing.
  */
 import { z } from 'zod';
+import { DAY_MS } from '@zmwatch/schemas';
 import type { RedisClient } from '@zmwatch/kit';
 import type { CaseState } from './shared.js';
 
@@ -46,7 +47,7 @@ export interface CaseViewWriter {
 }
 
 /** A record outlives the case's retention after a decision by a week, then expires. */
-export const caseViewTtlMs = (closedRetentionMs: number): number => closedRetentionMs + 7 * 86_400_000;
+export const caseViewTtlMs = (closedRetentionMs: number): number => closedRetentionMs + 7 * DAY_MS;
 
 export const caseViewKey = (vin: string, prefix = CASE_VIEW_PREFIX): string => `${prefix}{${vin}}`;
 

@@ -1,10 +1,12 @@
 /**
  * Everything the case workflow, its worker, the escalator and the client agree on: task queue, message
  * definitions (one input object per handler), state and config types, search attribute keys.
- * Imported by workflow code, so: no Node APIs, no I/O clients, only `import type` from other packages.
+ * Imported by workflow code, so: no Node APIs, no I/O clients, only `import type` from other packages
+ * (and the pure time units, which the bundle includes; the determinism lint covers them too).
  */
 import { defineQuery, defineSignal, defineUpdate, type Sinks } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { DAY_MS, HOUR_MS } from '@zmwatch/schemas/time-units';
 import type {
   Alert,
   AlertStatus,
@@ -104,8 +106,6 @@ export interface CaseConfig {
   maxHistoryEvents: number;
 }
 
-const HOUR = 3_600_000;
-
 /** The analyst queues the default routing sends cases to. */
 export const DEFAULT_QUEUES = {
   priority: 'priority',
@@ -123,9 +123,9 @@ export const DEFAULT_CASE_CONFIG: CaseConfig = {
     prioritySeverities: ['CRITICAL'],
     priorityDestinations: ['RU'],
   },
-  slaMs: { CRITICAL: 2 * HOUR, HIGH: 8 * HOUR, MEDIUM: 48 * HOUR, LOW: 7 * 24 * HOUR },
+  slaMs: { CRITICAL: 2 * HOUR_MS, HIGH: 8 * HOUR_MS, MEDIUM: 48 * HOUR_MS, LOW: 7 * DAY_MS },
   supervisors: [],
-  closedRetentionMs: 30 * 24 * HOUR,
+  closedRetentionMs: 30 * DAY_MS,
   maxHistoryEvents: 5_000,
 };
 

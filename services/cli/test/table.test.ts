@@ -4,6 +4,7 @@ import { formatCount, formatDuration, formatTable } from '../src/table.js';
 import { formatCaseTable } from '../src/commands/cases.js';
 import { formatLag } from '../src/commands/lag.js';
 import type { LagSnapshot } from '@zmwatch/ops';
+import { DAY_MS, HOUR_MS } from '@zmwatch/schemas';
 
 test('tables align text left and numbers right, with upper-case headers', () => {
   const out = formatTable(
@@ -36,7 +37,7 @@ test('durations are short and human', () => {
   assert.equal(formatDuration(12_345), '12.3s');
   assert.equal(formatDuration(245_000), '4m05s');
   assert.equal(formatDuration(7_800_000), '2h10m');
-  assert.equal(formatDuration(3 * 86_400_000 + 4 * 3_600_000), '3d04h');
+  assert.equal(formatDuration(3 * DAY_MS + 4 * HOUR_MS), '3d04h');
   assert.equal(formatDuration(-90_000), '-1m30s');
   assert.equal(formatDuration(null), '-');
 });

@@ -13,6 +13,7 @@ import {
   buildDeadLetter,
   contractPartition,
   createCodec,
+  DAY_MS,
   repartitionTopicFor,
   type Codec,
   type RegistrationEvent,
@@ -454,6 +455,6 @@ test('the access audit: supervisors read who viewed what and export it; analysts
   });
   assert.equal(
     described.resources[0]!.configEntries.find((c) => c.configName === 'retention.ms')?.configValue,
-    String(DEFAULT_AUDIT.retentionDays * 86_400_000),
+    String(DEFAULT_AUDIT.retentionDays * DAY_MS),
   );
 });
