@@ -10,7 +10,8 @@
 import { z } from 'zod';
 import { DAY_MS } from '@zmwatch/schemas';
 import type { RedisClient } from '@zmwatch/kit';
-import type { CaseState } from './shared.js';
+import { caseQueueKey, caseRowKey, caseRowOf } from './case-queue-store.js';
+import { OPEN_CASE_STATUSES, type CaseState } from './shared.js';
 
 /**
  * `ZM_CASE_VIEWS`, read by the case worker (write the projection) and the console (read it), with
@@ -74,7 +75,11 @@ export function createCaseViewReader(redis: RedisClient, prefix = CASE_VIEW_PREF
   };
 }
 
-/** Writes records that expire `ttlMs` after their last write (the case worker). */
+/**
+ * Writes records that expire `ttlMs` after their last write (the case worker), each with its queue
+ * row and its place in its queue (case-queue-store.ts): the row once Redis has it, so a listing never
+ * finds a queue member without its row; out of its queue's set once decided.
+ */
 export function createCaseViewWriter(
   redis: RedisClient,
   opts: { ttlMs: number; prefix?: string },
@@ -82,7 +87,16 @@ export function createCaseViewWriter(
   const prefix = opts.prefix ?? CASE_VIEW_PREFIX;
   return {
     async write(record) {
-      await redis.set(caseViewKey(record.state.vin, prefix), JSON.stringify(record), 'PX', opts.ttlMs);
+      const { state } = record;
+      const row = caseRowOf(state, record.runId);
+      await Promise.all([
+        redis.set(caseViewKey(state.vin, prefix), JSON.stringify(record), 'PX', opts.ttlMs),
+        redis.set(caseRowKey(state.vin, prefix), JSON.stringify(row), 'PX', opts.ttlMs),
+      ]);
+      const queue = caseQueueKey(state.queue, prefix);
+      if (OPEN_CASE_STATUSES.includes(state.status))
+        await redis.zadd(queue, Date.parse(state.openedAt), state.vin);
+      else await redis.zrem(queue, state.vin);
     },
   };
 }

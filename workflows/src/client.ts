@@ -19,6 +19,12 @@ import {
   type CaseDescription,
   type CaseRead,
 } from './case-read.js';
+import {
+  bySeverityThenSla,
+  isQueueStoreToken,
+  servedByQueueStore,
+  type CaseQueueStore,
+} from './case-queue-store.js';
 import { caseSummaryOf, type CaseSummary } from './case-summary.js';
 import type { CaseViewReader } from './case-view-store.js';
 import { encodeSearchAttributes } from './search-attribute-payloads.js';
@@ -37,7 +43,6 @@ import {
   reassignUpdate,
   releaseUpdate,
   requestInfoUpdate,
-  severityRank,
   type AddNoteInput,
   type AlertSignalInput,
   type CaseAlert,
@@ -114,6 +119,11 @@ export interface CaseClient {
   listQueue(queue: string, filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
   /** Cases in any of `queues`, in one visibility query (related cases: one query per relation). */
   listCases(queues: readonly string[], filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
+  /**
+   * Adds to the projection's set of `queue` the cases visibility lists in it that the set lacks
+   * (case-queue-store.ts `reconcile`), of its `maxCases` newest; how many were added (0 without a projection).
+   */
+  reconcileQueue(queue: string, maxCases: number): Promise<number>;
   /** Escalated cases, and open ones already past their SLA (the timer fires within moments). */
   listBreached(filters?: Omit<QueueFilters, 'status'>, paging?: Paging): Promise<CasePage>;
   /** The full case (evidence, notes, audit trail) of the VIN's latest run; null when there is none. */
@@ -138,6 +148,11 @@ export interface CaseClientOptions {
   taskQueue?: string;
   /** The case projection the worker writes; absent: `readCase` asks the workflow (with its deadline). */
   views?: CaseViewReader;
+  /**
+   * The queues from the projection (case-queue-store.ts): listings of undecided cases read it instead
+   * of visibility (which they fall back to when Redis fails). Absent: every listing is a visibility query.
+   */
+  queueStore?: CaseQueueStore;
   /** Deadlines of `readCase` (default `CASE_READ_DEADLINES`). */
   readDeadlines?: { describeMs: number; queryMs: number; summaryMs: number };
 }
@@ -204,13 +219,6 @@ export function queueQuery(
   return parts.join(' AND ');
 }
 
-function bySeverityThenSla(a: CaseSummary, b: CaseSummary): number {
-  const rank = (s: Severity | null) => (s ? severityRank(s) : 0);
-  const d = rank(b.severity) - rank(a.severity);
-  if (d !== 0) return d;
-  return (a.slaDueAt?.getTime() ?? Infinity) - (b.slaDueAt?.getTime() ?? Infinity);
-}
-
 export function createCaseClient(client: Client, options: CaseClientOptions = {}): CaseClient {
   const taskQueue = options.taskQueue ?? CASES_TASK_QUEUE;
   const namespace = client.options.namespace;
@@ -265,6 +273,25 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
     return { cases, nextPageToken: token };
   }
 
+  /** From the projection when it can answer (undecided cases, its own page token), else visibility. */
+  async function listQueues(
+    queues: readonly string[],
+    filters?: QueueFilters,
+    paging?: Paging,
+  ): Promise<CasePage> {
+    const store = options.queueStore;
+    const token = paging?.pageToken;
+    if (store && servedByQueueStore(filters) && (token === undefined || isQueueStoreToken(token))) {
+      try {
+        return await store.list(queues, filters, paging);
+      } catch (err) {
+        // Redis failed: visibility answers a first page; a page of the projection's cannot go on there.
+        if (token !== undefined) throw err;
+      }
+    }
+    return list(queueQuery(queues.length === 1 ? queues[0]! : queues, filters), paging);
+  }
+
   async function update<I>(vin: string, def: UpdateDefinition<CaseState, [I]>, input: I): Promise<CaseState> {
     const handle = client.workflow.getHandle(caseIdFor(vin));
     try {
@@ -311,13 +338,30 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
     },
 
     listQueue(queue, filters, paging) {
-      return list(queueQuery(queue, filters), paging);
+      return listQueues([queue], filters, paging);
     },
 
     async listCases(queues, filters, paging) {
       // No queue lists no case (an empty list must not widen the query to every queue).
       if (queues.length === 0) return { cases: [], nextPageToken: null };
-      return list(queueQuery(queues, filters), paging);
+      return listQueues(queues, filters, paging);
+    },
+
+    async reconcileQueue(queue, maxCases) {
+      if (!options.queueStore) return 0;
+      let added = 0;
+      let seen = 0;
+      let pageToken: string | undefined;
+      do {
+        const page = await list(queueQuery(queue), {
+          pageSize: Math.min(1000, maxCases - seen),
+          ...(pageToken ? { pageToken } : {}),
+        });
+        seen += page.cases.length;
+        added += await options.queueStore.reconcile(queue, page.cases);
+        pageToken = page.nextPageToken ?? undefined;
+      } while (pageToken && seen < maxCases);
+      return added;
     },
 
     listBreached(filters = {}, paging) {

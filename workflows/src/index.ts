@@ -39,6 +39,7 @@ export {
 } from './case-read.js';
 export {
   CASE_VIEW_PREFIX,
+  CASE_VIEW_VERSION,
   caseViewKey,
   caseViewsEnv,
   caseViewTtlMs,
@@ -49,6 +50,14 @@ export {
   type CaseViewRecord,
   type CaseViewWriter,
 } from './case-view-store.js';
+export {
+  caseQueueKey,
+  caseRowKey,
+  createCaseQueueStore,
+  servedByQueueStore,
+  type CaseQueueStore,
+  type CaseRow,
+} from './case-queue-store.js';
 export {
   buildTimeline,
   caseParties,

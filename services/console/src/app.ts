@@ -19,8 +19,10 @@ import {
 import { createCodecFor, TOPICS } from '@zmwatch/schemas';
 import {
   CaseActionRejectedError,
+  CASE_VIEW_PREFIX,
   CaseNotFoundError,
   createCaseClient,
+  createCaseQueueStore,
   createCaseViewReader,
 } from '@zmwatch/workflows';
 import { createAlertFeed, type AlertFeed } from './alerts/alert-feed.js';
@@ -34,6 +36,7 @@ import { createLoginThrottle } from './auth/login-throttle.js';
 import { createSessionStore } from './auth/sessions.js';
 import { createUserDirectory } from './auth/users.js';
 import { registerCaseRoutes, type CaseBackend } from './cases/case-routes.js';
+import { startQueueReconciler, type QueueReconciler } from './cases/queue-reconciler.js';
 import { registerMetaRoutes } from './meta/meta-routes.js';
 import { registerNetworkRoutes } from './network/network-routes.js';
 import type { ConsoleConfig } from './config.js';
@@ -96,6 +99,7 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
   let cases: CaseBackend | undefined = overrides.cases && withSignedPageTokens(overrides.cases, pageTokens);
   let temporal: Connection | undefined;
   let redis: RedisClient | undefined;
+  let reconciler: QueueReconciler | undefined;
   let kafka: Kafka | undefined;
   let admin: Admin | undefined;
   let producer: Producer | undefined;
@@ -234,10 +238,16 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
           ? createRedis(config.caseViews, { connectionName: 'zm-console', maxRetriesPerRequest: 1 })
           : undefined;
         const views = redis ? createCaseViewReader(redis) : undefined;
-        cases = withSignedPageTokens(
-          createCaseClient(client, { taskQueue: config.casesTaskQueue, ...(views ? { views } : {}) }),
-          pageTokens,
-        );
+        // The queues too are read from the projection (visibility lags under load); visibility
+        // keeps them whole in the background.
+        const queueStore = redis ? createCaseQueueStore(redis, CASE_VIEW_PREFIX) : undefined;
+        const caseClient = createCaseClient(client, {
+          taskQueue: config.casesTaskQueue,
+          ...(views ? { views } : {}),
+          ...(queueStore ? { queueStore } : {}),
+        });
+        if (queueStore) reconciler = startQueueReconciler(caseClient, config.queues, logger);
+        cases = withSignedPageTokens(caseClient, pageTokens);
       }
       if (!overrides.withoutKafka) {
         const codec = await createCodecFor(config.schemaRegistryUrl);
@@ -344,6 +354,8 @@ export function createApp(config: ConsoleConfig, overrides: ConsoleOverrides = {
       ops = undefined;
       await producer?.disconnect();
       await admin?.disconnect();
+      await reconciler?.stop();
+      reconciler = undefined;
       await temporal?.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
       redis = undefined;

@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { stackAddresses, createLogger, createRedis, DEFAULT_REDIS_URL, type RedisClient } from '@zmwatch/kit';
 import {
+  CASE_VIEW_VERSION,
   createCaseClient,
+  createCaseQueueStore,
   createCaseViewReader,
   createCaseViewWriter,
   type CaseClient,
@@ -76,6 +78,7 @@ before(async () => {
   cases = createCaseClient(new Client({ connection }), {
     taskQueue,
     views: createCaseViewReader(redis, prefix),
+    queueStore: createCaseQueueStore(redis, prefix),
   });
   app = createApp(
     {
@@ -145,6 +148,35 @@ test('with the worker running, a case page is current and comes from the project
   });
   assert.equal(p.body.case.evidence.length, 1);
   assert.equal(p.body.freshness.note, null);
+});
+
+async function queue(name: string, query = ''): Promise<string[]> {
+  const res = await fetch(`${app.url}/api/cases?queue=${name}${query}`, { headers: { cookie } });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { cases: { vin: string }[] }).cases.map((c) => c.vin);
+}
+
+test('a new case is in its queue as soon as the worker wrote it: the queues are read from the projection', async () => {
+  const vin = randomVin();
+  await cases.signalAlert(makeAlert(vin, { alertId: `${run}-q1`, severity: 'HIGH' }), config);
+  const standard = config.routing.standardQueue;
+  await eventually(async () => ((await queue(standard)).includes(vin) ? true : undefined));
+  assert.ok((await queue(standard, '&severity=HIGH')).includes(vin), 'filters apply to the projection');
+  assert.ok(!(await queue(standard, '&severity=LOW')).includes(vin));
+  // A record only the projection holds (no workflow, so visibility never lists it) is listed.
+  const projected = randomVin();
+  const written = await eventually(async () => {
+    const raw = await redis.get(`${prefix}{${vin}}`);
+    return raw ? (JSON.parse(raw) as { state: CaseState }).state : undefined;
+  });
+  await createCaseViewWriter(redis, { ttlMs: 60_000, prefix }).write({
+    v: CASE_VIEW_VERSION,
+    state: { ...written, vin: projected, caseId: `case-${projected}` },
+    runId: 'run-x',
+    publishedAt: Date.now(),
+  });
+  // (The console serves a listing younger than a second as it is: ask until the next one.)
+  await eventually(async () => ((await queue(standard)).includes(projected) ? true : undefined));
 });
 
 test('with the worker stopped, a case page answers within a second with the last state and a "may be seconds old" note, never a 503', async () => {

@@ -1,0 +1,165 @@
+// The queues read from the case projection (src/case-queue-store.ts) against the real Redis: what the
+// worker's writer stores is listed newest first with the queue API's filters, leaves its queue when
+// decided or re-routed, pages with its own tokens, and reconciliation from visibility adds what the
+// projection lacks without overriding what it holds.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRedis, DEFAULT_REDIS_URL } from '@zmwatch/kit';
+import { CaseMachine } from '../src/case-machine.js';
+import {
+  caseQueueKey,
+  caseRowKey,
+  createCaseQueueStore,
+  servedByQueueStore,
+} from '../src/case-queue-store.js';
+import type { CaseSummary } from '../src/case-summary.js';
+import { CASE_VIEW_VERSION, createCaseViewWriter } from '../src/case-view-store.js';
+import type { CaseState } from '../src/shared.js';
+import { makeAlert, randomVin, runId, testCaseConfig } from '../src/testing.js';
+
+const run = runId();
+const prefix = `test:${run}:case-view:`;
+const config = testCaseConfig(run);
+const { priorityQueue: priority, standardQueue: standard } = config.routing;
+const redis = createRedis({ url: process.env.ZM_REDIS_URL ?? DEFAULT_REDIS_URL });
+const writer = createCaseViewWriter(redis, { ttlMs: 600_000, prefix });
+const store = createCaseQueueStore(redis, prefix);
+
+after(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+let clock = Date.parse('2026-12-07T10:00:00Z');
+/** A case opened by `alert` at the next minute (so opening order is creation order). */
+function opened(overrides: Parameters<typeof makeAlert>[1] = {}): CaseMachine {
+  const vin = randomVin();
+  clock += 60_000;
+  const at = clock;
+  const m = new CaseMachine(
+    { caseId: `case-${vin}`, vin, config },
+    { now: () => at, routingByDestination: () => true },
+  );
+  m.applyAlert(makeAlert(vin, { destinationCountry: 'KZ', ...overrides }));
+  return m;
+}
+const write = (state: CaseState) =>
+  writer.write({ v: CASE_VIEW_VERSION, state, runId: 'run-1', publishedAt: Date.now() });
+const vins = (page: { cases: { vin: string }[] }) => page.cases.map((c) => c.vin);
+
+test('a written case is in its queue at once, newest first, with the filters of the queue API', async () => {
+  const low = opened({ severity: 'LOW', exporterId: 'EXP-A' });
+  const high = opened({ severity: 'HIGH', exporterId: 'EXP-B' });
+  const critical = opened({ severity: 'CRITICAL' });
+  for (const m of [low, high, critical]) await write(m.state);
+
+  const std = await store.list([standard]);
+  // Within a page: most severe first (as visibility pages are sorted); the page holds the newest.
+  assert.deepEqual(vins(std), [high.state.vin, low.state.vin]);
+  assert.deepEqual(vins(await store.list([priority])), [critical.state.vin]);
+  assert.deepEqual(vins(await store.list([standard], { severity: 'LOW' })), [low.state.vin]);
+  assert.deepEqual(vins(await store.list([standard], { exporter: ['EXP-B', 'EXP-X'] })), [high.state.vin]);
+  assert.deepEqual(vins(await store.list([standard], { assignee: null })).length, 2);
+  assert.deepEqual(vins(await store.list([standard], { assignee: 'ana' })), []);
+  assert.deepEqual(vins(await store.list([standard], { destination: 'kz' })).length, 2);
+  assert.deepEqual(vins(await store.list([standard, priority], { vins: [critical.state.vin] })), [
+    critical.state.vin,
+  ]);
+  const row = std.cases.find((c) => c.vin === high.state.vin)!;
+  assert.equal(row.severity, 'HIGH');
+  assert.equal(row.exporter, 'EXP-B');
+  assert.equal(row.openedAt.toISOString(), high.state.openedAt);
+  assert.equal(row.executionStatus, 'RUNNING');
+});
+
+test('claimed cases stay; decided ones leave the queue; a re-routed one moves', async () => {
+  const a = opened();
+  const b = opened();
+  await write(a.state);
+  await write(b.state);
+  a.claim({ by: 'ana' });
+  await write(a.state);
+  assert.ok(vins(await store.list([standard], { assignee: 'ana' })).includes(a.state.vin));
+  a.decide({ by: 'ana', decision: 'dismiss', reason: 'genuine early resale' });
+  await write(a.state);
+  assert.equal(await redis.zscore(caseQueueKey(standard, prefix), a.state.vin), null);
+  assert.ok(!vins(await store.list([standard])).includes(a.state.vin));
+
+  b.applyAlert(makeAlert(b.state.vin, { alertId: `${run}-b2`, severity: 'CRITICAL' }));
+  assert.equal(b.state.queue, priority);
+  await write(b.state);
+  assert.ok(vins(await store.list([priority])).includes(b.state.vin));
+  assert.ok(!vins(await store.list([standard])).includes(b.state.vin));
+  // The listing dropped the stale member from the old queue's set.
+  assert.equal(await redis.zscore(caseQueueKey(standard, prefix), b.state.vin), null);
+});
+
+test('pages follow each other without gaps or repeats; decided statuses are left to visibility', async () => {
+  const queue = `paged-${run}`;
+  const cfg = testCaseConfig(`paged-${run}`);
+  const written: string[] = [];
+  for (let i = 0; i < 7; i++) {
+    const vin = randomVin();
+    const m = new CaseMachine(
+      { caseId: `case-${vin}`, vin, config: { ...cfg, routing: { ...cfg.routing, standardQueue: queue } } },
+      { now: () => Date.parse('2026-12-07T12:00:00Z') + (i % 3) * 1000, routingByDestination: () => true },
+    );
+    m.applyAlert(makeAlert(vin, { destinationCountry: 'KZ' }));
+    await write(m.state);
+    written.push(vin);
+  }
+  const seen: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await store.list([queue], {}, { pageSize: 3, ...(token ? { pageToken: token } : {}) });
+    assert.ok(page.cases.length <= 3);
+    seen.push(...vins(page));
+    token = page.nextPageToken ?? undefined;
+  } while (token);
+  assert.deepEqual([...seen].sort(), [...written].sort());
+  assert.equal(servedByQueueStore({ status: ['open', 'in_review'] }), true);
+  assert.equal(servedByQueueStore({ status: ['open', 'confirmed'] }), false);
+});
+
+test('reconciliation adds what visibility lists and the projection lacks, and never overrides a row', async () => {
+  const known = opened();
+  await write(known.state);
+  await redis.zrem(caseQueueKey(standard, prefix), known.state.vin); // a member lost in a race
+  const decided = opened();
+  decided.claim({ by: 'ana' });
+  decided.decide({ by: 'ana', decision: 'confirm', reason: 'zero-mileage export' });
+  await write(decided.state); // visibility still lists it open (it lags): the row says decided
+  const older = randomVin(); // a case from before the projection: no row at all
+  const summary = (vin: string, status: CaseSummary['status'] = 'open'): CaseSummary => ({
+    caseId: `case-${vin}`,
+    vin,
+    runId: 'run-0',
+    queue: standard,
+    status,
+    severity: 'MEDIUM',
+    score: 0.5,
+    assignee: null,
+    destination: 'KZ',
+    registrant: null,
+    firstRegistrant: null,
+    exporter: 'EXP-42',
+    jurisdiction: null,
+    slaDueAt: null,
+    openedAt: new Date('2026-01-01T00:00:00Z'),
+    executionStatus: 'RUNNING',
+  });
+  const added = await store.reconcile(standard, [
+    summary(known.state.vin),
+    summary(decided.state.vin),
+    summary(older),
+  ]);
+  assert.equal(added, 2);
+  const listed = vins(await store.list([standard], {}, { pageSize: 1000 }));
+  assert.ok(listed.includes(known.state.vin));
+  assert.ok(listed.includes(older));
+  assert.ok(!listed.includes(decided.state.vin));
+  assert.match((await redis.get(caseRowKey(older, prefix)))!, /"source":"visibility"/);
+  // The worker's own write replaces the stand-in.
+  assert.equal(await store.reconcile(standard, [summary(older)]), 0);
+});
