@@ -11,6 +11,13 @@ import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio
 import { maxSeverity, routeQueue, slaFor, type RouteInput } from './case-rules.js';
 import { alertRevision, describeRevision, holderOf, isWithdrawn, latestRevisions } from './case-revisions.js';
 import {
+  DEFAULT_RING_MEMBERS_ACTION,
+  isRingMembersAction,
+  membersNamed,
+  RING_MEMBERS_ACTIONS,
+  type RingDecisionInput,
+} from './ring-case.js';
+import {
   caseIdFor,
   OPEN_CASE_STATUSES,
   SA,
@@ -127,6 +134,7 @@ export class CaseMachine {
       priorAlertIds: input.reopen?.priorAlertIds ?? [],
       previousDecisions: input.reopen?.previousDecisions ?? [],
       reopenedFromRunId: input.reopen?.fromRunId ?? null,
+      ...(input.ring ? { ring: { ...input.ring, members: [...input.ring.members] } } : {}),
     };
   }
 
@@ -218,6 +226,7 @@ export class CaseMachine {
    */
   applyAlert(alert: CaseAlert): void {
     const s = this.state;
+    if (s.ring) this.addMembers(alert);
     const held = this.heldRevision(alert.alertId);
     const isRevision =
       held !== undefined && alertRevision(alert) > alertRevision(held) && this.revisionsApply();
@@ -470,27 +479,104 @@ export class CaseMachine {
     this.audit(by, 'info-requested', question);
   }
 
-  checkDecide({ by, decision, reason }: DecideInput): void {
+  checkDecide({ by, decision, reason, members }: DecideInput): void {
     requireText(by, 'by', 200);
     if (!validDecision(decision)) reject(`decision must be confirm or dismiss, got ${String(decision)}`);
     requireText(reason, 'reason');
+    if (members !== undefined && !this.state.ring) reject('members applies to ring cases only');
+    if (members !== undefined && !isRingMembersAction(members))
+      reject(`members must be one of ${RING_MEMBERS_ACTIONS.join(', ')}, got ${String(members)}`);
     this.requireOpen();
     if (this.state.assignee === null) reject('claim the case before deciding it');
     if (this.state.assignee !== by)
       reject(`only the assignee (${this.state.assignee}) can decide; supervisors use override`);
   }
 
-  decide({ by, decision, reason }: DecideInput): void {
-    this.recordDecision(by, decision, reason, false);
+  decide({ by, decision, reason, members }: DecideInput): void {
+    this.recordDecision(by, decision, reason, false, members);
   }
 
-  private recordDecision(by: string, decision: Decision, reason: string, override: boolean): void {
+  private recordDecision(
+    by: string,
+    decision: Decision,
+    reason: string,
+    override: boolean,
+    members?: DecideInput['members'],
+    ringCaseId?: string,
+  ): void {
     const s = this.state;
     s.decision = { decision, reason: reason.trim(), by, at: this.nowIso(), override };
+    // A ring case's decision says what it does to its members (an override's: the default).
+    if (s.ring) s.decision.members = members ?? DEFAULT_RING_MEMBERS_ACTION;
+    if (ringCaseId !== undefined) s.decision.ringCaseId = ringCaseId;
     s.status = decision === 'confirm' ? 'confirmed' : 'dismissed';
     s.slaDueAt = null;
-    this.audit(by, 'decided', `${decision}${override ? ' (override)' : ''}: ${reason.trim()}`);
+    const how = override ? ' (override)' : ringCaseId !== undefined ? ` (ring ${ringCaseId})` : '';
+    const what = s.ring ? `; members: ${s.decision.members}` : '';
+    this.audit(by, 'decided', `${decision}${how}: ${reason.trim()}${what}`);
     this.changed();
+  }
+
+  // --- ring cases (ring-case.ts) ------------------------------------------------------------
+
+  /** A ring case: the members this alert names (each once; an audit entry when there are new ones). */
+  private addMembers(alert: CaseAlert): void {
+    const ring = this.state.ring!;
+    const named = membersNamed(alert, ring);
+    const known = new Set(ring.members);
+    const added = named.vins.filter((v) => !known.has(v));
+    ring.memberCount = Math.max(ring.memberCount, named.memberCount);
+    if (added.length === 0) return;
+    ring.members = [...ring.members, ...added].sort();
+    this.audit(
+      'system',
+      'members-added',
+      `${added.length} (${ring.members.length} in all): ${added.join(' ')}`,
+    );
+  }
+
+  /** A decided ring case: the member VINs whose cases hear of it, and what they hear; null for none. */
+  ringDecision(): { members: string[]; signal: RingDecisionInput } | null {
+    const { ring, decision, caseId } = this.state;
+    const action = decision?.members ?? DEFAULT_RING_MEMBERS_ACTION;
+    if (!ring || !decision || action === 'none') return null;
+    return {
+      members: [...ring.members],
+      signal: {
+        ringCaseId: caseId,
+        kind: ring.kind,
+        entityId: ring.id,
+        action,
+        decision: decision.decision,
+        reason: decision.reason,
+        by: decision.by,
+        decidedAt: decision.at,
+      },
+    };
+  }
+
+  /** The members' cases were told (or could not be: no such running case). */
+  membersNotified(reached: readonly string[], missed: readonly string[]): void {
+    const what = this.state.decision?.members ?? DEFAULT_RING_MEMBERS_ACTION;
+    const detail = `${what}: ${reached.length} member cases${missed.length ? `; no running case for ${missed.join(' ')}` : ''}`;
+    this.audit('system', 'members-notified', detail);
+  }
+
+  /**
+   * A member case hears its ring case's decision. `decide` decides it when it is still open (as an
+   * override would: whoever holds it, with the ring's decision and reason; its outcome and hold
+   * follow); otherwise, and for `annotate`, the decision is recorded on its audit trail and as a note.
+   */
+  applyRingDecision(i: RingDecisionInput): void {
+    const s = this.state;
+    const said = `${i.ringCaseId} ${i.decision} by ${i.by}: ${i.reason}`;
+    if (i.action === 'decide' && this.hasEvidence && OPEN_STATUSES.has(s.status)) {
+      this.recordDecision(i.by, i.decision, i.reason, false, undefined, i.ringCaseId);
+      return;
+    }
+    const why = i.action === 'decide' ? ` (the case is ${s.status}: not decided by the ring)` : '';
+    s.notes.push({ by: 'system', at: this.nowIso(), text: `Ring case ${said}${why}` });
+    this.audit(i.by, 'ring-decision-noted', `${i.action}: ${said}${why}`);
   }
 
   checkReassign({ by, to, reason }: ReassignInput): void {
@@ -654,7 +740,14 @@ export class CaseMachine {
   /** Input of the next run when the history grows too long: the state carried as it is. */
   continueAsNew(historyLength: number): CaseInput {
     this.audit('system', 'continued-as-new', `history ${historyLength} events`);
-    return { caseId: this.input.caseId, vin: this.input.vin, config: this.config, carried: this.state };
+    return { ...this.baseInput(), carried: this.state };
+  }
+
+  /** What every next run of this case starts from: its id, key, rules and (a ring case) its subject. */
+  private baseInput(): CaseInput {
+    const { caseId, vin, config } = this.input;
+    const ring = this.state.ring;
+    return ring ? { caseId, vin, config, ring } : { caseId, vin, config };
   }
 
   /** Input of the run a late alert reopens (after a decision or a withdrawal): the new alerts, and what came before. */
@@ -663,9 +756,7 @@ export class CaseMachine {
     // A reinstated alert reopens the case: it is new evidence there, not an alert of an earlier run.
     const reopening = new Set(this.lateAlerts.map((a) => a.alertId));
     return {
-      caseId: this.input.caseId,
-      vin: this.input.vin,
-      config: this.config,
+      ...this.baseInput(),
       reopen: {
         alerts: [...this.lateAlerts],
         priorAlertIds: [...s.priorAlertIds, ...this.alertIds().filter((id) => !reopening.has(id))],
@@ -752,11 +843,10 @@ export function openingSearchAttributes(
   config: CaseConfig,
   alert: CaseAlert,
   now: number,
+  /** The case the alert opens: the alert's vehicle case unless given (a ring case). */
+  input: CaseInput = { caseId: caseIdFor(alert.vin), vin: alert.vin, config },
 ): SearchAttributePair[] {
-  const m = new CaseMachine(
-    { caseId: caseIdFor(alert.vin), vin: alert.vin, config },
-    { now: () => now, routingByDestination: () => true },
-  );
+  const m = new CaseMachine(input, { now: () => now, routingByDestination: () => true });
   m.applyAlert(alert);
   return searchAttributeChanges(new Map(), m.state, () => true).filter(
     (p): p is SearchAttributePair => p.value !== null,

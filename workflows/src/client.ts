@@ -27,6 +27,7 @@ import {
 } from './case-queue-store.js';
 import { caseSummaryOf, type CaseSummary } from './case-summary.js';
 import type { CaseViewReader } from './case-view-store.js';
+import { ringCaseIdFor, type RingEntity } from './ring-case.js';
 import { encodeSearchAttributes } from './search-attribute-payloads.js';
 import {
   addNoteUpdate,
@@ -116,6 +117,11 @@ export class CaseNotFoundError extends Error {
 export interface CaseClient {
   /** Open a case for the alert's VIN, or add the alert to the open one (signal-with-start). */
   signalAlert(alert: CaseAlert, config: CaseConfig): Promise<SignalAlertResult>;
+  /**
+   * Open the ring case of `ring` (an entity the alert's evidence names), or add the alert and the
+   * members it names to the open one (signal-with-start of `ring-<kind>-<id>`).
+   */
+  signalRingAlert(alert: CaseAlert, ring: RingEntity, config: CaseConfig): Promise<SignalAlertResult>;
   listQueue(queue: string, filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
   /** Cases in any of `queues`, in one visibility query (related cases: one query per relation). */
   listCases(queues: readonly string[], filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
@@ -309,32 +315,42 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
     return err;
   }
 
+  async function signalWithStart(input: CaseInput, alert: CaseAlert): Promise<SignalAlertResult> {
+    const { caseId, config } = input;
+    const signal: AlertSignalInput = { alert };
+    // Pre-set the attributes the workflow will set in its first task (decided by the case machine),
+    // so a new case is in its queue as soon as it exists. Ignored by the server when the case is
+    // already running.
+    const attributes = openingSearchAttributes(config, alert, Date.now(), input);
+    // The raw call (rather than WorkflowClient.signalWithStart) because only its response says
+    // whether a run was started: the escalator's "cases started" metric. Payloads use the default
+    // converter, as the worker does.
+    const res = await client.workflowService.signalWithStartWorkflowExecution({
+      namespace,
+      identity: client.options.identity,
+      requestId: randomUUID(),
+      workflowId: caseId,
+      workflowIdReusePolicy: ALLOW_DUPLICATE,
+      workflowType: { name: CASE_WORKFLOW_TYPE },
+      taskQueue: { name: taskQueue },
+      input: { payloads: [defaultPayloadConverter.toPayload(input)] },
+      signalName: alertSignal.name,
+      signalInput: { payloads: [defaultPayloadConverter.toPayload(signal)] },
+      searchAttributes: { indexedFields: encodeSearchAttributes(attributes) },
+    });
+    return { caseId, runId: res.runId ?? '', started: res.started ?? false };
+  }
+
   return {
-    async signalAlert(alert, config) {
-      const caseId = caseIdFor(alert.vin);
-      const input: CaseInput = { caseId, vin: alert.vin, config };
-      const signal: AlertSignalInput = { alert };
-      // Pre-set the attributes the workflow will set in its first task (decided by the case machine),
-      // so a new case is in its queue as soon as it exists. Ignored by the server when the case is
-      // already running.
-      const attributes = openingSearchAttributes(config, alert, Date.now());
-      // The raw call (rather than WorkflowClient.signalWithStart) because only its response says
-      // whether a run was started: the escalator's "cases started" metric. Payloads use the default
-      // converter, as the worker does.
-      const res = await client.workflowService.signalWithStartWorkflowExecution({
-        namespace,
-        identity: client.options.identity,
-        requestId: randomUUID(),
-        workflowId: caseId,
-        workflowIdReusePolicy: ALLOW_DUPLICATE,
-        workflowType: { name: CASE_WORKFLOW_TYPE },
-        taskQueue: { name: taskQueue },
-        input: { payloads: [defaultPayloadConverter.toPayload(input)] },
-        signalName: alertSignal.name,
-        signalInput: { payloads: [defaultPayloadConverter.toPayload(signal)] },
-        searchAttributes: { indexedFields: encodeSearchAttributes(attributes) },
-      });
-      return { caseId, runId: res.runId ?? '', started: res.started ?? false };
+    signalAlert(alert, config) {
+      return signalWithStart({ caseId: caseIdFor(alert.vin), vin: alert.vin, config }, alert);
+    },
+
+    signalRingAlert(alert, ring, config) {
+      const caseId = ringCaseIdFor(ring);
+      // The case key of a ring case is its id; its members come with its alerts.
+      const subject = { kind: ring.kind, id: ring.id, members: [], memberCount: 0 };
+      return signalWithStart({ caseId, vin: caseId, config, ring: subject }, alert);
     },
 
     listQueue(queue, filters, paging) {

@@ -13,6 +13,24 @@ export {
   holderOf,
   exporterOf,
 } from './case-revisions.js';
+export {
+  DEFAULT_RING_MEMBERS_ACTION,
+  DEFAULT_RING_MIN_MEMBERS,
+  isRingCaseId,
+  isRingMembersAction,
+  membersNamed,
+  parseRingCaseId,
+  RING_CASE_PREFIX,
+  RING_MEMBERS_ACTIONS,
+  ringCaseIdFor,
+  ringDecisionSignal,
+  ringsReached,
+  type RingDecisionInput,
+  type RingEntity,
+  type RingMembersAction,
+  type RingSubject,
+  type RingThresholds,
+} from './ring-case.js';
 export { routeQueue, slaFor, maxSeverity, validateCaseConfig, type RouteInput } from './case-rules.js';
 export {
   createCaseClient,

@@ -19,6 +19,7 @@ import type {
   SEVERITY_SYMBOLS,
   TimelineEvent,
 } from '@zmwatch/schemas';
+import { isRingCaseId, type RingMembersAction, type RingSubject } from './ring-case.js';
 
 export type { Alert, AlertStatus, AlertV2Fields, AlertV3Fields, Severity };
 /** A party as alert contract v2 names it (id and type). */
@@ -43,8 +44,11 @@ export const CASES_TASK_QUEUE = 'zm-cases';
 /** Workflow type name as registered by the worker (the exported function name). */
 export const CASE_WORKFLOW_TYPE = 'caseWorkflow';
 
-/** Business id: one case per VIN, so repeated alerts for a VIN signal the same case. */
-export const caseIdFor = (vin: string): string => `case-${vin}`;
+/**
+ * Business id: one case per VIN, so repeated alerts for a VIN signal the same case. A case key is a VIN
+ * or a ring case id (ring-case.ts), which is its own workflow id.
+ */
+export const caseIdFor = (key: string): string => (isRingCaseId(key) ? key : `case-${key}`);
 
 /**
  * The severities, lowest first: schemas' `SEVERITY_SYMBOLS` (the Avro enum) is their home. Workflow
@@ -189,7 +193,12 @@ export interface AuditEntry {
     | 'outcome-published'
     | 'customs-notified'
     | 'customs-notification-failed'
-    | 'continued-as-new';
+    | 'continued-as-new'
+    // ring cases (ring-case.ts): members named by an alert; the members' cases told of a decision
+    | 'members-added'
+    | 'members-notified'
+    // a member case: its ring case's decision, recorded (and applied when the ring decided them)
+    | 'ring-decision-noted';
   detail?: string;
 }
 
@@ -200,6 +209,10 @@ export interface CaseDecisionRecord {
   at: string;
   /** True when a supervisor decided through `override`. */
   override: boolean;
+  /** A ring case's decision: what it did to its members' cases. */
+  members?: RingMembersAction;
+  /** A member case decided by its ring case's decision: that ring case's id. */
+  ringCaseId?: string;
 }
 
 export interface CaseState {
@@ -235,12 +248,16 @@ export interface CaseState {
   previousDecisions: CaseDecisionRecord[];
   /** Run that was decided and then reopened into this one. */
   reopenedFromRunId: string | null;
+  /** A ring case's entity and members (ring-case.ts); absent for a vehicle case. `vin` is then the ring case id. */
+  ring?: RingSubject;
 }
 
 export interface CaseInput {
   caseId: string;
   vin: string;
   config: CaseConfig;
+  /** A ring case: its entity (and, on reopening, the members known before). */
+  ring?: RingSubject;
   /** Set only by continue-as-new: the state to carry on with. */
   carried?: CaseState;
   /** Set only by continue-as-new after a decision: new alerts that reopen the case, and what came before. */
@@ -286,6 +303,8 @@ export interface DecideInput {
   decision: Decision;
   /** Mandatory, non-blank. */
   reason: string;
+  /** A ring case only: what the decision does to its members' cases (default `annotate`). */
+  members?: RingMembersAction;
 }
 export interface ReassignInput {
   /** Supervisor. */

@@ -16,7 +16,7 @@ import {
 } from '@zmwatch/kit';
 import { createCodecFor, type Alert, type Codec } from '@zmwatch/schemas';
 import { createCaseClient } from '@zmwatch/workflows';
-import { ESCALATOR_BATCHING, type EscalatorConfig } from './config.js';
+import { DEFAULT_RING_THRESHOLDS, ESCALATOR_BATCHING, type EscalatorConfig } from './config.js';
 import { createAlertDecoder } from './decode-alert.js';
 import { createCaseSignaller } from './case-signaller.js';
 import { createLagMonitor } from './lag-monitor.js';
@@ -42,7 +42,10 @@ export interface EscalatorApp {
   refreshLag(): Promise<number>;
 }
 
-/** zm.alerts.v1 → case workflows (signal-with-start on `case-<VIN>`). Nothing connects before start(). */
+/**
+ * zm.alerts.v1 → case workflows (signal-with-start on `case-<VIN>`, and on `ring-<kind>-<id>` for an
+ * entity that reaches its ring threshold). Nothing connects before start().
+ */
 export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): EscalatorApp {
   const logger = deps.logger ?? createLogger('escalator', config.logLevel);
   const registry = deps.registry ?? createRegistry('escalator');
@@ -87,6 +90,7 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
       const cases = createCaseClient(new Client({ connection, namespace: config.temporalNamespace }), {
         taskQueue: config.taskQueue,
       });
+      const ringThresholds = config.ringThresholds ?? DEFAULT_RING_THRESHOLDS;
       const signalBatch = createCaseSignaller({
         cases,
         connection,
@@ -95,7 +99,11 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
         concurrency: config.concurrency,
         metrics,
         logger,
-        signalled: createSignalledRevisions(config.signalledMemory ?? ESCALATOR_BATCHING.signalledMemory),
+        ringThresholds,
+        signalled: createSignalledRevisions(
+          config.signalledMemory ?? ESCALATOR_BATCHING.signalledMemory,
+          ringThresholds,
+        ),
         coalesce: config.coalesce ?? true,
         onSignalled: (alert, res) => {
           temporalOk = true;

@@ -1,7 +1,16 @@
 import type { Connection } from '@temporalio/client';
 import { errorMessage, RetriableError, type Decoded, type Logger } from '@zmwatch/kit';
 import type { Alert } from '@zmwatch/schemas';
-import { alertRevision, alertStatus, type CaseClient, type CaseConfig } from '@zmwatch/workflows';
+import {
+  alertRevision,
+  alertStatus,
+  isSafeFilterValue,
+  ringCaseIdFor,
+  ringsReached,
+  type CaseClient,
+  type CaseConfig,
+  type RingThresholds,
+} from '@zmwatch/workflows';
 import type { EscalatorMetrics } from './metrics.js';
 import { coalesceRevisions, type SignalledRevisions } from './revision-coalescing.js';
 
@@ -11,6 +20,8 @@ export interface CaseSignallerOptions {
   caseConfig: CaseConfig;
   callTimeoutMs: number;
   concurrency: number;
+  /** Member count at which an entity opens a ring case, per kind (ring-case.ts); empty: none. */
+  ringThresholds?: RingThresholds;
   metrics: EscalatorMetrics;
   logger: Logger;
   /** What this escalator signalled per alert id: superseded, duplicate and unchanged records are skipped. */
@@ -43,6 +54,8 @@ export function createCaseSignaller(opts: CaseSignallerOptions) {
       );
       stopTimer();
       (res.started ? metrics.casesStarted : metrics.evidenceAdded).inc();
+      await signalRings(record);
+      // Remembered once its vehicle case and its ring cases have it: a retried batch signals it again.
       opts.signalled.remember(alert);
       const revision = alertRevision(alert);
       if (revision > 0) metrics.revisionsSignalled.inc({ status: alertStatus(alert) });
@@ -77,6 +90,40 @@ export function createCaseSignaller(opts: CaseSignallerOptions) {
       throw new RetriableError(`signal-with-start for ${alert.vin} failed: ${errorMessage(err)}`, {
         cause: err,
       });
+    }
+  }
+
+  /**
+   * The ring cases of the entities this alert reaches (at or above their kind's threshold): each gets
+   * the alert, which adds the members it names. An entity id that could not be a safe case key
+   * (`SAFE_FILTER_VALUE`) opens no ring case; its alert still reached the vehicle's case.
+   */
+  async function signalRings(record: Decoded<Alert>): Promise<void> {
+    const alert = record.value;
+    for (const ring of ringsReached(alert, opts.ringThresholds ?? {})) {
+      if (!isSafeFilterValue(ring.id)) {
+        logger.warn(
+          { vin: alert.vin, alertId: alert.alertId, kind: ring.kind, entityId: ring.id },
+          'entity id is not a safe case key: no ring case opened for it',
+        );
+        continue;
+      }
+      const res = await opts.connection.withDeadline(Date.now() + opts.callTimeoutMs, () =>
+        opts.cases.signalRingAlert(alert, ring, opts.caseConfig),
+      );
+      metrics.ringSignals.inc({ started: String(res.started) });
+      logger.debug(
+        {
+          vin: alert.vin,
+          alertId: alert.alertId,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.message.offset,
+          caseId: ringCaseIdFor(ring),
+          started: res.started,
+        },
+        res.started ? 'ring case started' : 'alert signalled to open ring case',
+      );
     }
   }
 

@@ -11,8 +11,15 @@ import {
   type KafkaClientSettings,
   type TemporalClientSettings,
 } from '@zmwatch/kit';
-import { TOPICS } from '@zmwatch/schemas';
-import { caseConfigEnv, caseConfigFromEnv, casesTaskQueueEnv, type CaseConfig } from '@zmwatch/workflows';
+import { ENTITY_KINDS, TOPICS } from '@zmwatch/schemas';
+import {
+  caseConfigEnv,
+  caseConfigFromEnv,
+  casesTaskQueueEnv,
+  DEFAULT_RING_MIN_MEMBERS,
+  type CaseConfig,
+  type RingThresholds,
+} from '@zmwatch/workflows';
 
 export interface EscalatorConfig extends KafkaClientSettings, TemporalClientSettings {
   clientId: string;
@@ -38,6 +45,11 @@ export interface EscalatorConfig extends KafkaClientSettings, TemporalClientSett
   signalledMemory?: number;
   /** Case rules given to every new case as workflow input. */
   caseConfig: CaseConfig;
+  /**
+   * Member count at which an entity of each kind opens a ring case (`ZM_RING_MIN_MEMBERS`); absent
+   * kinds open none. Default `DEFAULT_RING_THRESHOLDS`.
+   */
+  ringThresholds?: RingThresholds;
   lagIntervalMs: number;
   metricsPort: number;
   metricsHost: string;
@@ -55,6 +67,53 @@ export const ESCALATOR_BATCHING = {
   fetchMaxWaitMs: 5_000,
   signalledMemory: 100_000,
 } as const;
+
+/** Every entity kind at `DEFAULT_RING_MIN_MEMBERS` (ring-case.ts says why that number). */
+export const DEFAULT_RING_THRESHOLDS: RingThresholds = Object.fromEntries(
+  ENTITY_KINDS.map((k) => [k, DEFAULT_RING_MIN_MEMBERS]),
+);
+
+/**
+ * `ZM_RING_MIN_MEMBERS`: `off` (no ring cases), one count for every entity kind (default
+ * `DEFAULT_RING_MIN_MEMBERS`), or `KIND=n` pairs separated by commas, the kinds not named keeping the
+ * default (`EXPORTER=25,COHORT=off`). Returns the thresholds, or an error message.
+ */
+export function parseRingThresholds(text: string): RingThresholds | string {
+  const all = (n: number | null): Record<string, number> =>
+    Object.fromEntries(n === null ? [] : ENTITY_KINDS.map((k) => [k, n]));
+  const count = (v: string): number | null | undefined =>
+    v === 'off' ? null : /^[1-9]\d{0,5}$/.test(v) ? Number(v) : undefined;
+  const t = text.trim();
+  if (!t.includes('=')) {
+    const n = count(t);
+    return n === undefined
+      ? `expected off, a positive count or KIND=n pairs, got ${JSON.stringify(text)}`
+      : all(n);
+  }
+  const out: Record<string, number> = { ...DEFAULT_RING_THRESHOLDS };
+  for (const pair of t.split(',')) {
+    const [kind = '', value = ''] = pair.split('=').map((x) => x.trim());
+    const n = count(value);
+    if (!(ENTITY_KINDS as readonly string[]).includes(kind.toUpperCase()))
+      return `unknown entity kind ${JSON.stringify(kind)} (one of ${ENTITY_KINDS.join(', ')})`;
+    if (n === undefined) return `${kind}: expected off or a positive count, got ${JSON.stringify(value)}`;
+    if (n === null) delete out[kind.toUpperCase()];
+    else out[kind.toUpperCase()] = n;
+  }
+  return out;
+}
+
+const ringMinMembers = z
+  .string()
+  .default(String(DEFAULT_RING_MIN_MEMBERS))
+  .transform((v, ctx) => {
+    const r = parseRingThresholds(v);
+    if (typeof r === 'string') {
+      ctx.addIssue({ code: 'custom', message: r });
+      return z.NEVER;
+    }
+    return r;
+  });
 
 const envSchema = z.object({
   ...kafkaClientEnv,
@@ -77,6 +136,7 @@ const envSchema = z.object({
   ZM_ESCALATOR_LAG_INTERVAL_MS: envVars.positiveInt(10_000),
   ZM_ESCALATOR_METRICS_PORT: envVars.port(DEFAULT_PORTS.escalatorMetrics),
   ZM_ESCALATOR_METRICS_HOST: z.string().default('127.0.0.1'),
+  ZM_RING_MIN_MEMBERS: ringMinMembers,
   ...caseConfigEnv,
 });
 
@@ -99,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EscalatorConfi
     coalesce: e.ZM_ESCALATOR_COALESCE,
     signalledMemory: e.ZM_ESCALATOR_SIGNALLED_MEMORY,
     caseConfig: caseConfigFromEnv(e),
+    ringThresholds: e.ZM_RING_MIN_MEMBERS,
     lagIntervalMs: e.ZM_ESCALATOR_LAG_INTERVAL_MS,
     metricsPort: e.ZM_ESCALATOR_METRICS_PORT,
     metricsHost: e.ZM_ESCALATOR_METRICS_HOST,

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface EscalatorMetrics {
   casesStarted: Counter;
   evidenceAdded: Counter;
+  ringSignals: Counter<'started'>;
   revisionsSignalled: Counter<'status'>;
   revisionsReceived: Counter;
   coalesced: Counter<'outcome'>;
@@ -22,6 +23,12 @@ export function createMetrics(registry: Registry): EscalatorMetrics {
     evidenceAdded: new Counter({
       name: 'zm_escalator_evidence_added_total',
       help: 'Alerts signalled to an already running case (the workflow ignores revisions it already has)',
+      registers: [registry],
+    }),
+    ringSignals: new Counter({
+      name: 'zm_escalator_ring_signals_total',
+      help: 'Alerts signalled to a ring case (an entity at its ring threshold): started=true opened a ring case run, false added to the open one',
+      labelNames: ['started'],
       registers: [registry],
     }),
     revisionsSignalled: new Counter({

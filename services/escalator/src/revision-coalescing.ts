@@ -8,7 +8,8 @@
  *   a failure, a replay of the topic);
  * - **unchanged**: a later revision whose every field the case shows (status, severity, score, the
  *   rules that fired with their weights, the typologies, destination and parties) equals the revision
- *   this escalator last signalled for the alert.
+ *   this escalator last signalled for the alert, and which ring cases it reaches (an entity crossing
+ *   its ring threshold is news to a ring case, not to the vehicle's).
  * A revision that changes only evidence, not severity, queue or typology, still reaches the case, where
  * it updates the case without a re-route (case-machine.ts); under load the batches grow and more of
  * them are coalesced here.
@@ -18,12 +19,22 @@
  */
 import type { Decoded } from '@zmwatch/kit';
 import type { Alert } from '@zmwatch/schemas';
-import { alertRevision, alertStatus, holderOf } from '@zmwatch/workflows';
+import {
+  alertRevision,
+  alertStatus,
+  holderOf,
+  ringCaseIdFor,
+  ringsReached,
+  type RingThresholds,
+} from '@zmwatch/workflows';
 
 export type CoalesceOutcome = 'superseded' | 'duplicate' | 'unchanged';
 
-/** What the case shows of an alert revision: equal fingerprints mean a signal would change nothing. */
-export function caseVisibleFingerprint(a: Alert): string {
+/**
+ * What the cases show of an alert revision: equal fingerprints mean a signal would change nothing. The
+ * ring cases it reaches (at `rings`' thresholds) count too; a ring's members come from its alerts.
+ */
+export function caseVisibleFingerprint(a: Alert, rings: RingThresholds = {}): string {
   return JSON.stringify([
     alertStatus(a),
     a.severity,
@@ -34,6 +45,7 @@ export function caseVisibleFingerprint(a: Alert): string {
     a.exporterId,
     holderOf(a)?.id ?? null,
     a.firstRegistrant?.id ?? null,
+    ringsReached(a, rings).map(ringCaseIdFor).sort(),
   ]);
 }
 
@@ -41,19 +53,23 @@ export interface SignalledRevisions {
   get(alertId: string): { revision: number; fingerprint: string } | undefined;
   /** After a successful signal. */
   remember(alert: Alert): void;
+  /** The alert's fingerprint as remembered (`caseVisibleFingerprint` at this escalator's ring thresholds). */
+  fingerprint(alert: Alert): string;
   readonly size: number;
 }
 
-export function createSignalledRevisions(maxEntries: number): SignalledRevisions {
+export function createSignalledRevisions(maxEntries: number, rings: RingThresholds = {}): SignalledRevisions {
   const map = new Map<string, { revision: number; fingerprint: string }>();
+  const fingerprint = (alert: Alert) => caseVisibleFingerprint(alert, rings);
   return {
     get: (id) => map.get(id),
+    fingerprint,
     remember(alert) {
       const prev = map.get(alert.alertId);
       const revision = alertRevision(alert);
       if (prev && prev.revision > revision) return;
       map.delete(alert.alertId);
-      map.set(alert.alertId, { revision, fingerprint: caseVisibleFingerprint(alert) });
+      map.set(alert.alertId, { revision, fingerprint: fingerprint(alert) });
       if (map.size > maxEntries) map.delete(map.keys().next().value!);
     },
     get size() {
@@ -72,7 +88,7 @@ export interface Coalesced<R> {
 /** Splits a batch (in offset order) into the records to signal and those the case does not need. */
 export function coalesceRevisions<R extends Pick<Decoded<Alert>, 'value'>>(
   records: readonly R[],
-  signalled: Pick<SignalledRevisions, 'get'>,
+  signalled: Pick<SignalledRevisions, 'get' | 'fingerprint'>,
 ): Coalesced<R> {
   const latest = new Map<string, R>();
   for (const r of records) {
@@ -89,7 +105,7 @@ export function coalesceRevisions<R extends Pick<Decoded<Alert>, 'value'>>(
     }
     const before = signalled.get(alert.alertId);
     if (before && before.revision >= alertRevision(alert)) skipped.push({ record: r, outcome: 'duplicate' });
-    else if (before && before.fingerprint === caseVisibleFingerprint(alert))
+    else if (before && before.fingerprint === signalled.fingerprint(alert))
       skipped.push({ record: r, outcome: 'unchanged' });
     else send.push(r);
   }

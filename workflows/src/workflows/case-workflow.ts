@@ -31,6 +31,8 @@ import {
   searchAttributeChanges,
   searchAttributeValue,
 } from '../case-machine.js';
+import { ringDecisionSignal } from '../ring-case.js';
+import { notifyRingMembers } from './ring-members.js';
 import {
   addNoteUpdate,
   alertSignal,
@@ -170,6 +172,11 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
     machine.applyAlert(alert);
     commit();
   });
+  // A member case hears its ring case's decision (ring-members.ts).
+  setHandler(ringDecisionSignal, (i) => {
+    machine.applyRingDecision(i);
+    commit();
+  });
   setHandler(getCaseQuery, () => machine.state);
   update(
     claimUpdate,
@@ -267,6 +274,8 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
   }
 
   async function closeOut(): Promise<void> {
+    // A ring case publishes no outcome of its own (outcomes are per VIN): its members' cases do.
+    if (machine.state.ring) return notifyRingMembers(machine);
     await publishOutcome(machine.outcome());
     machine.outcomePublished();
     const hold = machine.holdRecommendation(workflowInfo().runId);
