@@ -235,6 +235,32 @@ const scenarios: Record<string, Scenario> = {
     await caseWhere(vin, (c) => c.status === 'withdrawn', 'withdrawn');
     return { vin, completes: true };
   },
+  /**
+   * Typologies (ZmTypologies): preset at open (no upsert), a second declaration adds the ring typology
+   * (an upsert of ZmTypologies alone, behind its patch marker), a claim, that declaration withdrawn
+   * (ZmTypologies back to zero-mileage), dismissal; retention ends the run.
+   */
+  'typologies-added-withdrawn-dismiss': async () => {
+    const vin = randomVin();
+    const config = brief();
+    await signal(makeAlert(vin, { severity: 'HIGH', destinationCountry: 'KZ' }), config);
+    await opened(vin);
+    const ring = makeAlert(vin, {
+      severity: 'HIGH',
+      destinationCountry: 'KZ',
+      typologies: [{ typology: 'RING_OR_TRADER', score: 60, severity: 'HIGH', reached: true }],
+    });
+    await signal(ring, config);
+    await opened(vin, 2);
+    await env.cases.claim(vin, { by: 'ana' });
+    await signal(
+      { ...ring, revision: 1, status: 'WITHDRAWN', revisionReason: 'declaration cancelled' },
+      config,
+    );
+    await caseWhere(vin, has('revised'), 'ring declaration withdrawn');
+    await env.cases.decide(vin, { by: 'ana', decision: 'dismiss', reason: 'one declaration, no ring' });
+    return { vin, completes: true };
+  },
   /** Many alerts: continue-as-new with the state carried; left running (terminated before capture). */
   'continue-as-new-long-history': async () => {
     const vin = randomVin();

@@ -9,7 +9,14 @@
  */
 import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
 import { maxSeverity, routeQueue, slaFor, type RouteInput } from './case-rules.js';
-import { alertRevision, describeRevision, holderOf, isWithdrawn, latestRevisions } from './case-revisions.js';
+import {
+  alertRevision,
+  caseTypologies,
+  describeRevision,
+  holderOf,
+  isWithdrawn,
+  latestRevisions,
+} from './case-revisions.js';
 import {
   DEFAULT_RING_MEMBERS_ACTION,
   isRingMembersAction,
@@ -792,7 +799,7 @@ export type CaseSearchAttribute = SearchAttributeUpdatePair;
 export const searchAttributeValue = (v: unknown): string =>
   JSON.stringify(v instanceof Date ? v.toISOString() : (v ?? null));
 
-/** The search attributes of a case, except ZmExporter (see `searchAttributeChanges`). */
+/** The search attributes of a case, except ZmExporter and ZmTypologies (see `searchAttributeChanges`). */
 export function caseSearchAttributes(s: CaseState): CaseSearchAttribute[] {
   return [
     { key: SA.queue, value: s.queue },
@@ -810,17 +817,27 @@ export function caseSearchAttributes(s: CaseState): CaseSearchAttribute[] {
   ];
 }
 
+/** The patches the search attributes that came later sit behind (the workflow's `patched(...)` calls). */
+export interface SearchAttributePatches {
+  /** `patched('exporter-search-attribute')`: asked only for an upsert made for ZmExporter alone. */
+  exporterAlone(): boolean;
+  /** `patched('typology-search-attribute')`: asked whenever ZmTypologies differs from visibility. */
+  typologies(): boolean;
+}
+
 /**
  * The search attributes that differ from what visibility holds (`visible`: name → comparable value).
  * ZmExporter came later: adding a key to an upsert that happens anyway changes no command, but an
  * upsert made for the exporter alone would be a new command in histories recorded before it, so that
- * one needs `exporterAlone()` (`patched('exporter-search-attribute')`, asked only then: its first call
- * also writes TemporalChangeVersion).
+ * one needs `exporterAlone()` (asked only then: its first call also writes TemporalChangeVersion).
+ * ZmTypologies came later still and is gated whole (`typologies()`, asked only when it differs): runs
+ * from before it never upsert it, so their histories replay whatever the upserts' contents are checked
+ * against; new cases have it preset by the escalator and ask only when an alert changes the set.
  */
 export function searchAttributeChanges(
   visible: ReadonlyMap<string, string>,
   s: CaseState,
-  exporterAlone: () => boolean,
+  patches: SearchAttributePatches,
 ): CaseSearchAttribute[] {
   const differs = (p: CaseSearchAttribute) =>
     (visible.get(p.key.name) ?? 'null') !== searchAttributeValue(p.value);
@@ -829,9 +846,15 @@ export function searchAttributeChanges(
     key: SA.exporter,
     value: s.evidence[s.evidence.length - 1]?.alert.exporterId || null,
   };
-  if (differs(exporter) && (changed.length > 0 || exporterAlone())) changed.push(exporter);
+  if (differs(exporter) && (changed.length > 0 || patches.exporterAlone())) changed.push(exporter);
+  const list = caseTypologies(s.evidence);
+  const typologies: CaseSearchAttribute = { key: SA.typologies, value: list.length > 0 ? list : null };
+  if (differs(typologies) && patches.typologies()) changed.push(typologies);
   return changed;
 }
+
+/** Every patch applies: a case opened now (the escalator's preset) or a unit test of the latest code. */
+export const LATEST_PATCHES: SearchAttributePatches = { exporterAlone: () => true, typologies: () => true };
 
 /**
  * The search attributes a case starts with: what the workflow's first task would upsert for this alert
@@ -848,7 +871,7 @@ export function openingSearchAttributes(
 ): SearchAttributePair[] {
   const m = new CaseMachine(input, { now: () => now, routingByDestination: () => true });
   m.applyAlert(alert);
-  return searchAttributeChanges(new Map(), m.state, () => true).filter(
+  return searchAttributeChanges(new Map(), m.state, LATEST_PATCHES).filter(
     (p): p is SearchAttributePair => p.value !== null,
   );
 }

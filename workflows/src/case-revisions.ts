@@ -4,6 +4,7 @@
  * rejected. Alerts of contract v1 (and every history recorded before v2) have neither field: they are
  * revision 0 and active. Deterministic: used by the case machine inside the workflow sandbox.
  */
+import type { Typology } from '@zmwatch/schemas';
 import type { AlertEvidence, AlertParty, AlertStatus, CaseAlert } from './shared.js';
 
 export const alertRevision = (a: CaseAlert): number => a.revision ?? 0;
@@ -38,4 +39,34 @@ export function describeRevision(a: CaseAlert): string {
     isWithdrawn(a) ? ' WITHDRAWN' : '',
     a.revisionReason ? ` (${a.revisionReason})` : '',
   ].join('');
+}
+
+/**
+ * What an alert written before contract v3 is about. v1 and v2 alerts carry no typology verdicts: their
+ * one score answered "is this a zero-mileage export?", so the feed and the queues count them as that.
+ */
+export const PRE_V3_TYPOLOGY: Typology = 'ZERO_MILEAGE';
+
+/**
+ * The typologies an alert is about: those it reached (contract v3, `typologies[].reached`); an alert
+ * written before v3 (no verdicts) is about `PRE_V3_TYPOLOGY`. Values are kept as written: a newer
+ * detector's typology is shown as it is.
+ */
+export function alertTypologies(a: {
+  typologies?: ReadonlyArray<{ typology: string; reached: boolean }> | undefined;
+}): string[] {
+  const verdicts = a.typologies ?? [];
+  return verdicts.length === 0 ? [PRE_V3_TYPOLOGY] : verdicts.filter((t) => t.reached).map((t) => t.typology);
+}
+
+/**
+ * The typologies of a case (ZmTypologies): the union over its alerts' latest ACTIVE revisions, sorted so
+ * the same set is always the same value (visibility is written only when the value differs). Empty when
+ * no active alert is left.
+ */
+export function caseTypologies(evidence: readonly AlertEvidence[]): string[] {
+  const all = latestRevisions(evidence)
+    .filter((a) => !isWithdrawn(a))
+    .flatMap(alertTypologies);
+  return [...new Set(all)].sort();
 }

@@ -23,6 +23,8 @@ export interface CaseSummary {
   firstRegistrant?: string | null;
   /** Always set by listings; optional only so summaries built by hand elsewhere (CLI tests) still type. */
   exporter?: string | null;
+  /** The case's typologies (ZmTypologies, sorted); empty for a case opened before the attribute. Optional as `exporter` is. */
+  typologies?: string[];
   jurisdiction: string | null;
   slaDueAt: Date | null;
   openedAt: Date;
@@ -66,6 +68,7 @@ export function caseSummaryOf(raw: RawExecutionInfo): CaseSummary {
     registrant: sa.get(SA.registrant) ?? null,
     firstRegistrant: sa.get(SA.firstRegistrant) ?? null,
     exporter: sa.get(SA.exporter) ?? null,
+    typologies: sa.get(SA.typologies) ?? [],
     jurisdiction: sa.get(SA.jurisdiction) ?? null,
     slaDueAt: sa.get(SA.slaDueAt) ?? null,
     openedAt: new Date(

@@ -81,6 +81,8 @@ export interface QueueFilters {
   /** Exporter id of the case's latest alert (any of several). */
   exporter?: string | string[];
   jurisdiction?: string;
+  /** Cases holding any of these typologies (ZmTypologies; callers validate against `TYPOLOGIES`). */
+  typology?: string | string[];
   /** Only these VINs' cases (the console's network view and entity pages: one query for all). */
   vins?: readonly string[];
 }
@@ -220,6 +222,8 @@ export function queueQuery(
   const exporters = asList(filters.exporter);
   if (exporters?.length) parts.push(inList('ZmExporter', exporters));
   if (filters.jurisdiction !== undefined) parts.push(`ZmJurisdiction = ${quote(filters.jurisdiction)}`);
+  const typologies = asList(filters.typology);
+  if (typologies?.length) parts.push(inList('ZmTypologies', typologies));
   if (filters.vins?.length) parts.push(inList('WorkflowId', filters.vins.map(caseIdFor)));
   if (extra !== undefined) parts.push(`(${extra})`);
   return parts.join(' AND ');

@@ -8,6 +8,9 @@ export { caseConfigEnv, caseConfigFromEnv, casesTaskQueueEnv, parseDuration } fr
 export {
   alertRevision,
   alertStatus,
+  alertTypologies,
+  caseTypologies,
+  PRE_V3_TYPOLOGY,
   isWithdrawn,
   latestRevisions,
   holderOf,

@@ -411,6 +411,11 @@ export const SA = {
   /** The exporter of the case's latest alert (one value: a Keyword, not a KeywordList). */
   exporter: defineSearchAttributeKey('ZmExporter', SearchAttributeType.KEYWORD),
   jurisdiction: defineSearchAttributeKey('ZmJurisdiction', SearchAttributeType.KEYWORD),
+  /**
+   * The typologies of the alerts' latest active revisions (`caseTypologies`, case-revisions.ts): a
+   * KeywordList, so `ZmTypologies = 'RING_OR_TRADER'` matches a case that holds it among others.
+   */
+  typologies: defineSearchAttributeKey('ZmTypologies', SearchAttributeType.KEYWORD_LIST),
   vin: defineSearchAttributeKey('ZmVin', SearchAttributeType.KEYWORD),
   slaDueAt: defineSearchAttributeKey('ZmSlaDueAt', SearchAttributeType.DATETIME),
   score: defineSearchAttributeKey('ZmScore', SearchAttributeType.DOUBLE),

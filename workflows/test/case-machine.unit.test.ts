@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   CaseMachine,
   InvalidCaseActionError,
+  LATEST_PATCHES,
   openingSearchAttributes,
   searchAttributeChanges,
   searchAttributeValue,
@@ -286,11 +287,12 @@ test('search attributes: only differences; an exporter-only change asks its patc
   m.applyAlert(alert({ severity: 'HIGH', exporterId: 'EXP-A' }));
   const visible = new Map<string, string>();
   let asks = 0;
-  const changes = () => searchAttributeChanges(visible, m.state, () => (asks++, true));
+  const changes = () =>
+    searchAttributeChanges(visible, m.state, { exporterAlone: () => (asks++, true), typologies: () => true });
   const all = changes();
   // Every attribute but ZmAssignee (null, as a missing attribute is); the sample alert is v2, so
-  // ZmFirstRegistrant is among them.
-  assert.equal(all.length, 12);
+  // ZmFirstRegistrant is among them, and v3, so ZmTypologies is.
+  assert.equal(all.length, 13);
   assert.ok(!all.some((p) => p.key.name === 'ZmAssignee'));
   assert.equal(asks, 0, 'the exporter rides along with other changes');
   for (const p of all) visible.set(p.key.name, searchAttributeValue(p.value));
@@ -302,7 +304,10 @@ test('search attributes: only differences; an exporter-only change asks its patc
     ['ZmExporter'],
   );
   assert.equal(asks, 1);
-  const unpatched = searchAttributeChanges(visible, m.state, () => false);
+  const unpatched = searchAttributeChanges(visible, m.state, {
+    ...LATEST_PATCHES,
+    exporterAlone: () => false,
+  });
   assert.deepEqual(unpatched, [], 'runs from before the patch make no exporter-only upsert');
   assert.equal(searchAttributeValue(new Date(T0)), JSON.stringify(new Date(T0).toISOString()));
 });
@@ -317,6 +322,7 @@ test('opening search attributes: the escalator presets what the machine decides,
   assert.equal(byName.get('ZmSeverityRank'), 2);
   assert.deepEqual(byName.get('ZmSlaDueAt'), new Date(T0 + 48 * HOUR));
   assert.equal(byName.get('ZmExporter'), alert.exporterId);
+  assert.deepEqual(byName.get('ZmTypologies'), ['ZERO_MILEAGE']);
   assert.equal(byName.has('ZmAssignee'), false, 'no null attributes at start');
 
   // The workflow's first task, a little later, with the preset as its visible attributes.
@@ -327,7 +333,10 @@ test('opening search attributes: the escalator presets what the machine decides,
   );
   m.applyAlert(alert);
   assert.deepEqual(
-    searchAttributeChanges(visible, m.state, () => assert.fail('no patch asked')),
+    searchAttributeChanges(visible, m.state, {
+      exporterAlone: () => assert.fail('no patch asked'),
+      typologies: () => assert.fail('no patch asked'),
+    }),
     [],
   );
 });
@@ -508,14 +517,14 @@ test('v2 parties: the holder is ZmRegistrant, the first registrant ZmFirstRegist
   m.applyAlert(a);
   assert.equal(m.state.registrantId, 'HOLDER-1');
   assert.equal(m.state.firstRegistrantId, 'FIRST-1');
-  const sa = searchAttributeChanges(new Map(), m.state, () => true);
+  const sa = searchAttributeChanges(new Map(), m.state, LATEST_PATCHES);
   assert.equal(sa.find((p) => p.key.name === 'ZmFirstRegistrant')?.value, 'FIRST-1');
   const v1 = machine();
   // A v1 alert read with the v2 schema: the typed parties are null.
   v1.m.applyAlert(v1.alert({ firstRegistrant: null, holderAtDeclaration: null, exporter: null }));
   assert.equal(v1.m.state.firstRegistrantId, null);
   assert.ok(
-    !searchAttributeChanges(new Map(), v1.m.state, () => true).some(
+    !searchAttributeChanges(new Map(), v1.m.state, LATEST_PATCHES).some(
       (p) => p.key.name === 'ZmFirstRegistrant',
     ),
   );
@@ -539,4 +548,86 @@ test('an alert reinstated after its withdrawal closed the case reopens it as a n
   assert.equal(reopened.state.audit[0]?.action, 'reopened');
   reopened.applyAlert(revise(a, 1, { status: 'WITHDRAWN' }));
   assert.equal(reopened.state.status, 'open', 'the older withdrawal is a duplicate');
+});
+
+// --- typologies (contract v3: the typologies an alert reached; ZmTypologies, a KeywordList) ---
+
+const verdict = (typology: string, reached: boolean) => ({
+  typology,
+  score: reached ? 50 : 5,
+  severity: reached ? ('HIGH' as const) : null,
+  reached,
+});
+
+test('ZmTypologies is the sorted union of the reached typologies of the latest active revisions, behind its patch', () => {
+  const { m, alert } = machine();
+  const visible = new Map<string, string>();
+  let asks = 0;
+  const changes = (typologies = true) =>
+    searchAttributeChanges(visible, m.state, {
+      exporterAlone: () => assert.fail('the exporter does not change here'),
+      typologies: () => (asks++, typologies),
+    });
+  const sync = () => {
+    const c = changes();
+    for (const p of c) visible.set(p.key.name, searchAttributeValue(p.value));
+    return c;
+  };
+  const typologiesOf = (c: ReturnType<typeof changes>) => c.find((p) => p.key.name === 'ZmTypologies')?.value;
+
+  const zm = alert({ severity: 'HIGH', score: 60 });
+  m.applyAlert(zm);
+  assert.deepEqual(typologiesOf(sync()), ['ZERO_MILEAGE']);
+  assert.equal(asks, 1);
+
+  // A second declaration that reaches the ring typology (and not compliance): only ZmTypologies moves.
+  const ring = alert({
+    severity: 'MEDIUM',
+    score: 30,
+    typologies: [verdict('RING_OR_TRADER', true), verdict('COMPLIANCE_BREACH', false)],
+  });
+  m.applyAlert(ring);
+  const added = sync();
+  assert.deepEqual(
+    added.map((p) => [p.key.name, p.value]),
+    [['ZmTypologies', ['RING_OR_TRADER', 'ZERO_MILEAGE']]],
+  );
+  assert.equal(asks, 2);
+  assert.deepEqual(changes(), [], 'the same set is the same value: nothing to upsert, no patch asked');
+  assert.equal(asks, 2);
+
+  // Its later revision reaches compliance instead; then the ring alert is withdrawn.
+  m.applyAlert(revise(ring, 1, { typologies: [verdict('COMPLIANCE_BREACH', true)] }));
+  assert.deepEqual(typologiesOf(sync()), ['COMPLIANCE_BREACH', 'ZERO_MILEAGE']);
+  m.applyAlert(revise(ring, 2, { status: 'WITHDRAWN', typologies: [verdict('COMPLIANCE_BREACH', true)] }));
+  assert.deepEqual(typologiesOf(sync()), ['ZERO_MILEAGE'], 'a withdrawn revision no longer counts');
+
+  // A run from before the attribute: a change of typologies never upserts it, even beside other changes.
+  m.applyAlert(alert({ severity: 'CRITICAL', score: 90, typologies: [verdict('RING_OR_TRADER', true)] }));
+  const unpatched = changes(false);
+  assert.ok(unpatched.length > 0, 'severity, queue and SLA moved');
+  assert.ok(!unpatched.some((p) => p.key.name === 'ZmTypologies'));
+});
+
+test('an alert written before contract v3 (no typology verdicts) counts as ZERO_MILEAGE; a case with no active alert has none', () => {
+  const { m, alert } = machine();
+  // A v2 alert read with the v3 schema: `typologies` defaults to [].
+  const v2 = alert({ typologies: [] });
+  m.applyAlert(v2);
+  assert.deepEqual(
+    openingSearchAttributes(config, v2, T0).find((p) => p.key.name === 'ZmTypologies')?.value,
+    ['ZERO_MILEAGE'],
+  );
+  const visible = new Map([['ZmTypologies', searchAttributeValue(['ZERO_MILEAGE'])]]);
+  assert.ok(
+    !searchAttributeChanges(visible, m.state, LATEST_PATCHES).some((p) => p.key.name === 'ZmTypologies'),
+  );
+  m.applyAlert(revise(v2, 1, { status: 'WITHDRAWN' }));
+  assert.equal(m.state.status, 'withdrawn');
+  const withdrawn = searchAttributeChanges(visible, m.state, LATEST_PATCHES);
+  assert.deepEqual(
+    withdrawn.filter((p) => p.key.name === 'ZmTypologies').map((p) => p.value),
+    [null],
+    'removed from visibility',
+  );
 });

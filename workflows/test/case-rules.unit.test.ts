@@ -102,6 +102,11 @@ test('queue queries filter open statuses by default and refuse values that could
     queueQuery(null, { vins: ['LSVAU2180N2183294', 'LSVAU2180N2183295'] }),
     /WorkflowId IN \('case-LSVAU2180N2183294', 'case-LSVAU2180N2183295'\)/,
   );
+  assert.match(queueQuery('standard', { typology: 'RING_OR_TRADER' }), /ZmTypologies = 'RING_OR_TRADER'/);
+  assert.match(
+    queueQuery('standard', { typology: ['RING_OR_TRADER', 'COMPLIANCE_BREACH'] }),
+    /ZmTypologies IN \('RING_OR_TRADER', 'COMPLIANCE_BREACH'\)/,
+  );
   assert.throws(() => queueQuery("x' OR ZmQueue != '"), CaseActionRejectedError);
   assert.throws(() => queueQuery('standard', { assignee: "ana'" }), CaseActionRejectedError);
 });

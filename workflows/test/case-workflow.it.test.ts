@@ -155,6 +155,74 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     );
   });
 
+  test('a queue filtered by typology (ZmTypologies) lists the cases holding it; an alert that adds or withdraws one moves the case in or out', async () => {
+    const queue = config.routing.standardQueue;
+    const verdict = (typology: string, reached = true) => ({
+      typology,
+      score: reached ? 60 : 10,
+      severity: reached ? ('HIGH' as const) : null,
+      reached,
+    });
+    const [zmVin, ringVin, complianceVin, v2Vin] = [randomVin(), randomVin(), randomVin(), randomVin()];
+    const mine = [zmVin, ringVin, complianceVin, v2Vin];
+    await Promise.all([
+      env.cases.signalAlert(makeAlert(zmVin, { severity: 'HIGH' }), config),
+      env.cases.signalAlert(
+        makeAlert(ringVin, {
+          severity: 'HIGH',
+          typologies: [verdict('ZERO_MILEAGE', false), verdict('RING_OR_TRADER')],
+        }),
+        config,
+      ),
+      env.cases.signalAlert(
+        makeAlert(complianceVin, { severity: 'HIGH', typologies: [verdict('COMPLIANCE_BREACH')] }),
+        config,
+      ),
+      // An alert written before contract v3: no verdicts, so a zero-mileage case.
+      env.cases.signalAlert(makeAlert(v2Vin, { severity: 'HIGH', typologies: [] }), config),
+    ]);
+    const listed = async (typology: string | string[]) =>
+      (await env.cases.listQueue(queue, { typology, vins: mine }, { pageSize: 100 })).cases
+        .map((c) => c.vin)
+        .sort();
+    const until = (typology: string | string[], vins: string[]) =>
+      eventually(
+        async () => ((await listed(typology)).join() === [...vins].sort().join() ? true : undefined),
+        20_000,
+        `${String(typology)} lists ${vins.join(', ')}`,
+      );
+    await until('ZERO_MILEAGE', [zmVin, v2Vin]);
+    await until('RING_OR_TRADER', [ringVin]);
+    await until('COMPLIANCE_BREACH', [complianceVin]);
+    await until(['RING_OR_TRADER', 'COMPLIANCE_BREACH'], [ringVin, complianceVin]);
+    const row = (await env.cases.listQueue(queue, { vins: [ringVin] })).cases[0];
+    assert.deepEqual(row?.typologies, ['RING_OR_TRADER'], 'the queue row shows the typologies');
+    // Preset by the escalator: opening these cases cost no upsert (nor a patch marker).
+    const upserted = async (vin: string) =>
+      ((await env.client.workflow.getHandle(caseIdFor(vin)).fetchHistory()).events ?? []).flatMap((e) =>
+        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+      );
+    await caseWhere(ringVin, (c) => c.evidence.length === 1, 'ring case opened');
+    assert.deepEqual(await upserted(ringVin), []);
+
+    // A second declaration of the zero-mileage car reaches the ring typology: same severity, score
+    // and exporter, so the upsert is ZmTypologies alone, behind its patch.
+    const ring = makeAlert(zmVin, { severity: 'HIGH', typologies: [verdict('RING_OR_TRADER')] });
+    await env.cases.signalAlert(ring, config);
+    await until('RING_OR_TRADER', [ringVin, zmVin]);
+    await until('ZERO_MILEAGE', [zmVin, v2Vin]);
+    assert.deepEqual((await upserted(zmVin)).sort(), ['TemporalChangeVersion', 'ZmTypologies']);
+
+    // That alert withdrawn: the case holds zero-mileage only again.
+    await env.cases.signalAlert(
+      { ...ring, revision: 1, status: 'WITHDRAWN', revisionReason: 'declaration cancelled' },
+      config,
+    );
+    await until('RING_OR_TRADER', [ringVin]);
+    const back = await caseWhere(zmVin, (c) => c.evidence.length === 3, 'withdrawal applied');
+    assert.equal(back.status, 'open');
+  });
+
   test('revisions: a higher severity moves the case to its queue, a withdrawal closes it out of every queue; related by first registrant in one query', async () => {
     const vin = randomVin();
     const firstRegistrant = `REG-${run}-FIRST`;

@@ -89,13 +89,24 @@ test('dlq offsets, case filters and VINs', () => {
   ]);
   assert.throws(() => parseOffsets({ offset: ['5'] }), /PARTITION:OFFSET/);
   assert.deepEqual(
-    queueFilters({ severity: 'high', destination: 'ru', assignee: 'none', registrant: 'Reg-1' }),
+    queueFilters({
+      severity: 'high',
+      typology: 'ring_or_trader,COMPLIANCE_BREACH',
+      destination: 'ru',
+      assignee: 'none',
+      registrant: 'Reg-1',
+    }),
     {
       severity: ['HIGH'],
+      typology: ['RING_OR_TRADER', 'COMPLIANCE_BREACH'],
       destination: 'RU',
       registrant: 'Reg-1',
       assignee: null,
     },
+  );
+  assert.throws(
+    () => queueFilters({ typology: 'STRAW_BUYER' }),
+    /--typology: unknown value "STRAW_BUYER" \(expected ZERO_MILEAGE, RING_OR_TRADER, COMPLIANCE_BREACH\)/,
   );
   assert.equal(vinArg('lgxc74c47s0000001'), 'LGXC74C47S0000001');
   assert.throws(() => vinArg('nope'), /not a VIN/);

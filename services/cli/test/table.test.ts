@@ -57,6 +57,7 @@ test('the case table shows SLA due and age relative to now', () => {
         assignee: null,
         destination: 'RU',
         registrant: 'REG-1',
+        typologies: ['RING_OR_TRADER', 'ZERO_MILEAGE'],
         jurisdiction: 'CN-GD',
         slaDueAt: new Date(now + 2 * 3_600_000),
         openedAt: new Date(now - 90_000),
@@ -66,8 +67,11 @@ test('the case table shows SLA due and age relative to now', () => {
     now,
   );
   const [header, row] = out.split('\n');
-  assert.match(header!, /^VIN\s+SEVERITY\s+STATUS\s+SCORE/);
-  assert.match(row!, /LGXC74C47S0000001\s+HIGH\s+open\s+70\s+standard\s+RU\s+REG-1\s+-\s+2h00m\s+1m30s$/);
+  assert.match(header!, /^VIN\s+SEVERITY\s+TYPOLOGY\s+STATUS\s+SCORE/);
+  assert.match(
+    row!,
+    /LGXC74C47S0000001\s+HIGH\s+RING_OR_TRADER,ZERO_MILEAGE\s+open\s+70\s+standard\s+RU\s+REG-1\s+-\s+2h00m\s+1m30s$/,
+  );
 });
 
 test('the lag table lists groups, and partitions on request', () => {

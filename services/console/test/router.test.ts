@@ -30,7 +30,7 @@ test('queue requests are validated parameter by parameter', () => {
   const queues = ['priority', 'standard'];
   const ok = parseQueueRequest(
     new URLSearchParams(
-      'queue=standard&severity=high,CRITICAL&destination=ru&exporter=EXP-42&assignee=me&sort=age&pageSize=10',
+      'queue=standard&severity=high,CRITICAL&destination=ru&exporter=EXP-42&typology=ring_or_trader&assignee=me&sort=age&pageSize=10',
     ),
     queues,
     'ana',
@@ -39,6 +39,7 @@ test('queue requests are validated parameter by parameter', () => {
     severity: ['HIGH', 'CRITICAL'],
     destination: 'RU',
     exporter: 'EXP-42',
+    typology: ['RING_OR_TRADER'],
     assignee: 'ana',
   });
   assert.equal(ok.sort, 'age');
@@ -52,6 +53,10 @@ test('queue requests are validated parameter by parameter', () => {
     ['destination=RUS', /alpha-2/],
     ["registrant=x' OR 1=1", /registrant may only contain/],
     ['exporter=EXP"42', /exporter may only contain/],
+    [
+      'typology=STRAW_BUYER',
+      /unknown typology "STRAW_BUYER" \(expected ZERO_MILEAGE, RING_OR_TRADER, COMPLIANCE_BREACH\)/,
+    ],
     ['sort=random', /unknown sort/],
     ['pageSize=0', /pageSize/],
   ];

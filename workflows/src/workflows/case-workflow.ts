@@ -139,9 +139,10 @@ export async function caseWorkflow(input: CaseInput): Promise<CaseResult> {
     if (machine.revision === committedRevision) return;
     committedRevision = machine.revision;
     epoch++;
-    const changed = searchAttributeChanges(visible, machine.state, () =>
-      patched('exporter-search-attribute'),
-    );
+    const changed = searchAttributeChanges(visible, machine.state, {
+      exporterAlone: () => patched('exporter-search-attribute'),
+      typologies: () => patched('typology-search-attribute'),
+    });
     if (changed.length === 0) return;
     for (const p of changed) visible.set(p.key.name, searchAttributeValue(p.value));
     upsertSearchAttributes(changed);

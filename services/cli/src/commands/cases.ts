@@ -1,4 +1,4 @@
-import { normalizeVin, validateVin } from '@zmwatch/schemas';
+import { normalizeVin, TYPOLOGIES, validateVin } from '@zmwatch/schemas';
 import {
   buildTimeline,
   sortCases,
@@ -29,6 +29,9 @@ export function queueFilters(values: OptionValues): QueueFilters {
   if (severity) f.severity = severity;
   const status = listOption(values, 'status', CASE_STATUSES);
   if (status) f.status = status;
+  // Cases holding any of these typologies (ZmTypologies).
+  const typology = listOption(values, 'typology', TYPOLOGIES);
+  if (typology) f.typology = typology;
   for (const [opt, key] of [
     ['destination', 'destination'],
     ['registrant', 'registrant'],
@@ -49,6 +52,7 @@ export function formatCaseTable(cases: readonly CaseSummary[], now = Date.now())
     [
       { header: 'vin', value: (c) => c.vin },
       { header: 'severity', value: (c) => c.severity },
+      { header: 'typology', value: (c) => (c.typologies?.length ? c.typologies.join(',') : null) },
       { header: 'status', value: (c) => c.status },
       { header: 'score', value: (c) => c.score, align: 'right' },
       { header: 'queue', value: (c) => c.queue },
@@ -126,11 +130,12 @@ export const caseCommands: CommandSpec<CommandContext>[] = [
     path: ['cases', 'list'],
     summary: 'cases in a queue (or --breached), filtered and sorted',
     usage:
-      '[--queue Q | --breached] [--severity S,..] [--status S,..] [--destination CC] [--registrant ID] [--jurisdiction J] [--assignee ID|none] [--sort sla|age|severity] [--limit N]',
+      '[--queue Q | --breached] [--severity S,..] [--typology T,..] [--status S,..] [--destination CC] [--registrant ID] [--jurisdiction J] [--assignee ID|none] [--sort sla|age|severity] [--limit N]',
     options: {
       queue: { type: 'string' },
       breached: { type: 'boolean', default: false },
       severity: { type: 'string' },
+      typology: { type: 'string' },
       status: { type: 'string' },
       destination: { type: 'string' },
       registrant: { type: 'string' },

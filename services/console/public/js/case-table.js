@@ -1,5 +1,6 @@
 import { badge, h, table } from './dom.js';
 import { relative } from './format.js';
+import { typologyLabel } from './page-alerts.js';
 
 /** Queue rows, shared by the queues and breached-SLA pages. */
 export function caseTable(cases, opts = {}) {
@@ -8,6 +9,7 @@ export function caseTable(cases, opts = {}) {
     [
       'VIN',
       'Severity',
+      'Typology',
       'Status',
       'Score',
       'Destination',
@@ -25,6 +27,14 @@ export function caseTable(cases, opts = {}) {
         { 'data-vin': c.vin },
         h('td', {}, h('a', { href: `#/cases/${c.vin}`, class: 'mono' }, c.vin)),
         h('td', {}, c.severity ? badge(c.severity) : '—'),
+        // ZmTypologies; empty for a case opened before the attribute and not changed since.
+        h(
+          'td',
+          { 'data-testid': 'typologies' },
+          c.typologies?.length
+            ? c.typologies.map((t) => h('span', { class: 'typology', 'data-typology': t }, typologyLabel(t)))
+            : '—',
+        ),
         h('td', {}, c.status ? badge(c.status.replace('_', ' '), c.status) : '—'),
         h('td', { class: 'num' }, c.score ?? '—'),
         h('td', {}, c.destination ?? '—'),

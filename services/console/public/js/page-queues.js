@@ -3,6 +3,7 @@ import { h, mount } from './dom.js';
 import { caseTable } from './case-table.js';
 import { dateTime } from './format.js';
 import { getMeta } from './meta.js';
+import { typologyLabel } from './page-alerts.js';
 
 /** A case status as the status filter names it. */
 const statusLabel = (s) =>
@@ -23,6 +24,7 @@ export async function renderQueues(view, ctx) {
     'registrant',
     'exporter',
     'jurisdiction',
+    'typology',
     'assignee',
     'sort',
   ]) {
@@ -43,6 +45,7 @@ export async function renderQueues(view, ctx) {
   };
 
   const selectedSev = new Set((p.get('severity') ?? '').split(',').filter(Boolean));
+  const selectedTypologies = new Set((p.get('typology') ?? '').split(',').filter(Boolean));
   const form = h(
     'form',
     {
@@ -57,6 +60,7 @@ export async function renderQueues(view, ctx) {
           registrant: String(f.get('registrant') ?? '').trim(),
           exporter: String(f.get('exporter') ?? '').trim(),
           jurisdiction: String(f.get('jurisdiction') ?? '').trim(),
+          typology: f.getAll('typology').join(','),
           assignee: String(f.get('assignee') ?? ''),
           sort: String(f.get('sort') ?? 'sla'),
           pages: '',
@@ -73,6 +77,20 @@ export async function renderQueues(view, ctx) {
           { class: 'check' },
           h('input', { type: 'checkbox', name: 'severity', value: s, checked: selectedSev.has(s) }),
           s,
+        ),
+      ),
+    ),
+    // A case is listed when it holds any chosen typology (ZmTypologies).
+    h(
+      'fieldset',
+      { class: 'sev' },
+      h('legend', {}, 'Typology'),
+      meta.typologies.map((t) =>
+        h(
+          'label',
+          { class: 'check' },
+          h('input', { type: 'checkbox', name: 'typology', value: t, checked: selectedTypologies.has(t) }),
+          ` ${typologyLabel(t)}`,
         ),
       ),
     ),

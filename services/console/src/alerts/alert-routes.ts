@@ -1,4 +1,5 @@
 import { SEVERITY_SYMBOLS, TYPOLOGIES, type Severity, type Typology } from '@zmwatch/schemas';
+import { alertTypologies } from '@zmwatch/workflows';
 import type { Api } from '../http/api.js';
 import { badRequest, HttpError } from '../http/http-error.js';
 import { sendJson } from '../http/respond.js';
@@ -29,14 +30,8 @@ export const parseSeverityFilter = (raw: string | null): Set<Severity> | undefin
 export const parseTypologyFilter = (raw: string | null): Set<Typology> | undefined =>
   parseSymbols(raw, TYPOLOGIES, 'typology');
 
-/**
- * The typologies an alert is about: those it reached (contract v3). An alert written before v3 carries
- * none and was, by its contract, a suspected zero-mileage export.
- */
-export function alertTypologies(a: Pick<FeedAlert, 'typologies'>): string[] {
-  const list = a.typologies ?? [];
-  return list.length === 0 ? ['ZERO_MILEAGE'] : list.filter((t) => t.reached).map((t) => t.typology);
-}
+/** The typologies an alert is about (an alert before contract v3: zero-mileage); the case queues count the same way. */
+export { alertTypologies };
 
 /** An alert passes the filters when its severity is chosen and it is about a chosen typology. */
 export function feedFilter(url: URL): (a: FeedAlert) => boolean {

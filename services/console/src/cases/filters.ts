@@ -1,5 +1,5 @@
 import { CASE_STATUSES, isSafeFilterValue, SEVERITIES, type QueueFilters } from '@zmwatch/workflows';
-import { normalizeVin, validateVin } from '@zmwatch/schemas';
+import { normalizeVin, TYPOLOGIES, validateVin } from '@zmwatch/schemas';
 import { badRequest } from '../http/http-error.js';
 import type { CaseSort } from './case-views.js';
 
@@ -64,6 +64,9 @@ export function parseQueueRequest(
   if (exporter) filters.exporter = exporter;
   const jurisdiction = safe(params.get('jurisdiction'), 'jurisdiction');
   if (jurisdiction) filters.jurisdiction = jurisdiction.toUpperCase();
+  // Any of a comma list (ZmTypologies): the cases that hold at least one of them.
+  const typology = list(params.get('typology'), TYPOLOGIES, 'typology', true);
+  if (typology) filters.typology = typology;
   const assignee = params.get('assignee')?.trim();
   if (assignee === 'me') filters.assignee = me;
   else if (assignee === 'none') filters.assignee = null;
