@@ -49,7 +49,12 @@ test('every checked-in history replays with the current workflow code', { timeou
   // The fixtures must exercise both patch branches, or this test would not guard them.
   const text = all.map((f) => JSON.stringify(f.history)).join('\n');
   const marker = (id: string) => Buffer.from(JSON.stringify(id)).toString('base64').slice(0, 16);
-  for (const patch of ['routing-by-destination', 'exporter-search-attribute', 'alert-revisions'])
+  for (const patch of [
+    'routing-by-destination',
+    'exporter-search-attribute',
+    'alert-revisions',
+    'typology-search-attribute',
+  ])
     assert.ok(text.includes(marker(patch)), `a fixture carries the ${patch} patch marker`);
 
   const replays = Worker.runReplayHistories(
