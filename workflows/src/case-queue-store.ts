@@ -19,6 +19,7 @@
 import type { RedisClient } from '@zmwatch/kit';
 import type { CasePage, Paging, QueueFilters } from './client.js';
 import type { CaseSummary } from './case-summary.js';
+import { caseTypologies } from './case-revisions.js';
 import { OPEN_CASE_STATUSES, severityRank, type CaseState, type CaseStatus } from './shared.js';
 
 /** Format version of a row: a reader treats another version as no row. */
@@ -40,6 +41,8 @@ export interface CaseRow {
   firstRegistrant: string | null;
   exporter: string | null;
   jurisdiction: string | null;
+  /** ZmTypologies' value (`caseTypologies`); absent from rows written before typologies were. */
+  typologies?: string[];
   slaDueAt: string | null;
   openedAt: string;
   /** `worker`: written with the case's record; `visibility`: from search attributes by `reconcile`. */
@@ -69,6 +72,7 @@ export function caseRowOf(state: CaseState, runId: string): CaseRow {
     firstRegistrant: state.firstRegistrantId,
     exporter: state.evidence[state.evidence.length - 1]?.alert.exporterId || null,
     jurisdiction: state.jurisdiction,
+    typologies: caseTypologies(state.evidence),
     slaDueAt: state.slaDueAt,
     openedAt: state.openedAt,
     source: 'worker',
@@ -92,6 +96,7 @@ function rowOfSummary(c: CaseSummary): CaseRow | null {
     firstRegistrant: c.firstRegistrant ?? null,
     exporter: c.exporter ?? null,
     jurisdiction: c.jurisdiction,
+    typologies: c.typologies ?? [],
     slaDueAt: c.slaDueAt ? c.slaDueAt.toISOString() : null,
     openedAt: c.openedAt.toISOString(),
     source: 'visibility',
@@ -113,6 +118,7 @@ export function summaryOfRow(r: CaseRow): CaseSummary {
     firstRegistrant: r.firstRegistrant,
     exporter: r.exporter,
     jurisdiction: r.jurisdiction,
+    typologies: r.typologies ?? [],
     slaDueAt: r.slaDueAt === null ? null : new Date(r.slaDueAt),
     openedAt: new Date(r.openedAt),
     executionStatus: 'RUNNING',
@@ -152,6 +158,8 @@ export function rowMatches(r: CaseRow, f: QueueFilters): boolean {
   const exporters = asList(f.exporter);
   if (exporters?.length && (r.exporter === null || !exporters.includes(r.exporter))) return false;
   if (f.jurisdiction !== undefined && r.jurisdiction !== f.jurisdiction) return false;
+  const typologies = asList(f.typology);
+  if (typologies?.length && !(r.typologies ?? []).some((t) => typologies.includes(t))) return false;
   if (f.vins?.length && !f.vins.includes(r.vin)) return false;
   return true;
 }

@@ -163,3 +163,25 @@ test('reconciliation adds what visibility lists and the projection lacks, and ne
   // The worker's own write replaces the stand-in.
   assert.equal(await store.reconcile(standard, [summary(older)]), 0);
 });
+
+test('the typology filter lists the cases holding any chosen typology (the row keeps ZmTypologies)', async () => {
+  const zm = opened({ severity: 'HIGH' });
+  const ring = opened({
+    severity: 'HIGH',
+    typologies: [{ typology: 'RING_OR_TRADER', score: 60, severity: 'HIGH', reached: true }],
+  });
+  const v2 = opened({ severity: 'HIGH', typologies: [] });
+  for (const m of [zm, ring, v2]) await write(m.state);
+  const mine = [zm, ring, v2].map((m) => m.state.vin);
+  const listed = async (typology: string | string[]) =>
+    vins(await store.list([standard], { typology, vins: mine })).sort();
+  assert.deepEqual(await listed('RING_OR_TRADER'), [ring.state.vin]);
+  assert.deepEqual(await listed('ZERO_MILEAGE'), [zm.state.vin, v2.state.vin].sort());
+  assert.deepEqual(await listed(['COMPLIANCE_BREACH', 'RING_OR_TRADER']), [ring.state.vin]);
+  assert.deepEqual(await listed('COMPLIANCE_BREACH'), []);
+  // The scan path (no VIN list) filters the same way.
+  const scanned = vins(await store.list([standard], { typology: 'RING_OR_TRADER' }));
+  assert.ok(scanned.includes(ring.state.vin) && !scanned.includes(zm.state.vin));
+  const row = (await store.list([standard], { vins: [ring.state.vin] })).cases[0];
+  assert.deepEqual(row?.typologies, ['RING_OR_TRADER']);
+});
