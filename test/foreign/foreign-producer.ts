@@ -104,6 +104,24 @@ export async function produceForeign(
   records: Iterable<ForeignRecord>,
   options: ForeignOptions = {},
 ): Promise<ForeignSummary> {
+  const stream = openForeignStream(options);
+  await stream.send(records);
+  return stream.end();
+}
+
+/** One running produce.py: records are produced as they are sent, the summary comes at the end. */
+export interface ForeignStream {
+  /** Hands records to the script (resolves once its stdin took them; it produces them at once). */
+  send(records: Iterable<ForeignRecord>): Promise<void>;
+  /** Closes its input and resolves with the summary once every delivery report is in. */
+  end(): Promise<ForeignSummary>;
+}
+
+/**
+ * Starts produce.py and keeps its input open, so a test can stream records live, in bursts with
+ * pauses between them (the script produces each line as it reads it, linger 5 ms).
+ */
+export function openForeignStream(options: ForeignOptions = {}): ForeignStream {
   const args = [PRODUCE_SCRIPT, '--key-style', options.keyStyle ?? 'line'];
   args.push('--brokers', (options.brokers ?? stackAddresses().brokers).join(','));
   if (options.partitioner) args.push('--partitioner', options.partitioner);
@@ -119,32 +137,41 @@ export async function produceForeign(
     child.on('error', reject);
     child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null)));
   });
+  exited.catch(() => undefined); // awaited by end()
   const stdinClosed = new Promise<void>((resolve) => {
     child.stdin.on('error', () => resolve()); // the script died early: its stderr says why
     child.stdin.on('close', () => resolve());
   });
 
-  for (const r of records) {
-    const line: Record<string, unknown> = { ...r };
-    if (r.bytes) line.bytes = r.bytes.toString('base64');
-    if (!child.stdin.write(toForeignJson(line) + '\n')) {
-      await new Promise<void>((resolve) => {
-        child.stdin.once('drain', resolve);
-        child.stdin.once('close', resolve);
-      });
-    }
-    if (child.stdin.destroyed) break;
-  }
-  child.stdin.end();
-  await stdinClosed;
-  const code = await exited;
-  if (code !== 0) {
-    throw new Error(`produce.py exited with ${code}: ${stderr.trim() || '(no stderr)'}\n${stdout.trim()}`);
-  }
-  const last = stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(last) as ForeignSummary;
-  } catch {
-    throw new Error(`produce.py printed no summary line: ${stdout.trim()} ${stderr.trim()}`);
-  }
+  return {
+    async send(records) {
+      for (const r of records) {
+        if (child.stdin.destroyed) return;
+        const line: Record<string, unknown> = { ...r };
+        if (r.bytes) line.bytes = r.bytes.toString('base64');
+        if (!child.stdin.write(toForeignJson(line) + '\n')) {
+          await new Promise<void>((resolve) => {
+            child.stdin.once('drain', resolve);
+            child.stdin.once('close', resolve);
+          });
+        }
+      }
+    },
+    async end() {
+      child.stdin.end();
+      await stdinClosed;
+      const code = await exited;
+      if (code !== 0) {
+        throw new Error(
+          `produce.py exited with ${code}: ${stderr.trim() || '(no stderr)'}\n${stdout.trim()}`,
+        );
+      }
+      const last = stdout.trim().split('\n').pop() ?? '';
+      try {
+        return JSON.parse(last) as ForeignSummary;
+      } catch {
+        throw new Error(`produce.py printed no summary line: ${stdout.trim()} ${stderr.trim()}`);
+      }
+    },
+  };
 }

@@ -68,6 +68,8 @@ export interface ReadMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: IHeaders;
+  /** The record's Kafka timestamp (ms; the producer's create time). */
+  timestamp: number;
 }
 
 /** librdkafka's `consistent_random` / `consistent` placement of a non-empty key: CRC32 modulo the count. */
@@ -101,6 +103,7 @@ export class TopicReader {
           key: message.key,
           value: message.value,
           headers: message.headers ?? {},
+          timestamp: Number(message.timestamp),
         });
       },
     });
