@@ -179,6 +179,42 @@ test('a new case is in its queue as soon as the worker wrote it: the queues are 
   await eventually(async () => ((await queue(standard)).includes(projected) ? true : undefined));
 });
 
+test('the queue API filters by typology (any of) and shows each row its typologies; an unknown typology is a 400', async () => {
+  const standard = config.routing.standardQueue;
+  const zm = randomVin();
+  const ring = randomVin();
+  await cases.signalAlert(makeAlert(zm, { alertId: `${run}-t1`, severity: 'HIGH' }), config);
+  await cases.signalAlert(
+    makeAlert(ring, {
+      alertId: `${run}-t2`,
+      severity: 'HIGH',
+      typologies: [
+        { typology: 'ZERO_MILEAGE', score: 10, severity: null, reached: false },
+        { typology: 'RING_OR_TRADER', score: 60, severity: 'HIGH', reached: true },
+      ],
+    }),
+    config,
+  );
+  const listed = async (typology: string) =>
+    (await queue(standard, `&typology=${typology}`)).filter((v) => v === zm || v === ring);
+  await eventually(async () => ((await listed('ring_or_trader')).join() === ring ? true : undefined));
+  await eventually(async () => ((await listed('ZERO_MILEAGE')).join() === zm ? true : undefined));
+  assert.deepEqual((await listed('COMPLIANCE_BREACH,RING_OR_TRADER')).sort(), [ring]);
+  const res = await fetch(`${app.url}/api/cases?queue=${standard}&typology=RING_OR_TRADER`, {
+    headers: { cookie },
+  });
+  const rows = ((await res.json()) as { cases: { vin: string; typologies: string[] }[] }).cases;
+  assert.deepEqual(rows.find((c) => c.vin === ring)?.typologies, ['RING_OR_TRADER']);
+  const bad = await fetch(`${app.url}/api/cases?queue=${standard}&typology=STRAW_BUYER`, {
+    headers: { cookie },
+  });
+  assert.equal(bad.status, 400);
+  assert.match(
+    ((await bad.json()) as { error: string }).error,
+    /unknown typology "STRAW_BUYER" \(expected ZERO_MILEAGE, RING_OR_TRADER, COMPLIANCE_BREACH\)/,
+  );
+});
+
 test('with the worker stopped, a case page answers within a second with the last state and a "may be seconds old" note, never a 503', async () => {
   const vin = randomVin();
   await cases.signalAlert(makeAlert(vin, { alertId: `${run}-b1` }), config);

@@ -351,6 +351,7 @@ test('bad input gets a 4xx with a clear message', async () => {
     [`/api/cases/${VIN}/decide`, { body: { decision: 'confirm', reason: '  ' } }, 400, /reason is required/],
     [`/api/cases/${VIN}/notes`, { body: { text: 'x'.repeat(5000) } }, 400, /longer than 4000/],
     [`/api/cases?queue=standard&severity=URGENT`, {}, 400, /unknown severity/],
+    [`/api/cases?queue=standard&typology=STRAW_BUYER`, {}, 400, /unknown typology "STRAW_BUYER"/],
     [`/api/cases/LGXC74C47S0000002`, {}, 404, /no case for VIN/],
     [`/api/cases/${VIN}/release`, { body: {} }, 409, /only the assignee/],
     [`/api/nothing`, {}, 404, /no API route/],
