@@ -32,11 +32,11 @@ import {
 import {
   makeAlert,
   quietTemporalRuntime,
-  randomVin,
   terminateTaskQueue,
   runId,
   testCaseConfig,
-} from '@zmwatch/workflows/testing';
+} from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import { existsSync } from 'node:fs';
 import { logLevel, type Kafka } from 'kafkajs';
 import { createApp, type EscalatorConfig } from '@zmwatch/escalator';

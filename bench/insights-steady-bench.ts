@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '@zmwatch/infra';
 import { createIdempotentProducer, createKafka, createLogger, stackAddresses } from '@zmwatch/kit';
 import { createCodec, TOPICS } from '@zmwatch/schemas';
-import { createTestTopics, dataset, testTopics } from '@zmwatch/insights/testing';
+import { createTestTopics, dataset, testTopics } from '@zmwatch/test-support/insights-dataset';
 import { cpuSecondsOf } from './lib/proc-cpu.js';
 
 const { values: args } = parseArgs({

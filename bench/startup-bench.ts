@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVICE_MAINS, serviceArgs, type ServiceName, type ServiceRuntime } from '@zmwatch/demo';
 import { DETECTOR_NODE_FLAGS } from '@zmwatch/detector';
-import { freePort, testKafka, uniqueId } from '@zmwatch/detector/testing';
+import { freePort } from '@zmwatch/test-support/private-redis';
+import { testKafka, uniqueName } from '@zmwatch/test-support/stack';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,7 +36,7 @@ const READY_TIMEOUT_MS = 120_000;
 const REPO_ROOT = new URL('..', import.meta.url).pathname;
 const WORKFLOW_BUNDLE = join(REPO_ROOT, 'workflows/dist/workflow-bundle.js');
 
-const id = uniqueId('zm-startup');
+const id = uniqueName('zm-startup');
 const topics = {
   registrations: `${id}.registrations`,
   declarations: `${id}.declarations`,

@@ -23,6 +23,8 @@ export {
   isCodecError,
 } from './errors.js';
 export { DLQ_ERROR_CLASSES, type DlqErrorClass } from './error-classes.js';
+/** A topic's current contract (schema, avsc type, embedded id): what a foreign producer encodes with. */
+export { getContract, type Contract } from './contracts.js';
 export {
   createCodec,
   createCodecFor,

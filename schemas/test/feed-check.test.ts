@@ -14,7 +14,7 @@ import {
   TOPICS,
   type SampledRecord,
 } from '../src/index.js';
-import { encodeUnchecked } from '../src/testing.js';
+import { encodeUnchecked } from '@zmwatch/test-support/unchecked-records';
 import { declaration, registration } from './fixtures.js';
 import { DAY_MS, HOUR_MS } from '../src/time-units.js';
 

@@ -1,8 +1,7 @@
 // No production package exports test or bench code: no `exports` target of a workspace package (other
-// than the test and bench packages themselves) resolves into a test/ or bench/ folder, and none is a
-// `./testing` or `./bench` entry. The entries still left are listed by name below (issue 22: they move
-// to a @zmwatch/test-support package); the list must shrink, never grow, so the test fails on a new
-// one and on a moved one that is still listed.
+// than the test and bench packages and @zmwatch/test-support, the devDependency that holds fixtures,
+// private servers and pipeline helpers) resolves into a test/ or bench/ folder, and none is a
+// `./testing` or `./bench` entry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,14 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NOT_PRODUCTION = new Set(['@zmwatch/test', '@zmwatch/bench']);
-
-const STILL_EXPORTED = [
-  '@zmwatch/detector ./testing -> ./test/support/stack.ts',
-  '@zmwatch/insights ./testing -> ./dist/testing.js, ./src/testing.ts',
-  '@zmwatch/schemas ./testing -> ./dist/testing.js, ./src/testing.ts',
-  '@zmwatch/workflows ./testing -> ./dist/testing.js, ./src/testing.ts',
-];
+const NOT_PRODUCTION = new Set(['@zmwatch/test', '@zmwatch/test-support', '@zmwatch/bench']);
 
 /** The workspace's package folders (pnpm-workspace.yaml: plain folders and `dir/*`). */
 function packageDirs(): string[] {
@@ -57,5 +49,26 @@ test('no production package exports test or bench code', () => {
     }
   }
   assert.ok(packages >= 10, `the workspace's packages are read (${packages})`);
-  assert.deepEqual(found.sort(), STILL_EXPORTED);
+  assert.deepEqual(found.sort(), []);
+});
+
+test('@zmwatch/test-support is only ever a devDependency', () => {
+  const users: string[] = [];
+  let devUsers = 0;
+  for (const dir of packageDirs()) {
+    let pkg: {
+      name: string;
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
+    try {
+      pkg = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as typeof pkg;
+    } catch {
+      continue;
+    }
+    if (pkg.dependencies?.['@zmwatch/test-support'] !== undefined) users.push(pkg.name);
+    if (pkg.devDependencies?.['@zmwatch/test-support'] !== undefined) devUsers++;
+  }
+  assert.ok(devUsers >= 4, `packages whose tests use it list it (${devUsers})`);
+  assert.deepEqual(users, []);
 });

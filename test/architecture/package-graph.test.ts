@@ -95,9 +95,9 @@ interface PackageJson {
 }
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
-/** Workspace package folders (pnpm-workspace.yaml: schemas, services/*, workflows, test, bench, infra). */
+/** Workspace package folders (pnpm-workspace.yaml: schemas, services/*, workflows, test, test/support, bench, infra). */
 function workspacePackages(): Map<string, { dir: string; pkg: PackageJson }> {
-  const dirs = ['schemas', 'workflows', 'test', 'bench', 'infra'];
+  const dirs = ['schemas', 'workflows', 'test', 'test/support', 'bench', 'infra'];
   for (const d of readdirSync(join(ROOT, 'services'))) dirs.push(`services/${d}`);
   const out = new Map<string, { dir: string; pkg: PackageJson }>();
   for (const dir of dirs) {
@@ -108,29 +108,67 @@ function workspacePackages(): Map<string, { dir: string; pkg: PackageJson }> {
   return out;
 }
 
+// A package whose tests use @zmwatch/test-support (built on that package) splits into two projects
+// so the references stay a graph without cycles: `<dir>/tsconfig.json` (the sources) references its
+// `dependencies`, and `<dir>/test/tsconfig.json` (its tests) references the package itself, its
+// dependencies and its devDependencies. A package without a test project references both kinds from
+// its one tsconfig.
 test('each tsconfig references exactly the workspace packages its package.json depends on', () => {
   const packages = workspacePackages();
-  assert.ok(packages.size >= 13, `found ${packages.size} packages`);
-  for (const { dir, pkg } of packages.values()) {
-    const declared = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+  assert.ok(packages.size >= 14, `found ${packages.size} packages`);
+  const projects: string[] = [];
+  const dirsOf = (deps: Record<string, string> | undefined) =>
+    Object.keys(deps ?? {})
       .filter((name) => packages.has(name))
-      .map((name) => packages.get(name)!.dir)
+      .map((name) => packages.get(name)!.dir);
+  const referencesOf = (project: string) =>
+    (
+      readJson<{ references?: Array<{ path: string }> }>(join(ROOT, project, 'tsconfig.json')).references ??
+      []
+    )
+      .map((r) => relative(ROOT, resolve(ROOT, project, r.path)))
       .sort();
-    const tsconfig = readJson<{ references?: Array<{ path: string }> }>(join(ROOT, dir, 'tsconfig.json'));
-    const referenced = (tsconfig.references ?? [])
-      .map((r) => relative(ROOT, resolve(ROOT, dir, r.path)))
-      .sort();
-    assert.deepEqual(referenced, declared, `${dir}/tsconfig.json references vs ${dir}/package.json`);
+  for (const { dir, pkg } of packages.values()) {
+    projects.push(dir);
+    const deps = dirsOf(pkg.dependencies);
+    const devDeps = dirsOf(pkg.devDependencies);
+    if (existsSync(join(ROOT, dir, 'test', 'tsconfig.json'))) {
+      projects.push(`${dir}/test`);
+      assert.deepEqual(referencesOf(dir), deps.sort(), `${dir}/tsconfig.json references vs its dependencies`);
+      assert.deepEqual(
+        referencesOf(`${dir}/test`),
+        [...new Set([dir, ...deps, ...devDeps])].sort(),
+        `${dir}/test/tsconfig.json references vs the package, its dependencies and devDependencies`,
+      );
+    } else {
+      assert.deepEqual(
+        referencesOf(dir),
+        [...new Set([...deps, ...devDeps])].sort(),
+        `${dir}/tsconfig.json references vs ${dir}/package.json`,
+      );
+    }
   }
   const root = readJson<{ files?: string[]; include?: string[]; references: Array<{ path: string }> }>(
     join(ROOT, 'tsconfig.json'),
   );
   assert.deepEqual(root.files, []);
   assert.equal(root.include, undefined);
-  assert.deepEqual(
-    root.references.map((r) => r.path).sort(),
-    [...packages.values()].map((p) => p.dir).sort(),
-  );
+  assert.deepEqual(root.references.map((r) => r.path).sort(), projects.sort());
+});
+
+test('the production dependency graph is layered: no package depends on itself through `dependencies`', () => {
+  const packages = workspacePackages();
+  const cycles: string[] = [];
+  const visit = (name: string, path: string[]): void => {
+    if (path.includes(name)) {
+      cycles.push([...path.slice(path.indexOf(name)), name].join(' -> '));
+      return;
+    }
+    for (const dep of Object.keys(packages.get(name)?.pkg.dependencies ?? {}))
+      if (packages.has(dep)) visit(dep, [...path, name]);
+  };
+  for (const name of packages.keys()) visit(name, []);
+  assert.deepEqual([...new Set(cycles)], []);
 });
 
 test('every package.json `exports` target exists; compiled ones mirror their source', () => {

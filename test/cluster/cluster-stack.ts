@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Admin } from 'kafkajs';
 import { missingTool, REPO_ROOT, stackSettings } from '@zmwatch/infra';
-import { waitFor } from '@zmwatch/detector/testing';
+import { waitFor } from '@zmwatch/test-support/stack';
 
 const run = promisify(execFile);
 export const cluster = stackSettings('cluster');

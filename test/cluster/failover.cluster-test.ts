@@ -12,18 +12,13 @@ import { createApp, loadRuleset } from '@zmwatch/detector';
 import {
   collectAlerts,
   createTestTopics,
-  DAY,
-  declaration,
   deleteTestTopics,
   EventProducer,
-  quietLogger,
-  registration,
   testConfig,
-  testKafka,
-  uniqueId,
-  vinFor,
-  waitFor,
-} from '@zmwatch/detector/testing';
+} from '@zmwatch/test-support/detector-pipeline';
+import { DAY, declaration, registration } from '@zmwatch/test-support/events';
+import { quietLogger, testKafka, uniqueName, waitFor } from '@zmwatch/test-support/stack';
+import { vinFor } from '@zmwatch/test-support/vins';
 import { cluster, killBusiestBroker, pidOf, offCluster, stackUpCluster } from './cluster-stack.js';
 
 /** Removes this run's keys from every master (SCAN is per node on a cluster). */
@@ -122,7 +117,7 @@ async function streamThroughFault(t: test.TestContext, name: string, fault: Faul
     process.stderr.write(`[${name} ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
   await stackUpCluster(); // every server healthy before the fault (seconds when it is)
   say('stack healthy');
-  const id = uniqueId(`zmcl-${name}`);
+  const id = uniqueName(`zmcl-${name}`);
   const ruleset = loadRuleset();
   const redis = loadRedisConnection(process.env);
   const kafka = testKafka(id);

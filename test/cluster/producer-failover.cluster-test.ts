@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Producer } from 'kafkajs';
 import { createIdempotentProducer, createKafka, sendChunked } from '@zmwatch/kit';
-import { quietLogger, testKafka, uniqueId, waitFor } from '@zmwatch/detector/testing';
+import { quietLogger, testKafka, uniqueName, waitFor } from '@zmwatch/test-support/stack';
 import { killBusiestBroker, offCluster, stackUpCluster } from './cluster-stack.js';
 
 const RECORDS = 6000;
@@ -48,7 +48,7 @@ test(
   async (t) => {
     if (offCluster(t)) return;
     await stackUpCluster();
-    const id = uniqueId('zmcl-producer');
+    const id = uniqueName('zmcl-producer');
     const kafka = createKafka({
       clientId: id,
       brokers: process.env.ZM_KAFKA_BROKERS!.split(','),

@@ -38,7 +38,8 @@ import {
   type Severity,
 } from '@zmwatch/schemas';
 import { generateScenario, produceToKafka, type SimEvent } from '@zmwatch/simulator';
-import { deleteRedisKeys, PrivateRedis } from '@zmwatch/detector/testing';
+import { PrivateRedis } from '@zmwatch/test-support/private-redis';
+import { deleteRedisKeys } from '@zmwatch/test-support/stack';
 import { PrivateKafka } from './private-kafka.js';
 
 export const BROKERS = stackAddresses().brokers;

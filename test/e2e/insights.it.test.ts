@@ -22,10 +22,10 @@ import {
   testSinkConfig,
   testTopics,
   waitUntil,
-} from '@zmwatch/insights/testing';
+} from '@zmwatch/test-support/insights-dataset';
 import { createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec } from '@zmwatch/schemas';
-import { stack, uniqueName } from '../support/env.js';
+import { stack, uniqueName } from '@zmwatch/test-support/stack';
 import { launchBrowser, SCREENSHOTS, signIn as signInAs } from './support/browser.js';
 
 const run = uniqueName('ins').replace(/-/g, '');

@@ -32,8 +32,8 @@ import {
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { testConfig } from '@zmwatch/detector/testing';
-import { uniqueName } from '../support/env.js';
+import { testConfig } from '@zmwatch/test-support/detector-pipeline';
+import { uniqueName } from '@zmwatch/test-support/stack';
 import { currentSchema, encodeAvro, fieldCases, withField, type FieldCase } from './extreme-values.js';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
 import {

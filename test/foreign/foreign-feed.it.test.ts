@@ -36,7 +36,7 @@ import {
   type VehicleTruth,
 } from '@zmwatch/simulator';
 import { REPO_ROOT } from '@zmwatch/infra';
-import { stack, uniqueName } from '../support/env.js';
+import { stack, uniqueName } from '@zmwatch/test-support/stack';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
 import {
   createRunTopics,

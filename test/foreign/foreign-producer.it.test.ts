@@ -17,7 +17,7 @@ import {
   type RegistrationEvent,
 } from '@zmwatch/schemas';
 import { generateScenario, type SimDeclarationEvent, type SimRegistrationEvent } from '@zmwatch/simulator';
-import { uniqueName } from '../support/env.js';
+import { uniqueName } from '@zmwatch/test-support/stack';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
 import { TopicReader, crc32Partition, stackKafka, waitFor, type ReadMessage } from './support.js';
 

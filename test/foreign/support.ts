@@ -6,8 +6,7 @@ import { crc32 } from 'node:zlib';
 import { logLevel, type Admin, type IHeaders, type Kafka } from 'kafkajs';
 import { createKafka, createTopicsReady, type Logger } from '@zmwatch/kit';
 import { dlqTopicFor, repartitionTopicFor, TOPICS } from '@zmwatch/schemas';
-import { deleteRedisKeys } from '@zmwatch/detector/testing';
-import { stack, uniqueName } from '../support/env.js';
+import { deleteRedisKeys, stack, uniqueName } from '@zmwatch/test-support/stack';
 
 /** A client of the shared stack's Kafka that logs through `logger` only. */
 export function stackKafka(clientId: string, logger: Logger): Kafka {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { ENTRY_POINT, IMAGE_REF, IMAGE_UID, imagePaths, stackUp } from '@zmwatch/infra';
 import { createCodec, DAY_MS } from '@zmwatch/schemas';
-import { stack, uniqueName } from '../support/env.js';
+import { stack, uniqueName } from '@zmwatch/test-support/stack';
 import { firstRegistration, newVin, usedExportDeclaration } from '../e2e/support/events.js';
 
 const STOP_LIMIT_MS = 10_000;

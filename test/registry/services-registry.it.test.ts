@@ -18,22 +18,22 @@ import { after, before, describe, it } from 'node:test';
 import type { Admin, Producer } from 'kafkajs';
 import { createApp as createDetector, loadRuleset, RULE_IDS, type DetectorApp } from '@zmwatch/detector';
 import {
-  counterValue,
   createTestTopics,
-  DAY,
-  declaration,
-  deleteRedisKeys,
   deleteTestTopics,
-  quietLogger,
-  registration,
   testConfig,
-  testKafka,
   TopicCollector,
-  uniqueId,
-  vinFor,
-  waitFor,
   type TestTopics,
-} from '@zmwatch/detector/testing';
+} from '@zmwatch/test-support/detector-pipeline';
+import { DAY, declaration, registration } from '@zmwatch/test-support/events';
+import {
+  counterValue,
+  deleteRedisKeys,
+  quietLogger,
+  testKafka,
+  uniqueName,
+  waitFor,
+} from '@zmwatch/test-support/stack';
+import { vinFor } from '@zmwatch/test-support/vins';
 import { apicurioRegistry, registryOptions, type RegistryInstance } from '@zmwatch/infra';
 import {
   stackAddresses,
@@ -44,7 +44,7 @@ import {
 } from '@zmwatch/kit';
 import { createAlertDecoder } from '@zmwatch/escalator';
 import { createApp as createConsole, loadConfig as loadConsoleConfig } from '@zmwatch/console';
-import { makeAlert } from '@zmwatch/workflows/testing';
+import { makeAlert } from '@zmwatch/test-support/cases';
 import {
   createCodecFor,
   TOPICS,
@@ -87,7 +87,7 @@ describe(
   'the detector in registry mode against a real registry (Apicurio), fed by a foreign producer',
   { timeout: 300_000 },
   () => {
-    const id = uniqueId('zmreg');
+    const id = uniqueName('zmreg');
     const kafka = testKafka(id);
     const now = Date.now();
     let admin: Admin;
@@ -237,7 +237,7 @@ describe(
   { timeout: 300_000 },
   () => {
     it('alerts under a newer writer arrive while the registry is down: the batch waits (retries, no dead letter), then every alert is handled, the new Severity symbol as LOW', async () => {
-      const id = uniqueId('zmreg-esc');
+      const id = uniqueName('zmreg-esc');
       const kafka = testKafka(id);
       const topic = `${id}.${TOPICS.alerts}`;
       const admin = kafka.admin();
@@ -317,7 +317,7 @@ describe(
   { timeout: 300_000 },
   () => {
     it('an alert under a newer writer, produced while the registry is down, reaches customs once the registry is back (the feed waits, it does not skip)', async () => {
-      const id = uniqueId('zmreg-con');
+      const id = uniqueName('zmreg-con');
       const kafka = testKafka(id);
       const topic = `${id}.${TOPICS.alerts}`;
       const admin = kafka.admin();

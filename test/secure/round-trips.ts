@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Kafka } from 'kafkajs';
 import type { RedisClient } from '@zmwatch/kit';
 import { createStateStore } from '@zmwatch/detector';
-import { uniqueName } from '../support/env.js';
+import { uniqueName } from '@zmwatch/test-support/stack';
 
 /** The state store's layout of these round trips (small, 2 partitions). */
 export const storeLayout = (prefix: string) => ({

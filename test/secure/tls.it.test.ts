@@ -26,7 +26,7 @@ import {
   type RedisClient,
 } from '@zmwatch/kit';
 import { kafkaNodeComponent, redisNodeComponent, REPO_ROOT } from '@zmwatch/infra';
-import { stack, uniqueName } from '../support/env.js';
+import { stack, uniqueName } from '@zmwatch/test-support/stack';
 import { privateSettings, startPrivate } from './private-server.js';
 import { makeTestPki, SERVER_ALT_NAME, type TestPki } from './test-pki.js';
 import { startTlsFront, type TlsFront } from './tls-front.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import { stack, uniqueName } from '../support/env.js';
+import { stack, uniqueName } from '@zmwatch/test-support/stack';
 import { createTopicsReady } from '@zmwatch/kit';
 
 test('kafka: produce, consume in a group, commit, and read the committed offsets back with the admin client', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { stack, uniqueName } from '../support/env.js';
+import { stack, uniqueName } from '@zmwatch/test-support/stack';
 
 // A compare-and-set counter: the shape of every detector script (read state, decide, write, expire) in one atomic call.
 const SCRIPT = `

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import * as activities from './fixtures/greet-activities.js';
-import { stack, uniqueName } from '../support/env.js';
+import { stack, uniqueName } from '@zmwatch/test-support/stack';
 
 test('temporal: a real worker runs a workflow and an activity on the dev server', async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -15,7 +15,8 @@ import {
 import type { CaseSummary } from '../src/case-summary.js';
 import { CASE_VIEW_VERSION, createCaseViewWriter } from '../src/case-view-store.js';
 import type { CaseState } from '../src/shared.js';
-import { makeAlert, randomVin, runId, testCaseConfig } from '../src/testing.js';
+import { makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 
 const run = runId();
 const prefix = `test:${run}:case-view:`;

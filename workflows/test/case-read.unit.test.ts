@@ -6,7 +6,8 @@ import { CaseMachine } from '../src/case-machine.js';
 import { judgeProjection, summaryRead } from '../src/case-read.js';
 import type { CaseSummary } from '../src/case-summary.js';
 import { CASE_VIEW_VERSION, parseCaseView, type CaseViewRecord } from '../src/case-view-store.js';
-import { makeAlert, randomVin, testCaseConfig } from '../src/testing.js';
+import { makeAlert, testCaseConfig } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 
 const vin = randomVin();
 const machine = new CaseMachine(

@@ -7,7 +7,8 @@ import { CaseActionRejectedError, caseIdFor, type CaseState } from '../src/index
 import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker-entry.js';
 import { startCaseEnv, type CaseEnv } from './helpers/case-env.js';
 import { startCustomsServer } from './helpers/customs-server.js';
-import { eventually, makeAlert, randomVin, runId, testCaseConfig } from '../src/testing.js';
+import { eventually, makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 
 const run = runId();
 const config = testCaseConfig(run);

@@ -1,5 +1,5 @@
 // Every checked-in history (workflows/test/fixtures/histories/<release>/*.json, written by
-// workflows/scripts/capture-histories.ts from that release's code) must replay with the current
+// workflows/test/capture-histories.ts from that release's code) must replay with the current
 // workflow code. This is what tests a `patched()` change against the histories it must still replay.
 // No server needed: the replay worker runs in-process.
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker.js';
-import { quietTemporalRuntime } from '../src/testing.js';
+import { quietTemporalRuntime } from '@zmwatch/test-support/cases';
 
 const root = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 

@@ -13,7 +13,8 @@ import {
   type RingEntity,
 } from '../src/ring-case.js';
 import { caseIdFor, DEFAULT_CASE_CONFIG, SA, type CaseAlert, type CaseConfig } from '../src/shared.js';
-import { makeAlert, randomVin } from '../src/testing.js';
+import { makeAlert } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-12-01T08:00:00.000Z');

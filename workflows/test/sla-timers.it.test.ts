@@ -19,10 +19,10 @@ import {
   eventually,
   makeAlert,
   quietTemporalRuntime,
-  randomVin,
   runId,
   testCaseConfig,
-} from '../src/testing.js';
+} from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker.js';
 
 const cli =

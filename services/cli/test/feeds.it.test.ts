@@ -18,7 +18,7 @@ import {
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { encodeUnchecked } from '@zmwatch/schemas/testing';
+import { encodeUnchecked } from '@zmwatch/test-support/unchecked-records';
 import type { FeedHealth } from '@zmwatch/ops';
 import { EXIT } from '../src/exit-codes.js';
 import { firstRegistration, testVin } from './support/registration-records.js';

@@ -17,7 +17,7 @@ import {
   testSinkConfig,
   testTopics,
   waitUntil,
-} from '@zmwatch/insights/testing';
+} from '@zmwatch/test-support/insights-dataset';
 import { cliWith } from './support/run-cli.js';
 
 const run = randomBytes(4).toString('hex');

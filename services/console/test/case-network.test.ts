@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EntityEvidence } from '@zmwatch/schemas';
 import type { CaseAlert, CaseState } from '@zmwatch/workflows';
-import { makeAlert } from '@zmwatch/workflows/testing';
+import { makeAlert } from '@zmwatch/test-support/cases';
 import { entitiesOfCase, networkVehicles, type NetworkEntity } from '../src/network/case-network.js';
 
 const CENTRE = 'LSVAU2180N2100001';

@@ -22,11 +22,11 @@ import {
   eventually,
   makeAlert,
   quietTemporalRuntime,
-  randomVin,
   runId,
   terminateTaskQueue,
   testCaseConfig,
-} from '@zmwatch/workflows/testing';
+} from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import {
   createCaseWorker,
   NativeConnection,

@@ -18,7 +18,8 @@ import {
   type Codec,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
+import { makeAlert } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
 import { DEFAULT_AUDIT, DEFAULT_SECURITY, DEFAULT_USERS_FILE } from '../src/config.js';

@@ -8,7 +8,8 @@ import {
   UnknownSchemaIdError,
   type SchemaCatalog,
 } from '@zmwatch/schemas';
-import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
+import { makeAlert } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import { decodeFeedAlert } from '../src/alerts/decode-feed-alert.js';
 
 const embedded = await createCodec();

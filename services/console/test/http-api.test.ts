@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { CaseActionRejectedError, type CaseState, type CaseSummary } from '@zmwatch/workflows';
-import { makeAlert } from '@zmwatch/workflows/testing';
+import { makeAlert } from '@zmwatch/test-support/cases';
 import { createApp, type ConsoleApp } from '../src/app.js';
 import { parseUsers } from '../src/auth/users.js';
 import type { CaseBackend } from '../src/cases/case-routes.js';

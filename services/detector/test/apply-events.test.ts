@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeEvents, recordVerdict, MIN_RETENTION_SECONDS } from '../src/apply-events.js';
 import { loadRuleset } from '../src/ruleset.js';
-import { DAY, T0, declaration, declEvent, regEvent, registration, vinFor } from './support/fixtures.js';
+import { DAY, T0, declaration, declEvent, regEvent, registration } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const ruleset = loadRuleset();
 const grace = ruleset.timing.gracePeriodSeconds;

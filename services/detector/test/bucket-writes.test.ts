@@ -12,7 +12,7 @@ import {
   velocityDays,
 } from '../src/bucket-writes.js';
 import { dayKey, registrantTag, stateBucketOf, velocityBucketOf, type KeyLayout } from '../src/keys.js';
-import { vinFor } from './support/fixtures.js';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const layout: KeyLayout = { prefix: 'zmtest', bucketsPerPartition: 4, velocityBucketsPerPartition: 2 };
 const bucketWith = (entries: Array<[string, string]>, version = 3): Bucket => ({

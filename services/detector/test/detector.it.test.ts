@@ -5,23 +5,26 @@ import { alertIdFor, DLQ_HEADERS } from '@zmwatch/schemas';
 import { createApp, type DetectorApp } from '../src/app.js';
 import { RULE_IDS } from '../src/evaluate.js';
 import { loadRuleset } from '../src/ruleset.js';
-import { DAY, declaration, registration, vinFor } from './support/fixtures.js';
+import { DAY, declaration, registration } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 import {
   collectAlerts,
-  counterValue,
   createTestTopics,
-  deleteRedisKeys,
   deleteTestTopics,
   EventProducer,
-  quietLogger,
   testConfig,
-  testKafka,
   TopicCollector,
-  uniqueId,
-  waitFor,
   type CollectedAlert,
   type TestTopics,
-} from './support/stack.js';
+} from '@zmwatch/test-support/detector-pipeline';
+import {
+  counterValue,
+  deleteRedisKeys,
+  quietLogger,
+  testKafka,
+  uniqueName,
+  waitFor,
+} from '@zmwatch/test-support/stack';
 
 // End-to-end against the shared Kafka and Redis: one detector, unique topics/group/key prefix, a
 // 2-second grace period so the grace scenarios run in seconds.
@@ -32,7 +35,7 @@ const now = Date.now();
 const v = (name: string, validCheckDigit = true) => vinFor(`${name}-${now}`, { validCheckDigit });
 
 describe('detector end-to-end (real Kafka + Redis)', { timeout: 90_000 }, () => {
-  const id = uniqueId('zmdet');
+  const id = uniqueName('zmdet');
   const kafka = testKafka(id);
   let admin: Admin;
   let topics: TestTopics;

@@ -19,12 +19,12 @@ import {
 } from '../src/entity-windows.js';
 import { loadRuleset } from '../src/ruleset.js';
 import type { OpenDeclaration, VinState } from '../src/vin-state.js';
-import { deleteRedisKeys, stack, uniqueId } from './support/stack.js';
+import { deleteRedisKeys, stack, uniqueName } from '@zmwatch/test-support/stack';
 
 const T0 = Date.UTC(2026, 2, 1);
 const cfg = { ...loadRuleset().entitySignals!, maxEntries: 8 };
 const redis = new Redis(stack.redisUrl);
-const prefix = uniqueId('zmentity');
+const prefix = uniqueName('zmentity');
 after(async () => {
   await deleteRedisKeys(prefix);
   redis.disconnect();

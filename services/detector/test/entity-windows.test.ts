@@ -22,7 +22,8 @@ import {
 import { evaluate, RULE_IDS } from '../src/evaluate.js';
 import { loadRuleset } from '../src/ruleset.js';
 import type { OpenDeclaration, VinState } from '../src/vin-state.js';
-import { DAY, T0, vinFor } from './support/fixtures.js';
+import { DAY, T0 } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const ruleset = loadRuleset();
 const cfg = ruleset.entitySignals!;

@@ -4,7 +4,8 @@ import { evaluate, RULE_IDS, severityFor } from '../src/evaluate.js';
 import { loadRuleset } from '../src/ruleset.js';
 import type { OpenDeclaration } from '../src/vin-state.js';
 import { evaluationSubject, openDeclaration } from './support/evaluation-fixtures.js';
-import { DAY, T0, vinFor } from './support/fixtures.js';
+import { DAY, T0 } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const ruleset = loadRuleset();
 const decl = openDeclaration;

@@ -9,27 +9,30 @@ import { alertIdFor, contractPartition } from '@zmwatch/schemas';
 import { createApp, type DetectorApp } from '../src/app.js';
 import { migrateStateLayout } from '../src/migrate-state.js';
 import { loadRuleset } from '../src/ruleset.js';
-import { DAY, declaration, registration, vinFor } from './support/fixtures.js';
+import { DAY, declaration, registration } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 import {
   collectAlerts,
-  counterValue,
   createTestTopics,
-  deleteRedisKeys,
   deleteTestTopics,
   EventProducer,
+  testConfig,
+} from '@zmwatch/test-support/detector-pipeline';
+import {
+  counterValue,
+  deleteRedisKeys,
   quietLogger,
   stack,
-  testConfig,
   testKafka,
-  uniqueId,
+  uniqueName,
   waitFor,
-} from './support/stack.js';
+} from '@zmwatch/test-support/stack';
 
 const ruleset = loadRuleset();
 const now = Date.now();
 
 describe('input partitions added while the detector runs (real Kafka + Redis)', { timeout: 180_000 }, () => {
-  const id = uniqueId('zmexp');
+  const id = uniqueName('zmexp');
   const kafka = testKafka(id);
   const admin = kafka.admin();
   let topics: Awaited<ReturnType<typeof createTestTopics>> | undefined;

@@ -9,7 +9,8 @@ import { createProcessor } from '../src/processor.js';
 import type { StateStore, StateView, StateWrite, VelocityQuery } from '../src/redis-store.js';
 import { loadRuleset } from '../src/ruleset.js';
 import { unpackState } from '../src/vin-state.js';
-import { DAY, T0, declaration, declEvent, regEvent, registration, vinFor } from './support/fixtures.js';
+import { DAY, T0, declaration, declEvent, regEvent, registration } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const ruleset = loadRuleset();
 

@@ -3,26 +3,23 @@ import assert from 'node:assert/strict';
 import { alertIdFor } from '@zmwatch/schemas';
 import { createApp } from '../src/app.js';
 import { loadRuleset } from '../src/ruleset.js';
-import { DAY, declaration, registration, vinFor } from './support/fixtures.js';
-import { PrivateRedis } from './support/private-redis.js';
+import { DAY, declaration, registration } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
+import { PrivateRedis } from '@zmwatch/test-support/private-redis';
 import {
   collectAlerts,
-  counterValue,
   createTestTopics,
   deleteTestTopics,
   EventProducer,
-  quietLogger,
   testConfig,
-  testKafka,
-  uniqueId,
-  waitFor,
-} from './support/stack.js';
+} from '@zmwatch/test-support/detector-pipeline';
+import { counterValue, quietLogger, testKafka, uniqueName, waitFor } from '@zmwatch/test-support/stack';
 
 test(
   'Redis stopped mid-stream and restarted: every expected alert appears, once per alert id, nothing extra',
   { timeout: 90_000 },
   async (t) => {
-    const id = uniqueId('zmdet-redis');
+    const id = uniqueName('zmdet-redis');
     const ruleset = loadRuleset();
     const kafka = testKafka(id);
     const admin = kafka.admin();

@@ -5,7 +5,8 @@ import { decideRevision, verdictFingerprint, type Published, type Verdict } from
 import { loadRuleset } from '../src/ruleset.js';
 import { decideVerdicts } from '../src/verdicts.js';
 import type { VinState } from '../src/vin-state.js';
-import { DAY, T0, declaration, declEvent, regEvent, registration, vinFor } from './support/fixtures.js';
+import { DAY, T0, declaration, declEvent, regEvent, registration } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const ruleset = loadRuleset();
 const policy = { minIntervalSeconds: 60 };

@@ -9,7 +9,8 @@ import { fireRules, RULES } from '../src/rules/table.js';
 import { loadRuleset } from '../src/ruleset.js';
 import type { OpenDeclaration } from '../src/vin-state.js';
 import { evaluationSubject, EVAL_VIN, openDeclaration } from './support/evaluation-fixtures.js';
-import { DAY, T0, vinFor } from './support/fixtures.js';
+import { DAY, T0 } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const ruleset = loadRuleset();
 const VIN = EVAL_VIN;

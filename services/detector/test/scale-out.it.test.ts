@@ -2,25 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alertIdFor } from '@zmwatch/schemas';
 import { loadRuleset } from '../src/ruleset.js';
-import { DAY, declaration, registration, vinFor } from './support/fixtures.js';
+import { DAY, declaration, registration } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 import { DetectorProcess } from './support/detector-process.js';
 import {
   collectAlerts,
   createTestTopics,
-  deleteRedisKeys,
   deleteTestTopics,
   EventProducer,
-  stack,
-  testKafka,
-  uniqueId,
-  waitFor,
-} from './support/stack.js';
+} from '@zmwatch/test-support/detector-pipeline';
+import { deleteRedisKeys, stack, testKafka, uniqueName, waitFor } from '@zmwatch/test-support/stack';
 
 test(
   'three detector processes, one SIGKILLed mid-stream and restarted: no alert lost, one alert id per case, physical duplicates counted',
   { timeout: 150_000 },
   async (t) => {
-    const id = uniqueId('zmdet-scale');
+    const id = uniqueName('zmdet-scale');
     const ruleset = loadRuleset();
     const kafka = testKafka(id);
     const admin = kafka.admin();

@@ -5,20 +5,14 @@ import { growPartitions } from '@zmwatch/kit';
 import { repartitionTopicFor } from '@zmwatch/schemas';
 import { createApp } from '../src/app.js';
 import { loadRuleset } from '../src/ruleset.js';
-import {
-  deleteRedisKeys,
-  quietLogger,
-  testConfig,
-  testKafka,
-  testTopicNames,
-  uniqueId,
-} from './support/stack.js';
+import { testConfig, testTopicNames } from '@zmwatch/test-support/detector-pipeline';
+import { deleteRedisKeys, quietLogger, testKafka, uniqueName } from '@zmwatch/test-support/stack';
 
 const ruleset = loadRuleset();
 
 describe('detector start-up checks (real Kafka + Redis)', { timeout: 60_000 }, () => {
   it('refuses input topics that are missing or not co-partitioned, naming them; creates missing repartition topics and grows smaller ones', async () => {
-    const id = uniqueId('zmdetcfg');
+    const id = uniqueName('zmdetcfg');
     const kafka = testKafka(id);
     const admin = kafka.admin();
     await admin.connect();

@@ -12,7 +12,7 @@ import {
   velocityBucketKey,
   velocityBucketOf,
 } from '../src/keys.js';
-import { deleteRedisKeys, stack, uniqueId } from './support/stack.js';
+import { deleteRedisKeys, stack, uniqueName } from '@zmwatch/test-support/stack';
 
 const DAY = 20_400;
 const redis = new Redis(stack.redisUrl);
@@ -38,7 +38,7 @@ async function newStore(prefix: string, cacheBuckets = 1000, partitions = 3): Pr
 }
 /** A store whose partitions have one state bucket and one velocity bucket: every VIN shares it. */
 async function oneBucketStore(): Promise<StateStore> {
-  const prefix = uniqueId('zmstore');
+  const prefix = uniqueName('zmstore');
   prefixes.push(prefix);
   const s = createStateStore(
     redis,
@@ -52,7 +52,7 @@ const vin = (i: number) => `LGXCE4CB8S${String(i).padStart(7, '0')}`;
 
 describe('partition-bucket state store (real Redis)', () => {
   it('writes whole buckets and serves the next batch from memory', async () => {
-    const prefix = uniqueId('zmstore');
+    const prefix = uniqueName('zmstore');
     prefixes.push(prefix);
     const store = await newStore(prefix);
     const vins = Array.from({ length: 40 }, (_, i) => vin(i));
@@ -161,7 +161,7 @@ describe('partition-bucket state store (real Redis)', () => {
   });
 
   it('a write over a bucket someone else changed loses as a whole: nothing of it lands, and its cache is dropped', async () => {
-    const prefix = uniqueId('zmstore');
+    const prefix = uniqueName('zmstore');
     prefixes.push(prefix);
     const a = await newStore(prefix);
     const b = await newStore(prefix); // another process that (wrongly) writes the same partition
@@ -196,7 +196,7 @@ describe('partition-bucket state store (real Redis)', () => {
   });
 
   it("velocity sums a registrant's counters over every partition, within the window", async () => {
-    const prefix = uniqueId('zmstore');
+    const prefix = uniqueName('zmstore');
     prefixes.push(prefix);
     const p0 = await newStore(prefix);
     const p1 = await newStore(prefix);
@@ -230,7 +230,7 @@ describe('partition-bucket state store (real Redis)', () => {
   });
 
   it('scan reports expired VINs and pending declarations past their grace deadline', async () => {
-    const prefix = uniqueId('zmstore');
+    const prefix = uniqueName('zmstore');
     prefixes.push(prefix);
     const store = await newStore(prefix);
     const now = 1_800_000_000;
@@ -258,7 +258,7 @@ describe('partition-bucket state store (real Redis)', () => {
   });
 
   it("keeps the state's partition count when inputs gain partitions; refuses fewer partitions and other bucket counts (ConfigError)", async () => {
-    const prefix = uniqueId('zmstore');
+    const prefix = uniqueName('zmstore');
     prefixes.push(prefix);
     const layoutOf = (partitions: number, buckets = 8, declarations = partitions) =>
       createStateStore(

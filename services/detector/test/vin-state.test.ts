@@ -13,7 +13,8 @@ import {
 import { b36, readB36 } from '../src/state-codec.js';
 import { mergeEvents } from '../src/apply-events.js';
 import { loadRuleset } from '../src/ruleset.js';
-import { T0, DAY, regEvent, registration, vinFor } from './support/fixtures.js';
+import { T0, DAY, regEvent, registration } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 import { unpackState as unpackUnversioned } from './fixtures/unversioned-reader.js';
 
 interface Fixture<T> {

@@ -10,7 +10,8 @@ import {
   UnknownSchemaIdError,
   type SchemaCatalog,
 } from '@zmwatch/schemas';
-import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
+import { makeAlert } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import { createAlertDecoder } from '../src/index.js';
 
 const codec = await createCodec();

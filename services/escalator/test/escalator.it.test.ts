@@ -6,7 +6,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DLQ_HEADERS } from '@zmwatch/kit';
 import { TOPICS, type Codec } from '@zmwatch/schemas';
 import { createCaseClient, type CaseClient } from '@zmwatch/workflows';
-import { eventually, makeAlert, randomVin, terminateTaskQueue } from '@zmwatch/workflows/testing';
+import { eventually, makeAlert, terminateTaskQueue } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import { createApp, type EscalatorApp } from '../src/index.js';
 import {
   createAlertTopics,

@@ -11,7 +11,8 @@ import {
   type Alert,
   type SchemaCatalog,
 } from '@zmwatch/schemas';
-import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
+import { makeAlert } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import { createAlertDecoder } from '../src/index.js';
 import { createAlertTopics, deleteAlertTopics, logger, testKafka } from './helpers/stack.js';
 

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Alert } from '@zmwatch/schemas';
-import { makeAlert, randomVin } from '@zmwatch/workflows/testing';
+import { makeAlert } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import {
   caseVisibleFingerprint,
   coalesceRevisions,

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import type { Codec } from '@zmwatch/schemas';
 import { createCaseClient } from '@zmwatch/workflows';
-import { eventually, makeAlert, randomVin } from '@zmwatch/workflows/testing';
+import { eventually, makeAlert } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
 import { createApp, type EscalatorApp } from '../src/index.js';
 import { startPrivateTemporal } from './helpers/private-temporal.js';
 import {

@@ -5,7 +5,7 @@ import { runReport, type Report } from '../src/figures.js';
 import { parseReportQuery } from '../src/report-query.js';
 import { openStore } from '../src/store.js';
 import { reportCsv } from '../src/csv.js';
-import { dataset } from '../src/testing.js';
+import { dataset } from '@zmwatch/test-support/insights-dataset';
 
 const run = randomBytes(3).toString('hex');
 const data = dataset(run);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { InsightsRecord } from '../src/records.js';
 import { openStore } from '../src/store.js';
-import { dataset } from '../src/testing.js';
+import { dataset } from '@zmwatch/test-support/insights-dataset';
 
 const data = dataset(randomBytes(3).toString('hex'));
 

@@ -21,7 +21,7 @@ import {
   testSinkConfig,
   testTopics,
   waitUntil,
-} from '../src/testing.js';
+} from '@zmwatch/test-support/insights-dataset';
 
 const run = randomBytes(4).toString('hex');
 const brokers = stackAddresses().brokers;

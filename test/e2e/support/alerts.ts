@@ -1,5 +1,5 @@
 import type { AlertParty, CaseAlert } from '@zmwatch/workflows';
-import { makeAlert } from '@zmwatch/workflows/testing';
+import { makeAlert } from '@zmwatch/test-support/cases';
 import { DAY_MS } from '@zmwatch/schemas';
 
 /**

@@ -19,7 +19,7 @@ import {
   WORKFLOW_BUNDLE_PATH,
   WORKFLOWS_PATH,
 } from '@zmwatch/workflows/worker';
-import { quietTemporalRuntime, testCaseConfig } from '@zmwatch/workflows/testing';
+import { quietTemporalRuntime, testCaseConfig } from '@zmwatch/test-support/cases';
 import {
   createApp as createConsole,
   DEFAULT_AUDIT,
@@ -29,7 +29,7 @@ import {
   type ConsoleApp,
 } from '@zmwatch/console';
 import { readFileSync } from 'node:fs';
-import { stack } from '../../support/env.js';
+import { stack } from '@zmwatch/test-support/stack';
 
 export const logger: Logger = createLogger('e2e', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
 

@@ -1,5 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
-import { eventually } from '@zmwatch/workflows/testing';
+import { eventually } from '@zmwatch/test-support/cases';
 
 /**
  * Opens `queue` in the console and returns the row of `vin` once it is listed. Visibility is

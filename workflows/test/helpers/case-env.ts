@@ -2,7 +2,7 @@ import { logLevel, type Consumer } from 'kafkajs';
 import { Client, Connection } from '@temporalio/client';
 import { stackAddresses, createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
 import { createCodec, TOPICS, type CaseOutcome } from '@zmwatch/schemas';
-import { quietTemporalRuntime, terminateTaskQueue } from '../../src/testing.js';
+import { quietTemporalRuntime, terminateTaskQueue } from '@zmwatch/test-support/cases';
 import { createCaseClient, type CaseNotification } from '../../src/index.js';
 import {
   createCaseWorker,

@@ -1,6 +1,7 @@
 import type { EvaluationSubject } from '../../src/evaluate.js';
 import type { OpenDeclaration, VinState } from '../../src/vin-state.js';
-import { DAY, T0, vinFor } from './fixtures.js';
+import { DAY, T0 } from '@zmwatch/test-support/events';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 export const EVAL_VIN = vinFor('evaluate');
 

@@ -7,7 +7,7 @@ import {
   type Logger,
 } from '@zmwatch/kit';
 import { createCodec, TOPICS, type Alert, type Codec } from '@zmwatch/schemas';
-import { quietTemporalRuntime, runId, testCaseConfig } from '@zmwatch/workflows/testing';
+import { quietTemporalRuntime, runId, testCaseConfig } from '@zmwatch/test-support/cases';
 import type { CaseConfig } from '@zmwatch/workflows';
 import { createCaseWorker, NativeConnection, WORKFLOWS_PATH } from '@zmwatch/workflows/worker';
 import type { EscalatorConfig } from '../../src/index.js';

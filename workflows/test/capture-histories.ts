@@ -2,7 +2,7 @@
 // every run's event history as JSON fixtures (the `temporal workflow show --output json` form that
 // `Worker.runReplayHistories` reads), so later changes are replayed against what this release wrote.
 //
-//   node --import tsx workflows/scripts/capture-histories.ts <release> [scenario,...]   # e.g. 2026-12-01
+//   node --import tsx workflows/test/capture-histories.ts <release> [scenario,...]   # e.g. 2026-12-01
 //
 // With scenario names only those run (a release that adds behaviour records just its new scenarios).
 //
@@ -21,9 +21,10 @@ import {
   type CaseConfig,
   type CaseState,
 } from '../src/shared.js';
-import { eventually, makeAlert, randomVin, runId, testCaseConfig } from '../src/testing.js';
-import { startCaseEnv, TEMPORAL_ADDRESS, type CaseEnv } from '../test/helpers/case-env.js';
-import { startCustomsServer } from '../test/helpers/customs-server.js';
+import { eventually, makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
+import { randomVin } from '@zmwatch/test-support/vins';
+import { startCaseEnv, TEMPORAL_ADDRESS, type CaseEnv } from './helpers/case-env.js';
+import { startCustomsServer } from './helpers/customs-server.js';
 
 const release = process.argv[2];
 const only = process.argv[3]?.split(',');
@@ -32,7 +33,7 @@ if (!release || !/^[\w.-]+$/.test(release)) {
   process.exit(2);
 }
 const cli = process.env.ZM_TEMPORAL_CLI ?? join(homedir(), '.cache/zmwatch/temporal-1.5.1/bin/temporal');
-const outDir = fileURLToPath(new URL(`../test/fixtures/histories/${release}/`, import.meta.url));
+const outDir = fileURLToPath(new URL(`fixtures/histories/${release}/`, import.meta.url));
 
 const run = runId();
 const customs = await startCustomsServer();

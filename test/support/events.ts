@@ -1,26 +1,14 @@
-import { createHash } from 'node:crypto';
+/**
+ * Input events for detection tests: a dealer's first registration of a new car and a customs
+ * declaration of it as used ten days later, each overridable field by field, at a fixed "now".
+ */
 import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
-import { withCheckDigit, DAY_MS } from '@zmwatch/schemas';
-import type { DetectorEvent } from '../../src/apply-events.js';
+import { DAY_MS } from '@zmwatch/schemas';
+import type { DetectorEvent } from '@zmwatch/detector';
 
 export const DAY = DAY_MS;
 /** A fixed "now" for pure tests: 2026-03-01T00:00:00Z. */
 export const T0 = Date.parse('2026-03-01T00:00:00Z');
-
-const VIN_CHARS = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ';
-
-/** A structurally valid VIN with a correct check digit, derived from a seed. */
-export function vinFor(seed: string | number, opts: { validCheckDigit?: boolean } = {}): string {
-  const digest = createHash('sha256').update(String(seed)).digest();
-  let out = 'LGX';
-  for (let i = 0; out.length < 17; i++) out += VIN_CHARS[digest[i]! % VIN_CHARS.length];
-  const good = withCheckDigit(out);
-  if (opts.validCheckDigit === false) {
-    const bad = good[8] === '1' ? '2' : '1';
-    return good.slice(0, 8) + bad + good.slice(9);
-  }
-  return good;
-}
 
 export function registration(vin: string, over: Partial<RegistrationEvent> = {}): RegistrationEvent {
   return {

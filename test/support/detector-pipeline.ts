@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { entityRecheckTopicFor } from '../../src/entity-recheck.js';
-import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+/**
+ * A detector pipeline on the shared stack for one test run: its topics (created, and deleted with
+ * everything the detector derives from them), a detector config pointing at them, a producer of
+ * Avro-framed input events and collectors that read a topic back.
+ */
+import type { Admin, Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import {
   createCodec,
   repartitionTopicFor,
@@ -11,23 +13,8 @@ import {
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
-import { stackAddresses, createLogger, type Logger } from '@zmwatch/kit';
-import { loadRuleset, type Ruleset } from '../../src/ruleset.js';
-import type { DetectorConfig } from '../../src/config.js';
-
-process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
-
-/** The shared local stack (infra/bin/stack up); tests only create uniquely named things on it. */
-export const stack = {
-  brokers: stackAddresses().brokers,
-  redisUrl: stackAddresses().redisUrl,
-};
-
-export const quietLogger: Logger = createLogger('detector-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
-
-export function uniqueId(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-}
+import { entityRecheckTopicFor, loadRuleset, type DetectorConfig, type Ruleset } from '@zmwatch/detector';
+import { stack, uniqueName } from './stack.js';
 
 export interface TestTopics {
   registrations: string;
@@ -163,7 +150,7 @@ export class TopicCollector<T> {
     }) => T,
   ): Promise<TopicCollector<T>> {
     const consumer = kafka.consumer({
-      groupId: uniqueId('collector'),
+      groupId: uniqueName('collector'),
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       maxWaitTimeInMs: 100,
@@ -199,57 +186,3 @@ export async function collectAlerts(kafka: Kafka, topic: string): Promise<TopicC
     offset: m.offset,
   }));
 }
-
-export function testKafka(clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: stack.brokers, logLevel: logLevel.NOTHING });
-}
-
-/** Polls until `check` returns a truthy value or the timeout passes (then throws with `what`). */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 20_000,
-  everyMs = 100,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await check();
-    if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-/** Sum of a counter in the app's registry, optionally filtered by labels. */
-export async function counterValue(
-  registry: { getSingleMetric(name: string): unknown },
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = registry.getSingleMetric(name) as
-    | { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string | number> }> }> }
-    | undefined;
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, x]) => String(v.labels[k]) === x))
-    .reduce((s, v) => s + v.value, 0);
-}
-
-/** Removes this run's keys from the shared Redis (SCAN, never KEYS or FLUSH). */
-export async function deleteRedisKeys(prefix: string, url = stack.redisUrl): Promise<void> {
-  const r = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await r.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
-export { DAY, declaration, registration, vinFor } from './fixtures.js';
-export { freePort, PrivateRedis } from './private-redis.js';

@@ -1,20 +1,9 @@
-/** Test fixtures for case tests in any package (`@zmwatch/workflows/testing`): alerts, VINs, isolated case configs, polling. */
+/** Fixtures for case tests in any package: alerts, isolated case configs, polling, a quiet Temporal runtime, cleanup. */
 import { randomBytes } from 'node:crypto';
-import { alertIdFor, withCheckDigit, type Alert, type Severity } from '@zmwatch/schemas';
+import { alertIdFor, DAY_MS, HOUR_MS, MINUTE_MS, type Alert, type Severity } from '@zmwatch/schemas';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { CaseConfig } from './shared.js';
-
-const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
-
-/** A structurally valid VIN with a correct check digit, unique per call. */
-export function randomVin(): string {
-  const bytes = randomBytes(17);
-  const chars = [...bytes].map((b) => VIN_CHARS[b % VIN_CHARS.length]!);
-  chars[9] = 'S'; // model year
-  const draft = chars.join('');
-  return withCheckDigit(draft);
-}
+import type { CaseConfig } from '@zmwatch/workflows';
 
 export function runId(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -49,8 +38,8 @@ export function makeAlert(vin: string, overrides: Partial<Alert> & { declaration
     destinationCountry: 'KZ',
     jurisdiction: 'CN-SH',
     rulesetVersion,
-    registrationTime: now - 6 * 86_400_000,
-    declarationTime: now - 60_000,
+    registrationTime: now - 6 * DAY_MS,
+    declarationTime: now - MINUTE_MS,
     detectedAt: now,
     revision: 0,
     status: 'ACTIVE',
@@ -75,9 +64,9 @@ export function testCaseConfig(run: string, overrides: Partial<CaseConfig> = {})
       prioritySeverities: ['CRITICAL'],
       priorityDestinations: ['RU'],
     },
-    slaMs: { CRITICAL: 3_600_000, HIGH: 3_600_000, MEDIUM: 3_600_000, LOW: 3_600_000 },
+    slaMs: { CRITICAL: HOUR_MS, HIGH: HOUR_MS, MEDIUM: HOUR_MS, LOW: HOUR_MS },
     supervisors: ['sup-1'],
-    closedRetentionMs: 60_000,
+    closedRetentionMs: MINUTE_MS,
     maxHistoryEvents: 5_000,
     ...overrides,
   };

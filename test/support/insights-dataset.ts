@@ -1,3 +1,4 @@
+/** The insights sink's test data set (seven VINs whose figures are worked out by hand), its topics, producer and config. */
 import {
   alertV2Defaults,
   alertV3Defaults,
@@ -13,9 +14,7 @@ import {
 } from '@zmwatch/schemas';
 import type { Kafka } from 'kafkajs';
 import { createIdempotentProducer } from '@zmwatch/kit';
-import type { InsightsApp } from './app.js';
-import type { InsightsConfig } from './config.js';
-import type { InsightsRecord } from './records.js';
+import type { InsightsApp, InsightsConfig, InsightsRecord } from '@zmwatch/insights';
 
 const at = (iso: string) => Date.parse(`${iso}T08:00:00Z`);
 
