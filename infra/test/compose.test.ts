@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadTopicSpecs } from '@zmwatch/kit';
-import { searchAttributes } from '../src/components/temporal.js';
+import { searchAttributes, TEMPORAL_SQLITE_PRAGMAS } from '../src/components/temporal.js';
 
 const COMPOSE = fileURLToPath(new URL('../compose.yaml', import.meta.url));
 const compose = parse(readFileSync(COMPOSE, 'utf8')) as {
@@ -31,6 +31,13 @@ test('compose.yaml registers the same Temporal search attributes as the stack', 
     flags.map((f) => f.slice('--search-attribute='.length).split('=') as [string, string]),
   );
   assert.deepEqual(declared, searchAttributes());
+});
+
+test('compose.yaml runs the dev server with the same SQLite pragmas as the stack', () => {
+  const flags = (compose.services.temporal!.command as string[])
+    .filter((c) => c.startsWith('--sqlite-pragma='))
+    .map((c) => c.slice('--sqlite-pragma='.length));
+  assert.deepEqual(flags, [...TEMPORAL_SQLITE_PRAGMAS]);
 });
 
 test('docker compose config accepts compose.yaml (when a compose client is installed)', (t) => {

@@ -21,6 +21,16 @@ export function searchAttributes(): Record<string, string> {
   return parsed as Record<string, string>;
 }
 
+/**
+ * SQLite settings of the dev server's store. Its default is a rollback journal with `synchronous=FULL`:
+ * every transaction (each workflow task, signal, timer, visibility row) waits for fsyncs, which at the
+ * demo's 200 events/s kept the server's threads in I/O wait (the load average counts them) and its
+ * visibility tens of seconds behind. A write-ahead log with `synchronous=NORMAL` syncs only at
+ * checkpoints; a crash of the process loses nothing, a power cut at most the last transactions, which
+ * is fine for a development store (bench/README.md "The whole stack under the demo's load").
+ */
+export const TEMPORAL_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'] as const;
+
 export function temporalBinary(s: StackSettings): string {
   return join(s.cacheDir, `temporal-${VERSIONS.temporalCli}`, 'bin', 'temporal');
 }
@@ -68,6 +78,7 @@ export function temporalComponent(s: StackSettings): Component {
           join(dataDir, 'temporal.sqlite'),
           '--log-level',
           'warn',
+          ...TEMPORAL_SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]),
           ...attrs,
         ],
         { logFile: this.logFile, pidFile: this.pidFile },
