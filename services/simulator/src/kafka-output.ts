@@ -27,6 +27,8 @@ export interface ProduceOptions {
   readonly topics?: { readonly registrations?: string; readonly declarations?: string };
   /** Most records per produce request. */
   readonly maxBatch?: number;
+  /** Events due within this many ms of the first due one share its request (default `SEND_TICK_MS`). */
+  readonly tickMs?: number;
   readonly onProgress?: (p: ProduceProgress) => void;
   /** Aborting stops after the batch in flight is acknowledged. */
   readonly signal?: AbortSignal;
@@ -45,10 +47,19 @@ export function encodeEvent(codec: Codec, e: SimEvent): Buffer {
   return e.topic === TOPICS.registrations ? codec.encode(e.topic, e.value) : codec.encode(e.topic, e.value);
 }
 
+/**
+ * Paced events are sent in ticks: everything due within 100 ms goes in one request, as a feed that
+ * pushes its records in small batches would, and not one produce request per event (at 200 events/s
+ * that was 200 requests a second, each a round of the broker's request handling and of every
+ * consumer's fetch: the demo's Kafka and detector CPU, bench/README.md). Events go out at most a tick early.
+ */
+export const SEND_TICK_MS = 100;
+
 export async function produceToKafka(o: ProduceOptions): Promise<ProduceResult> {
   const now = o.now ?? (() => performance.now());
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxBatch = o.maxBatch ?? 1000;
+  const tickMs = o.tickMs ?? SEND_TICK_MS;
   const topicName: Record<SimTopic, string> = {
     [TOPICS.registrations]: o.topics?.registrations ?? TOPICS.registrations,
     [TOPICS.declarations]: o.topics?.declarations ?? TOPICS.declarations,
@@ -83,11 +94,11 @@ export async function produceToKafka(o: ProduceOptions): Promise<ProduceResult> 
     const wait = dueAt(index, next.value) - now();
     if (wait > 1) await sleep(Math.min(wait, 250));
     if (dueAt(index, next.value) > now() + 1) continue;
-    // Everything already due goes into one request, grouped per topic, in arrival order.
+    // Everything due within the tick goes into one request, grouped per topic, in arrival order.
     const byTopic = new Map<string, Message[]>();
     let n = 0;
     const t = now();
-    while (!next.done && n < maxBatch && dueAt(index, next.value) <= t + 1) {
+    while (!next.done && n < maxBatch && dueAt(index, next.value) <= t + 1 + tickMs) {
       const e = next.value;
       const topic = topicName[e.topic];
       let list = byTopic.get(topic);

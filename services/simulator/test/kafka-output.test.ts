@@ -61,6 +61,28 @@ test('--rate paces production: N events at R/s take about N/R seconds', async ()
   assert.ok(Math.abs(res.elapsedMs - expected) < 300, `${res.elapsedMs} vs ${expected}`);
 });
 
+test('paced events share a request per tick, not one request per event', async () => {
+  const codec = await createCodec();
+  const events = [...generateScenario({ seed: 4, vehicles: 300 }).events()];
+  const clock = fakeClock();
+  let requests = 0;
+  const res = await produceToKafka({
+    events,
+    codec,
+    rate: 200,
+    producer: {
+      sendBatch: async () => {
+        requests++;
+        return [];
+      },
+    },
+    ...clock,
+  });
+  // 200 events/s in ticks of 100 ms: about 20 events per request.
+  assert.ok(requests <= Math.ceil(res.elapsedMs / 100) + 1, `${requests} requests in ${res.elapsedMs} ms`);
+  assert.ok(requests >= Math.floor(events.length / 21), `${requests} requests for ${events.length} events`);
+});
+
 test('--day-ms compresses simulated arrival time onto wall time', async () => {
   const codec = await createCodec();
   const events = [...generateScenario({ seed: 4, vehicles: 300, durationDays: 2 }).events()];
