@@ -22,7 +22,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { consumerGroupLag, createLogger } from '@zmwatch/kit';
 import { entityRecheckTopicFor } from '@zmwatch/detector';
 import { createCodec, TOPICS, type Alert, type Codec } from '@zmwatch/schemas';
-import { stack, uniqueName } from '../support/env.js';
+import { stack, uniqueName } from '@zmwatch/test-support/stack';
 import { DetectorProcess } from './detector-process.js';
 import { openForeignStream, type ForeignRecord } from './foreign-producer.js';
 import {
