@@ -5,7 +5,8 @@ import { isAlive, readPid, stopPid, waitFor } from './process.js';
 import type { Component, ComponentGroup } from './components/component.js';
 import { kafkaComponents } from './components/kafka.js';
 import { redisComponents } from './components/redis.js';
-import { temporalComponent } from './components/temporal.js';
+import { temporalBinary, temporalComponent } from './components/temporal.js';
+import { ensureSearchAttributes } from './temporal-search-attributes.js';
 import { ensureRedisCluster } from './redis-cluster.js';
 import { ensureTopics, loadTopicSpecs } from '@zmwatch/kit';
 
@@ -83,6 +84,8 @@ export async function stackUp(opts: StackOptions & { timeoutMs?: number } = {}):
     }
     log(`${c.name} answers (${Date.now() - t0} ms)`);
   }
+  if (chosen.some((c) => c.group === 'temporal'))
+    log(`temporal: ${await ensureSearchAttributes(temporalBinary(s), `${s.host}:${s.temporalPort}`)}`);
   if (s.redisNodes.length > 1 && chosen.some((c) => c.group === 'redis'))
     log(`redis: ${await ensureRedisCluster(s, log)}`);
   if (chosen.some((c) => c.group === 'kafka')) {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadTopicSpecs } from '@zmwatch/kit';
 import { searchAttributes, TEMPORAL_SQLITE_PRAGMAS } from '../src/components/temporal.js';
+import { indexedValueType, planSearchAttributes } from '../src/temporal-search-attributes.js';
 
 const COMPOSE = fileURLToPath(new URL('../compose.yaml', import.meta.url));
 const compose = parse(readFileSync(COMPOSE, 'utf8')) as {
@@ -48,4 +49,16 @@ test('docker compose config accepts compose.yaml (when a compose client is insta
   }
   const r = spawnSync('docker', ['compose', '-f', COMPOSE, 'config', '--quiet'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
+});
+
+test('stack up registers on a running Temporal the declared search attributes it lacks, and refuses a changed type', () => {
+  assert.equal(indexedValueType('KeywordList'), 'INDEXED_VALUE_TYPE_KEYWORD_LIST');
+  assert.equal(indexedValueType('Datetime'), 'INDEXED_VALUE_TYPE_DATETIME');
+  const plan = planSearchAttributes(
+    { ZmQueue: 'Keyword', ZmTypologies: 'KeywordList', ZmScore: 'Double' },
+    { ZmQueue: 'INDEXED_VALUE_TYPE_KEYWORD', ZmScore: 'INDEXED_VALUE_TYPE_INT' },
+  );
+  assert.deepEqual(plan.missing, [['ZmTypologies', 'KeywordList']]);
+  assert.deepEqual(plan.verified, ['ZmQueue']);
+  assert.deepEqual(plan.conflicts, ['ZmScore is INDEXED_VALUE_TYPE_INT, declared Double']);
 });
