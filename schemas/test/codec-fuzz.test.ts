@@ -13,7 +13,7 @@ import {
   type Topic,
 } from '../src/index.js';
 import { readSchemaFile } from '../src/avro-files.js';
-import { alert, caseOutcome, declaration, registration } from './fixtures.js';
+import { alert, caseOutcome, declaration, registration } from './support/contract-records.js';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {

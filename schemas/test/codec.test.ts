@@ -19,7 +19,7 @@ import {
   type Topic,
 } from '../src/index.js';
 import { readSchemaFile } from '../src/avro-files.js';
-import { alert, caseOutcome, declaration, plain, registration } from './fixtures.js';
+import { alert, caseOutcome, declaration, plain, registration } from './support/contract-records.js';
 
 const codec = await createCodec();
 

@@ -15,7 +15,7 @@ import {
   type SampledRecord,
 } from '../src/index.js';
 import { encodeUnchecked } from '@zmwatch/test-support/unchecked-records';
-import { declaration, registration } from './fixtures.js';
+import { declaration, registration } from './support/contract-records.js';
 import { DAY_MS, HOUR_MS } from '../src/time-units.js';
 
 const PARTITIONS = 6;

@@ -13,7 +13,14 @@ import {
   type NdjsonResult,
   type Topic,
 } from '../src/index.js';
-import { alert, caseOutcome, declaration, plain, registration, VALID_VIN } from './fixtures.js';
+import {
+  alert,
+  caseOutcome,
+  declaration,
+  plain,
+  registration,
+  VALID_VIN,
+} from './support/contract-records.js';
 
 const samples: [Topic, object][] = [
   [TOPICS.registrations, registration()],

@@ -16,7 +16,7 @@ import {
   type Codec,
 } from '../src/index.js';
 import { readSchemaFile } from '../src/avro-files.js';
-import { declaration, plain, registration } from './fixtures.js';
+import { declaration, plain, registration } from './support/contract-records.js';
 import { privateApicurio, registryCall, type PrivateApicurio } from './registry-apicurio.js';
 
 const PORT = 18083;

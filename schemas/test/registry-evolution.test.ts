@@ -11,7 +11,7 @@ import {
   type Codec,
 } from '../src/index.js';
 import { readSchemaFile } from '../src/avro-files.js';
-import { plain, registration } from './fixtures.js';
+import { plain, registration } from './support/contract-records.js';
 import { fakeRegistry } from './registry-fake.js';
 
 type AvroRecordSchema = { type: 'record'; fields: Array<{ name: string; type: unknown; default?: unknown }> };

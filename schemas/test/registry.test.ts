@@ -9,7 +9,7 @@ import {
   UnknownSchemaIdError,
 } from '../src/index.js';
 import { readSchemaFile } from '../src/avro-files.js';
-import { declaration, plain, registration } from './fixtures.js';
+import { declaration, plain, registration } from './support/contract-records.js';
 import { fakeRegistry } from './registry-fake.js';
 
 describe('Schema Registry catalog (Confluent REST API)', () => {

@@ -14,7 +14,7 @@ import {
   toNdjsonLine,
   type Topic,
 } from '../src/index.js';
-import { alert, declaration, plain, registration, VALID_VIN } from './fixtures.js';
+import { alert, declaration, plain, registration, VALID_VIN } from './support/contract-records.js';
 
 const brokers =
   process.env.ZM_KAFKA_BROKERS?.split(',') ??

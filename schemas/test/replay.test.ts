@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { Message } from 'kafkajs';
 import { createCodec, replayNdjson, ReplayProduceError, TOPICS, toNdjsonLine } from '../src/index.js';
-import { declaration, registration, VALID_VIN } from './fixtures.js';
+import { declaration, registration, VALID_VIN } from './support/contract-records.js';
 
 const lines = [
   toNdjsonLine(TOPICS.registrations, VALID_VIN, registration()),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertInRange, OutOfRangeError, rangeProblems, TOPICS, VALUE_RANGES } from '../src/index.js';
 import { errorClassOf } from '../src/dead-letter.js';
-import { declaration, registration } from './fixtures.js';
+import { declaration, registration } from './support/contract-records.js';
 
 test('ordinary fixtures are in range', () => {
   assert.deepEqual(rangeProblems(registration()), []);

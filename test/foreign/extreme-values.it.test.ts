@@ -44,7 +44,7 @@ import {
   TopicReader,
   waitFor,
   type ReadMessage,
-} from './support.js';
+} from './support/foreign-kafka.js';
 
 const PARTITIONS = 6;
 const ORDINARY_CASES = 150;

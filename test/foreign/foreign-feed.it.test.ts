@@ -46,7 +46,7 @@ import {
   TopicReader,
   waitFor,
   type RunTopics,
-} from './support.js';
+} from './support/foreign-kafka.js';
 
 const PARTITIONS = 6;
 const logger = createLogger('foreign-feed-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');

@@ -19,7 +19,13 @@ import {
 import { generateScenario, type SimDeclarationEvent, type SimRegistrationEvent } from '@zmwatch/simulator';
 import { uniqueName } from '@zmwatch/test-support/stack';
 import { produceForeign, type ForeignRecord } from './foreign-producer.js';
-import { TopicReader, crc32Partition, stackKafka, waitFor, type ReadMessage } from './support.js';
+import {
+  TopicReader,
+  crc32Partition,
+  stackKafka,
+  waitFor,
+  type ReadMessage,
+} from './support/foreign-kafka.js';
 
 const PARTITIONS = 6;
 const logger = createLogger('foreign-producer-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');

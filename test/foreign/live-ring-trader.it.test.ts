@@ -34,7 +34,14 @@ import {
   type Car,
   type FeedEvent,
 } from './ring-trader-data.js';
-import { createRunTopics, deleteRun, runTopics, stackKafka, TopicReader, waitFor } from './support.js';
+import {
+  createRunTopics,
+  deleteRun,
+  runTopics,
+  stackKafka,
+  TopicReader,
+  waitFor,
+} from './support/foreign-kafka.js';
 
 const PARTITIONS = 3;
 /** Revisions held back by the rate limit come out this long after the last one (the shipped 30 s would only make the test wait longer). */

@@ -23,8 +23,8 @@ import {
 } from '../src/shared.js';
 import { eventually, makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
-import { startCaseEnv, TEMPORAL_ADDRESS, type CaseEnv } from './helpers/case-env.js';
-import { startCustomsServer } from './helpers/customs-server.js';
+import { startCaseEnv, TEMPORAL_ADDRESS, type CaseEnv } from './support/case-env.js';
+import { startCustomsServer } from './support/customs-server.js';
 
 const release = process.argv[2];
 const only = process.argv[3]?.split(',');

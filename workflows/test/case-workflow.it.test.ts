@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import { CaseActionRejectedError, caseIdFor, type CaseState } from '../src/index.js';
 import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker-entry.js';
-import { startCaseEnv, type CaseEnv } from './helpers/case-env.js';
-import { startCustomsServer } from './helpers/customs-server.js';
+import { startCaseEnv, type CaseEnv } from './support/case-env.js';
+import { startCustomsServer } from './support/customs-server.js';
 import { eventually, makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
 

@@ -19,7 +19,7 @@ import {
   startCaseWorker,
   TEMPORAL_ADDRESS,
   testRun,
-} from './helpers/stack.js';
+} from './support/stack.js';
 
 const { run, caseConfig, kafka } = testRun();
 let topic: string;

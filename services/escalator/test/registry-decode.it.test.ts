@@ -14,7 +14,7 @@ import {
 import { makeAlert } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
 import { createAlertDecoder } from '../src/index.js';
-import { createAlertTopics, deleteAlertTopics, logger, testKafka } from './helpers/stack.js';
+import { createAlertTopics, deleteAlertTopics, logger, testKafka } from './support/stack.js';
 
 /**
  * Real Kafka and the kit's batch consumer with the escalator's decoder: alerts framed with a schema id

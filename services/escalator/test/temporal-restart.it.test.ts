@@ -9,7 +9,7 @@ import { createCaseClient } from '@zmwatch/workflows';
 import { eventually, makeAlert } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
 import { createApp, type EscalatorApp } from '../src/index.js';
-import { startPrivateTemporal } from './helpers/private-temporal.js';
+import { startPrivateTemporal } from './support/private-temporal.js';
 import {
   createAlertTopics,
   createCodec,
@@ -19,7 +19,7 @@ import {
   produceAlerts,
   startCaseWorker,
   testRun,
-} from './helpers/stack.js';
+} from './support/stack.js';
 
 const { run, caseConfig, kafka } = testRun();
 let temporal: Awaited<ReturnType<typeof startPrivateTemporal>>;

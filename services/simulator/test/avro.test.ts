@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createCodec, isCodecError } from '@zmwatch/schemas';
 import { encodeEvent } from '../src/index.js';
-import { collect } from './helpers.js';
+import { collect } from './support/collect-scenario.js';
 
 const { events } = collect({ seed: 31, vehicles: 8000, noise: { malformed: 0.02 } });
 

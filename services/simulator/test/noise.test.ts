@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DAY_MS, HOUR_MS } from '@zmwatch/schemas';
 import { DEFAULT_NOISE, IGNORABLE_NOISE, generateScenario } from '../src/index.js';
-import { collect, tolerance } from './helpers.js';
+import { collect, tolerance } from './support/collect-scenario.js';
 
 const N = 30_000;
 const noisy = collect({ seed: 77, vehicles: N, noise: 4 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DAY_MS } from '@zmwatch/schemas';
 import { DEFAULT_MIX, LABELS, resolveOptions, type Label } from '../src/index.js';
-import { collect, tolerance } from './helpers.js';
+import { collect, tolerance } from './support/collect-scenario.js';
 
 const N = 30_000;
 const { events, vehicles } = collect({ seed: 2026, vehicles: N });

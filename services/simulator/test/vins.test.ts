@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { computeCheckDigit, validateVin } from '@zmwatch/schemas';
 import { MAKERS, modelYearCode } from '../src/catalog.js';
 import { usccCheckChar } from '../src/parties.js';
-import { collect } from './helpers.js';
+import { collect } from './support/collect-scenario.js';
 
 const { events, vehicles } = collect({
   seed: 11,

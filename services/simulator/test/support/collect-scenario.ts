@@ -1,4 +1,4 @@
-import { generateScenario, type ScenarioOptions, type SimEvent, type VehicleTruth } from '../src/index.js';
+import { generateScenario, type ScenarioOptions, type SimEvent, type VehicleTruth } from '../../src/index.js';
 
 /** Runs a scenario once and keeps everything (small scenarios only). */
 export function collect(options: ScenarioOptions): { events: SimEvent[]; vehicles: VehicleTruth[] } {

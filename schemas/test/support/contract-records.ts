@@ -1,5 +1,5 @@
-import type { Alert, CaseOutcome, CustomsDeclarationEvent, RegistrationEvent } from '../src/index.js';
-import { DAY_MS, HOUR_MS } from '../src/time-units.js';
+import type { Alert, CaseOutcome, CustomsDeclarationEvent, RegistrationEvent } from '../../src/index.js';
+import { DAY_MS, HOUR_MS } from '../../src/time-units.js';
 
 export const VALID_VIN = '1M8GDM9AXKP042788'; // check digit X, valid
 export const CN_VIN = 'LGXCE4CB5N0123456'; // structurally valid, check digit not used
