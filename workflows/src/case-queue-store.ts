@@ -272,7 +272,7 @@ export function createCaseQueueStore(redis: RedisClient, prefix: string): CaseQu
   return {
     async list(queues, filters = {}, paging = {}) {
       const pageSize = Math.min(Math.max(paging.pageSize ?? 50, 1), 1000);
-      if (queues.length === 0) return { cases: [], nextPageToken: null };
+      if (queues.length === 0) return { cases: [], nextPageToken: null, source: 'projection' };
       if (filters.vins?.length) {
         // A handful of VINs: their rows directly, not a scan of the queues.
         const rows = (await readRows(filters.vins)).filter(
@@ -281,6 +281,7 @@ export function createCaseQueueStore(redis: RedisClient, prefix: string): CaseQu
         return {
           cases: rows.slice(0, pageSize).map(summaryOfRow).sort(bySeverityThenSla),
           nextPageToken: null,
+          source: 'projection',
         };
       }
       const after = paging.pageToken ? decodeToken(paging.pageToken) : undefined;
@@ -292,6 +293,7 @@ export function createCaseQueueStore(redis: RedisClient, prefix: string): CaseQu
       return {
         cases: page.map((p) => summaryOfRow(p.row)).sort(bySeverityThenSla),
         nextPageToken: more && last ? encodeToken(last.cursor) : null,
+        source: 'projection',
       };
     },
 

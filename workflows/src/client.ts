@@ -98,6 +98,8 @@ export interface CasePage {
   /** Within the page: most severe first, then earliest SLA. (SQL visibility cannot ORDER BY custom attributes.) */
   cases: CaseSummary[];
   nextPageToken: string | null;
+  /** Where the page was read: the Redis projection (case-queue-store.ts) or visibility. */
+  source?: 'projection' | 'visibility';
 }
 
 export interface SignalAlertResult {
@@ -280,7 +282,7 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
       res.nextPageToken && res.nextPageToken.length > 0
         ? Buffer.from(res.nextPageToken).toString('base64url')
         : null;
-    return { cases, nextPageToken: token };
+    return { cases, nextPageToken: token, source: 'visibility' };
   }
 
   /** From the projection when it can answer (undecided cases, its own page token), else visibility. */

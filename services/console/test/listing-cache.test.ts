@@ -49,3 +49,21 @@ test('a failing query serves the last listing as stale; with no listing yet the 
   });
   assert.deepEqual(r, { value: 'ok', at: 100 - 100, stale: true });
 });
+
+test('freshMsOf: a cheap listing is fresh for less time than a visibility one', async () => {
+  let t = 0;
+  const get = createListingCache<{ source: string; n: number }>({
+    freshMs: 1_000,
+    freshMsOf: (v) => (v.source === 'projection' ? 200 : 1_000),
+    deadlineMs: 50,
+    maxEntries: 10,
+    now: () => t,
+  });
+  let n = 0;
+  const load = (source: string) => async () => ({ source, n: ++n });
+  assert.equal((await get('p', load('projection'))).value.n, 1);
+  assert.equal((await get('v', load('visibility'))).value.n, 2);
+  t = 300;
+  assert.equal((await get('p', load('projection'))).value.n, 3, 'the projection listing is asked again');
+  assert.equal((await get('v', load('visibility'))).value.n, 2, 'the visibility one is still shared');
+});

@@ -19,7 +19,12 @@ import {
   summaryJson,
 } from './case-views.js';
 import type { CaseBackend } from './case-backend.js';
-import { createListingCache, type Listed } from './listing-cache.js';
+import {
+  createListingCache,
+  LISTING_CACHE_DEFAULTS,
+  PROJECTION_LISTING_FRESH_MS,
+  type Listed,
+} from './listing-cache.js';
 import { createRelatedCases, RELATED_WAIT_MS } from './related-cases.js';
 import { parseQueueRequest, parseVinParam, requireText } from './filters.js';
 
@@ -40,7 +45,11 @@ const DECISIONS: readonly Decision[] = ['confirm', 'dismiss'];
  */
 export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
   const related = createRelatedCases(deps.cases, deps.queues);
-  const listings = createListingCache<CasePage>();
+  const listings = createListingCache<CasePage>({
+    ...LISTING_CACHE_DEFAULTS,
+    freshMsOf: (page) =>
+      page.source === 'projection' ? PROJECTION_LISTING_FRESH_MS : LISTING_CACHE_DEFAULTS.freshMs,
+  });
   /**
    * A case page's body. `related` is null when its visibility queries did not answer within
    * RELATED_WAIT_MS: the page then asks `/api/cases/:vin/related` on its own, so a slow visibility

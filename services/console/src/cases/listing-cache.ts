@@ -1,8 +1,9 @@
 /**
- * Queue listings that never keep an analyst waiting on a busy visibility store. Every open queue page
- * polls; each poll is a visibility query, which on a loaded dev server (SQLite) takes from a few
- * hundred ms to seconds. So:
- * - a listing younger than `freshMs` is served as it is (all pollers of a queue share one query);
+ * Queue listings that never keep an analyst waiting on a busy store. Every open queue page polls; a
+ * poll that falls to visibility (decided statuses, breached cases, Redis down) is a visibility query,
+ * which on a loaded dev server (SQLite) takes from a few hundred ms to seconds. So:
+ * - a listing younger than `freshMs` (`freshMsOf` it: shorter for the projection's cheap listings)
+ *   is served as it is (all pollers of a queue share one query);
  * - otherwise one query runs for all callers of the same key; a caller waits for it at most
  *   `deadlineMs`, then gets the last listing, marked stale with its age (the query goes on and
  *   refreshes the entry for the next poll);
@@ -17,12 +18,20 @@ export interface Listed<T> {
   stale: boolean;
 }
 
-export interface ListingCacheOptions {
+export interface ListingCacheOptions<T = unknown> {
   freshMs: number;
+  /** How long this listing is fresh, when it depends on the listing (default `freshMs`). */
+  freshMsOf?: (value: T) => number;
   deadlineMs: number;
   maxEntries: number;
   now?: () => number;
 }
+
+/**
+ * A listing read from the Redis projection (workflows case-queue-store.ts: a few ms) is shared for
+ * this long only, so a new case reaches the pollers within the poll interval, not a second later.
+ */
+export const PROJECTION_LISTING_FRESH_MS = 200;
 
 /** Defaults: a poll every few seconds per open page; under the queue page's 1 s budget. */
 export const LISTING_CACHE_DEFAULTS: ListingCacheOptions = {
@@ -31,7 +40,7 @@ export const LISTING_CACHE_DEFAULTS: ListingCacheOptions = {
   maxEntries: 500,
 };
 
-export function createListingCache<T>(opts: ListingCacheOptions = LISTING_CACHE_DEFAULTS) {
+export function createListingCache<T>(opts: ListingCacheOptions<T> = LISTING_CACHE_DEFAULTS) {
   const now = opts.now ?? Date.now;
   const last = new Map<string, { value: T; at: number }>();
   const inFlight = new Map<string, Promise<{ value: T; at: number }>>();
@@ -54,7 +63,8 @@ export function createListingCache<T>(opts: ListingCacheOptions = LISTING_CACHE_
 
   async function get(key: string, load: () => Promise<T>): Promise<Listed<T>> {
     const prev = last.get(key);
-    if (prev && now() - prev.at < opts.freshMs) return { ...prev, stale: false };
+    if (prev && now() - prev.at < (opts.freshMsOf?.(prev.value) ?? opts.freshMs))
+      return { ...prev, stale: false };
     const fresh = refresh(key, load);
     if (!prev) return { ...(await fresh), stale: false };
     // The query goes on after the deadline (its result serves the next poll): never unhandled.
