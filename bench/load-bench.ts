@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     vehicles: { type: 'string', default: '20000' },
     'probe-ms': { type: 'string', default: '500' },
     'cpu-prof': { type: 'string' },
+    'settle-load': { type: 'string', default: '1.5' },
   },
 });
 const RATE = Number(args.rate);
@@ -48,6 +49,13 @@ const SAMPLE_MS = 2_000;
 const SETTLE_MS = 10_000;
 /** The stack's own CPU is sampled this long before the services start (see stackBackgroundCores). */
 const BACKGROUND_MS = 20_000;
+/**
+ * The load average is a one-minute moving average: right after other work ends (a test run the
+ * quiet lock waited for) it still counts that work for a minute or two. The run starts once it is
+ * at most --settle-load, or after SETTLE_MAX_MS.
+ */
+const SETTLE_LOAD = Number(args['settle-load']);
+const SETTLE_MAX_MS = 180_000;
 
 tell(`zmwatch bench load: stack up, demo services, simulator at ${RATE} events/s for ${DURATION_S} s`);
 await stackUp({ profile: 'single' });
@@ -71,7 +79,14 @@ const env = clientEnv(s);
 const logDir = join(s.runDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 const { logger } = createDemoLog(logDir);
+const settleStart = Date.now();
+while (loadAverage1m() > SETTLE_LOAD && Date.now() - settleStart < SETTLE_MAX_MS)
+  await new Promise((r) => setTimeout(r, 5_000));
+const settledS = Math.round((Date.now() - settleStart) / 1000);
 const loadBefore = loadAverage1m();
+tell(
+  `load average ${loadBefore} after waiting ${settledS} s for it to settle (--settle-load ${SETTLE_LOAD})`,
+);
 
 // The stack's servers are shared (other clones, tests): their CPU before the demo's services start
 // is the background the per-process figures of kafka, redis and temporal include.
@@ -221,6 +236,7 @@ const figures = {
     share: revisions > 0 ? Math.round((signalled / revisions) * 1000) / 1000 : null,
   },
   loadAvgBefore: loadBefore,
+  loadSettleS: settledS,
   loadAvgMax: Math.max(...loadSamples),
   cpuCoresTotal: Math.round(coresTotal * 1000) / 1000,
   cpuByProcess,

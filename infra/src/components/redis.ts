@@ -88,7 +88,9 @@ export function redisNodeComponent(s: StackSettings, o: RedisNodeOptions): Compo
           // Detector state must survive a restart: committed Kafka offsets assume it is durable.
           'appendonly yes',
           'appendfsync everysec',
-          'save 60 1000',
+          // The AOF is what a restart loads; an RDB snapshot as well forked and rewrote the whole
+          // dataset every minute under the demo's writes (issue 21), for nothing a restart reads.
+          'save ""',
           'maxmemory-policy noeviction',
           'loglevel notice',
           ...(cluster
