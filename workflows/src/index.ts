@@ -34,6 +34,7 @@ export {
   type RingSubject,
   type RingThresholds,
 } from './ring-case.js';
+export { MAX_ENTITY_ID_LENGTH, parseCaseKey } from './case-key.js';
 export { routeQueue, slaFor, maxSeverity, validateCaseConfig, type RouteInput } from './case-rules.js';
 export {
   createCaseClient,

@@ -4,7 +4,7 @@ import { parseCommandLine, intOption, listOption, secondsOption, type CommandSpe
 import { COMMANDS } from '../src/cli.js';
 import { UsageError } from '../src/exit-codes.js';
 import { parseOffsets } from '../src/commands/dlq.js';
-import { queueFilters, vinArg } from '../src/commands/cases.js';
+import { caseKeyArg, queueFilters } from '../src/commands/cases.js';
 
 const parse = (line: string) => parseCommandLine(line.split(' ').filter(Boolean), COMMANDS);
 const command = (line: string) => {
@@ -108,8 +108,16 @@ test('dlq offsets, case filters and VINs', () => {
     () => queueFilters({ typology: 'STRAW_BUYER' }),
     /--typology: unknown value "STRAW_BUYER" \(expected ZERO_MILEAGE, RING_OR_TRADER, COMPLIANCE_BREACH\)/,
   );
-  assert.equal(vinArg('lgxc74c47s0000001'), 'LGXC74C47S0000001');
-  assert.throws(() => vinArg('nope'), /not a VIN/);
+  assert.equal(caseKeyArg('lgxc74c47s0000001'), 'LGXC74C47S0000001');
+  assert.throws(() => caseKeyArg('nope'), /not a VIN/);
+  // Ring case ids are case keys too: the kind normalised to lower case, the entity id as it is.
+  assert.equal(caseKeyArg('ring-TRANSFEREE-91310000TRF'), 'ring-transferee-91310000TRF');
+  assert.equal(caseKeyArg('ring-cohort-CN-SH:2026-03-04'), 'ring-cohort-CN-SH:2026-03-04');
+  assert.throws(
+    () => caseKeyArg('ring-trader-X1'),
+    /ring case id is ring-<exporter\|transferee\|registrant\|cohort>/,
+  );
+  assert.throws(() => caseKeyArg('ring-exporter-a b'), /not an entity id/);
 });
 
 test('every command has a summary and a unique path', () => {

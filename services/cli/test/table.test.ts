@@ -67,11 +67,38 @@ test('the case table shows SLA due and age relative to now', () => {
     now,
   );
   const [header, row] = out.split('\n');
-  assert.match(header!, /^VIN\s+SEVERITY\s+TYPOLOGY\s+STATUS\s+SCORE/);
+  assert.match(header!, /^CASE\s+KIND\s+SEVERITY\s+TYPOLOGY\s+STATUS\s+SCORE/);
   assert.match(
     row!,
-    /LGXC74C47S0000001\s+HIGH\s+RING_OR_TRADER,ZERO_MILEAGE\s+open\s+70\s+standard\s+RU\s+REG-1\s+-\s+2h00m\s+1m30s$/,
+    /LGXC74C47S0000001\s+vehicle\s+HIGH\s+RING_OR_TRADER,ZERO_MILEAGE\s+open\s+70\s+standard\s+RU\s+REG-1\s+-\s+2h00m\s+1m30s$/,
   );
+});
+
+test('the case table says which rows are ring cases', () => {
+  const now = Date.parse('2026-01-01T12:00:00Z');
+  const ring = 'ring-transferee-91310000TRF';
+  const out = formatCaseTable(
+    [
+      {
+        caseId: ring,
+        vin: ring,
+        runId: 'r',
+        queue: 'standard',
+        status: 'open',
+        severity: 'HIGH',
+        score: 70,
+        assignee: null,
+        destination: 'KZ',
+        registrant: null,
+        jurisdiction: 'CN-SH',
+        slaDueAt: null,
+        openedAt: new Date(now - 90_000),
+        executionStatus: 'RUNNING',
+      },
+    ],
+    now,
+  );
+  assert.match(out.split('\n')[1]!, /^ring-transferee-91310000TRF\s+ring\s+HIGH/);
 });
 
 test('the lag table lists groups, and partitions on request', () => {

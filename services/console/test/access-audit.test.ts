@@ -177,3 +177,14 @@ test('every audited route is a route of the API', async () => {
   for (const key of AUDITED_ROUTES.keys()) assert.ok(patterns.includes(key), `${key} is a registered route`);
   assert.ok(patterns.includes('GET /api/cases/:vin'));
 });
+
+test('a view of a ring case page is recorded as VIEW_CASE with its own subject kind', () => {
+  const describe = AUDITED_ROUTES.get('GET /api/cases/:vin')!;
+  const url = new URL('http://x/');
+  assert.deepEqual(describe({ vin: 'ring-transferee-91310000TRF' }, url), {
+    action: 'VIEW_CASE',
+    subjectKind: 'ring-case',
+    subjectId: 'ring-transferee-91310000TRF',
+  });
+  assert.equal(describe({ vin: 'LSVAU2180N2183294' }, url).subjectKind, 'case');
+});

@@ -353,6 +353,16 @@ test('bad input gets a 4xx with a clear message', async () => {
     [`/api/cases?queue=standard&severity=URGENT`, {}, 400, /unknown severity/],
     [`/api/cases?queue=standard&typology=STRAW_BUYER`, {}, 400, /unknown typology "STRAW_BUYER"/],
     [`/api/cases/LGXC74C47S0000002`, {}, 404, /no case for VIN/],
+    // Ring case ids are case keys: a known entity kind and a safe id, else a 400 before Temporal.
+    [`/api/cases/ring-trader-X1`, {}, 400, /ring case id is ring-<exporter\|transferee/],
+    [`/api/cases/ring-exporter-${encodeURIComponent('a b')}`, {}, 400, /not an entity id/],
+    [`/api/cases/ring-exporter-EXP-NONE`, {}, 404, /no ring case ring-exporter-EXP-NONE/],
+    [
+      `/api/cases/${VIN}/decide`,
+      { body: { decision: 'confirm', reason: 'x', members: 'all' } },
+      400,
+      /members must be one of annotate, decide, none/,
+    ],
     [`/api/cases/${VIN}/release`, { body: {} }, 409, /only the assignee/],
     [`/api/nothing`, {}, 404, /no API route/],
     [`/api/cases/${VIN}`, { method: 'DELETE' }, 405, /not allowed/],

@@ -1,6 +1,10 @@
-import { normalizeVin, TYPOLOGIES, validateVin } from '@zmwatch/schemas';
+import { TYPOLOGIES } from '@zmwatch/schemas';
 import {
   buildTimeline,
+  isRingCaseId,
+  isRingMembersAction,
+  parseCaseKey,
+  RING_MEMBERS_ACTIONS,
   sortCases,
   CaseActionRejectedError,
   type CaseSort,
@@ -17,10 +21,11 @@ import { formatDuration, formatTable } from '../table.js';
 
 const SORTS: readonly CaseSort[] = ['sla', 'age', 'severity'];
 
-export function vinArg(raw: string): string {
-  const v = validateVin(normalizeVin(raw));
-  if (!v.ok) throw new UsageError(`not a VIN: ${v.reason}`);
-  return v.vin;
+/** A case key: a VIN, or a ring case id (`ring-<kind>-<entity id>`). */
+export function caseKeyArg(raw: string): string {
+  const k = parseCaseKey(raw);
+  if (!k.ok) throw new UsageError(k.reason);
+  return k.key;
 }
 
 export function queueFilters(values: OptionValues): QueueFilters {
@@ -50,7 +55,8 @@ export function formatCaseTable(cases: readonly CaseSummary[], now = Date.now())
   return formatTable(
     cases,
     [
-      { header: 'vin', value: (c) => c.vin },
+      { header: 'case', value: (c) => c.vin },
+      { header: 'kind', value: (c) => (isRingCaseId(c.vin) ? 'ring' : 'vehicle') },
       { header: 'severity', value: (c) => c.severity },
       { header: 'typology', value: (c) => (c.typologies?.length ? c.typologies.join(',') : null) },
       { header: 'status', value: (c) => c.status },
@@ -76,9 +82,15 @@ export function formatCase(state: CaseState): string {
     `assignee ${state.assignee ?? '-'}  SLA due ${state.slaDueAt ?? '-'}  opened ${state.openedAt}`,
     `destination ${state.destinationCountry ?? '-'}  registrant ${state.registrantId ?? '-'}  jurisdiction ${state.jurisdiction ?? '-'}`,
   ];
-  if (state.decision)
+  if (state.ring)
     lines.push(
-      `decision: ${state.decision.decision} by ${state.decision.by} at ${state.decision.at}: ${state.decision.reason}`,
+      `ring case of ${state.ring.kind} ${state.ring.id}: ${state.ring.members.length} members listed, ${state.ring.memberCount} counted`,
+      `members: ${state.ring.members.join(' ')}`,
+    );
+  const d = state.decision;
+  if (d)
+    lines.push(
+      `decision: ${d.decision} by ${d.by} at ${d.at}: ${d.reason}${d.members ? ` (member cases: ${d.members})` : ''}${d.ringCaseId ? ` (with ring case ${d.ringCaseId})` : ''}`,
     );
   lines.push('', 'timeline:');
   for (const e of buildTimeline(state))
@@ -169,11 +181,12 @@ export const caseCommands: CommandSpec<CommandContext>[] = [
   },
   {
     path: ['cases', 'show'],
-    summary: 'one case: timeline, rules that fired, notes, audit trail (exit 3 if there is none)',
-    usage: 'VIN',
+    summary:
+      'one case (a VIN or a ring case id): timeline, rules that fired, notes, audit trail (exit 3 if there is none)',
+    usage: 'VIN|RING_CASE_ID',
     positionals: { min: 1, max: 1 },
     async run(ctx) {
-      const vin = vinArg(ctx.positionals[0]!);
+      const vin = caseKeyArg(ctx.positionals[0]!);
       let state: CaseState | null;
       try {
         state = await (await ctx.cases()).getCase(vin);
@@ -182,7 +195,8 @@ export const caseCommands: CommandSpec<CommandContext>[] = [
           `could not read case-${vin} from its workflow (is the case worker running?): ${(err as Error).message}`,
         );
       }
-      if (!state) throw new NotFoundError(`no case for VIN ${vin}`);
+      if (!state)
+        throw new NotFoundError(isRingCaseId(vin) ? `no ring case ${vin}` : `no case for VIN ${vin}`);
       ctx.io.out(ctx.json ? JSON.stringify(state) : formatCase(state));
       return EXIT.ok;
     },
@@ -190,11 +204,11 @@ export const caseCommands: CommandSpec<CommandContext>[] = [
   {
     path: ['cases', 'claim'],
     summary: 'claim a case (as --as USER, default $ZM_USER or your login)',
-    usage: 'VIN [--as USER]',
+    usage: 'VIN|RING_CASE_ID [--as USER]',
     positionals: { min: 1, max: 1 },
     options: actorOption,
     async run(ctx) {
-      const vin = vinArg(ctx.positionals[0]!);
+      const vin = caseKeyArg(ctx.positionals[0]!);
       const by = str(ctx.values, 'as') ?? ctx.config.user;
       const cases = await ctx.cases();
       return action(ctx, () => cases.claim(vin, { by }));
@@ -202,20 +216,32 @@ export const caseCommands: CommandSpec<CommandContext>[] = [
   },
   {
     path: ['cases', 'decide'],
-    summary: 'decide a claimed case with a reason',
-    usage: 'VIN --decision confirm|dismiss --reason TEXT [--as USER]',
+    summary:
+      'decide a claimed case with a reason (a ring case: --members annotate|decide|none its member cases)',
+    usage:
+      'VIN|RING_CASE_ID --decision confirm|dismiss --reason TEXT [--members annotate|decide|none] [--as USER]',
     positionals: { min: 1, max: 1 },
-    options: { ...actorOption, decision: { type: 'string' }, reason: { type: 'string' } },
+    options: {
+      ...actorOption,
+      decision: { type: 'string' },
+      reason: { type: 'string' },
+      members: { type: 'string' },
+    },
     async run(ctx) {
-      const vin = vinArg(ctx.positionals[0]!);
+      const vin = caseKeyArg(ctx.positionals[0]!);
       const decision = str(ctx.values, 'decision');
       if (decision !== 'confirm' && decision !== 'dismiss')
         throw new UsageError('--decision must be confirm or dismiss');
       const reason = str(ctx.values, 'reason')?.trim();
       if (!reason) throw new UsageError('--reason is required');
+      const members = str(ctx.values, 'members');
+      if (members !== undefined && !isRingMembersAction(members))
+        throw new UsageError(`--members must be one of ${RING_MEMBERS_ACTIONS.join(', ')}`);
       const by = str(ctx.values, 'as') ?? ctx.config.user;
       const cases = await ctx.cases();
-      return action(ctx, () => cases.decide(vin, { by, decision, reason }));
+      // The case refuses --members on a vehicle case (its validator's message, exit 1).
+      const input = { by, decision, reason } as const;
+      return action(ctx, () => cases.decide(vin, members === undefined ? input : { ...input, members }));
     },
   },
 ];

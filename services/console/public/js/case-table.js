@@ -2,12 +2,20 @@ import { badge, h, table } from './dom.js';
 import { relative } from './format.js';
 import { typologyLabel } from './page-alerts.js';
 
+/** A ring case's key is its id (`ring-<kind>-<entity id>`); a vehicle case's, its VIN. */
+export const isRingKey = (key) => key.startsWith('ring-');
+export const caseHref = (key) => `#/cases/${encodeURIComponent(key)}`;
+
+/** The kind of a queue row: a vehicle's case, or a ring case (one per entity many vehicles share). */
+export const kindBadge = (key) => (isRingKey(key) ? badge('ring', 'ring') : badge('vehicle', 'vehicle'));
+
 /** Queue rows, shared by the queues and breached-SLA pages. */
 export function caseTable(cases, opts = {}) {
   const now = Date.now();
   return table(
     [
-      'VIN',
+      'Case',
+      'Kind',
       'Severity',
       'Typology',
       'Status',
@@ -24,8 +32,9 @@ export function caseTable(cases, opts = {}) {
     cases.map((c) =>
       h(
         'tr',
-        { 'data-vin': c.vin },
-        h('td', {}, h('a', { href: `#/cases/${c.vin}`, class: 'mono' }, c.vin)),
+        { 'data-vin': c.vin, 'data-kind': isRingKey(c.vin) ? 'ring' : 'vehicle' },
+        h('td', {}, h('a', { href: caseHref(c.vin), class: 'mono' }, c.vin)),
+        h('td', {}, kindBadge(c.vin)),
         h('td', {}, c.severity ? badge(c.severity) : '—'),
         // ZmTypologies; empty for a case opened before the attribute and not changed since.
         h(

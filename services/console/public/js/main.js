@@ -9,7 +9,7 @@ import { renderInsights } from './page-insights.js';
 import { renderAudit } from './page-audit.js';
 import { renderEntity } from './page-entity.js';
 
-/** Hash routes: #/queues, #/cases/<VIN>, #/breached, #/alerts, #/entities/<kind>/<id>, #/insights, #/ops, #/audit, #/login. */
+/** Hash routes: #/queues, #/cases/<VIN or ring case id>, #/breached, #/alerts, #/entities/<kind>/<id>, #/insights, #/ops, #/audit, #/login. */
 const NAV = [
   { path: '/queues', label: 'Queues', permission: 'cases:read' },
   { path: '/breached', label: 'Breached SLA', permission: 'cases:supervise' },
@@ -142,10 +142,12 @@ async function route() {
     else done?.();
   };
   try {
-    const caseMatch = /^\/cases\/([A-Za-z0-9]+)$/.exec(path);
+    // A case key: a VIN, or a ring case id (ring-<kind>-<entity id>, URI-encoded).
+    const caseMatch = /^\/cases\/([^/]+)$/.exec(path);
     const entityMatch = /^\/entities\/([a-z]+)\/([^/]+)$/.exec(path);
     if (path === '/queues' && can('cases:read')) keep(await renderQueues(view, ctx));
-    else if (caseMatch && can('cases:read')) keep(await renderCase(view, ctx, caseMatch[1]));
+    else if (caseMatch && can('cases:read'))
+      keep(await renderCase(view, ctx, decodeURIComponent(caseMatch[1])));
     else if (entityMatch && can('cases:read'))
       keep(await renderEntity(view, ctx, entityMatch[1], decodeURIComponent(entityMatch[2])));
     else if (path === '/breached' && can('cases:supervise')) keep(await renderBreached(view, ctx));

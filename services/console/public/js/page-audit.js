@@ -6,7 +6,8 @@ const ACTIONS = ['', 'VIEW_CASE', 'VIEW_ENTITY', 'EXPORT_CSV', 'VIEW_AUDIT'];
 const FILTERS = ['user', 'subject', 'action', 'since', 'until'];
 
 function subjectLink(e) {
-  if (e.subjectKind === 'case') return h('a', { href: `#/cases/${e.subjectId}` }, e.subjectId);
+  if (e.subjectKind === 'case' || e.subjectKind === 'ring-case')
+    return h('a', { href: `#/cases/${encodeURIComponent(e.subjectId)}` }, e.subjectId);
   if (e.subjectKind === 'entity') return h('a', { href: `#/entities/${e.subjectId}` }, e.subjectId);
   return `${e.subjectKind}: ${e.subjectId}`;
 }

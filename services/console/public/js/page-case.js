@@ -2,10 +2,15 @@ import { get, post } from './api.js';
 import { badge, h, mount, table, toast } from './dom.js';
 import { dateTime, relative } from './format.js';
 import { getMeta } from './meta.js';
+import { caseHref, kindBadge } from './case-table.js';
 import { networkSection } from './network-view.js';
 import { typologyLabel } from './page-alerts.js';
+import { KIND_LABEL } from './page-entity.js';
 
-/** The case page: what happened to the VIN, why it was flagged, and what the analyst can do. */
+/**
+ * The case page: what happened to the VIN, why it was flagged, and what the analyst can do. A ring case
+ * (`vin` is then its id) shows its entity and member vehicles instead of one vehicle's story.
+ */
 export async function renderCase(view, ctx, vin) {
   const [meta, first] = await Promise.all([getMeta(), get(`/api/cases/${encodeURIComponent(vin)}`)]);
   let data = first;
@@ -44,13 +49,20 @@ export async function renderCase(view, ctx, vin) {
     const me = ctx.session.user.id;
     const open = meta.openCaseStatuses.includes(c.status);
     const mine = c.assignee === me;
+    const ring = data.ring ?? null;
     mount(
       view,
       h('a', { href: '#/queues', class: 'back' }, '← Queues'),
       h(
         'div',
         { class: 'page-head case-head' },
-        h('h1', {}, h('span', { class: 'mono', 'data-testid': 'case-vin' }, c.vin)),
+        h(
+          'h1',
+          {},
+          ring ? `Ring case · ${KIND_LABEL[ring.kind] ?? ring.kind} ` : null,
+          h('span', { class: 'mono', 'data-testid': 'case-vin' }, ring ? ring.id : c.vin),
+        ),
+        kindBadge(c.vin),
         badge(c.severity),
         h('span', { 'data-testid': 'case-status' }, badge(c.status.replace('_', ' '), c.status)),
       ),
@@ -71,10 +83,63 @@ export async function renderCase(view, ctx, vin) {
         fact('Jurisdiction', c.jurisdiction ?? '—'),
         fact('Opened', dateTime(c.openedAt)),
         c.escalations ? fact('Escalations', String(c.escalations)) : null,
+        ring ? fact('Members', `${ring.members.length} listed, ${ring.memberCount} counted`) : null,
       ),
       c.withdrawal ? withdrawalCard(c) : null,
       actions(c, open, mine),
       c.decision ? decisionCard(c.decision) : null,
+      ...(ring ? ringSections(c, ring) : vehicleSections(c)),
+    );
+    if (!ring && !data.related) void fetchRelated();
+  };
+
+  /** A ring case: its member vehicles with their cases, notes, its members' alerts, the audit trail. */
+  function ringSections(c, ring) {
+    return [
+      h(
+        'section',
+        { class: 'card', 'data-testid': 'ring-members' },
+        h('h2', {}, 'Member vehicles'),
+        h(
+          'p',
+          {},
+          h('a', { href: ring.entityPath, 'data-testid': 'ring-entity' }, 'Entity page'),
+          ` · ${ring.id}`,
+        ),
+        table(
+          ['Vehicle', 'Severity', 'Status', 'Queue', 'Assignee'],
+          ring.members.map((m) =>
+            h(
+              'tr',
+              { 'data-vin': m.vin },
+              h('td', {}, h('a', { href: caseHref(m.vin), class: 'mono' }, m.vin)),
+              h('td', {}, m.case?.severity ? badge(m.case.severity) : '—'),
+              h('td', {}, m.case?.status ? badge(m.case.status.replace('_', ' '), m.case.status) : 'no case'),
+              h('td', {}, m.case?.queue ?? '—'),
+              h('td', {}, m.case?.assignee ?? '—'),
+            ),
+          ),
+          { class: 'grid compact', empty: 'No member known yet.' },
+        ),
+      ),
+      h(
+        'div',
+        { class: 'columns' },
+        h(
+          'section',
+          { class: 'card' },
+          h('h2', {}, 'Notes'),
+          notes(c, meta.openCaseStatuses.includes(c.status)),
+        ),
+        h('section', { class: 'card' }, h('h2', {}, 'Member alerts'), revisions(data.revisions ?? [])),
+      ),
+      h('section', { class: 'card' }, h('h2', {}, 'Audit trail'), audit(c.audit)),
+    ];
+  }
+
+  function vehicleSections(c) {
+    const open = meta.openCaseStatuses.includes(c.status);
+    return [
       h(
         'div',
         { class: 'columns' },
@@ -96,9 +161,8 @@ export async function renderCase(view, ctx, vin) {
       networkSection(c.vin),
       h('section', { class: 'card' }, h('h2', {}, 'Facts'), factsTable(c.facts)),
       h('section', { class: 'card' }, h('h2', {}, 'Audit trail'), audit(c.audit)),
-    );
-    if (!data.related) void fetchRelated();
-  };
+    ];
+  }
 
   function actions(c, open, mine) {
     if (!ctx.can('cases:act') && !ctx.can('cases:supervise')) {
@@ -139,7 +203,9 @@ export async function renderCase(view, ctx, vin) {
           onsubmit: (e) => {
             e.preventDefault();
             const f = new FormData(form);
-            void act('decide', { decision: f.get('decision'), reason: String(f.get('reason') ?? '') });
+            const body = { decision: f.get('decision'), reason: String(f.get('reason') ?? '') };
+            if (c.ring) body.members = f.get('members');
+            void act('decide', body);
           },
         },
         h('h2', {}, 'Decide'),
@@ -150,7 +216,7 @@ export async function renderCase(view, ctx, vin) {
             'label',
             { class: 'radio' },
             h('input', { type: 'radio', name: 'decision', value: 'confirm', required: true }),
-            'Confirm zero-mileage export',
+            c.ring ? 'Confirm the ring' : 'Confirm zero-mileage export',
           ),
           h(
             'label',
@@ -165,6 +231,7 @@ export async function renderCase(view, ctx, vin) {
           'Reason (required, goes to the audit trail and the outcome)',
           h('textarea', { name: 'reason', rows: 3, required: true, maxlength: 4000 }),
         ),
+        c.ring ? membersChoice() : null,
         h('button', { type: 'submit', class: 'primary', 'data-testid': 'decide' }, 'Record decision'),
       );
       blocks.push(form);
@@ -328,6 +395,29 @@ function revisions(list) {
   return h('div', { 'data-testid': 'revisions' }, rows);
 }
 
+/** What deciding a ring case does to its members' cases (ring-case.ts `RING_MEMBERS_ACTIONS`). */
+const MEMBERS_CHOICES = [
+  ['annotate', 'Annotate the member cases (record this decision on each; they stay as they are)'],
+  ['decide', 'Decide the open member cases the same way (decided ones are only annotated)'],
+  ['none', 'Leave the member cases alone'],
+];
+
+function membersChoice() {
+  return h(
+    'fieldset',
+    { class: 'members-choice', 'data-testid': 'decide-members' },
+    h('legend', {}, 'Member cases'),
+    MEMBERS_CHOICES.map(([value, label], i) =>
+      h(
+        'label',
+        { class: 'radio' },
+        h('input', { type: 'radio', name: 'members', value, checked: i === 0 }),
+        label,
+      ),
+    ),
+  );
+}
+
 function decisionCard(d) {
   return h(
     'section',
@@ -335,6 +425,14 @@ function decisionCard(d) {
     h('strong', {}, d.decision === 'confirm' ? 'Confirmed' : 'Dismissed'),
     ` by ${d.by} ${d.override ? '(supervisor override) ' : ''}on ${dateTime(d.at)}: `,
     h('q', {}, d.reason),
+    d.members ? ` Member cases: ${d.members}.` : '',
+    d.ringCaseId
+      ? [
+          ' Decided with its ring case ',
+          h('a', { href: caseHref(d.ringCaseId), class: 'mono' }, d.ringCaseId),
+          '.',
+        ]
+      : '',
   );
 }
 

@@ -1,8 +1,9 @@
 import { get } from './api.js';
+import { caseHref } from './case-table.js';
 import { badge, h, mount, table } from './dom.js';
 import { dateTime, num } from './format.js';
 
-const KIND_LABEL = {
+export const KIND_LABEL = {
   REGISTRANT: 'First registrant',
   TRANSFEREE: 'Transferee',
   EXPORTER: 'Exporter',
@@ -72,6 +73,7 @@ export async function renderEntity(view, ctx, kind, id) {
         ),
       ),
     ),
+    ringCaseCard(data),
     data.truncated
       ? h(
           'p',
@@ -88,7 +90,7 @@ export async function renderEntity(view, ctx, kind, id) {
           h(
             'tr',
             { 'data-vin': m.vin },
-            h('td', {}, h('a', { href: `#/cases/${m.vin}`, class: 'mono' }, m.vin)),
+            h('td', {}, h('a', { href: caseHref(m.vin), class: 'mono' }, m.vin)),
             h('td', {}, m.case?.severity ? badge(m.case.severity) : '—'),
             h('td', {}, m.case?.status ? badge(m.case.status.replace('_', ' '), m.case.status) : 'no case'),
             h('td', {}, m.case?.queue ?? '—'),
@@ -99,5 +101,25 @@ export async function renderEntity(view, ctx, kind, id) {
         { empty: 'No member vehicle is known.' },
       ),
     ),
+  );
+}
+
+/** The entity's ring case (one workflow per entity, opened once its members reached the threshold). */
+function ringCaseCard(data) {
+  const r = data.ringCase;
+  return h(
+    'div',
+    { class: 'card', 'data-testid': 'entity-ring-case' },
+    r
+      ? [
+          h('strong', {}, 'Ring case: '),
+          h('a', { href: caseHref(r.vin), class: 'mono', 'data-testid': 'ring-case-link' }, r.vin),
+          ' ',
+          r.severity ? badge(r.severity) : null,
+          ' ',
+          r.status ? badge(r.status.replace('_', ' '), r.status) : null,
+          r.assignee ? ` claimed by ${r.assignee}` : '',
+        ]
+      : h('span', { class: 'muted' }, 'No ring case: one opens when its members reach the ring threshold.'),
   );
 }

@@ -1,3 +1,4 @@
+import { isRingCaseId } from '@zmwatch/workflows';
 import type { Method } from '../http/router.js';
 import type { AccessSubject } from './access-audit.js';
 
@@ -10,7 +11,15 @@ type Describe = (params: Record<string, string>, url: URL) => AccessSubject;
  * names a registered route).
  */
 export const AUDITED_ROUTES: ReadonlyMap<string, Describe> = new Map<string, Describe>([
-  ['GET /api/cases/:vin', (p) => ({ action: 'VIEW_CASE', subjectKind: 'case', subjectId: p.vin ?? '' })],
+  [
+    'GET /api/cases/:vin',
+    // A ring case (its key is its id) is a case too: the same action, its own subject kind.
+    (p) => ({
+      action: 'VIEW_CASE',
+      subjectKind: isRingCaseId(p.vin ?? '') ? 'ring-case' : 'case',
+      subjectId: p.vin ?? '',
+    }),
+  ],
   [
     'GET /api/entities/:kind/:id',
     (p) => ({

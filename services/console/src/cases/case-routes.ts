@@ -1,4 +1,7 @@
 import {
+  isRingCaseId,
+  isRingMembersAction,
+  RING_MEMBERS_ACTIONS,
   summaryRead,
   type CasePage,
   type CaseRead,
@@ -26,7 +29,8 @@ import {
   type Listed,
 } from './listing-cache.js';
 import { createRelatedCases, RELATED_WAIT_MS } from './related-cases.js';
-import { parseQueueRequest, parseVinParam, requireText } from './filters.js';
+import { parseCaseKeyParam, parseQueueRequest, requireText } from './filters.js';
+import { ringView } from './ring-view.js';
 
 export type { CaseBackend };
 
@@ -37,6 +41,9 @@ export interface CaseRouteDeps {
 }
 
 const DECISIONS: readonly Decision[] = ['confirm', 'dismiss'];
+
+const noCase = (key: string) =>
+  notFound(isRingCaseId(key) ? `no ring case ${key}` : `no case for VIN ${key}`);
 
 /**
  * Analysts' and supervisors' case API. Every action passes the signed-in user as `by`, so the case
@@ -57,6 +64,8 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
    */
   const caseView = async (state: CaseState, read?: CaseRead): Promise<Record<string, unknown>> => ({
     case: state,
+    // A ring case: its entity and members with their cases (and no related cases of its own).
+    ...(state.ring ? { ring: await ringView(deps.cases(), deps.queues, state.ring) } : {}),
     freshness: read
       ? { source: read.source, stale: read.stale, asOf: read.asOf, note: read.note }
       : { source: 'workflow', stale: false, asOf: null, note: null },
@@ -64,7 +73,7 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
     revisions: revisionHistory(state),
     timeline: buildTimeline(state),
     rules: firedRules(state),
-    related: await related.within(state, RELATED_WAIT_MS),
+    related: state.ring ? null : await related.within(state, RELATED_WAIT_MS),
   });
   const listingJson = (listed: Listed<CasePage>) => ({
     stale: listed.stale,
@@ -105,8 +114,9 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
     });
   });
 
+  // `:vin` is a case key: a VIN or a ring case id.
   api.route('GET', '/api/cases/:vin', 'cases:read', async ({ res, params }) => {
-    const vin = parseVinParam(params.vin);
+    const vin = parseCaseKeyParam(params.vin);
     const read = await readCase(deps.cases(), vin).catch((err: unknown) => {
       // Neither the projection nor Temporal answered in time: the row of the queue listing the
       // analyst opened the case from, if this console listed it.
@@ -114,7 +124,7 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
       if (row) return summaryRead(row.summary, new Date(row.at));
       throw err;
     });
-    if (!read) throw notFound(`no case for VIN ${vin}`);
+    if (!read) throw noCase(vin);
     sendJson(res, 200, await caseView(read.state, read));
   });
 
@@ -129,9 +139,9 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
 
   // The related cases of a page whose load did not wait for them (`related: null`).
   api.route('GET', '/api/cases/:vin/related', 'cases:read', async ({ res, params }) => {
-    const vin = parseVinParam(params.vin);
+    const vin = parseCaseKeyParam(params.vin);
     const read = await readCase(deps.cases(), vin);
-    if (!read) throw notFound(`no case for VIN ${vin}`);
+    if (!read) throw noCase(vin);
     sendJson(res, 200, { related: await related(read.state) });
   });
 
@@ -141,7 +151,7 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
     run: (backend: CaseBackend, vin: string, by: string, body: Record<string, unknown>) => Promise<CaseState>,
   ) =>
     api.route('POST', `/api/cases/:vin/${name}`, permission, async ({ req, res, params, session }) => {
-      const vin = parseVinParam(params.vin);
+      const vin = parseCaseKeyParam(params.vin);
       const body = await readJson(req);
       const state = await run(deps.cases(), vin, session.user.id, body);
       sendJson(res, 200, await caseView(state));
@@ -155,7 +165,12 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
     if (typeof decision !== 'string' || !(DECISIONS as readonly string[]).includes(decision)) {
       throw badRequest('decision must be "confirm" or "dismiss"');
     }
-    return c.decide(vin, { by, decision: decision as Decision, reason: requireText(body, 'reason') });
+    const members = body.members;
+    if (members !== undefined && !isRingMembersAction(members))
+      throw badRequest(`members must be one of ${RING_MEMBERS_ACTIONS.join(', ')}`);
+    const input = { by, decision: decision as Decision, reason: requireText(body, 'reason') };
+    // The ring case's validator refuses `members` on a vehicle case (409 with its message).
+    return c.decide(vin, members === undefined ? input : { ...input, members });
   });
   act('reassign', 'cases:supervise', (c, vin, by, body) => {
     const to = requireText(body, 'to', 64);

@@ -1,4 +1,10 @@
-import { CASE_STATUSES, isSafeFilterValue, SEVERITIES, type QueueFilters } from '@zmwatch/workflows';
+import {
+  CASE_STATUSES,
+  isSafeFilterValue,
+  parseCaseKey,
+  SEVERITIES,
+  type QueueFilters,
+} from '@zmwatch/workflows';
 import { normalizeVin, TYPOLOGIES, validateVin } from '@zmwatch/schemas';
 import { badRequest } from '../http/http-error.js';
 import type { CaseSort } from './case-views.js';
@@ -89,6 +95,13 @@ export function parseVinParam(raw: string | undefined): string {
   const v = validateVin(normalizeVin(raw ?? ''));
   if (!v.ok) throw badRequest(`not a VIN: ${v.reason}`);
   return v.vin;
+}
+
+/** A case key in a URL: a VIN, or a ring case id (`ring-<kind>-<entity id>`). */
+export function parseCaseKeyParam(raw: string | undefined): string {
+  const k = parseCaseKey(raw ?? '');
+  if (!k.ok) throw badRequest(k.reason);
+  return k.key;
 }
 
 export function requireText(body: Record<string, unknown>, field: string, max = 4000): string {

@@ -1,9 +1,17 @@
-import { CASE_STATUSES, isSafeFilterValue, type CaseSummary } from '@zmwatch/workflows';
+import {
+  CASE_STATUSES,
+  isRingCaseId,
+  isSafeFilterValue,
+  MAX_ENTITY_ID_LENGTH,
+  ringCaseIdFor,
+  type CaseSummary,
+} from '@zmwatch/workflows';
 import type { Api } from '../http/api.js';
 import { badRequest, notFound } from '../http/http-error.js';
 import { sendJson } from '../http/respond.js';
 import type { CaseBackend } from '../cases/case-routes.js';
 import { readCase } from '../cases/case-routes.js';
+import { casesByKey } from '../cases/cases-by-key.js';
 import { summaryJson } from '../cases/case-views.js';
 import { parseVinParam } from '../cases/filters.js';
 import {
@@ -22,21 +30,8 @@ export interface NetworkRouteDeps {
 /** Cases looked up per entity page at most (one visibility page). */
 const MAX_ENTITY_MEMBERS = 500;
 
-/** The cases of these VINs, any status, in one visibility query per 100 VINs. */
-async function casesOf(deps: NetworkRouteDeps, vins: readonly string[]): Promise<Map<string, CaseSummary>> {
-  const out = new Map<string, CaseSummary>();
-  for (let i = 0; i < vins.length; i += 100) {
-    const page = await deps
-      .cases()
-      .listCases(
-        deps.queues,
-        { vins: vins.slice(i, i + 100), status: [...CASE_STATUSES] },
-        { pageSize: 100 },
-      );
-    for (const c of page.cases) out.set(c.vin, c);
-  }
-  return out;
-}
+const casesOf = (deps: NetworkRouteDeps, keys: readonly string[]): Promise<Map<string, CaseSummary>> =>
+  casesByKey(deps.cases(), deps.queues, keys);
 
 const vehicleJson = (vin: string, c: CaseSummary | undefined) => ({
   vin,
@@ -83,7 +78,8 @@ export function registerNetworkRoutes(api: Api, deps: NetworkRouteDeps): void {
     if (!isEntityKind(kind))
       throw badRequest(`entity kind must be one of registrant, transferee, exporter, cohort`);
     const id = params.id ?? '';
-    if (id === '' || id.length > 128 || !isSafeFilterValue(id)) throw badRequest('not an entity id');
+    if (id === '' || id.length > MAX_ENTITY_ID_LENGTH || !isSafeFilterValue(id))
+      throw badRequest('not an entity id');
     const fromRaw = url.searchParams.get('from');
     let evidence: NetworkEntity | undefined;
     if (fromRaw) {
@@ -96,10 +92,14 @@ export function registerNetworkRoutes(api: Api, deps: NetworkRouteDeps): void {
       const page = await deps
         .cases()
         .listCases(deps.queues, { ...filter, status: [...CASE_STATUSES] }, { pageSize: MAX_ENTITY_MEMBERS });
-      for (const c of page.cases) members.add(c.vin);
+      // A ring case carries its latest member's parties too: it is the entity's case, not a member.
+      for (const c of page.cases) if (!isRingCaseId(c.caseId)) members.add(c.vin);
     }
     const vins = [...members].sort().slice(0, MAX_ENTITY_MEMBERS);
-    const cases = await casesOf(deps, vins);
+    // The entity's ring case (opened once its members reached the ring threshold), in the same lookup.
+    const ringId = ringCaseIdFor({ kind, id });
+    const cases = await casesOf(deps, [...vins, ringId]);
+    const ring = cases.get(ringId);
     const withCase = vins.filter((v) => cases.has(v));
     const countBy = (key: 'status' | 'severity') => {
       const out: Record<string, number> = {};
@@ -124,6 +124,7 @@ export function registerNetworkRoutes(api: Api, deps: NetworkRouteDeps): void {
         byStatus: countBy('status'),
         bySeverity: countBy('severity'),
       },
+      ringCase: ring ? summaryJson(ring) : null,
       firstOpenedAt: opened.length ? new Date(opened[0]!).toISOString() : null,
       lastOpenedAt: opened.length ? new Date(opened[opened.length - 1]!).toISOString() : null,
     });
