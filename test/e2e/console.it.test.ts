@@ -1,7 +1,8 @@
 /**
  * The console in a real browser (Debian's chromium via playwright-core) over the real pipeline:
  * events pushed through Kafka → detector → alert → escalator → case workflow → console → decision →
- * zm.case-outcomes. Screenshots of the queue, a case page and the ops page go to .zmwatch/screenshots/.
+ * zm.case-outcomes. Screenshots of the queue (also filtered by typology), a case page and the ops page go
+ * to .zmwatch/screenshots/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,6 +79,29 @@ test('an analyst sees the case the pipeline opened, claims it, decides it, and t
   await signIn('analyst');
   const row = await queueRow(page, p.console.url, opened.queue, vin, 30_000);
   await page.screenshot({ path: join(SCREENSHOTS, 'queue.png'), fullPage: true });
+
+  // The row names the case's typologies; the queue's typology control lists the cases holding any
+  // chosen one (ZmTypologies): a single car's export is not a ring.
+  assert.match((await row.getByTestId('typologies').textContent()) ?? '', /zero-mileage export/);
+  const typology = page.getByRole('group', { name: 'Typology' });
+  /** Applies the filter form and waits for the listing it asks for (`typology=...`). */
+  const apply = async (query: string) => {
+    const listed = page.waitForResponse((r) => r.url().includes(`/api/cases?`) && r.url().includes(query));
+    await page.getByRole('button', { name: 'Apply' }).click();
+    assert.equal((await listed).status(), 200);
+  };
+  await typology.getByLabel('straw-buyer ring / trader').check();
+  await apply('typology=RING_OR_TRADER');
+  await eventually(
+    async () => ((await page.locator(`tr[data-vin="${vin}"]`).count()) === 0 ? true : undefined),
+    5_000,
+    'the case filtered out',
+  );
+  await typology.getByLabel('straw-buyer ring / trader').uncheck();
+  await typology.getByLabel('zero-mileage export').check();
+  await apply('typology=ZERO_MILEAGE');
+  await page.locator(`tr[data-vin="${vin}"]`).waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'queue-typology.png'), fullPage: true });
 
   await row.getByRole('link', { name: vin }).click();
   await page.getByTestId('case-vin').waitFor();

@@ -9,6 +9,24 @@ import { typologyLabel } from './page-alerts.js';
 const statusLabel = (s) =>
   s === 'open' ? 'Open, unclaimed' : s.charAt(0).toUpperCase() + s.slice(1).replaceAll('_', ' ');
 
+/** A filter of several choices: checkboxes named `name`, those in the comma list `chosen` checked. */
+function checkGroup(legend, name, values, chosen, text = (v) => v) {
+  const selected = new Set((chosen ?? '').split(',').filter(Boolean));
+  return h(
+    'fieldset',
+    { class: 'sev' },
+    h('legend', {}, legend),
+    values.map((v) =>
+      h(
+        'label',
+        { class: 'check' },
+        h('input', { type: 'checkbox', name, value: v, checked: selected.has(v) }),
+        text(v),
+      ),
+    ),
+  );
+}
+
 /** Analysts' queues: filters and sort live in the URL (#/queues?queue=…&severity=…) so views can be shared. */
 export async function renderQueues(view, ctx) {
   const [{ queues }, meta] = await Promise.all([get('/api/queues'), getMeta()]);
@@ -44,8 +62,6 @@ export async function renderQueues(view, ctx) {
     ctx.navigate(`/queues?${next}`);
   };
 
-  const selectedSev = new Set((p.get('severity') ?? '').split(',').filter(Boolean));
-  const selectedTypologies = new Set((p.get('typology') ?? '').split(',').filter(Boolean));
   const form = h(
     'form',
     {
@@ -67,33 +83,9 @@ export async function renderQueues(view, ctx) {
         });
       },
     },
-    h(
-      'fieldset',
-      { class: 'sev' },
-      h('legend', {}, 'Severity'),
-      meta.severities.map((s) =>
-        h(
-          'label',
-          { class: 'check' },
-          h('input', { type: 'checkbox', name: 'severity', value: s, checked: selectedSev.has(s) }),
-          s,
-        ),
-      ),
-    ),
+    checkGroup('Severity', 'severity', meta.severities, p.get('severity')),
     // A case is listed when it holds any chosen typology (ZmTypologies).
-    h(
-      'fieldset',
-      { class: 'sev' },
-      h('legend', {}, 'Typology'),
-      meta.typologies.map((t) =>
-        h(
-          'label',
-          { class: 'check' },
-          h('input', { type: 'checkbox', name: 'typology', value: t, checked: selectedTypologies.has(t) }),
-          ` ${typologyLabel(t)}`,
-        ),
-      ),
-    ),
+    checkGroup('Typology', 'typology', meta.typologies, p.get('typology'), (t) => ` ${typologyLabel(t)}`),
     h(
       'label',
       {},
