@@ -22,8 +22,24 @@ const country = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case')
  * country's import rule is a compliance finding on its own, and never adds to a zero-mileage score.
  */
 const destinationRule = z.discriminatedUnion('kind', [
-  z.object({ country, kind: z.literal('ban'), withinDays: days, weight }).strict(),
-  z.object({ country, kind: z.literal('waiting-period'), waitingDays: days, weight }).strict(),
+  z
+    .object({
+      country,
+      kind: z.literal('ban'),
+      withinDays: days,
+      weight,
+      aggravatingOnly: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      country,
+      kind: z.literal('waiting-period'),
+      waitingDays: days,
+      weight,
+      aggravatingOnly: z.boolean().optional(),
+    })
+    .strict(),
 ]);
 
 const severityBands = z
@@ -105,57 +121,98 @@ const entitySignals = z
   })
   .strict();
 
-export const rulesetSchema = z
-  .object({
-    version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$/, 'short version string, e.g. 2026.1.0'),
-    typologies,
-    timing: z.object({ gracePeriodSeconds: z.number().int().min(0), stateTtlDays: days }).strict(),
-    dataQuality,
-    rules: z
-      .object({
-        rapidExport: z
-          .object({ tiers: z.array(z.object({ maxDays: days, weight }).strict()).min(1) })
-          .strict()
-          .refine(
-            (r) => r.tiers.every((t, i) => i === 0 || t.maxDays > r.tiers[i - 1]!.maxDays),
-            'tiers must have increasing maxDays',
-          ),
-        nearZeroOdometer: z.object({ maxKm: z.number().min(0), weight }).strict(),
-        usedButNewToTrade: z
-          .object({ registrantTypes: z.array(z.enum(PARTY_TYPE_SYMBOLS)).min(1), weight, maxKmPerDay })
-          .strict(),
-        exportPreparation: z.object({ withinDays: days, weight }).strict(),
-        deregistrationNearDeclaration: z.object({ withinDays: days, weight }).strict(),
-        registrantVelocity: z
-          .object({
-            windowDays: z.number().int().positive(),
-            threshold: z.number().int().min(2),
-            weight,
-            maxKmPerDay,
-          })
-          .strict(),
-        afterSalesConfirmation: z
-          .object({
-            withinDays: days,
-            effectiveFrom: z.iso.datetime({ offset: true }),
-            jurisdictionPrefixes: z.array(z.string().min(1)),
-            weight,
-          })
-          .strict(),
-        destinations: z
-          .array(destinationRule)
-          .refine(
-            (d) => new Set(d.map((x) => x.country)).size === d.length,
-            'one rule per destination country',
-          ),
-        vinCheckDigitMismatch: z.object({ weight }).strict(),
-      })
-      .strict(),
-    entitySignals: entitySignals.optional(),
-  })
-  .strict();
+/**
+ * The 2026.3.0 format's one combined scale (`scoring` instead of `typologies`): every rule adds to one
+ * score, an alert at `minAlertScore`. Kept readable so an older ruleset, or a peer mirroring one (the
+ * Kafka Streams peer of ../shared/peer), is judged exactly as it was: see `CombinedScoring`.
+ */
+const combinedScoring = z.object({ minAlertScore: z.number().positive(), severityBands }).strict();
 
-export type Ruleset = z.infer<typeof rulesetSchema>;
+const rulesetFields = {
+  version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$/, 'short version string, e.g. 2026.1.0'),
+  timing: z.object({ gracePeriodSeconds: z.number().int().min(0), stateTtlDays: days }).strict(),
+  dataQuality,
+  rules: z
+    .object({
+      rapidExport: z
+        .object({ tiers: z.array(z.object({ maxDays: days, weight }).strict()).min(1) })
+        .strict()
+        .refine(
+          (r) => r.tiers.every((t, i) => i === 0 || t.maxDays > r.tiers[i - 1]!.maxDays),
+          'tiers must have increasing maxDays',
+        ),
+      nearZeroOdometer: z.object({ maxKm: z.number().min(0), weight }).strict(),
+      usedButNewToTrade: z
+        .object({ registrantTypes: z.array(z.enum(PARTY_TYPE_SYMBOLS)).min(1), weight, maxKmPerDay })
+        .strict(),
+      exportPreparation: z.object({ withinDays: days, weight }).strict(),
+      deregistrationNearDeclaration: z.object({ withinDays: days, weight }).strict(),
+      registrantVelocity: z
+        .object({
+          windowDays: z.number().int().positive(),
+          threshold: z.number().int().min(2),
+          weight,
+          maxKmPerDay,
+        })
+        .strict(),
+      afterSalesConfirmation: z
+        .object({
+          withinDays: days,
+          effectiveFrom: z.iso.datetime({ offset: true }),
+          jurisdictionPrefixes: z.array(z.string().min(1)),
+          weight,
+        })
+        .strict(),
+      destinations: z
+        .array(destinationRule)
+        .refine(
+          (d) => new Set(d.map((x) => x.country)).size === d.length,
+          'one rule per destination country',
+        ),
+      vinCheckDigitMismatch: z.object({ weight }).strict(),
+    })
+    .strict(),
+  entitySignals: entitySignals.optional(),
+};
+
+/** A ruleset document with typologies judged apart (2026.4.0 on). */
+const typologiesRuleset = z
+  .object({ ...rulesetFields, typologies })
+  .strict()
+  .refine((r) => r.rules.destinations.every((d) => d.aggravatingOnly === undefined), {
+    message: 'aggravatingOnly belongs to the combined scoring of 2026.3.0 (`scoring`), not to typologies',
+    path: ['rules', 'destinations'],
+  })
+  .transform((r): Ruleset => r);
+
+/**
+ * A ruleset document in the combined format of 2026.3.0, normalised to the same shape (`combined`
+ * set, every typology on the combined threshold and bands).
+ */
+const combinedRuleset = z
+  .object({ ...rulesetFields, scoring: combinedScoring })
+  .strict()
+  .transform(({ scoring, ...r }): Ruleset => {
+    const each = { threshold: scoring.minAlertScore, severityBands: scoring.severityBands };
+    return {
+      ...r,
+      typologies: Object.fromEntries(TYPOLOGIES.map((t) => [t, each])) as Ruleset['typologies'],
+      combined: scoring,
+    };
+  });
+
+/**
+ * How 2026.3.0 judged a declaration, when a ruleset is in its format: one score, the sum of every
+ * fired rule; destination rules aggravating only unless `aggravatingOnly: false` (they fire only when
+ * the rules before them reach `minAlertScore`); the check digit fires when any rule fired.
+ */
+export type CombinedScoring = z.infer<typeof combinedScoring>;
+
+export interface Ruleset extends z.infer<z.ZodObject<typeof rulesetFields>> {
+  typologies: z.infer<typeof typologies>;
+  /** Set when the ruleset is in the combined format of 2026.3.0. */
+  combined?: CombinedScoring;
+}
 export type DestinationRule = z.infer<typeof destinationRule>;
 export type EntitySignalsConfig = z.infer<typeof entitySignals>;
 export type TypologyScoring = z.infer<typeof typologyScoring>;
@@ -166,7 +223,8 @@ export class RulesetError extends Error {
 
 /** Validate a parsed ruleset document; the error names every bad field. */
 export function parseRuleset(doc: unknown, source = 'ruleset'): Ruleset {
-  const result = rulesetSchema.safeParse(doc);
+  const combined = typeof doc === 'object' && doc !== null && 'scoring' in doc && !('typologies' in doc);
+  const result = (combined ? combinedRuleset : typologiesRuleset).safeParse(doc);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
   throw new RulesetError(`${source} is invalid:\n${problems.join('\n')}`);

@@ -67,12 +67,15 @@ test('a missing file is a RulesetError naming the file', () => {
   );
 });
 
-test('dataQuality has defaults; the retired aggravatingOnly and scoring are rejected by name', () => {
+test('dataQuality has defaults; beside typologies, the combined scale of 2026.3.0 (scoring, aggravatingOnly) is rejected by name', () => {
   const d = doc();
   delete d.dataQuality;
   assert.equal(parseRuleset(d).dataQuality.maxPlausibleOdometerKm, 1_000_000);
   d.rules.destinations[0].aggravatingOnly = false;
+  assert.throws(
+    () => parseRuleset(d),
+    /rules\.destinations: aggravatingOnly belongs to the combined scoring/,
+  );
   d.scoring = { minAlertScore: 25 };
-  assert.throws(() => parseRuleset(d), /rules\.destinations\.0/);
   assert.throws(() => parseRuleset(d), /scoring/);
 });

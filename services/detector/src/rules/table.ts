@@ -198,8 +198,8 @@ export const RULES: readonly Rule[] = [
   rule({
     id: RULE_IDS.destinationBan,
     typology: 'COMPLIANCE_BREACH',
-    hit(s) {
-      const dest = destinationOf(s);
+    hit(s, prior) {
+      const dest = destinationOf(s, prior);
       if (!dest || dest.kind !== 'ban' || s.days === null || s.days > dest.withinDays) return null;
       return {
         destinationCountry: dest.country,
@@ -213,8 +213,8 @@ export const RULES: readonly Rule[] = [
   rule({
     id: RULE_IDS.destinationWaitingPeriod,
     typology: 'COMPLIANCE_BREACH',
-    hit(s) {
-      const dest = destinationOf(s);
+    hit(s, prior) {
+      const dest = destinationOf(s, prior);
       if (!dest || dest.kind !== 'waiting-period' || s.days === null || s.days >= dest.waitingDays)
         return null;
       return {
@@ -232,15 +232,26 @@ export const RULES: readonly Rule[] = [
     typology: 'ZERO_MILEAGE',
     hit(s, prior) {
       if (s.vinCheckDigitValid) return null;
-      if (!prior.some((p) => RULE_BY_ID.get(p.ruleId)!.typology === 'ZERO_MILEAGE')) return null;
+      // (Under the combined scale of 2026.3.0: when any rule fired.)
+      const aggravates = s.ruleset.combined
+        ? prior.length > 0
+        : prior.some((p) => RULE_BY_ID.get(p.ruleId)!.typology === 'ZERO_MILEAGE');
+      if (!aggravates) return null;
       return { vin: s.vin };
     },
     weight: (_e, r) => r.rules.vinCheckDigitMismatch.weight,
   }),
 ];
 
-function destinationOf(s: RuleSubject) {
-  return s.ruleset.rules.destinations.find((r) => r.country === s.decl.destinationCountry);
+/**
+ * The destination country's rule. Under the combined scale of 2026.3.0 a rule is aggravating only
+ * unless it says `aggravatingOnly: false`: it applies when the rules before it reach minAlertScore.
+ */
+function destinationOf(s: RuleSubject, prior: readonly Fired[]) {
+  const dest = s.ruleset.rules.destinations.find((r) => r.country === s.decl.destinationCountry);
+  const combined = s.ruleset.combined;
+  if (!dest || !combined || dest.aggravatingOnly === false) return dest;
+  return prior.reduce((sum, p) => sum + p.weight, 0) >= combined.minAlertScore ? dest : undefined;
 }
 function destinationWeight(country: string, r: Ruleset): number {
   return r.rules.destinations.find((d) => d.country === country)!.weight;

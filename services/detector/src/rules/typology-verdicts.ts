@@ -1,5 +1,5 @@
 import { SEVERITY_SYMBOLS, TYPOLOGIES, type Severity, type TypologyVerdict } from '@zmwatch/schemas';
-import type { Ruleset, TypologyScoring } from '../ruleset.js';
+import type { CombinedScoring, Ruleset, TypologyScoring } from '../ruleset.js';
 import type { Fired } from './evidence.js';
 import { typologyOf } from './table.js';
 
@@ -15,6 +15,7 @@ export function severityFor(score: number, bands: TypologyScoring['severityBands
  * weights on the typology's own threshold and bands. Severity is null below the threshold.
  */
 export function typologyVerdicts(fired: readonly Fired[], ruleset: Ruleset): TypologyVerdict[] {
+  if (ruleset.combined) return combinedVerdicts(fired, ruleset.combined);
   const out: TypologyVerdict[] = [];
   for (const typology of TYPOLOGIES) {
     const mine = fired.filter((f) => typologyOf(f.ruleId) === typology);
@@ -47,4 +48,20 @@ export function leadingVerdict(verdicts: readonly TypologyVerdict[]): TypologyVe
     else if (rank(v) > rank(lead) || (rank(v) === rank(lead) && v.score > lead.score)) lead = v;
   }
   return lead;
+}
+
+/**
+ * The combined scale of 2026.3.0: one score over every fired rule. Each typology a fired rule supports
+ * is named with the combined verdict, so the alert's typologies still say what its rules support.
+ */
+function combinedVerdicts(fired: readonly Fired[], combined: CombinedScoring): TypologyVerdict[] {
+  const score = fired.reduce((s, f) => s + f.weight, 0);
+  const reached = score >= combined.minAlertScore;
+  const severity = reached ? severityFor(score, combined.severityBands) : null;
+  return TYPOLOGIES.filter((t) => fired.some((f) => typologyOf(f.ruleId) === t)).map((typology) => ({
+    typology,
+    score,
+    severity,
+    reached,
+  }));
 }
