@@ -8,6 +8,7 @@ import type { RuleHit, Severity, TypologyVerdict } from '@zmwatch/schemas';
 import type { Ruleset } from './ruleset.js';
 import { renderHit } from './rules/render.js';
 import { ruleSubject, type EvaluationSubject, type RuleSubject } from './rules/subject.js';
+import type { Fired } from './rules/evidence.js';
 import { fireRules } from './rules/table.js';
 import { leadingVerdict, typologyVerdicts } from './rules/typology-verdicts.js';
 import type { OpenDeclaration } from './vin-state.js';
@@ -42,21 +43,53 @@ export interface DataQualityFinding {
   problem: string;
 }
 
-export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: Ruleset): Evaluation {
+/**
+ * What the rules decided, before anything is rendered: enough to decide whether an alert or a
+ * revision is published (verdicts.ts). Most due declarations never alert; only those that do pay
+ * for sentences and facts (`renderEvaluation`).
+ */
+export interface Judgement {
+  score: number;
+  severity: Severity | null;
+  alert: boolean;
+  /** The fired rules with their typed evidence, in table order. */
+  rules: readonly Fired[];
+  typologies: TypologyVerdict[];
+  /** What the rules read (for rendering). */
+  subject: RuleSubject;
+}
+
+export function judge(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: Ruleset): Judgement {
   const s = ruleSubject(subject, decl, ruleset);
   const fired = fireRules(s);
   const typologies = typologyVerdicts(fired, ruleset);
   const lead = leadingVerdict(typologies);
-  const findings = dataQualityFindings(decl, ruleset);
   return {
     score: lead?.score ?? 0,
     severity: lead?.severity ?? null,
     alert: typologies.some((t) => t.reached),
-    rules: fired.map(renderHit),
+    rules: fired,
     typologies,
-    facts: subjectFacts(s, findings),
+    subject: s,
+  };
+}
+
+/** The judgement as an alert shows it: each hit rendered from its evidence, the facts, the findings. */
+export function renderEvaluation(j: Judgement): Evaluation {
+  const findings = dataQualityFindings(j.subject.decl, j.subject.ruleset);
+  return {
+    score: j.score,
+    severity: j.severity,
+    alert: j.alert,
+    rules: j.rules.map(renderHit),
+    typologies: j.typologies,
+    facts: subjectFacts(j.subject, findings),
     findings,
   };
+}
+
+export function evaluate(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: Ruleset): Evaluation {
+  return renderEvaluation(judge(subject, decl, ruleset));
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

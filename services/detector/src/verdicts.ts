@@ -2,7 +2,7 @@ import type { Alert } from '@zmwatch/schemas';
 import { buildAlert } from './alert.js';
 import type { MergeResult } from './apply-events.js';
 import type { EntityCounts } from './entity-windows.js';
-import { evaluate, type Evaluation, type EvaluationSubject } from './evaluate.js';
+import { judge, renderEvaluation, type EvaluationSubject, type Judgement } from './evaluate.js';
 import {
   decideRevision,
   publishedAfter,
@@ -19,7 +19,8 @@ export interface DeclarationOutcome {
   declarationId: string;
   /** The revision to publish; null when nothing changed for consumers. */
   alert: Alert | null;
-  evaluation: Evaluation;
+  /** What the rules decided (rendered into the alert only when one is published). */
+  evaluation: Judgement;
   /** recordVerdict arguments: whether the declaration has an alert, and its revision memory. */
   alerted: boolean;
   published?: Published;
@@ -49,14 +50,20 @@ export function decideVerdicts(
     withdrawnBy: Verdict['withdrawnBy'],
   ): void => {
     const entityCounts = entitiesOf?.(decl);
-    const evaluation = evaluate(entityCounts ? { ...subject, entityCounts } : subject, decl, ruleset);
-    const verdict: Verdict = { ...evaluation };
+    const evaluation = judge(entityCounts ? { ...subject, entityCounts } : subject, decl, ruleset);
+    const verdict: Verdict = {
+      alert: evaluation.alert,
+      score: evaluation.score,
+      severity: evaluation.severity,
+      rules: evaluation.rules,
+    };
     if (withdrawnBy) verdict.withdrawnBy = withdrawnBy;
     const decision = decideRevision(previous, verdict, policy, nowS);
     const base = { declarationId: decl.declarationId, evaluation, alerted: previous !== undefined };
     if (decision.kind === 'publish') {
       const published = publishedAfter(previous, decision, verdict, nowMs);
-      const alert = buildAlert(subject.vin, subject.state, timelineDecl, evaluation, ruleset.version, {
+      const rendered = renderEvaluation(evaluation);
+      const alert = buildAlert(subject.vin, subject.state, timelineDecl, rendered, ruleset.version, {
         revision: decision.revision,
         status: decision.status,
         reason: decision.reason,
