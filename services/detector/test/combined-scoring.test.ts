@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { evaluate, RULE_IDS } from '../src/evaluate.js';
 import { DEFAULT_RULESET_FILE, parseRuleset } from '../src/ruleset.js';
 import { evaluationSubject, openDeclaration } from './support/evaluation-fixtures.js';
-import { DAY, T0 } from './support/fixtures.js';
+import { DAY, T0 } from '@zmwatch/test-support/events';
 
 const BANDS = { LOW: 25, MEDIUM: 45, HIGH: 70, CRITICAL: 90 };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
