@@ -5,7 +5,6 @@ import {
   DAY_MS,
   HOUR_MS,
   alertIdFor,
-  withCheckDigit,
   createCodec,
   TOPICS,
   type Alert,
@@ -15,6 +14,7 @@ import {
   type Topic,
   type TopicRecordMap,
 } from '@zmwatch/schemas';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const COUNT = Number(process.argv[2] ?? 100_000);
 const ROUNDS = 5;
@@ -30,14 +30,10 @@ const rand = (): number => {
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 
-const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 const WMIS = ['LGX', 'LSV', 'LFV', 'LRW', 'LVG', 'LB3', 'LSG', 'LNB', 'HJR', 'L6T'];
-function vin(): string {
-  let v = pick(WMIS);
-  while (v.length < 17) v += pick([...VIN_CHARS]);
-  if (rand() < 0.5) v = withCheckDigit(v);
-  return v;
-}
+let vins = 0;
+/** Half the VINs carry a wrong check digit, as feeds do. */
+const vin = (): string => vinFor(vins++, { prefix: pick(WMIS), validCheckDigit: rand() < 0.5 });
 const MODELS: [string, string][] = [
   ['BYD', 'Song PLUS DM-i'],
   ['BYD', 'Seal'],

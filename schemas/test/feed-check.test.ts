@@ -5,7 +5,6 @@ import { Partitioners } from 'kafkajs';
 import { getContract } from '../src/contracts.js';
 import {
   checkFeeds,
-  withCheckDigit,
   contractPartition,
   createCodec,
   createRegistryCatalog,
@@ -17,16 +16,11 @@ import {
 import { encodeUnchecked } from '@zmwatch/test-support/unchecked-records';
 import { declaration, registration } from './support/contract-records.js';
 import { DAY_MS, HOUR_MS } from '../src/time-units.js';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const PARTITIONS = 6;
 const REG = TOPICS.registrations;
 const DEC = TOPICS.declarations;
-
-/** The n-th structurally valid VIN with a correct check digit. */
-function vin(n: number): string {
-  const body = `LGXC74C4${'X'}S${String(n).padStart(7, '0')}`;
-  return withCheckDigit(body);
-}
 
 /** kafkajs's default partitioner (what our own producers use): the contract. */
 const kafkajsPartition = (key: string): number =>
@@ -71,7 +65,7 @@ const rawRegistration = (record: object): Buffer => encodeUnchecked(REG, record)
 const misplacedVins = (count: number): string[] => {
   const out: string[] = [];
   for (let n = 1; out.length < count; n++) {
-    const v = vin(n);
+    const v = vinFor(n);
     if (crc32Partition(v) !== kafkajsPartition(v)) out.push(v);
   }
   return out;
@@ -80,7 +74,7 @@ const misplacedVins = (count: number): string[] => {
 test('a feed produced by the contract (kafkajs default partitioner, normalised keys) is clean', async () => {
   const codec = await createCodec();
   const records = Array.from({ length: 50 }, (_, i) => {
-    const v = vin(i + 1);
+    const v = vinFor(i + 1);
     const r = registration({ vin: v, eventTime: 20_000 * DAY_MS, recordedAt: 20_000 * DAY_MS });
     return sample(REG, codec.encode(REG, r), v, kafkajsPartition(v), 20_000 * DAY_MS + 60_000);
   });
@@ -104,7 +98,7 @@ test('records placed by a CRC32 partitioner are counted as wrong-partition with 
       sample(DEC, codec.encode(DEC, declaration({ vin: v })), v, crc32Partition(v), Date.now()),
     ),
     ...Array.from({ length: 30 }, (_, i) => {
-      const v = vin(1000 + i);
+      const v = vinFor(1000 + i);
       return sample(
         DEC,
         codec.encode(DEC, declaration({ vin: v })),
@@ -131,7 +125,7 @@ test('records placed by a CRC32 partitioner are counted as wrong-partition with 
 
 test('keys that are not the normalised VIN (lower case, spaces) and missing keys are key problems, not partition ones', async () => {
   const codec = await createCodec();
-  const [a, b, c] = [vin(1), vin(2), vin(3)];
+  const [a, b, c] = [vinFor(1), vinFor(2), vinFor(3)];
   const encode = (v: string) => codec.encode(REG, registration({ vin: v }));
   const records = [
     sample(REG, encode(a), a.toLowerCase(), kafkajsPartition(a.toLowerCase()), Date.now()),
@@ -161,7 +155,7 @@ test('keys that are not the normalised VIN (lower case, spaces) and missing keys
 
 test('out-of-range values (eventTime 8.7e15, model year 20240) are counted by field and dead-lettered; skew skips bad times', async () => {
   const codec = await createCodec();
-  const v = vin(7);
+  const v = vinFor(7);
   const p = kafkajsPartition(v);
   const records = [
     sample(REG, rawRegistration(registration({ vin: v, eventTime: 8.7e15 })), v, p, Date.now()),
@@ -215,7 +209,7 @@ test('invalid VINs, undecodable bytes and another contract on the topic are repo
 
 test('event times far ahead of arrival are counted beyond the threshold; late arrivals give p50/p99/max', async () => {
   const codec = await createCodec();
-  const v = vin(9);
+  const v = vinFor(9);
   const p = kafkajsPartition(v);
   const arrival = Date.UTC(2026, 0, 10);
   const at = (eventTime: number) =>
@@ -245,7 +239,7 @@ test('schema ids: fetched from a registry, unknown to it, or unavailable', async
   const codec = await createCodec({
     catalog: createRegistryCatalog({ url: 'http://registry.invalid', fetch: fake }),
   });
-  const v = vin(11);
+  const v = vinFor(11);
   const p = kafkajsPartition(v);
   const body = getContract(REG).type.toBuffer(registration({ vin: v }));
   const records = [105, 105, 777, 106, 5].map((id) => sample(REG, frame(id, body), v, p, Date.now()));
@@ -267,7 +261,7 @@ test('schema ids: fetched from a registry, unknown to it, or unavailable', async
 
 test('topics are reported separately and an empty topic is clean', async () => {
   const codec = await createCodec();
-  const v = vin(12);
+  const v = vinFor(12);
   const report = await checkFeeds(
     [
       sample(REG, codec.encode(REG, registration({ vin: v })), v, kafkajsPartition(v), Date.now()),

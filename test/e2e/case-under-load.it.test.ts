@@ -16,10 +16,11 @@ import { DAY_MS } from '@zmwatch/schemas';
 import { eventually } from '@zmwatch/test-support/cases';
 import { uniqueName } from '@zmwatch/test-support/stack';
 import { launchBrowser, SCREENSHOTS } from './support/browser.js';
-import { firstRegistration, newVin } from './support/events.js';
+import { firstRegistration } from './support/events.js';
 import { produceZeroMileageExport } from './support/produce.js';
 import { queueRow } from './support/queue-page.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
+import { randomVin } from '@zmwatch/test-support/vins';
 
 /** The demo's default rate. */
 const EVENTS_PER_SECOND = 200;
@@ -46,11 +47,13 @@ async function produceLoad(): Promise<void> {
   for (let tick = 0; loading; tick++) {
     const started = Date.now();
     const now = Date.now();
-    const pair = tick % PAIR_EVERY_TICKS === 0 ? newVin() : undefined;
-    const registrations = Array.from({ length: pair ? perTick - 2 : perTick }, () => newVin()).map((vin) => ({
-      key: vin,
-      value: p.codec.encode('vehicle.registrations.v1', firstRegistration(vin, now - 6 * DAY_MS, p.run)),
-    }));
+    const pair = tick % PAIR_EVERY_TICKS === 0 ? randomVin() : undefined;
+    const registrations = Array.from({ length: pair ? perTick - 2 : perTick }, () => randomVin()).map(
+      (vin) => ({
+        key: vin,
+        value: p.codec.encode('vehicle.registrations.v1', firstRegistration(vin, now - 6 * DAY_MS, p.run)),
+      }),
+    );
     await p.producer.send({ topic: p.topics.registrations, acks: -1, messages: registrations });
     if (pair) await produceZeroMileageExport(p, pair, now);
     produced += perTick;
@@ -80,7 +83,7 @@ after(async () => {
 
 test('under the demo’s load, an analyst opens a case from the queue and sees its content', async () => {
   await new Promise((r) => setTimeout(r, WARM_UP_MS));
-  const vin = newVin();
+  const vin = randomVin();
   await produceZeroMileageExport(p, vin);
   const opened = await eventually(
     async () => (await p.cases.getCase(vin)) ?? undefined,

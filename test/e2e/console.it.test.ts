@@ -14,15 +14,16 @@ import { eventually } from '@zmwatch/test-support/cases';
 import { uniqueName } from '@zmwatch/test-support/stack';
 import { launchBrowser, SCREENSHOTS, signIn as signInAs } from './support/browser.js';
 import { alertRevisions } from './support/alerts.js';
-import { firstRegistration, newVin } from './support/events.js';
+import { firstRegistration } from './support/events.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
 import { produceZeroMileageExport } from './support/produce.js';
 import { queueRow } from './support/queue-page.js';
+import { randomVin } from '@zmwatch/test-support/vins';
 
 let p: Pipeline;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
-const vin = newVin();
+const vin = randomVin();
 
 before(async () => {
   p = await startPipeline(uniqueName('e2e'));
@@ -161,7 +162,7 @@ test('a customs viewer sees the alert feed and the case, but cannot decide: the 
 });
 
 test('a case follows its alert’s revisions: the page shows its parties and revision history through a severity upgrade and a withdrawal', async () => {
-  const revisedVin = newVin();
+  const revisedVin = randomVin();
   const [rev0, rev1, rev2] = alertRevisions(revisedVin, p.run);
   // Signalled through the case client as the escalator does (signal-with-start on case-<VIN>): the
   // alert codec on main is still v1, which would drop the v2 fields. Once alert/v2.avsc is in the
@@ -272,7 +273,7 @@ test('an ops user sees lag grow while the detector is paused and fall when it re
   await p.producer.send({
     topic: p.topics.registrations,
     acks: -1,
-    messages: Array.from({ length: 30 }, () => newVin()).map((v) => ({
+    messages: Array.from({ length: 30 }, () => randomVin()).map((v) => ({
       key: v,
       value: p.codec.encode('vehicle.registrations.v1', firstRegistration(v, t - DAY_MS, p.run)),
     })),
@@ -297,7 +298,7 @@ test('an ops user sees lag grow while the detector is paused and fall when it re
   await admin.disconnect();
 
   await p.stopDetector();
-  const batch = Array.from({ length: 40 }, () => newVin());
+  const batch = Array.from({ length: 40 }, () => randomVin());
   await p.producer.send({
     topic: p.topics.registrations,
     acks: -1,

@@ -16,14 +16,15 @@ import { ringCaseIdFor, type CaseState } from '@zmwatch/workflows';
 import { eventually } from '@zmwatch/test-support/cases';
 import { uniqueName } from '@zmwatch/test-support/stack';
 import { launchBrowser, SCREENSHOTS, signIn as signInAs } from './support/browser.js';
-import { firstRegistration, newVin, usedExportDeclaration } from './support/events.js';
+import { firstRegistration, usedExportDeclaration } from './support/events.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
+import { randomVin } from '@zmwatch/test-support/vins';
 
 const RING = 12;
 let p: Pipeline;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
-const vins = Array.from({ length: RING }, () => newVin()).sort();
+const vins = Array.from({ length: RING }, () => randomVin()).sort();
 let transferee = '';
 let exporter = '';
 /** A member whose network view was opened (the first test sets it). */

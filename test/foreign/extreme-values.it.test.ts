@@ -23,7 +23,6 @@ import {
   DLQ_HEADERS,
   TOPICS,
   alertIdFor,
-  withCheckDigit,
   contractPartition,
   createCodec,
   rangeProblems,
@@ -45,6 +44,7 @@ import {
   waitFor,
   type ReadMessage,
 } from './support/foreign-kafka.js';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const PARTITIONS = 6;
 const ORDINARY_CASES = 150;
@@ -67,16 +67,6 @@ function prng(seed: number): () => number {
   };
 }
 const rand = prng(0x11f0ce);
-
-const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
-/** A structurally valid VIN with a correct check digit; `wmi` keeps ordinary and extreme VINs apart. */
-function makeVin(wmi: string, n: number): string {
-  let body = '';
-  for (let i = 0, x = n * 7919 + 104_729; i < 14; i++, x = Math.floor(x / 33) + i * 31)
-    body += VIN_CHARS[x % VIN_CHARS.length];
-  const draft = wmi + body;
-  return withCheckDigit(draft);
-}
 
 // Recent event times (state TTLs count from event time): registrations 20-50 days ago.
 const NOW = Date.now();
@@ -195,7 +185,7 @@ describe('extreme values in every field of both input contracts, mixed into ordi
     const expectedAlerts = new Map<string, string>(); // alertId -> VIN
     const ordinaryVins = new Set<string>();
     for (let i = 0; i < ORDINARY_CASES; i++) {
-      const vin = makeVin('LSV', i);
+      const vin = vinFor(`LSV-${i}`, { prefix: 'LSV' });
       const t0 = caseTime();
       const r = registration(vin, `ord-${i}`, t0);
       const d = declaration(vin, `ord-${i}`, t0 + (5 + Math.floor(rand() * 11)) * DAY_MS);
@@ -214,7 +204,7 @@ describe('extreme values in every field of both input contracts, mixed into ordi
       const { id: schemaId, schema } = contracts[topic];
       for (const fc of fieldCases(schema)) {
         const n = extremes.length;
-        const vin = makeVin('LFZ', n);
+        const vin = vinFor(`LFZ-${n}`, { prefix: 'LFZ' });
         const t0 = caseTime();
         const tag = `x${n}`;
         const fuzzed = fc.extreme.valueFor ? fc.extreme.valueFor(vin) : fc.extreme.value;
@@ -468,12 +458,12 @@ describe('extreme values in every field of both input contracts, mixed into ordi
     const ruleset = loadRuleset();
     const vins: string[] = [];
     for (let i = 0; vins.length < 2; i++) {
-      const vin = makeVin('LSF', i);
+      const vin = vinFor(`LSF-${i}`, { prefix: 'LSF' });
       if ((contractPartition(vin, PARTITIONS) === 0) === (vins.length === 0)) vins.push(vin);
     }
     const poison: ForeignRecord[] = [];
     for (let i = 0; i < 8000; i++) {
-      const vin = makeVin('LFP', i);
+      const vin = vinFor(`LFP-${i}`, { prefix: 'LFP' });
       const r = registration(vin, `full-${i}`, caseTime());
       poison.push({
         topic: topics.registrations,

@@ -22,7 +22,6 @@ import {
   DAY_MS,
   DLQ_HEADERS,
   TOPICS,
-  withCheckDigit,
   contractPartition,
   createCodec,
   type Codec,
@@ -47,6 +46,7 @@ import {
   waitFor,
   type RunTopics,
 } from './support/foreign-kafka.js';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const PARTITIONS = 6;
 const logger = createLogger('foreign-feed-test', process.env.ZM_TEST_LOG_LEVEL ?? 'silent');
@@ -93,13 +93,6 @@ function foreignKey(vin: string): string | null {
 
 /** Event ids of the extreme records start with this. */
 const POISON = 'poison-';
-
-const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
-function freshVin(seed: string): string {
-  const d = createHash('sha256').update(seed).digest();
-  const draft = 'LFV' + [...d.subarray(0, 14)].map((b) => VIN_CHARS[b % VIN_CHARS.length]).join('');
-  return withCheckDigit(draft);
-}
 
 interface FeedResult {
   run: string;
@@ -428,7 +421,7 @@ describe('the detector fed by a foreign producer (issue 11)', () => {
     const zmDecl = declarations.find((d) => d.vin === zmVins[1])!;
     // A fresh VIN (check digit computed) unless the record rides on `base`'s own VIN.
     const vinOf = (id: string, base: { vin: string }, over: { vin?: string }) =>
-      over.vin === base.vin ? {} : { vin: freshVin(id), vinCheckDigitValid: true };
+      over.vin === base.vin ? {} : { vin: vinFor(id, { prefix: 'LFV' }), vinCheckDigitValid: true };
     const reg = (
       id: string,
       over: Partial<RegistrationEvent>,

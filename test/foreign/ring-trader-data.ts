@@ -5,12 +5,8 @@
  * arrival order in which a car's registration-side events and its declaration come in any order.
  * Plain records: test/foreign/produce.py (librdkafka + fastavro) writes them.
  */
-import {
-  DAY_MS,
-  withCheckDigit,
-  type CustomsDeclarationEvent,
-  type RegistrationEvent,
-} from '@zmwatch/schemas';
+import { DAY_MS, type CustomsDeclarationEvent, type RegistrationEvent } from '@zmwatch/schemas';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 export type Role = 'ring' | 'trader' | 'control-used' | 'control-early-resale';
 
@@ -60,8 +56,6 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const VIN_ALPHABET = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ';
-
 /**
  * Builds the data set: every time is `now` minus whole days plus a seeded offset, so the state and
  * entity windows (TTLs from event time and from the processing clock) hold everything.
@@ -71,18 +65,8 @@ export function ringTraderData(seed: number, now: number): RingTraderData {
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const at = (daysAgo: number) => today - daysAgo * DAY_MS + int(8, 17) * 3_600_000 + int(0, 3_599) * 1000;
-  const usedVins = new Set<string>();
-  const vin = (wmi: string) => {
-    for (;;) {
-      let draft = wmi;
-      while (draft.length < 17) draft += VIN_ALPHABET[int(0, VIN_ALPHABET.length - 1)];
-      const v = withCheckDigit(draft);
-      if (!usedVins.has(v)) {
-        usedVins.add(v);
-        return v;
-      }
-    }
-  };
+  let vins = 0;
+  const vin = (wmi: string) => vinFor(`${seed}-${vins++}`, { prefix: wmi });
   const cars: Car[] = [];
   const events: FeedEvent[] = [];
 

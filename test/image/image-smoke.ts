@@ -19,7 +19,8 @@ import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/ki
 import { ENTRY_POINT, IMAGE_REF, IMAGE_UID, imagePaths, stackUp } from '@zmwatch/infra';
 import { createCodec, DAY_MS } from '@zmwatch/schemas';
 import { stack, uniqueName } from '@zmwatch/test-support/stack';
-import { firstRegistration, newVin, usedExportDeclaration } from '../e2e/support/events.js';
+import { firstRegistration, usedExportDeclaration } from '../e2e/support/events.js';
+import { randomVin } from '@zmwatch/test-support/vins';
 
 const STOP_LIMIT_MS = 10_000;
 const READY_TIMEOUT_MS = 180_000;
@@ -348,7 +349,7 @@ export async function runSmoke(): Promise<boolean> {
     const codec = await createCodec();
     const producer = createIdempotentProducer(kafka);
     await producer.connect();
-    const vin = newVin();
+    const vin = randomVin();
     const now = Date.now();
     const sent = performance.now();
     await producer.send({

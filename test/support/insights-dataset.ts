@@ -2,7 +2,6 @@
 import {
   alertV2Defaults,
   alertV3Defaults,
-  withCheckDigit,
   DAY_MS,
   HOUR_MS,
   TOPICS,
@@ -15,15 +14,9 @@ import {
 import type { Kafka } from 'kafkajs';
 import { createIdempotentProducer } from '@zmwatch/kit';
 import type { InsightsApp, InsightsConfig, InsightsRecord } from '@zmwatch/insights';
+import { vinFor } from './vins.js';
 
 const at = (iso: string) => Date.parse(`${iso}T08:00:00Z`);
-
-/** A valid VIN (check digit computed) from a 7-character tail. */
-export function vinOf(run: string, n: number): string {
-  const tail = `${run.slice(0, 5)}${String(n).padStart(2, '0')}`.toUpperCase().replace(/[IOQ]/g, 'X');
-  const draft = `LGXC74C40S${tail}`;
-  return withCheckDigit(draft);
-}
 
 function registration(
   run: string,
@@ -138,7 +131,7 @@ function outcome(
  * F GD declared used then cancelled; G exported used with no registration seen.
  */
 export function dataset(run: string) {
-  const v = (n: number) => vinOf(run, n);
+  const v = (n: number) => vinFor(`${run}-${n}`);
   const [A, B, C, D, E, F, G] = [1, 2, 3, 4, 5, 6, 7].map(v) as [
     string,
     string,

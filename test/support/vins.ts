@@ -10,17 +10,18 @@ import { withCheckDigit } from '@zmwatch/schemas';
 const VIN_CHARS = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ';
 
 export interface VinOptions {
-  /** The world manufacturer identifier, positions 1-3 (default LGX, a Chinese maker's). */
-  wmi?: string;
+  /** The first characters, up to position 8: a maker's WMI (default LGX, a Chinese one), maybe a model line. */
+  prefix?: string;
   /** false: position 9 holds a wrong check digit (the VIN stays structurally valid). */
   validCheckDigit?: boolean;
 }
 
-/** The VIN of `seed`: positions 4-17 from its SHA-256, then the check digit. */
+/** The VIN of `seed`: the prefix, the other positions from its SHA-256, then the check digit (position 9). */
 export function vinFor(seed: string | number, opts: VinOptions = {}): string {
   const digest = createHash('sha256').update(String(seed)).digest();
-  let out = opts.wmi ?? 'LGX';
-  if (!/^[A-HJ-NPR-Z0-9]{3}$/.test(out)) throw new Error(`not a WMI: ${out}`);
+  let out = opts.prefix ?? 'LGX';
+  if (!/^[A-HJ-NPR-Z0-9]{1,8}$/.test(out))
+    throw new Error(`not a VIN prefix (1-8 of 0-9, A-Z but I, O, Q): ${out}`);
   for (let i = 0; out.length < 17; i++) out += VIN_CHARS[digest[i]! % VIN_CHARS.length];
   const good = withCheckDigit(out);
   if (opts.validCheckDigit === false) {

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { buildDeadLetter, toNdjsonLine, type RegistrationEvent } from '@zmwatch/schemas';
-import { firstRegistration, testVin } from './support/registration-records.js';
+import { firstRegistration } from './support/registration-records.js';
 import { cliWith } from './support/run-cli.js';
 import { stackAddresses, createTopicsReady } from '@zmwatch/kit';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const brokers = stackAddresses().brokers;
 const run = `cli-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -22,7 +23,7 @@ const env = { ...process.env, ZM_KAFKA_BROKERS: brokers.join(','), ZM_LOG_LEVEL:
 const kafka = new Kafka({ clientId: run, brokers, logLevel: logLevel.NOTHING });
 let admin: Admin;
 
-const vin = (i: number): string => testVin(100000 + i);
+const vin = (i: number): string => vinFor(100000 + i);
 
 function registration(i: number): RegistrationEvent {
   const t = Date.parse('2026-03-01T00:00:00Z') + i * 60_000;

@@ -21,9 +21,10 @@ import {
 import { encodeUnchecked } from '@zmwatch/test-support/unchecked-records';
 import type { FeedHealth } from '@zmwatch/ops';
 import { EXIT } from '../src/exit-codes.js';
-import { firstRegistration, testVin } from './support/registration-records.js';
+import { firstRegistration } from './support/registration-records.js';
 import { cliWith } from './support/run-cli.js';
 import { stackAddresses, createTopicsReady } from '@zmwatch/kit';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const brokers = stackAddresses().brokers;
 const run = `cli-feeds-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -37,7 +38,7 @@ const kafka = new Kafka({ clientId: run, brokers, logLevel: logLevel.NOTHING });
 let admin: Admin;
 let codec: Codec;
 
-const vin = (i: number): string => testVin(200000 + i);
+const vin = (i: number): string => vinFor(200000 + i);
 
 const T = Date.now() - 3_600_000;
 

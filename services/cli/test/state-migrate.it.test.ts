@@ -10,9 +10,10 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { contractPartition, repartitionTopicFor } from '@zmwatch/schemas';
 import { formatBucket, parseBucket, stateBucketKey, fnv1a } from '@zmwatch/detector';
-import { testVin } from './support/registration-records.js';
+
 import { cliWith } from './support/run-cli.js';
 import { stackAddresses, createTopicsReady } from '@zmwatch/kit';
+import { vinFor } from '@zmwatch/test-support/vins';
 
 const brokers = stackAddresses().brokers;
 const redisUrl = stackAddresses().redisUrl;
@@ -34,7 +35,7 @@ const admin = kafka.admin();
 const redis = new Redis(redisUrl);
 const layout = { prefix: id, bucketsPerPartition: 4, velocityBucketsPerPartition: 2 };
 
-const vin = (i: number): string => testVin(200000 + i);
+const vin = (i: number): string => vinFor(200000 + i);
 
 const cli = cliWith(env);
 

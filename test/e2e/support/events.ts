@@ -1,14 +1,4 @@
-import { withCheckDigit, type CustomsDeclarationEvent, type RegistrationEvent } from '@zmwatch/schemas';
-import { randomBytes } from 'node:crypto';
-
-const CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
-
-/** A valid Chinese-style VIN (check digit computed), unique per call. */
-export function newVin(): string {
-  const tail = [...randomBytes(7)].map((b) => CHARS[b % CHARS.length]).join('');
-  const draft = `LGXC74C40S${tail}`;
-  return withCheckDigit(draft);
-}
+import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
 
 /** A brand-new car registered by a trading company… */
 export function firstRegistration(vin: string, at: number, run: string): RegistrationEvent {

@@ -1,10 +1,4 @@
-import { withCheckDigit, type RegistrationEvent } from '@zmwatch/schemas';
-
-/** A structurally valid VIN (a BYD WMI, model year 2025) whose serial is `serial`, check digit computed. */
-export function testVin(serial: number): string {
-  const draft = `LGXC74C40S${String(serial).padStart(7, '0')}`;
-  return withCheckDigit(draft);
-}
+import type { RegistrationEvent } from '@zmwatch/schemas';
 
 /** A trading company's first registration of a new BYD in Guangdong: valid against the contract. */
 export function firstRegistration(r: {
