@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVICE_MAINS, serviceArgs, type ServiceName, type ServiceRuntime } from '@zmwatch/demo';
 import { DETECTOR_NODE_FLAGS } from '@zmwatch/detector';
-import { freePort } from '@zmwatch/test-support/private-redis';
+import { freePort } from '@zmwatch/test-support/free-port';
 import { testKafka, uniqueName } from '@zmwatch/test-support/stack';
 
 const { values: args } = parseArgs({

@@ -12,7 +12,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
@@ -21,6 +20,7 @@ import { createCodec, DAY_MS } from '@zmwatch/schemas';
 import { stack, uniqueName } from '@zmwatch/test-support/stack';
 import { firstRegistration, usedExportDeclaration } from '../e2e/support/events.js';
 import { randomVin } from '@zmwatch/test-support/vins';
+import { freePort } from '@zmwatch/test-support/free-port';
 
 const STOP_LIMIT_MS = 10_000;
 const READY_TIMEOUT_MS = 180_000;
@@ -30,17 +30,6 @@ type Service = (typeof SERVICES)[number];
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Container {
   /** The service's node process (tini's child), for its RSS. */

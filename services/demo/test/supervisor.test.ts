@@ -2,13 +2,13 @@
 // is reported with its log and restarted, a crash loop is given up on, a clean exit counts as a death.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RestartPolicy } from '../src/restart-policy.js';
 import { formatServiceHealth } from '../src/service-report.js';
 import { superviseService, type SupervisedService } from '../src/supervisor.js';
+import { freePort } from '@zmwatch/test-support/free-port';
 
 const CHILD = 'services/demo/test/support/child.ts';
 // stableMs is far above how long a child can take to start on a loaded machine: every run in
@@ -16,14 +16,6 @@ const CHILD = 'services/demo/test/support/child.ts';
 const FAST: RestartPolicy = { baseMs: 200, factor: 2, capMs: 1_000, stableMs: 120_000, maxRapidCrashes: 3 };
 const logDir = mkdtempSync(join(tmpdir(), 'zm-supervisor-'));
 after(() => rmSync(logDir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function until<T>(what: string, probe: () => T | null | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { freePort } from '@zmwatch/test-support/free-port';
 
 const REPO_ROOT = new URL('../../../../', import.meta.url);
 const TEMPORAL_BIN = join(
@@ -12,17 +12,6 @@ const TEMPORAL_BIN = join(
   'bin',
   'temporal',
 );
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The `--search-attribute` flags of the shared dev server (infra/temporal/search-attributes.yaml). */
 function searchAttributeFlags(): string[] {
