@@ -5,6 +5,7 @@ import { formatCaseTable } from '../src/commands/cases.js';
 import { formatLag } from '../src/commands/lag.js';
 import type { LagSnapshot } from '@zmwatch/ops';
 import { DAY_MS, HOUR_MS } from '@zmwatch/schemas';
+import type { CaseSummary } from '@zmwatch/workflows';
 
 test('tables align text left and numbers right, with upper-case headers', () => {
   const out = formatTable(
@@ -42,63 +43,34 @@ test('durations are short and human', () => {
   assert.equal(formatDuration(null), '-');
 });
 
-test('the case table shows SLA due and age relative to now', () => {
+test('the case table shows SLA due and age relative to now, and which rows are ring cases', () => {
   const now = Date.parse('2026-01-01T12:00:00Z');
-  const out = formatCaseTable(
-    [
-      {
-        caseId: 'case-V',
-        vin: 'LGXC74C47S0000001',
-        runId: 'r',
-        queue: 'standard',
-        status: 'open',
-        severity: 'HIGH',
-        score: 70,
-        assignee: null,
-        destination: 'RU',
-        registrant: 'REG-1',
-        typologies: ['RING_OR_TRADER', 'ZERO_MILEAGE'],
-        jurisdiction: 'CN-GD',
-        slaDueAt: new Date(now + 2 * 3_600_000),
-        openedAt: new Date(now - 90_000),
-        executionStatus: 'RUNNING',
-      },
-    ],
-    now,
-  );
-  const [header, row] = out.split('\n');
+  const vehicle: CaseSummary = {
+    caseId: 'case-V',
+    vin: 'LGXC74C47S0000001',
+    runId: 'r',
+    queue: 'standard',
+    status: 'open',
+    severity: 'HIGH',
+    score: 70,
+    assignee: null,
+    destination: 'RU',
+    registrant: 'REG-1',
+    typologies: ['RING_OR_TRADER', 'ZERO_MILEAGE'],
+    jurisdiction: 'CN-GD',
+    slaDueAt: new Date(now + 2 * 3_600_000),
+    openedAt: new Date(now - 90_000),
+    executionStatus: 'RUNNING',
+  };
+  const ring = 'ring-transferee-91310000TRF';
+  const out = formatCaseTable([vehicle, { ...vehicle, caseId: ring, vin: ring }], now);
+  const [header, row, ringRow] = out.split('\n');
   assert.match(header!, /^CASE\s+KIND\s+SEVERITY\s+TYPOLOGY\s+STATUS\s+SCORE/);
   assert.match(
     row!,
     /LGXC74C47S0000001\s+vehicle\s+HIGH\s+RING_OR_TRADER,ZERO_MILEAGE\s+open\s+70\s+standard\s+RU\s+REG-1\s+-\s+2h00m\s+1m30s$/,
   );
-});
-
-test('the case table says which rows are ring cases', () => {
-  const now = Date.parse('2026-01-01T12:00:00Z');
-  const ring = 'ring-transferee-91310000TRF';
-  const out = formatCaseTable(
-    [
-      {
-        caseId: ring,
-        vin: ring,
-        runId: 'r',
-        queue: 'standard',
-        status: 'open',
-        severity: 'HIGH',
-        score: 70,
-        assignee: null,
-        destination: 'KZ',
-        registrant: null,
-        jurisdiction: 'CN-SH',
-        slaDueAt: null,
-        openedAt: new Date(now - 90_000),
-        executionStatus: 'RUNNING',
-      },
-    ],
-    now,
-  );
-  assert.match(out.split('\n')[1]!, /^ring-transferee-91310000TRF\s+ring\s+HIGH/);
+  assert.match(ringRow!, /^ring-transferee-91310000TRF\s+ring\s+HIGH/);
 });
 
 test('the lag table lists groups, and partitions on request', () => {

@@ -1,24 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Connection } from '@temporalio/client';
-import type { KafkaMessage } from 'kafkajs';
-import { createLogger, createRegistry, RetriableError, type Decoded } from '@zmwatch/kit';
+import { createLogger, createRegistry, RetriableError } from '@zmwatch/kit';
 import type { Alert } from '@zmwatch/schemas';
 import { DEFAULT_CASE_CONFIG, type CaseClient } from '@zmwatch/workflows';
 import { makeAlert } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
 import { createCaseSignaller } from '../src/case-signaller.js';
 import { createMetrics } from '../src/metrics.js';
+import { alertRecord, instantConnection } from './support/signaller-fakes.js';
 import { createSignalledRevisions } from '../src/revision-coalescing.js';
 
 const logger = createLogger('signaller-test', 'silent');
-const connection = { withDeadline: <T>(_d: number, fn: () => Promise<T>) => fn() } as unknown as Connection;
-const record = (alert: Alert, offset: number): Decoded<Alert> => ({
-  topic: 't',
-  partition: 0,
-  message: { offset: String(offset) } as KafkaMessage,
-  value: alert,
-});
+const connection = instantConnection;
+const record = alertRecord;
 
 function fakeCases(behaviour: (alert: Alert) => Promise<boolean>) {
   const calls: string[] = [];

@@ -2,9 +2,7 @@
 // a failed ring signal fails the batch so a retry signals the alert again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Connection } from '@temporalio/client';
-import type { KafkaMessage } from 'kafkajs';
-import { ConfigError, createLogger, createRegistry, type Decoded } from '@zmwatch/kit';
+import { ConfigError, createLogger, createRegistry } from '@zmwatch/kit';
 import type { Alert } from '@zmwatch/schemas';
 import { DEFAULT_CASE_CONFIG, type CaseClient, type RingEntity } from '@zmwatch/workflows';
 import { makeAlert } from '@zmwatch/test-support/cases';
@@ -12,16 +10,12 @@ import { randomVin } from '@zmwatch/test-support/vins';
 import { createCaseSignaller } from '../src/case-signaller.js';
 import { DEFAULT_RING_THRESHOLDS, loadConfig, parseRingThresholds } from '../src/config.js';
 import { createMetrics } from '../src/metrics.js';
+import { alertRecord, instantConnection } from './support/signaller-fakes.js';
 import { caseVisibleFingerprint, createSignalledRevisions } from '../src/revision-coalescing.js';
 
 const logger = createLogger('ring-signals-test', 'silent');
-const connection = { withDeadline: <T>(_d: number, fn: () => Promise<T>) => fn() } as unknown as Connection;
-const record = (alert: Alert, offset: number): Decoded<Alert> => ({
-  topic: 't',
-  partition: 0,
-  message: { offset: String(offset) } as KafkaMessage,
-  value: alert,
-});
+const connection = instantConnection;
+const record = alertRecord;
 
 /** An alert whose evidence counted `memberCount` vehicles sharing the exporter `id`. */
 function exporterAlert(memberCount: number, id = 'EXP-RING-1', revision = 0): Alert {

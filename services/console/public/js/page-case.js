@@ -5,7 +5,7 @@ import { getMeta } from './meta.js';
 import { caseHref, kindBadge } from './case-table.js';
 import { networkSection } from './network-view.js';
 import { typologyLabel } from './page-alerts.js';
-import { KIND_LABEL } from './page-entity.js';
+import { KIND_LABEL, memberTable } from './page-entity.js';
 
 /**
  * The case page: what happened to the VIN, why it was flagged, and what the analyst can do. A ring case
@@ -106,21 +106,7 @@ export async function renderCase(view, ctx, vin) {
           h('a', { href: ring.entityPath, 'data-testid': 'ring-entity' }, 'Entity page'),
           ` · ${ring.id}`,
         ),
-        table(
-          ['Vehicle', 'Severity', 'Status', 'Queue', 'Assignee'],
-          ring.members.map((m) =>
-            h(
-              'tr',
-              { 'data-vin': m.vin },
-              h('td', {}, h('a', { href: caseHref(m.vin), class: 'mono' }, m.vin)),
-              h('td', {}, m.case?.severity ? badge(m.case.severity) : '—'),
-              h('td', {}, m.case?.status ? badge(m.case.status.replace('_', ' '), m.case.status) : 'no case'),
-              h('td', {}, m.case?.queue ?? '—'),
-              h('td', {}, m.case?.assignee ?? '—'),
-            ),
-          ),
-          { class: 'grid compact', empty: 'No member known yet.' },
-        ),
+        memberTable(ring.members, { class: 'grid compact', empty: 'No member known yet.' }),
       ),
       h(
         'div',

@@ -84,23 +84,28 @@ export async function renderEntity(view, ctx, kind, id) {
     h(
       'div',
       { class: 'card', 'data-testid': 'entity-members' },
-      table(
-        ['Vehicle', 'Severity', 'Status', 'Queue', 'Assignee', 'Opened'],
-        data.members.map((m) =>
-          h(
-            'tr',
-            { 'data-vin': m.vin },
-            h('td', {}, h('a', { href: caseHref(m.vin), class: 'mono' }, m.vin)),
-            h('td', {}, m.case?.severity ? badge(m.case.severity) : '—'),
-            h('td', {}, m.case?.status ? badge(m.case.status.replace('_', ' '), m.case.status) : 'no case'),
-            h('td', {}, m.case?.queue ?? '—'),
-            h('td', {}, m.case?.assignee ?? '—'),
-            h('td', {}, m.case ? dateTime(m.case.openedAt) : '—'),
-          ),
-        ),
-        { empty: 'No member vehicle is known.' },
+      memberTable(data.members, { empty: 'No member vehicle is known.' }),
+    ),
+  );
+}
+
+/** Member vehicles (`{vin, case}`), each linking its case: an entity page's, a ring case page's. */
+export function memberTable(members, opts = {}) {
+  return table(
+    ['Vehicle', 'Severity', 'Status', 'Queue', 'Assignee', 'Opened'],
+    members.map((m) =>
+      h(
+        'tr',
+        { 'data-vin': m.vin },
+        h('td', {}, h('a', { href: caseHref(m.vin), class: 'mono' }, m.vin)),
+        h('td', {}, m.case?.severity ? badge(m.case.severity) : '—'),
+        h('td', {}, m.case?.status ? badge(m.case.status.replace('_', ' '), m.case.status) : 'no case'),
+        h('td', {}, m.case?.queue ?? '—'),
+        h('td', {}, m.case?.assignee ?? '—'),
+        h('td', {}, m.case ? dateTime(m.case.openedAt) : '—'),
       ),
     ),
+    opts,
   );
 }
 
