@@ -54,8 +54,15 @@ export function evaluateBatch(
       state,
       registrantVelocity: velocity.of(state.registration),
     };
-    for (const o of decideVerdicts(subject, m.result, ruleset, revisions, nowMs, (decl) =>
-      entities?.of(m.work.vin, decl),
+    const trigger = entityCaused(m.work) ? 'entity' : m.work.events.length === 0 ? 'deadline' : 'events';
+    for (const o of decideVerdicts(
+      subject,
+      m.result,
+      ruleset,
+      revisions,
+      nowMs,
+      (decl) => entities?.of(m.work.vin, decl),
+      trigger,
     )) {
       const verdict: Verdict = { merged: m, declarationId: o.declarationId, alerted: o.alerted };
       if (o.published) verdict.published = o.published;
@@ -67,9 +74,6 @@ export function evaluateBatch(
         });
         continue;
       }
-      // A revision only an entity's crossing caused (no event of the VIN in the batch) says so.
-      if (entityCaused(m.work) && alert.revision > 0 && alert.revisionReason === 'EVIDENCE')
-        alert.revisionReason = 'ENTITY';
       metrics.evaluations.inc({ outcome: alert.revision === 0 ? 'alert' : 'revision' });
       if (emitted.has(emittedKey(alert))) continue;
       out.alerts.push(alert);

@@ -19,6 +19,11 @@ export interface Published {
   withdrawn: boolean;
   /** A change held back by the rate limit is re-evaluated at this time (epoch seconds; the sweeper finds it). */
   revisionDueAt?: number;
+  /**
+   * The change held back came from the reach-back alone (no event of the VIN since): published by
+   * the sweeper, its revision says ENTITY, as it would have had the rate limit not held it back.
+   */
+  revisionDueForEntity?: true;
 }
 
 /**
@@ -33,7 +38,6 @@ export const REVISION_REASONS = [
   'CANCELLED',
   'REJECTED',
   'BELOW_THRESHOLD',
-  'ENTITY',
 ] as const;
 export type RevisionReason = (typeof REVISION_REASONS)[number];
 

@@ -29,6 +29,14 @@ export interface DeclarationOutcome {
 }
 
 /**
+ * What brought the VIN into this evaluation: its own events; only a reach-back request (an entity
+ * count crossed a threshold); or only a deadline (grace period, re-check, a held-back revision: the
+ * sweeper). A change the reach-back alone caused is revised with reason ENTITY, also when the rate
+ * limit holds it back and the sweeper publishes it (Published.revisionDueForEntity remembers it).
+ */
+export type EvaluationTrigger = 'events' | 'entity' | 'deadline';
+
+/**
  * Evaluate every due declaration and pending withdrawal of one merged VIN and decide, per
  * declaration, whether a revision (0 = the first alert) is published. Pure: the processor and the
  * quality model share it, so both reach the same revisions from the same state.
@@ -40,6 +48,7 @@ export function decideVerdicts(
   policy: RevisionPolicy,
   nowMs: number,
   entitiesOf?: (decl: OpenDeclaration) => EntityCounts | undefined,
+  trigger: EvaluationTrigger = 'events',
 ): DeclarationOutcome[] {
   const nowS = Math.floor(nowMs / 1000);
   const out: DeclarationOutcome[] = [];
@@ -63,20 +72,31 @@ export function decideVerdicts(
     if (decision.kind === 'publish') {
       const published = publishedAfter(previous, decision, verdict, nowMs);
       const rendered = renderEvaluation(evaluation);
+      const byEntity =
+        trigger === 'entity' || (trigger === 'deadline' && previous?.revisionDueForEntity === true);
       const alert = buildAlert(subject.vin, subject.state, timelineDecl, rendered, ruleset.version, {
         revision: decision.revision,
         status: decision.status,
-        reason: decision.reason,
+        reason: byEntity && decision.reason === 'EVIDENCE' ? 'ENTITY' : decision.reason,
         detectedAt: published.detectedAt,
         revisedAt: nowMs,
       });
       out.push({ ...base, alert, alerted: true, published, deferred: false });
     } else if (decision.kind === 'defer') {
       const due = Math.min(previous?.revisionDueAt ?? Infinity, decision.until);
-      out.push({ ...base, alert: null, published: { ...previous!, revisionDueAt: due }, deferred: true });
+      // ENTITY while no event of the VIN took part in the change held back (deadlines add nothing).
+      const byEntity =
+        trigger === 'entity'
+          ? previous!.revisionDueAt === undefined || previous!.revisionDueForEntity === true
+          : trigger === 'deadline' && previous!.revisionDueForEntity === true;
+      const { revisionDueForEntity: _was, ...kept } = previous!;
+      const published: Published = byEntity
+        ? { ...kept, revisionDueAt: due, revisionDueForEntity: true }
+        : { ...kept, revisionDueAt: due };
+      out.push({ ...base, alert: null, published, deferred: true });
     } else if (previous?.revisionDueAt !== undefined) {
       // The change that was held back is gone again: nothing left to publish.
-      const { revisionDueAt: _gone, ...rest } = previous;
+      const { revisionDueAt: _gone, revisionDueForEntity: _too, ...rest } = previous;
       out.push({ ...base, alert: null, published: rest, deferred: false });
     } else out.push({ ...base, alert: null, deferred: false });
   };

@@ -154,7 +154,8 @@ export function emptyState(): VinState {
 //      c (cancelled)              id, status, eventTime, withdrawnBy ('' CANCELLED, r REJECTED),
 //                                 and if it had alerted: <facts>, declarationTime, firstSeenAt, alertedVersion, <published>
 //   <facts>      exporterId, exporterType*6+declaredCondition*2+hasAfterSalesRef, declaredOdometerKm, destinationCountry
-//   <published>  revision, detectedAt, publishedAt, fingerprint, withdrawn (0/1), revisionDueAt
+//   <published>  revision, detectedAt, publishedAt, fingerprint, withdrawn (0/1), revisionDueAt,
+//                revisionDueForEntity ('e' while a held-back change came from the reach-back alone)
 //
 // Version 1, written before the format had a version, has no mark and writes an empty trailing
 // field after <published>; its sections are the same, read by the same declarations. Evolution:
@@ -193,6 +194,8 @@ const PUBLISHED = group('published', [
   field('fingerprint', text),
   field('withdrawn', flag),
   field('revisionDueAt', optInt),
+  // 'e' or empty (left out): appended in 2026-12, older readers ignore it.
+  field<true>('revisionDueForEntity', { write: () => 'e', read: () => true }),
 ]);
 
 /** A declaration's status, the code that selects DECLARATION's variant. */

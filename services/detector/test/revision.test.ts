@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mergeEvents, recordVerdict, type DetectorEvent } from '../src/apply-events.js';
 import { decideRevision, verdictFingerprint, type Published, type Verdict } from '../src/revision.js';
 import { loadRuleset } from '../src/ruleset.js';
-import { decideVerdicts } from '../src/verdicts.js';
-import type { VinState } from '../src/vin-state.js';
+import type { EntityCounts } from '../src/entity-windows.js';
+import { decideVerdicts, type EvaluationTrigger } from '../src/verdicts.js';
+import type { OpenDeclaration, VinState } from '../src/vin-state.js';
 import { DAY, T0, declaration, declEvent, regEvent, registration } from '@zmwatch/test-support/events';
 import { vinFor } from '@zmwatch/test-support/vins';
 
@@ -110,10 +111,25 @@ const VIN = vinFor('revisions');
 const sec = (ms: number) => Math.floor(ms / 1000);
 
 /** Merge events at `atMs`, decide, record: what one batch does (publishing assumed acknowledged). */
-function step(state: VinState | undefined, events: DetectorEvent[], atMs: number, velocity = 1) {
+function step(
+  state: VinState | undefined,
+  events: DetectorEvent[],
+  atMs: number,
+  velocity = 1,
+  entity?: { counts: EntityCounts; trigger: EvaluationTrigger },
+) {
   const merged = mergeEvents(state, events, ruleset, sec(atMs));
   const subject = { vin: VIN, vinCheckDigitValid: true, state: merged.state, registrantVelocity: velocity };
-  const outcomes = decideVerdicts(subject, merged, ruleset, policy, atMs);
+  if (entity?.trigger === 'entity') merged.due.push(...merged.state.declarations.filter(isEvaluated));
+  const outcomes = decideVerdicts(
+    subject,
+    merged,
+    ruleset,
+    policy,
+    atMs,
+    entity && (() => entity.counts),
+    entity?.trigger,
+  );
   for (const o of outcomes)
     recordVerdict(merged.state, o.declarationId, o.alerted, ruleset.version, o.published);
   return { state: merged.state, alerts: outcomes.flatMap((o) => (o.alert ? [o.alert] : [])), outcomes };
@@ -241,4 +257,77 @@ test('velocity re-check: an event-driven evaluation is evaluated once more a gra
     recheck.outcomes[0]!.evaluation.rules.some((r) => r.ruleId === 'ZM-REGISTRANT-VELOCITY'),
     true,
   );
+});
+
+// ---- the reach-back's reason: ENTITY, also when the rate limit holds the change back ----
+
+const isEvaluated = (d: VinState['declarations'][number]): d is OpenDeclaration =>
+  d.status === 'evaluated' || d.status === 'alerted';
+
+/** A ring member: 10 points of its own (rapid export, third tier), the ring's entities give the rest. */
+function ringMember() {
+  const reg = registration(VIN, { party: { id: 'P-1', type: 'INDIVIDUAL' }, jurisdiction: 'CN-SH' });
+  const decl = declaration(VIN, { eventTime: T0 + 100 * DAY, declaredOdometerKm: 400 });
+  const cohort = (count: number) => ({ jurisdiction: 'CN-SH', day: Math.floor(T0 / DAY), count });
+  const t = T0 + 101 * DAY;
+  const withCohort: EntityCounts = { cohort: cohort(4) };
+  const first = step(undefined, [regEvent(reg, t), declEvent(decl, t)], t, 1, {
+    counts: withCohort,
+    trigger: 'events',
+  });
+  assert.equal(first.alerts[0]?.revision, 0, 'the cohort alone makes it alert');
+  const ring: EntityCounts = { ...withCohort, transferee: { id: 'T-1', count: 5 } };
+  return { t, first, ring };
+}
+
+test('reach-back: a change only a re-check request caused is revision n+1 with reason ENTITY', () => {
+  const { t, first, ring } = ringMember();
+  const later = t + 3600_000;
+  const r = step(first.state, [], later, 1, { counts: ring, trigger: 'entity' });
+  assert.deepEqual(
+    r.alerts.map((a) => [a.revision, a.revisionReason]),
+    [[1, 'ENTITY']],
+  );
+});
+
+test('reach-back held back by the rate limit: the sweeper publishes it with reason ENTITY; an own event in between makes it EVIDENCE', () => {
+  const { t, first, ring } = ringMember();
+  const soon = t + 5_000;
+  const held = step(first.state, [], soon, 1, { counts: ring, trigger: 'entity' });
+  assert.equal(held.alerts.length, 0);
+  const d = held.state.declarations[0]!;
+  assert.ok(d.status === 'alerted' && d.published?.revisionDueForEntity === true);
+  const due = sec(t) + policy.minIntervalSeconds;
+  const swept = step(held.state, [], due * 1000, 1, { counts: ring, trigger: 'deadline' });
+  assert.deepEqual(
+    swept.alerts.map((a) => [a.revision, a.revisionReason]),
+    [[1, 'ENTITY']],
+  );
+  const after = swept.state.declarations[0]!;
+  assert.ok(after.status === 'alerted' && after.published?.revisionDueForEntity === undefined);
+
+  // An event of the VIN's own while the entity change waits: the revision is about both, EVIDENCE.
+  const plate = registration(VIN, { eventType: 'TEMP_EXPORT_PLATE', eventTime: T0 + 10 * DAY });
+  const mixed = step(held.state, [regEvent(plate, soon + 1000)], soon + 1000, 1, {
+    counts: ring,
+    trigger: 'events',
+  });
+  assert.equal(mixed.alerts.length, 0);
+  const m = mixed.state.declarations[0]!;
+  assert.ok(m.status === 'alerted' && m.published?.revisionDueForEntity === undefined);
+  const sweptMixed = step(mixed.state, [], due * 1000, 1, { counts: ring, trigger: 'deadline' });
+  assert.deepEqual(
+    sweptMixed.alerts.map((a) => [a.revision, a.revisionReason]),
+    [[1, 'EVIDENCE']],
+  );
+
+  // A change the VIN's own event caused, held back: a later re-check request does not make it ENTITY.
+  const own = step(first.state, [regEvent(plate, soon)], soon, 1, {
+    counts: { cohort: ring.cohort! },
+    trigger: 'events',
+  });
+  const ownThenEntity = step(own.state, [], soon + 1000, 1, { counts: ring, trigger: 'entity' });
+  const o = ownThenEntity.state.declarations[0]!;
+  assert.ok(o.status === 'alerted' && o.published?.revisionDueAt === due);
+  assert.equal(o.published?.revisionDueForEntity, undefined);
 });

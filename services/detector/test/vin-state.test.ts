@@ -8,6 +8,7 @@ import {
   unpackState,
   StateFormatError,
   STATE_FORMAT_VERSION,
+  type OpenDeclaration,
   type VinState,
 } from '../src/vin-state.js';
 import { b36, readB36 } from '../src/state-codec.js';
@@ -118,6 +119,19 @@ const withRevisions: VinState = {
 
 test('revision memory round-trips: published revision of an alerted declaration, a tombstone that alerted', () => {
   assert.deepEqual(unpackState(packState(withRevisions, 3600)), withRevisions);
+});
+
+test("a held-back revision the reach-back alone caused keeps that mark (one 'e' at the end); without it nothing is written", () => {
+  const held = withRevisions.declarations[0] as OpenDeclaration;
+  const marked: VinState = {
+    ...withRevisions,
+    declarations: [{ ...held, published: { ...held.published!, revisionDueForEntity: true } }],
+  };
+  const unmarked: VinState = { ...withRevisions, declarations: [held] };
+  assert.deepEqual(unpackState(packState(marked, 3600)), marked);
+  assert.equal(packState(marked, 3600), `${packState(unmarked, 3600)},e`);
+  // An appended field: releases before it ignore it (the frozen reader of the unversioned one too).
+  assert.deepEqual(unpackUnversioned(packState(marked, 3600)).declarations[0], held);
 });
 
 test('a revision held back by the rate limit sets the header deadline (the sweeper re-processes the VIN)', () => {
