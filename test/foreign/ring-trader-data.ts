@@ -65,8 +65,8 @@ export function ringTraderData(seed: number, now: number): RingTraderData {
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const at = (daysAgo: number) => today - daysAgo * DAY_MS + int(8, 17) * 3_600_000 + int(0, 3_599) * 1000;
-  let vins = 0;
-  const vin = (wmi: string) => vinFor(`${seed}-${vins++}`, { prefix: wmi });
+  const vin = (role: Role, i: number, prefix: string) =>
+    vinFor(`live-ring-trader-${seed}-${role}-${i}`, { prefix });
   const cars: Car[] = [];
   const events: FeedEvent[] = [];
 
@@ -136,7 +136,7 @@ export function ringTraderData(seed: number, now: number): RingTraderData {
   // 10 points on single-vehicle rules; the cohort, the transferee and the exporter give it away.
   const ringDay = 110;
   for (let i = 0; i < DATA_SHAPE.ringSize; i++) {
-    const v = vin('LGXCE4CB');
+    const v = vin('ring', i, 'LGX');
     const registered = at(ringDay - (i % 2));
     const days = int(95, 105);
     const car: Car = {
@@ -167,7 +167,7 @@ export function ringTraderData(seed: number, now: number): RingTraderData {
   // after-sales rule and every rapid-export tier), through three exporters (none reaches its
   // threshold). Only the registrant's count gives it away.
   for (let i = 0; i < DATA_SHAPE.traderCars; i++) {
-    const v = vin('LFV2A21K');
+    const v = vin('trader', i, 'LFV');
     const registered = at(300 - i * 5);
     const days = int(190, 200);
     const car: Car = {
@@ -189,7 +189,7 @@ export function ringTraderData(seed: number, now: number): RingTraderData {
   // (c1) Ordinary used cars: registered new 3-5 years ago by individuals of the ring's city, driven
   // tens of thousands of km, declared used by the ring's exporter.
   for (let i = 0; i < DATA_SHAPE.usedControls; i++) {
-    const v = vin('LSGKB54H');
+    const v = vin('control-used', i, 'LSG');
     const days = int(3 * 365, 5 * 365);
     const car: Car = {
       vin: v,
@@ -213,7 +213,7 @@ export function ringTraderData(seed: number, now: number): RingTraderData {
   // the zero-mileage typology, but never young and little used: no entity counts them or gives
   // them weight.
   for (let i = 0; i < DATA_SHAPE.earlyResaleControls; i++) {
-    const v = vin('LGWEF4A5');
+    const v = vin('control-early-resale', i, 'LGW');
     const days = i < 3 ? int(20, 30) : int(40, 100);
     const registered = at(ringDay - (i % 2));
     const car: Car = {
