@@ -17,6 +17,7 @@
  * search attributes (`source: 'visibility'`) until the worker writes its own.
  */
 import type { RedisClient } from '@zmwatch/kit';
+import { DAY_MS } from '@zmwatch/schemas';
 import type { CasePage, Paging, QueueFilters } from './client.js';
 import type { CaseSummary } from './case-summary.js';
 import { caseTypologies } from './case-revisions.js';
@@ -215,7 +216,7 @@ export interface CaseQueueStore {
  * How long a row made from visibility lives: it stands in until the worker writes the case's own; one
  * of a case that ended meanwhile goes with it (reconciliation makes it again while visibility lists it).
  */
-export const VISIBILITY_ROW_TTL_MS = 86_400_000;
+export const VISIBILITY_ROW_TTL_MS = DAY_MS;
 
 export function createCaseQueueStore(redis: RedisClient, prefix: string): CaseQueueStore {
   const readRows = async (vins: readonly string[]): Promise<(CaseRow | null)[]> =>
