@@ -71,7 +71,8 @@ for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
   const topic = t === TOPICS.registrations ? topics.registrations : topics.declarations;
   const partition = contractPartition(r.key, PARTITIONS);
   const k = `${topic}/${partition}`;
-  const q = queues.get(k) ?? (queues.set(k, []), queues.get(k)!);
+  let q = queues.get(k);
+  if (!q) queues.set(k, (q = []));
   const message = {
     key: Buffer.from(r.key),
     value,

@@ -66,6 +66,11 @@ const SPECIAL = new Map([
   ['(program)', 'V8 / native (program)'],
 ]);
 
+/** What no step called: Node's own code (or a frame without a file), or anything else. */
+const NODE = 'Node internals';
+const OTHER = 'other';
+const UNCLAIMED = new Set([NODE, OTHER]);
+
 export function breakdown(p: Profile): { step: string; ms: number; share: number }[] {
   const parent = new Map<number, number>();
   const byId = new Map<number, ProfileNode>();
@@ -78,13 +83,12 @@ export function breakdown(p: Profile): { step: string; ms: number; share: number
     const known = stepOf.get(id);
     if (known !== undefined) return known;
     const { url, functionName } = byId.get(id)!.callFrame;
-    const special = SPECIAL.get(functionName);
-    let step = special ?? STEPS.find((s) => s.match(url, functionName))?.step;
+    // Its own step, else its caller's (a library called from a step), else by its own file.
+    let step = SPECIAL.get(functionName) ?? STEPS.find((s) => s.match(url, functionName))?.step;
     if (!step) {
       const up = parent.get(id);
-      step = up === undefined ? (url ? 'other' : 'Node internals') : resolve(up);
-      if (step === 'other' || step === 'Node internals')
-        step = /node:|^$/.test(url) ? 'Node internals' : 'other';
+      const caller = up === undefined ? undefined : resolve(up);
+      step = caller && !UNCLAIMED.has(caller) ? caller : /node:|^$/.test(url) ? NODE : OTHER;
     }
     stepOf.set(id, step);
     return step;
