@@ -10,7 +10,9 @@
 //   (default data: /tmp/zm-peer-data/v270000-s42/events.ndjson, made by ../shared/peer's run)
 //
 // Prints a table (CPU µs per event per step, from zm_detector_step_seconds_total and the decode
-// time) and one JSON line {"detectorCpu": ...}.
+// time) and one JSON line {"detectorCpu": ...}. Each round also gives a digest of the published alerts
+// (id, revision, status, reason, severity, score, rules, facts): a hot-path change must keep it.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector';
@@ -86,6 +88,22 @@ for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
 }
 console.error(`${n} records in ${queues.size} topic-partitions; batches of ${BATCH}`);
 
+/** What must not change when the hot path does: each published alert's id, revision and verdict. */
+const alertLine = (a: Alert): string =>
+  [
+    a.alertId,
+    a.revision,
+    a.status,
+    a.revisionReason,
+    a.severity,
+    a.score,
+    a.rules.map((r) => r.ruleId).join('+'),
+    JSON.stringify(a.facts),
+  ].join('|');
+/** Order-free digest of the published alerts (batches run in a fixed order, but say what is compared). */
+const digest = (lines: string[]): string =>
+  createHash('sha256').update(lines.sort().join('\n')).digest('hex').slice(0, 16);
+
 const redis = await startPrivateRedis();
 const rows: {
   round: number;
@@ -93,6 +111,7 @@ const rows: {
   decodeUs: number;
   steps: Record<string, number>;
   alerts: number;
+  alertsDigest: string;
 }[] = [];
 try {
   for (let round = 1; round <= Number(args.rounds); round++) {
@@ -109,12 +128,16 @@ try {
       { name: topics.declarations, partitions: PARTITIONS },
     ]);
     let alerts = 0;
+    const published: string[] = [];
     const processor = createProcessor({
       store,
       ruleset,
       revisions: { minIntervalSeconds: 30 },
       publish: async (a: Alert[]) => {
-        for (const x of a) codec.encode(TOPICS.alerts, x);
+        for (const x of a) {
+          codec.encode(TOPICS.alerts, x);
+          published.push(alertLine(x));
+        }
         alerts += a.length;
       },
       logger,
@@ -170,6 +193,7 @@ try {
       decodeUs: Number(decodeNs) / 1000 / n,
       steps,
       alerts,
+      alertsDigest: digest(published),
     });
     await client.quit();
   }
@@ -177,7 +201,9 @@ try {
   await redis.stop();
 }
 const names = [...new Set(rows.flatMap((r) => Object.keys(r.steps)))];
-console.error(['round', 'CPU µs/ev', 'decode', ...names, 'alerts'].map((h) => h.padStart(10)).join(''));
+console.error(
+  ['round', 'CPU µs/ev', 'decode', ...names, 'alerts', 'digest'].map((h) => h.padStart(10)).join(' '),
+);
 for (const r of rows)
   console.error(
     [
@@ -186,9 +212,10 @@ for (const r of rows)
       r.decodeUs.toFixed(1),
       ...names.map((s) => (r.steps[s] ?? 0).toFixed(1)),
       r.alerts,
+      r.alertsDigest,
     ]
       .map((v) => String(v).padStart(10))
-      .join(''),
+      .join(' '),
   );
 const sorted = rows.map((r) => r.cpuUs).sort((a, b) => a - b);
 console.log(
