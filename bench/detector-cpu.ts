@@ -30,6 +30,7 @@ import {
 import {
   createDecoder,
   createDetectorMetrics,
+  createEntityStore,
   createProcessor,
   createStateStore,
   loadRuleset,
@@ -111,6 +112,7 @@ const rows: {
   decodeUs: number;
   steps: Record<string, number>;
   alerts: number;
+  rechecks: number;
   alertsDigest: string;
 }[] = [];
 try {
@@ -128,9 +130,21 @@ try {
       { name: topics.declarations, partitions: PARTITIONS },
     ]);
     let alerts = 0;
+    let rechecks = 0;
     const published: string[] = [];
+    const entitySignals = ruleset.entitySignals;
     const processor = createProcessor({
       store,
+      // The entity stage as the app wires it; the reach-back's recheck requests are counted, not
+      // produced and fed back (the side-by-side and quality benches run that loop).
+      ...(entitySignals
+        ? {
+            entities: {
+              store: createEntityStore(client, keys.prefix, entitySignals),
+              requestRechecks: async (r: readonly unknown[]) => void (rechecks += r.length),
+            },
+          }
+        : {}),
       ruleset,
       revisions: { minIntervalSeconds: 30 },
       publish: async (a: Alert[]) => {
@@ -193,6 +207,7 @@ try {
       decodeUs: Number(decodeNs) / 1000 / n,
       steps,
       alerts,
+      rechecks,
       alertsDigest: digest(published),
     });
     await client.quit();
