@@ -10,8 +10,9 @@
 //   (default data: /tmp/zm-peer-data/v270000-s42/events.ndjson, made by ../shared/peer's run)
 //
 // Prints a table (CPU µs per event per step, from zm_detector_step_seconds_total and the decode
-// time) and one JSON line {"detectorCpu": ...}. Each round also gives a digest of the published alerts
-// (id, revision, status, reason, severity, score, rules, facts): a hot-path change must keep it.
+// time; `redis`: the private redis-server's own CPU per event, from INFO cpu, since it shares the
+// cores) and one JSON line {"detectorCpu": ...}. Each round also gives a digest of the published
+// alerts (id, revision, status, reason, severity, score, rules, facts): a hot-path change must keep it.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -36,7 +37,7 @@ import {
   loadRuleset,
   type DetectorInput,
 } from '@zmwatch/detector';
-import { startPrivateRedis } from './lib/private-redis.js';
+import { redisCpuSeconds, startPrivateRedis } from './lib/private-redis.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -109,6 +110,8 @@ const redis = await startPrivateRedis();
 const rows: {
   round: number;
   cpuUs: number;
+  /** The private redis-server's CPU (INFO cpu) per event: it shares the cores. */
+  redisUs: number;
   decodeUs: number;
   steps: Record<string, number>;
   alerts: number;
@@ -165,6 +168,7 @@ try {
     }
     const cursors = new Map([...queues.keys()].map((k) => [k, 0]));
     let decodeNs = 0n;
+    const r0 = await redisCpuSeconds(client);
     const c0 = process.cpuUsage();
     // rounds over the partitions, each a batch of registrations then one of declarations
     for (let left = true; left;) {
@@ -188,6 +192,7 @@ try {
       }
     }
     const c = process.cpuUsage(c0);
+    const redisS = (await redisCpuSeconds(client)) - r0;
     if (profile) {
       const { profile: prof } = await new Promise<{ profile: object }>((r, j) =>
         profile.post('Profiler.stop', (e, v) => (e ? j(e) : r(v as { profile: object }))),
@@ -204,6 +209,7 @@ try {
     rows.push({
       round,
       cpuUs: (c.user + c.system) / n,
+      redisUs: (redisS * 1e6) / n,
       decodeUs: Number(decodeNs) / 1000 / n,
       steps,
       alerts,
@@ -217,13 +223,16 @@ try {
 }
 const names = [...new Set(rows.flatMap((r) => Object.keys(r.steps)))];
 console.error(
-  ['round', 'CPU µs/ev', 'decode', ...names, 'alerts', 'digest'].map((h) => h.padStart(10)).join(' '),
+  ['round', 'CPU µs/ev', 'redis', 'decode', ...names, 'alerts', 'digest']
+    .map((h) => h.padStart(10))
+    .join(' '),
 );
 for (const r of rows)
   console.error(
     [
       r.round,
       r.cpuUs.toFixed(1),
+      r.redisUs.toFixed(1),
       r.decodeUs.toFixed(1),
       ...names.map((s) => (r.steps[s] ?? 0).toFixed(1)),
       r.alerts,

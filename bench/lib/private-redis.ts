@@ -46,7 +46,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   throw new Error('private redis did not start');
 }
 
-export const redisCpuSeconds = async (r: Redis): Promise<number> => {
+export const redisCpuSeconds = async (r: Pick<Redis, 'info'>): Promise<number> => {
   const info = await r.info('cpu');
   return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
 };
