@@ -22,6 +22,7 @@ import {
 } from '@zmwatch/demo';
 import { startAnalyst } from './lib/load-analyst.js';
 import { CpuTracker, loadAverage1m, pidListeningOn } from './lib/proc-cpu.js';
+import { ThreadStateSampler } from './lib/thread-states.js';
 import { p50p99 } from './lib/latency.js';
 
 const { values: args } = parseArgs({
@@ -45,6 +46,8 @@ if (!(RATE > 0) || !(DURATION_S > 0) || !(PROBE_MS > 0))
 const tell = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
 /** Samples of load average, lag and CPU. */
 const SAMPLE_MS = 2_000;
+/** Thread states (R, D) of the whole machine, attributed per process and thread name. */
+const THREAD_SAMPLE_MS = 500;
 /** After the simulator stops: time for alerts already raised to reach their cases' queues. */
 const SETTLE_MS = 10_000;
 /** The stack's own CPU is sampled this long before the services start (see stackBackgroundCores). */
@@ -165,6 +168,14 @@ const sampler = (async () => {
   }
 })();
 
+const threadStates = new ThreadStateSampler();
+const processNames = () =>
+  new Map<number, string>([
+    ...processes().flatMap((x) => (x.pid === undefined ? [] : [[x.pid, x.name] as [number, string]])),
+    [process.pid, 'bench'],
+  ]);
+const threadSampler = setInterval(() => threadStates.sample(processNames()), THREAD_SAMPLE_MS);
+
 const simConfig = loadSimulatorConfig(
   ['--seed', args.seed, '--vehicles', args.vehicles, '--rate', String(RATE), '--no-progress'],
   { ...process.env, ...env },
@@ -186,6 +197,7 @@ const streamedS = (Date.now() - t0) / 1000;
 cpu.sample(processes());
 const benchCpu = process.cpuUsage(benchCpuStart);
 clearInterval(progress);
+clearInterval(threadSampler);
 
 // Alerts raised during the run still reach their queues: measure them, not the shutdown.
 await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -241,6 +253,7 @@ const figures = {
   cpuCoresTotal: Math.round(coresTotal * 1000) / 1000,
   cpuByProcess,
   stackBackgroundCores,
+  threadStates: threadStates.figures(),
   restarts: Object.fromEntries(health.filter((h) => h.restarts > 0).map((h) => [h.name, h.restarts])),
 };
 
@@ -276,6 +289,16 @@ row(
     .map(([n, c]) => `${n} ${(c * 100).toFixed(1)}%`)
     .join(', ')} of a core (other users of the shared stack)`,
 );
+row(
+  'runnable + uninterruptible threads',
+  `${figures.threadStates.meanRD} on average (what the load average tracks); by process: ${Object.entries(
+    figures.threadStates.byProcess,
+  )
+    .slice(0, 8)
+    .map(([n, c]) => `${n} R ${c.R} D ${c.D}`)
+    .join(', ')}`,
+);
+for (const t of figures.threadStates.topThreads) row(`  ${t.thread}`, `R ${t.R}, D ${t.D}`);
 if (Object.keys(figures.restarts).length)
   row('RESTARTS (figures incomplete)', JSON.stringify(figures.restarts));
 process.stdout.write(`${JSON.stringify(figures)}\n`);
