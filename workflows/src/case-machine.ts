@@ -869,9 +869,24 @@ export function openingSearchAttributes(
   /** The case the alert opens: the alert's vehicle case unless given (a ring case). */
   input: CaseInput = { caseId: caseIdFor(alert.vin), vin: alert.vin, config },
 ): SearchAttributePair[] {
+  return searchAttributesOfOpening(openingState(config, alert, now, input));
+}
+
+/** The case an alert opens, as the workflow's first task will make it (the machine, at `now`, v2 routing). */
+export function openingState(
+  config: CaseConfig,
+  alert: CaseAlert,
+  now: number,
+  input: CaseInput = { caseId: caseIdFor(alert.vin), vin: alert.vin, config },
+): CaseState {
   const m = new CaseMachine(input, { now: () => now, routingByDestination: () => true });
   m.applyAlert(alert);
-  return searchAttributeChanges(new Map(), m.state, LATEST_PATCHES).filter(
+  return m.state;
+}
+
+/** The search attributes of an `openingState` (those with a value). */
+export function searchAttributesOfOpening(state: CaseState): SearchAttributePair[] {
+  return searchAttributeChanges(new Map(), state, LATEST_PATCHES).filter(
     (p): p is SearchAttributePair => p.value !== null,
   );
 }

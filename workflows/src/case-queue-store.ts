@@ -46,8 +46,12 @@ export interface CaseRow {
   typologies?: string[];
   slaDueAt: string | null;
   openedAt: string;
-  /** `worker`: written with the case's record; `visibility`: from search attributes by `reconcile`. */
-  source: 'worker' | 'visibility';
+  /**
+   * `worker`: written with the case's record; `visibility`: from search attributes by `reconcile`;
+   * `opening`: by the escalator's signal-with-start that opened the case (`admit`), before the worker
+   * ran its first task.
+   */
+  source: 'worker' | 'visibility' | 'opening';
 }
 
 /** Keys under the projection's prefix (case-view-store.ts `CASE_VIEW_PREFIX` unless a test gives its own). */
@@ -57,7 +61,7 @@ export const caseQueueKey = (queue: string, prefix: string): string => `${prefix
 const isOpen = (s: CaseStatus | null): boolean => s !== null && OPEN_CASE_STATUSES.includes(s);
 
 /** The row of a case state (the same values its search attributes hold). */
-export function caseRowOf(state: CaseState, runId: string): CaseRow {
+export function caseRowOf(state: CaseState, runId: string, source: CaseRow['source'] = 'worker'): CaseRow {
   return {
     v: CASE_ROW_VERSION,
     caseId: state.caseId,
@@ -76,7 +80,7 @@ export function caseRowOf(state: CaseState, runId: string): CaseRow {
     typologies: caseTypologies(state.evidence),
     slaDueAt: state.slaDueAt,
     openedAt: state.openedAt,
-    source: 'worker',
+    source,
   };
 }
 
@@ -210,11 +214,18 @@ export interface CaseQueueStore {
    * search attributes when they have none); returns how many were added.
    */
   reconcile(queue: string, listed: readonly CaseSummary[]): Promise<number>;
+  /**
+   * A case just opened (the escalator's signal-with-start started its run): its row as the opening
+   * foresees it (`caseRowOf(openingState(...), runId, 'opening')`), unless a row is there already,
+   * and the case into its queue's set. True when it wrote the row.
+   */
+  admit(row: CaseRow): Promise<boolean>;
 }
 
 /**
- * How long a row made from visibility lives: it stands in until the worker writes the case's own; one
- * of a case that ended meanwhile goes with it (reconciliation makes it again while visibility lists it).
+ * How long a row made from visibility or at a case's opening lives: it stands in until the worker
+ * writes the case's own; one of a case that ended meanwhile goes with it (reconciliation makes it
+ * again while visibility lists it).
  */
 export const VISIBILITY_ROW_TTL_MS = DAY_MS;
 
@@ -322,6 +333,22 @@ export function createCaseQueueStore(redis: RedisClient, prefix: string): CaseQu
         added++;
       }
       return added;
+    },
+
+    async admit(row) {
+      // NX: the worker's row (its first task came first) or an older run's is not overwritten; the
+      // worker keeps the set current for its own rows. A case the worker moved or decided between
+      // the two commands is dropped from this set by the next listing (the row is the truth).
+      const written = await redis.set(
+        caseRowKey(row.vin, prefix),
+        JSON.stringify(row),
+        'PX',
+        VISIBILITY_ROW_TTL_MS,
+        'NX',
+      );
+      if (written !== 'OK') return false;
+      await redis.zadd(caseQueueKey(row.queue, prefix), Date.parse(row.openedAt), row.vin);
+      return true;
     },
   };
 }

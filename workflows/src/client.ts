@@ -11,7 +11,7 @@ import {
   encodeWorkflowIdReusePolicy,
   type UpdateDefinition,
 } from '@temporalio/common';
-import { openingSearchAttributes } from './case-machine.js';
+import { openingState, searchAttributesOfOpening } from './case-machine.js';
 import {
   CASE_READ_DEADLINES,
   judgeProjection,
@@ -21,6 +21,7 @@ import {
 } from './case-read.js';
 import {
   bySeverityThenSla,
+  caseRowOf,
   isQueueStoreToken,
   servedByQueueStore,
   type CaseQueueStore,
@@ -327,7 +328,8 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
     // Pre-set the attributes the workflow will set in its first task (decided by the case machine),
     // so a new case is in its queue as soon as it exists. Ignored by the server when the case is
     // already running.
-    const attributes = openingSearchAttributes(config, alert, Date.now(), input);
+    const opening = openingState(config, alert, Date.now(), input);
+    const attributes = searchAttributesOfOpening(opening);
     // The raw call (rather than WorkflowClient.signalWithStart) because only its response says
     // whether a run was started: the escalator's "cases started" metric. Payloads use the default
     // converter, as the worker does.
@@ -344,7 +346,14 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
       signalInput: { payloads: [defaultPayloadConverter.toPayload(signal)] },
       searchAttributes: { indexedFields: encodeSearchAttributes(attributes) },
     });
-    return { caseId, runId: res.runId ?? '', started: res.started ?? false };
+    const runId = res.runId ?? '';
+    const started = res.started ?? false;
+    // A new case is listed in its queue now, not after the worker's first task, which waits for a
+    // free worker slot and CPU under load (README "Queues"). Best effort: the worker writes the row
+    // anyway, so a Redis fault here costs only that head start, never the signal.
+    if (started && options.queueStore)
+      await options.queueStore.admit(caseRowOf(opening, runId, 'opening')).catch(() => false);
+    return { caseId, runId, started };
   }
 
   return {

@@ -1,7 +1,8 @@
 // The queues read from the case projection (src/case-queue-store.ts) against the real Redis: what the
 // worker's writer stores is listed newest first with the queue API's filters, leaves its queue when
-// decided or re-routed, pages with its own tokens, and reconciliation from visibility adds what the
-// projection lacks without overriding what it holds.
+// decided or re-routed, pages with its own tokens, reconciliation from visibility adds what the
+// projection lacks without overriding what it holds, and a case admitted at its opening (the
+// escalator) is listed before the worker's first task without overriding a row.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedis, DEFAULT_REDIS_URL } from '@zmwatch/kit';
@@ -9,6 +10,7 @@ import { CaseMachine } from '../src/case-machine.js';
 import {
   caseQueueKey,
   caseRowKey,
+  caseRowOf,
   createCaseQueueStore,
   servedByQueueStore,
 } from '../src/case-queue-store.js';
@@ -185,4 +187,24 @@ test('the typology filter lists the cases holding any chosen typology (the row k
   assert.ok(scanned.includes(ring.state.vin) && !scanned.includes(zm.state.vin));
   const row = (await store.list([standard], { vins: [ring.state.vin] })).cases[0];
   assert.deepEqual(row?.typologies, ['RING_OR_TRADER']);
+});
+
+test('a case admitted at its opening is listed before the worker writes it, and never over a row', async () => {
+  const fresh = opened({ severity: 'HIGH' });
+  assert.equal(await store.admit(caseRowOf(fresh.state, 'run-1', 'opening')), true);
+  const listed = await store.list([standard], { vins: [fresh.state.vin] });
+  assert.deepEqual(vins(listed), [fresh.state.vin]);
+  assert.match((await redis.get(caseRowKey(fresh.state.vin, prefix)))!, /"source":"opening"/);
+  // The worker's first task writes its own row over the stand-in (and may route it elsewhere).
+  await write(fresh.state);
+  assert.match((await redis.get(caseRowKey(fresh.state.vin, prefix)))!, /"source":"worker"/);
+  // A row already there (the worker came first, or an older run of the VIN) is left alone.
+  const decided = opened();
+  decided.claim({ by: 'ana' });
+  decided.decide({ by: 'ana', decision: 'confirm', reason: 'zero-mileage export' });
+  await write(decided.state);
+  const reopened = opened();
+  const again = caseRowOf({ ...reopened.state, vin: decided.state.vin }, 'run-2', 'opening');
+  assert.equal(await store.admit(again), false);
+  assert.deepEqual(vins(await store.list([standard], { vins: [decided.state.vin] })), []);
 });

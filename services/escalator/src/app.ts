@@ -8,14 +8,16 @@ import {
   createIdempotentProducer,
   createKafka,
   createLogger,
+  createRedis,
   createRegistry,
   type BatchConsumer,
+  type RedisClient,
   type HealthServer,
   type Logger,
   temporalTlsOptions,
 } from '@zmwatch/kit';
 import { createCodecFor, type Alert, type Codec } from '@zmwatch/schemas';
-import { createCaseClient } from '@zmwatch/workflows';
+import { CASE_VIEW_PREFIX, createCaseClient, createCaseQueueStore } from '@zmwatch/workflows';
 import { DEFAULT_RING_THRESHOLDS, ESCALATOR_BATCHING, type EscalatorConfig } from './config.js';
 import { createAlertDecoder } from './decode-alert.js';
 import { createCaseSignaller } from './case-signaller.js';
@@ -54,6 +56,7 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
   let admin: Admin | undefined;
   let connection: Connection | undefined;
   let consumer: BatchConsumer | undefined;
+  let redis: RedisClient | undefined;
   let health: HealthServer | undefined;
   let lag: ReturnType<typeof createLagMonitor> | undefined;
   let temporalOk = true;
@@ -87,8 +90,14 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
         address: config.temporalAddress,
         ...temporalTlsOptions(config.temporalTls),
       });
+      // The projection's queues: a case opened here is listed at once (one retry per command: a
+      // Redis that is down costs the head start, the worker's first task lists the case anyway).
+      redis = config.caseViews
+        ? createRedis(config.caseViews, { connectionName: 'zm-escalator', maxRetriesPerRequest: 1 })
+        : undefined;
       const cases = createCaseClient(new Client({ connection, namespace: config.temporalNamespace }), {
         taskQueue: config.taskQueue,
+        ...(redis ? { queueStore: createCaseQueueStore(redis, CASE_VIEW_PREFIX) } : {}),
       });
       const ringThresholds = config.ringThresholds ?? DEFAULT_RING_THRESHOLDS;
       const signalBatch = createCaseSignaller({
@@ -172,6 +181,7 @@ export function createApp(config: EscalatorConfig, deps: EscalatorDeps = {}): Es
       await producer?.disconnect();
       await admin?.disconnect();
       await connection?.close();
+      await redis?.quit().catch(() => undefined);
       await health?.stop();
       logger.info('escalator stopped');
     },

@@ -6,6 +6,9 @@ import {
   kafkaClientEnv,
   kafkaClientSettings,
   parseEnv,
+  redisConnection,
+  redisEnv,
+  type RedisConnection,
   temporalClientEnv,
   temporalClientSettings,
   type KafkaClientSettings,
@@ -16,6 +19,7 @@ import {
   caseConfigEnv,
   caseConfigFromEnv,
   casesTaskQueueEnv,
+  caseViewsEnv,
   DEFAULT_RING_MIN_MEMBERS,
   type CaseConfig,
   type RingThresholds,
@@ -29,6 +33,12 @@ export interface EscalatorConfig extends KafkaClientSettings, TemporalClientSett
   maxRetryDelayMs: number;
   /** Temporal task queue of the case worker. */
   taskQueue: string;
+  /**
+   * The Redis of the case projection (`ZM_CASE_VIEWS`, on by default, and kit's Redis variables): a
+   * case this escalator opens is put in its queue there at once (workflows README "Queues");
+   * absent: it is listed after the worker's first task.
+   */
+  caseViews?: RedisConnection | undefined;
   /** Deadline of one signal-with-start call; past it the batch is retried (Temporal unreachable). */
   callTimeoutMs: number;
   /** Signal-with-start calls in flight per batch (different VINs; one VIN's alerts stay in order). */
@@ -119,6 +129,8 @@ const envSchema = z.object({
   ...kafkaClientEnv,
   ...temporalClientEnv,
   ...casesTaskQueueEnv,
+  ...redisEnv,
+  ...caseViewsEnv,
   ZM_LOG_LEVEL: envVars.logLevel,
   ZM_SCHEMA_REGISTRY_URL: envVars.schemaRegistryUrl,
   ZM_ESCALATOR_CLIENT_ID: z.string().min(1).default(`zm-escalator-${hostname()}-${process.pid}`),
@@ -151,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EscalatorConfi
     fromBeginning: e.ZM_ESCALATOR_FROM_BEGINNING,
     maxRetryDelayMs: e.ZM_ESCALATOR_MAX_RETRY_DELAY_MS,
     taskQueue: e.ZM_CASES_TASK_QUEUE,
+    caseViews: e.ZM_CASE_VIEWS === 'on' ? redisConnection(e) : undefined,
     callTimeoutMs: e.ZM_ESCALATOR_CALL_TIMEOUT_MS,
     concurrency: e.ZM_ESCALATOR_CONCURRENCY,
     partitionsConcurrently: e.ZM_ESCALATOR_PARTITIONS_CONCURRENTLY,
