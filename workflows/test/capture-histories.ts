@@ -21,10 +21,11 @@ import {
   type CaseConfig,
   type CaseState,
 } from '../src/shared.js';
-import { eventually, makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
+import { makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
 import { startCaseEnv, TEMPORAL_ADDRESS, type CaseEnv } from './support/case-env.js';
 import { startCustomsServer } from './support/customs-server.js';
+import { caseWhereOn } from './support/case-where.js';
 
 const release = process.argv[2];
 const only = process.argv[3]?.split(',');
@@ -39,15 +40,7 @@ const run = runId();
 const customs = await startCustomsServer();
 const env: CaseEnv = await startCaseEnv({ run, customsUrl: customs.url });
 
-const caseWhere = (vin: string, ok: (c: CaseState) => boolean, what: string, ms = 20_000) =>
-  eventually(
-    async () => {
-      const c = await env.cases.getCase(vin);
-      return c && ok(c) ? c : undefined;
-    },
-    ms,
-    `${what} (${vin})`,
-  );
+const caseWhere = caseWhereOn(env.cases);
 /** The first run of each case (the chain of continue-as-new runs is followed from it). */
 const firstRuns = new Map<string, string>();
 const signal = async (alert: CaseAlert, config: CaseConfig) => {

@@ -1,51 +1,24 @@
 // Case workflow against the real Temporal dev server of the local stack with a real worker, a real
 // Kafka topic for outcomes and a real local HTTP server standing in for customs.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
-import { CaseActionRejectedError, caseIdFor, type CaseState } from '../src/index.js';
+import { CaseActionRejectedError, caseIdFor } from '../src/index.js';
 import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker-entry.js';
-import { startCaseEnv, type CaseEnv } from './support/case-env.js';
-import { startCustomsServer } from './support/customs-server.js';
+import { useCaseEnv } from './support/case-env.js';
+import { caseWhereOn } from './support/case-where.js';
 import { eventually, makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
 
 const run = runId();
 const config = testCaseConfig(run);
-let env: CaseEnv;
-let customs: Awaited<ReturnType<typeof startCustomsServer>>;
-
-before(async () => {
-  customs = await startCustomsServer();
-  env = await startCaseEnv({ run, customsUrl: customs.url });
-});
-
-after(async () => {
-  await env?.stop();
-  await customs?.close();
-});
-
-/** Waits until the case's query satisfies `ok` (the worker applies signals asynchronously). */
-async function caseWhere(
-  vin: string,
-  ok: (c: CaseState) => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<CaseState> {
-  return eventually(
-    async () => {
-      const c = await env.cases.getCase(vin);
-      return c && ok(c) ? c : undefined;
-    },
-    timeoutMs,
-    what,
-  );
-}
+const ctx = useCaseEnv(run);
+const caseWhere = caseWhereOn({ getCase: (key) => ctx.env.cases.getCase(key) }, 15_000);
 
 async function inQueue(queue: string, vin: string, filters = {}) {
   return eventually(
     async () => {
-      const page = await env.cases.listQueue(queue, filters, { pageSize: 100 });
+      const page = await ctx.env.cases.listQueue(queue, filters, { pageSize: 100 });
       return page.cases.find((c) => c.vin === vin);
     },
     15_000,
@@ -67,12 +40,15 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     const standardVin = randomVin();
     const ruVin = randomVin();
     const criticalVin = randomVin();
-    const r1 = await env.cases.signalAlert(
+    const r1 = await ctx.env.cases.signalAlert(
       makeAlert(standardVin, { severity: 'HIGH', destinationCountry: 'KZ' }),
       config,
     );
-    await env.cases.signalAlert(makeAlert(ruVin, { severity: 'MEDIUM', destinationCountry: 'RU' }), config);
-    await env.cases.signalAlert(
+    await ctx.env.cases.signalAlert(
+      makeAlert(ruVin, { severity: 'MEDIUM', destinationCountry: 'RU' }),
+      config,
+    );
+    await ctx.env.cases.signalAlert(
       makeAlert(criticalVin, { severity: 'CRITICAL', destinationCountry: 'AE' }),
       config,
     );
@@ -94,7 +70,7 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.match(c.audit[0]!.at, /^\d{4}-\d\d-\d\dT/);
     // The escalator's start attributes already match: opening the case costs no upsert at all.
     const upserts = async (vin: string) =>
-      ((await env.client.workflow.getHandle(caseIdFor(vin)).fetchHistory()).events ?? []).flatMap((e) =>
+      ((await ctx.env.client.workflow.getHandle(caseIdFor(vin)).fetchHistory()).events ?? []).flatMap((e) =>
         Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
       );
     assert.deepEqual(await upserts(standardVin), []);
@@ -107,7 +83,7 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
   test('duplicate alerts make one case with the evidence once; new evidence raises severity and moves the case', async () => {
     const vin = randomVin();
     const first = makeAlert(vin, { severity: 'MEDIUM', destinationCountry: 'KZ' });
-    const results = await Promise.all([1, 2, 3].map(() => env.cases.signalAlert(first, config)));
+    const results = await Promise.all([1, 2, 3].map(() => ctx.env.cases.signalAlert(first, config)));
     assert.equal(new Set(results.map((r) => r.runId)).size, 1, 'one run for the VIN');
     assert.equal(results.filter((r) => r.started).length, 1, 'exactly one signal started the case');
     const c1 = await caseWhere(
@@ -119,7 +95,7 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.equal(c1.queue, config.routing.standardQueue);
 
     const worse = makeAlert(vin, { severity: 'CRITICAL', score: 0.97, destinationCountry: 'KZ' });
-    const r = await env.cases.signalAlert(worse, config);
+    const r = await ctx.env.cases.signalAlert(worse, config);
     assert.equal(r.started, false);
     const c2 = await caseWhere(vin, (c) => c.evidence.length === 2, 'second evidence');
     assert.equal(c2.severity, 'CRITICAL');
@@ -134,22 +110,22 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     const vin = randomVin();
     const [first, second] = [`EXP-${run}-A`, `EXP-${run}-B`];
     const queue = config.routing.standardQueue;
-    await env.cases.signalAlert(makeAlert(vin, { severity: 'HIGH', exporterId: first }), config);
+    await ctx.env.cases.signalAlert(makeAlert(vin, { severity: 'HIGH', exporterId: first }), config);
     const found = await inQueue(queue, vin, { exporter: first, status: ['open'] });
     assert.equal(found.exporter, first);
-    const none = await env.cases.listQueue(queue, { exporter: `EXP-${run}-none` });
+    const none = await ctx.env.cases.listQueue(queue, { exporter: `EXP-${run}-none` });
     assert.equal(none.cases.length, 0);
 
     // Same severity, score and destination: only the exporter changes, so its upsert is the patched one.
-    await env.cases.signalAlert(makeAlert(vin, { severity: 'HIGH', exporterId: second }), config);
+    await ctx.env.cases.signalAlert(makeAlert(vin, { severity: 'HIGH', exporterId: second }), config);
     await caseWhere(vin, (c) => c.evidence.length === 2, 'second alert');
     await inQueue(queue, vin, { exporter: second });
-    const history = await env.client.workflow.getHandle(caseIdFor(vin)).fetchHistory();
+    const history = await ctx.env.client.workflow.getHandle(caseIdFor(vin)).fetchHistory();
     const upserted = (history.events ?? []).flatMap((e) =>
       Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
     );
     assert.deepEqual(upserted.sort(), ['TemporalChangeVersion', 'ZmExporter']);
-    const stale = await env.cases.listQueue(queue, { exporter: first });
+    const stale = await ctx.env.cases.listQueue(queue, { exporter: first });
     assert.equal(
       stale.cases.some((c) => c.vin === vin),
       false,
@@ -167,23 +143,23 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     const [zmVin, ringVin, complianceVin, v2Vin] = [randomVin(), randomVin(), randomVin(), randomVin()];
     const mine = [zmVin, ringVin, complianceVin, v2Vin];
     await Promise.all([
-      env.cases.signalAlert(makeAlert(zmVin, { severity: 'HIGH' }), config),
-      env.cases.signalAlert(
+      ctx.env.cases.signalAlert(makeAlert(zmVin, { severity: 'HIGH' }), config),
+      ctx.env.cases.signalAlert(
         makeAlert(ringVin, {
           severity: 'HIGH',
           typologies: [verdict('ZERO_MILEAGE', false), verdict('RING_OR_TRADER')],
         }),
         config,
       ),
-      env.cases.signalAlert(
+      ctx.env.cases.signalAlert(
         makeAlert(complianceVin, { severity: 'HIGH', typologies: [verdict('COMPLIANCE_BREACH')] }),
         config,
       ),
       // An alert written before contract v3: no verdicts, so a zero-mileage case.
-      env.cases.signalAlert(makeAlert(v2Vin, { severity: 'HIGH', typologies: [] }), config),
+      ctx.env.cases.signalAlert(makeAlert(v2Vin, { severity: 'HIGH', typologies: [] }), config),
     ]);
     const listed = async (typology: string | string[]) =>
-      (await env.cases.listQueue(queue, { typology, vins: mine }, { pageSize: 100 })).cases
+      (await ctx.env.cases.listQueue(queue, { typology, vins: mine }, { pageSize: 100 })).cases
         .map((c) => c.vin)
         .sort();
     const until = (typology: string | string[], vins: string[]) =>
@@ -196,11 +172,11 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     await until('RING_OR_TRADER', [ringVin]);
     await until('COMPLIANCE_BREACH', [complianceVin]);
     await until(['RING_OR_TRADER', 'COMPLIANCE_BREACH'], [ringVin, complianceVin]);
-    const row = (await env.cases.listQueue(queue, { vins: [ringVin] })).cases[0];
+    const row = (await ctx.env.cases.listQueue(queue, { vins: [ringVin] })).cases[0];
     assert.deepEqual(row?.typologies, ['RING_OR_TRADER'], 'the queue row shows the typologies');
     // Preset by the escalator: opening these cases cost no upsert (nor a patch marker).
     const upserted = async (vin: string) =>
-      ((await env.client.workflow.getHandle(caseIdFor(vin)).fetchHistory()).events ?? []).flatMap((e) =>
+      ((await ctx.env.client.workflow.getHandle(caseIdFor(vin)).fetchHistory()).events ?? []).flatMap((e) =>
         Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
       );
     await caseWhere(ringVin, (c) => c.evidence.length === 1, 'ring case opened');
@@ -209,13 +185,13 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     // A second declaration of the zero-mileage car reaches the ring typology: same severity, score
     // and exporter, so the upsert is ZmTypologies alone, behind its patch.
     const ring = makeAlert(zmVin, { severity: 'HIGH', typologies: [verdict('RING_OR_TRADER')] });
-    await env.cases.signalAlert(ring, config);
+    await ctx.env.cases.signalAlert(ring, config);
     await until('RING_OR_TRADER', [ringVin, zmVin]);
     await until('ZERO_MILEAGE', [zmVin, v2Vin]);
     assert.deepEqual((await upserted(zmVin)).sort(), ['TemporalChangeVersion', 'ZmTypologies']);
 
     // That alert withdrawn: the case holds zero-mileage only again.
-    await env.cases.signalAlert(
+    await ctx.env.cases.signalAlert(
       { ...ring, revision: 1, status: 'WITHDRAWN', revisionReason: 'declaration cancelled' },
       config,
     );
@@ -234,24 +210,27 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
       revisionReason: null,
       firstRegistrant: { id: firstRegistrant, type: 'TRADING_COMPANY' as const },
     };
-    await env.cases.signalAlert(a, config);
+    await ctx.env.cases.signalAlert(a, config);
     await inQueue(config.routing.standardQueue, vin);
     const related = await eventually(async () => {
-      const page = await env.cases.listCases([config.routing.standardQueue, config.routing.priorityQueue], {
-        firstRegistrant,
-      });
+      const page = await ctx.env.cases.listCases(
+        [config.routing.standardQueue, config.routing.priorityQueue],
+        {
+          firstRegistrant,
+        },
+      );
       return page.cases.find((c) => c.vin === vin);
     });
     assert.equal(related.firstRegistrant, firstRegistrant);
 
-    await env.cases.signalAlert({ ...a, revision: 1, severity: 'CRITICAL', score: 0.97 }, config);
+    await ctx.env.cases.signalAlert({ ...a, revision: 1, severity: 'CRITICAL', score: 0.97 }, config);
     const raised = await caseWhere(vin, (c) => c.severity === 'CRITICAL', 'raised');
     assert.equal(raised.queue, config.routing.priorityQueue);
     assert.ok(raised.audit.some((e) => e.action === 'severity-raised'));
     await inQueue(config.routing.priorityQueue, vin);
 
-    await env.cases.signalAlert({ ...a, revision: 0, severity: 'LOW' }, config);
-    await env.cases.signalAlert(
+    await ctx.env.cases.signalAlert({ ...a, revision: 0, severity: 'LOW' }, config);
+    await ctx.env.cases.signalAlert(
       { ...a, revision: 2, status: 'WITHDRAWN', revisionReason: 'declaration cancelled' },
       config,
     );
@@ -261,7 +240,7 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.equal(closed.withdrawal?.reason, 'declaration cancelled');
     await eventually(
       async () => {
-        const page = await env.cases.listQueue(config.routing.priorityQueue, {}, { pageSize: 100 });
+        const page = await ctx.env.cases.listQueue(config.routing.priorityQueue, {}, { pageSize: 100 });
         return page.cases.some((c) => c.vin === vin) ? undefined : true;
       },
       15_000,
@@ -273,44 +252,47 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
 
   test('claim and decide: validators reject bad input before it reaches the case', async () => {
     const vin = randomVin();
-    await env.cases.signalAlert(makeAlert(vin), config);
+    await ctx.env.cases.signalAlert(makeAlert(vin), config);
     await caseWhere(vin, (c) => c.evidence.length === 1, 'case opened');
 
     assert.match(
-      await rejection(env.cases.decide(vin, { by: 'ana', decision: 'dismiss', reason: 'x' })),
+      await rejection(ctx.env.cases.decide(vin, { by: 'ana', decision: 'dismiss', reason: 'x' })),
       /claim the case/,
     );
-    const claimed = await env.cases.claim(vin, { by: 'ana' });
+    const claimed = await ctx.env.cases.claim(vin, { by: 'ana' });
     assert.equal(claimed.status, 'in_review');
     assert.equal(claimed.assignee, 'ana');
-    assert.match(await rejection(env.cases.claim(vin, { by: 'bob' })), /already claimed by ana/);
+    assert.match(await rejection(ctx.env.cases.claim(vin, { by: 'bob' })), /already claimed by ana/);
     assert.match(
-      await rejection(env.cases.decide(vin, { by: 'ana', decision: 'confirm', reason: '   ' })),
+      await rejection(ctx.env.cases.decide(vin, { by: 'ana', decision: 'confirm', reason: '   ' })),
       /reason is required/,
     );
     assert.match(
-      await rejection(env.cases.decide(vin, { by: 'bob', decision: 'confirm', reason: 'looks bad' })),
+      await rejection(ctx.env.cases.decide(vin, { by: 'bob', decision: 'confirm', reason: 'looks bad' })),
       /only the assignee/,
     );
     assert.match(
-      await rejection(env.cases.decide(vin, { by: 'ana', decision: 'maybe' as never, reason: 'hmm' })),
+      await rejection(ctx.env.cases.decide(vin, { by: 'ana', decision: 'maybe' as never, reason: 'hmm' })),
       /decision must be confirm or dismiss/,
     );
-    assert.match(await rejection(env.cases.addNote(vin, { by: 'ana', text: '' })), /text is required/);
+    assert.match(await rejection(ctx.env.cases.addNote(vin, { by: 'ana', text: '' })), /text is required/);
     assert.match(
-      await rejection(env.cases.reassign(vin, { by: 'ana', to: 'bob', reason: 'holiday' })),
+      await rejection(ctx.env.cases.reassign(vin, { by: 'ana', to: 'bob', reason: 'holiday' })),
       /not a supervisor/,
     );
 
-    const noted = await env.cases.addNote(vin, { by: 'ana', text: 'registrant exported 40 cars this month' });
+    const noted = await ctx.env.cases.addNote(vin, {
+      by: 'ana',
+      text: 'registrant exported 40 cars this month',
+    });
     assert.equal(noted.notes.length, 1);
-    const asked = await env.cases.requestInfo(vin, { by: 'ana', question: 'odometer photo?' });
+    const asked = await ctx.env.cases.requestInfo(vin, { by: 'ana', question: 'odometer photo?' });
     assert.equal(asked.infoRequests[0]?.question, 'odometer photo?');
-    const released = await env.cases.release(vin, { by: 'ana' });
+    const released = await ctx.env.cases.release(vin, { by: 'ana' });
     assert.equal(released.status, 'open');
     assert.equal(released.assignee, null);
-    await env.cases.claim(vin, { by: 'bob' });
-    const decided = await env.cases.decide(vin, {
+    await ctx.env.cases.claim(vin, { by: 'bob' });
+    const decided = await ctx.env.cases.decide(vin, {
       by: 'bob',
       decision: 'dismiss',
       reason: 'legitimate dealer transfer',
@@ -321,7 +303,9 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
       by: 'bob',
     });
     assert.match(
-      await rejection(env.cases.decide(vin, { by: 'bob', decision: 'confirm', reason: 'changed my mind' })),
+      await rejection(
+        ctx.env.cases.decide(vin, { by: 'bob', decision: 'confirm', reason: 'changed my mind' }),
+      ),
       /case is dismissed/,
     );
 
@@ -339,7 +323,7 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.equal(
       await eventually(
         async () => {
-          const page = await env.cases.listQueue(config.routing.standardQueue, {}, { pageSize: 100 });
+          const page = await ctx.env.cases.listQueue(config.routing.standardQueue, {}, { pageSize: 100 });
           return page.cases.some((c) => c.vin === vin) ? undefined : true;
         },
         15_000,
@@ -352,12 +336,12 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
   test('confirm publishes the outcome to Kafka and recommends a hold to customs exactly once, though the first call fails', async () => {
     const vin = randomVin();
     const alert = makeAlert(vin, { severity: 'CRITICAL' });
-    await env.cases.signalAlert(alert, config);
+    await ctx.env.cases.signalAlert(alert, config);
     await caseWhere(vin, (c) => c.evidence.length === 1, 'case opened');
-    customs.script([500]);
-    const before = customs.requests.length;
-    await env.cases.claim(vin, { by: 'ana' });
-    await env.cases.decide(vin, {
+    ctx.customs.script([500]);
+    const before = ctx.customs.requests.length;
+    await ctx.env.cases.claim(vin, { by: 'ana' });
+    await ctx.env.cases.decide(vin, {
       by: 'ana',
       decision: 'confirm',
       reason: 'registered 6 days before export, 12 km',
@@ -370,7 +354,7 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
       30_000,
     );
     assert.equal(done.status, 'confirmed');
-    const calls = customs.requests.slice(before).filter((r) => r.body.vin === vin);
+    const calls = ctx.customs.requests.slice(before).filter((r) => r.body.vin === vin);
     assert.deepEqual(
       calls.map((r) => r.status),
       [500, 201],
@@ -378,10 +362,10 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     );
     assert.equal(new Set(calls.map((r) => r.idempotencyKey)).size, 1, 'the retry reuses the idempotency key');
     assert.match(calls[0]!.idempotencyKey!, new RegExp(`^case-${vin}-`));
-    assert.equal([...customs.holds.values()].filter((h) => h.vin === vin).length, 1, 'exactly one hold');
+    assert.equal([...ctx.customs.holds.values()].filter((h) => h.vin === vin).length, 1, 'exactly one hold');
     assert.deepEqual(calls[1]!.body.alertIds, [alert.alertId]);
 
-    const outcomes = (await env.readOutcomes(1)).filter((o) => o.key === vin);
+    const outcomes = (await ctx.env.readOutcomes(1)).filter((o) => o.key === vin);
     assert.equal(outcomes.length, 1);
     assert.equal(outcomes[0]!.outcome.decision, 'CONFIRMED');
     assert.equal(outcomes[0]!.outcome.caseId, caseIdFor(vin));
@@ -391,40 +375,41 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
 
   test('dismiss records the reason as feedback (a DISMISSED outcome) and never calls customs', async () => {
     const vin = randomVin();
-    await env.cases.signalAlert(makeAlert(vin), config);
+    await ctx.env.cases.signalAlert(makeAlert(vin), config);
     await caseWhere(vin, (c) => c.evidence.length === 1, 'case opened');
-    await env.cases.claim(vin, { by: 'ana' });
-    await env.cases.decide(vin, {
+    await ctx.env.cases.claim(vin, { by: 'ana' });
+    await ctx.env.cases.decide(vin, {
       by: 'ana',
       decision: 'dismiss',
       reason: 'rule ZM-EXPORT-WITHIN-DAYS misfires on demo cars',
     });
     await caseWhere(vin, (c) => c.audit.some((a) => a.action === 'outcome-published'), 'outcome published');
-    const outcomes = await env.readOutcomes(2);
+    const outcomes = await ctx.env.readOutcomes(2);
     const mine = outcomes.filter((o) => o.key === vin);
     assert.equal(mine.length, 1);
     assert.equal(mine[0]!.outcome.decision, 'DISMISSED');
     assert.equal(mine[0]!.outcome.reason, 'rule ZM-EXPORT-WITHIN-DAYS misfires on demo cars');
-    assert.equal(customs.requests.filter((r) => r.body.vin === vin).length, 0);
+    assert.equal(ctx.customs.requests.filter((r) => r.body.vin === vin).length, 0);
   });
 
   test('a 4xx from customs is permanent: no retries, the failure is audited and supervisors are notified', async () => {
     const vin = randomVin();
-    await env.cases.signalAlert(makeAlert(vin), config);
+    await ctx.env.cases.signalAlert(makeAlert(vin), config);
     await caseWhere(vin, (c) => c.evidence.length === 1, 'case opened');
-    customs.script([422]);
-    const before = customs.requests.length;
-    await env.cases.claim(vin, { by: 'ana' });
-    await env.cases.decide(vin, { by: 'ana', decision: 'confirm', reason: 'clear zero-mileage pattern' });
+    ctx.customs.script([422]);
+    const before = ctx.customs.requests.length;
+    await ctx.env.cases.claim(vin, { by: 'ana' });
+    await ctx.env.cases.decide(vin, { by: 'ana', decision: 'confirm', reason: 'clear zero-mileage pattern' });
     const c = await caseWhere(
       vin,
       (x) => x.audit.some((a) => a.action === 'customs-notification-failed'),
       'customs failure audited',
     );
     assert.match(c.audit.find((a) => a.action === 'customs-notification-failed')!.detail!, /422/);
-    assert.equal(customs.requests.slice(before).filter((r) => r.body.vin === vin).length, 1);
+    assert.equal(ctx.customs.requests.slice(before).filter((r) => r.body.vin === vin).length, 1);
     await eventually(
-      async () => env.notifications.find((n) => n.vin === vin && n.kind === 'customs-notification-failed'),
+      async () =>
+        ctx.env.notifications.find((n) => n.vin === vin && n.kind === 'customs-notification-failed'),
       10_000,
       'notification',
     );
@@ -433,9 +418,9 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
   test('an SLA breach escalates to the supervisor queue and notifies; a supervisor reassigns and overrides', async () => {
     const short = testCaseConfig(run, { slaMs: { CRITICAL: 1_500, HIGH: 2_000, MEDIUM: 3_000, LOW: 4_000 } });
     const vin = randomVin();
-    await env.cases.signalAlert(makeAlert(vin, { severity: 'HIGH' }), short);
+    await ctx.env.cases.signalAlert(makeAlert(vin, { severity: 'HIGH' }), short);
     await caseWhere(vin, (c) => c.evidence.length === 1, 'case opened');
-    await env.cases.claim(vin, { by: 'ana' });
+    await ctx.env.cases.claim(vin, { by: 'ana' });
 
     const escalated = await caseWhere(vin, (c) => c.status === 'escalated', 'SLA breach', 15_000);
     assert.equal(escalated.queue, short.routing.supervisorQueue);
@@ -443,7 +428,7 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.equal(escalated.slaDueAt, null);
     assert.ok(escalated.audit.some((a) => a.action === 'sla-breached'));
     const n = await eventually(
-      async () => env.notifications.find((x) => x.vin === vin && x.kind === 'sla-breached'),
+      async () => ctx.env.notifications.find((x) => x.vin === vin && x.kind === 'sla-breached'),
       10_000,
       'breach notification',
     );
@@ -452,7 +437,7 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.equal(row.status, 'escalated');
     const breached = await eventually(
       async () => {
-        const page = await env.cases.listBreached({}, { pageSize: 1000 });
+        const page = await ctx.env.cases.listBreached({}, { pageSize: 1000 });
         return page.cases.find((c) => c.vin === vin);
       },
       15_000,
@@ -460,11 +445,11 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     );
     assert.equal(breached.queue, short.routing.supervisorQueue);
 
-    const reassigned = await env.cases.reassign(vin, { by: 'sup-1', to: 'carl', reason: 'ana is out' });
+    const reassigned = await ctx.env.cases.reassign(vin, { by: 'sup-1', to: 'carl', reason: 'ana is out' });
     assert.equal(reassigned.assignee, 'carl');
     assert.equal(reassigned.status, 'in_review');
     assert.ok(reassigned.slaDueAt, 'a reassigned case gets a fresh SLA');
-    const overridden = await env.cases.override(vin, {
+    const overridden = await ctx.env.cases.override(vin, {
       by: 'sup-1',
       reason: 'known exporter ring',
       decision: 'dismiss',
@@ -477,13 +462,13 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
   test('a decided case absorbs replays of its alerts, and a new alert reopens it as a new run', async () => {
     const vin = randomVin();
     const a1 = makeAlert(vin, { severity: 'MEDIUM' });
-    const first = await env.cases.signalAlert(a1, config);
+    const first = await ctx.env.cases.signalAlert(a1, config);
     await caseWhere(vin, (c) => c.evidence.length === 1, 'case opened');
-    await env.cases.claim(vin, { by: 'ana' });
-    await env.cases.decide(vin, { by: 'ana', decision: 'dismiss', reason: 'not zero mileage' });
+    await ctx.env.cases.claim(vin, { by: 'ana' });
+    await ctx.env.cases.decide(vin, { by: 'ana', decision: 'dismiss', reason: 'not zero mileage' });
     await caseWhere(vin, (c) => c.audit.some((a) => a.action === 'outcome-published'), 'closed');
 
-    const replay = await env.cases.signalAlert(a1, config);
+    const replay = await ctx.env.cases.signalAlert(a1, config);
     assert.equal(replay.started, false);
     const still = await caseWhere(
       vin,
@@ -493,7 +478,7 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.equal(still.status, 'dismissed');
 
     const a2 = makeAlert(vin, { severity: 'HIGH', declarationId: 'DEC-NEW' });
-    await env.cases.signalAlert(a2, config);
+    await ctx.env.cases.signalAlert(a2, config);
     const reopened = await caseWhere(
       vin,
       (c) => c.status === 'open' && c.reopenedFromRunId !== null,
@@ -507,11 +492,11 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
     assert.deepEqual(reopened.priorAlertIds, [a1.alertId]);
     assert.equal(reopened.previousDecisions[0]?.decision, 'dismiss');
     assert.equal(reopened.audit[0]?.action, 'reopened');
-    const desc = await env.client.workflow.getHandle(caseIdFor(vin)).describe();
+    const desc = await ctx.env.client.workflow.getHandle(caseIdFor(vin)).describe();
     assert.notEqual(desc.runId, first.runId, 'the reopened case is a new run');
     await inQueue(config.routing.standardQueue, vin);
     // A replay of the first alert does not touch the reopened case either.
-    await env.cases.signalAlert(a1, config);
+    await ctx.env.cases.signalAlert(a1, config);
     const after = await caseWhere(
       vin,
       (c) => c.audit.some((a) => a.action === 'duplicate-alert-ignored'),
@@ -523,14 +508,14 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
   test('after its retention a decided case ends; the next alert starts a new run (workflow id reuse)', async () => {
     const brief = testCaseConfig(run, { closedRetentionMs: 500 });
     const vin = randomVin();
-    const first = await env.cases.signalAlert(makeAlert(vin), brief);
+    const first = await ctx.env.cases.signalAlert(makeAlert(vin), brief);
     await caseWhere(vin, (c) => c.evidence.length === 1, 'case opened');
-    await env.cases.claim(vin, { by: 'ana' });
-    await env.cases.decide(vin, { by: 'ana', decision: 'dismiss', reason: 'ok' });
-    const handle = env.client.workflow.getHandle(caseIdFor(vin), first.runId);
+    await ctx.env.cases.claim(vin, { by: 'ana' });
+    await ctx.env.cases.decide(vin, { by: 'ana', decision: 'dismiss', reason: 'ok' });
+    const handle = ctx.env.client.workflow.getHandle(caseIdFor(vin), first.runId);
     const result = await handle.result();
     assert.equal(result.status, 'dismissed');
-    const next = await env.cases.signalAlert(makeAlert(vin), brief);
+    const next = await ctx.env.cases.signalAlert(makeAlert(vin), brief);
     assert.equal(next.started, true);
     assert.notEqual(next.runId, first.runId);
   });
@@ -538,15 +523,15 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
   test('a long case continues as new with its state when the history grows', async () => {
     const small = testCaseConfig(run, { maxHistoryEvents: 100 });
     const vin = randomVin();
-    const first = await env.cases.signalAlert(makeAlert(vin), small);
+    const first = await ctx.env.cases.signalAlert(makeAlert(vin), small);
     await caseWhere(vin, (c) => c.evidence.length === 1, 'case opened');
     for (let i = 0; i < 40; i++) {
       // Alternate destinations so every alert changes a search attribute (more history per signal).
-      await env.cases.signalAlert(makeAlert(vin, { destinationCountry: i % 2 ? 'KZ' : 'GE' }), small);
+      await ctx.env.cases.signalAlert(makeAlert(vin, { destinationCountry: i % 2 ? 'KZ' : 'GE' }), small);
     }
     const c = await caseWhere(vin, (x) => x.evidence.length === 41, 'all evidence', 30_000);
     assert.ok(c.audit.some((a) => a.action === 'continued-as-new'));
-    const desc = await env.client.workflow.getHandle(caseIdFor(vin)).describe();
+    const desc = await ctx.env.client.workflow.getHandle(caseIdFor(vin)).describe();
     assert.notEqual(desc.runId, first.runId);
     assert.ok(desc.historyLength < 100);
     // Search attributes carry over to the new run: the case is still in its queue.
@@ -555,7 +540,9 @@ describe('case workflow (real dev server)', { timeout: 120_000 }, () => {
   });
 
   test('every history this file produced replays deterministically with the current workflow code', async () => {
-    const histories = env.client.workflow.list({ query: `TaskQueue = '${env.taskQueue}'` }).intoHistories();
+    const histories = ctx.env.client.workflow
+      .list({ query: `TaskQueue = '${ctx.env.taskQueue}'` })
+      .intoHistories();
     const results = Worker.runReplayHistories(
       { workflowsPath: WORKFLOWS_PATH, sinks: caseViewSinks() },
       histories,

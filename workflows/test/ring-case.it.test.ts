@@ -1,42 +1,21 @@
 // Ring cases on the real Temporal dev server of the local stack, with a real worker: a ring case opens
 // beside its members' vehicle cases, collects its members from their alerts, is claimed and decided as
 // any case, and its decision decides or annotates the members' cases (signals from its workflow).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import type { Alert } from '@zmwatch/schemas';
-import { caseIdFor, ringCaseIdFor, type CaseState, type RingEntity } from '../src/index.js';
+import { caseIdFor, ringCaseIdFor, type RingEntity } from '../src/index.js';
 import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker-entry.js';
-import { startCaseEnv, type CaseEnv } from './support/case-env.js';
-import { startCustomsServer } from './support/customs-server.js';
+import { useCaseEnv } from './support/case-env.js';
+import { caseWhereOn } from './support/case-where.js';
 import { eventually, makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
 
 const run = runId();
 const config = testCaseConfig(run);
-let env: CaseEnv;
-let customs: Awaited<ReturnType<typeof startCustomsServer>>;
-
-before(async () => {
-  customs = await startCustomsServer();
-  env = await startCaseEnv({ run, customsUrl: customs.url });
-});
-
-after(async () => {
-  await env?.stop();
-  await customs?.close();
-});
-
-async function caseWhere(key: string, ok: (c: CaseState) => boolean, what: string): Promise<CaseState> {
-  return eventually(
-    async () => {
-      const c = await env.cases.getCase(key);
-      return c && ok(c) ? c : undefined;
-    },
-    20_000,
-    what,
-  );
-}
+const ctx = useCaseEnv(run);
+const caseWhere = caseWhereOn({ getCase: (key) => ctx.env.cases.getCase(key) });
 
 /** A member's alert naming every VIN of `members` as sharing the transferee `ring`. */
 function memberAlert(vin: string, ring: RingEntity, members: string[]): Alert {
@@ -63,8 +42,8 @@ function memberAlert(vin: string, ring: RingEntity, members: string[]): Alert {
 async function openRing(ring: RingEntity, members: string[], named = members) {
   for (const vin of members) {
     const alert = memberAlert(vin, ring, named);
-    await env.cases.signalAlert(alert, config);
-    await env.cases.signalRingAlert(alert, ring, config);
+    await ctx.env.cases.signalAlert(alert, config);
+    await ctx.env.cases.signalRingAlert(alert, ring, config);
   }
   const id = ringCaseIdFor(ring);
   await caseWhere(id, (c) => c.ring?.members.length === named.length, 'the ring case has every member');
@@ -77,7 +56,7 @@ describe('ring cases (real dev server)', { timeout: 180_000 }, () => {
     const ring = { kind: 'TRANSFEREE', id: `TRF-${run}-A` };
     const members = [randomVin(), randomVin(), randomVin()];
     const id = await openRing(ring, members);
-    const c = await env.cases.getCase(id);
+    const c = await ctx.env.cases.getCase(id);
     assert.equal(c?.caseId, `ring-transferee-TRF-${run}-A`);
     assert.deepEqual(c?.ring?.members, [...members].sort());
     assert.equal(c?.status, 'open');
@@ -85,7 +64,7 @@ describe('ring cases (real dev server)', { timeout: 180_000 }, () => {
     // In the queue beside the vehicle cases (the same visibility query), keyed by its id.
     const row = await eventually(
       async () =>
-        (await env.cases.listQueue(config.routing.standardQueue, {}, { pageSize: 100 })).cases.find(
+        (await ctx.env.cases.listQueue(config.routing.standardQueue, {}, { pageSize: 100 })).cases.find(
           (x) => x.caseId === id,
         ),
       15_000,
@@ -95,11 +74,11 @@ describe('ring cases (real dev server)', { timeout: 180_000 }, () => {
 
     // One member was decided by its own analyst before the ring.
     const [decidedVin, ...openVins] = members;
-    await env.cases.claim(decidedVin!, { by: 'ana-2' });
-    await env.cases.decide(decidedVin!, { by: 'ana-2', decision: 'dismiss', reason: 'genuine resale' });
+    await ctx.env.cases.claim(decidedVin!, { by: 'ana-2' });
+    await ctx.env.cases.decide(decidedVin!, { by: 'ana-2', decision: 'dismiss', reason: 'genuine resale' });
 
-    await env.cases.claim(id, { by: 'ana' });
-    const decided = await env.cases.decide(id, {
+    await ctx.env.cases.claim(id, { by: 'ana' });
+    const decided = await ctx.env.cases.decide(id, {
       by: 'ana',
       decision: 'confirm',
       reason: 'one trading company took 3 new cars from individuals',
@@ -135,7 +114,7 @@ describe('ring cases (real dev server)', { timeout: 180_000 }, () => {
       /^decide: 3 member cases$/,
     );
     // The members' outcomes are on the topic (the ring publishes none of its own).
-    const outcomes = await env.readOutcomes(3);
+    const outcomes = await ctx.env.readOutcomes(3);
     assert.deepEqual(
       outcomes.map((o) => o.key).sort(),
       [...members].sort(),
@@ -148,8 +127,8 @@ describe('ring cases (real dev server)', { timeout: 180_000 }, () => {
     const members = [randomVin(), randomVin()];
     const ghost = randomVin();
     const id = await openRing(ring, members, [...members, ghost]);
-    await env.cases.claim(id, { by: 'ana' });
-    await env.cases.decide(id, { by: 'ana', decision: 'dismiss', reason: 'a licensed exporter' });
+    await ctx.env.cases.claim(id, { by: 'ana' });
+    await ctx.env.cases.decide(id, { by: 'ana', decision: 'dismiss', reason: 'a licensed exporter' });
     for (const vin of members) {
       const m = await caseWhere(
         vin,
@@ -173,7 +152,9 @@ describe('ring cases (real dev server)', { timeout: 180_000 }, () => {
   });
 
   test('every history this file produced replays deterministically with the current workflow code', async () => {
-    const histories = env.client.workflow.list({ query: `TaskQueue = '${env.taskQueue}'` }).intoHistories();
+    const histories = ctx.env.client.workflow
+      .list({ query: `TaskQueue = '${ctx.env.taskQueue}'` })
+      .intoHistories();
     const results = Worker.runReplayHistories(
       { workflowsPath: WORKFLOWS_PATH, sinks: caseViewSinks() },
       histories,

@@ -24,6 +24,7 @@ import {
 } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
 import { caseViewSinks, WORKFLOWS_PATH } from '../src/worker.js';
+import { caseWhereOn } from './support/case-where.js';
 
 const cli =
   process.env.ZM_TEMPORAL_CLI ??
@@ -78,15 +79,7 @@ after(async () => {
   await env?.teardown();
 });
 
-const caseWhere = (vin: string, ok: (c: CaseState) => boolean, what: string, ms = 20_000) =>
-  eventually(
-    async () => {
-      const c = await cases.getCase(vin);
-      return c && ok(c) ? c : undefined;
-    },
-    ms,
-    `${what} (${vin})`,
-  );
+const caseWhere = caseWhereOn({ getCase: (key) => cases.getCase(key) });
 const breachOf = (c: CaseState) => c.audit.filter((a) => a.action === 'sla-breached');
 
 describe('case SLA timers (private dev server, mocked activities)', { timeout: 120_000 }, () => {

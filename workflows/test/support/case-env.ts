@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { logLevel, type Consumer } from 'kafkajs';
 import { Client, Connection } from '@temporalio/client';
 import { stackAddresses, createIdempotentProducer, createKafka, createLogger } from '@zmwatch/kit';
@@ -10,6 +11,7 @@ import {
   WORKFLOWS_PATH,
   type CaseWorker,
 } from '../../src/worker-entry.js';
+import { startCustomsServer, type CustomsServer } from './customs-server.js';
 
 export const TEMPORAL_ADDRESS = stackAddresses().temporalAddress;
 export const BROKERS = stackAddresses().brokers;
@@ -125,3 +127,25 @@ export async function startCaseEnv(opts: CaseEnvOptions) {
 }
 
 export type CaseEnv = Awaited<ReturnType<typeof startCaseEnv>>;
+
+export interface CaseEnvHandle {
+  env: CaseEnv;
+  customs: CustomsServer;
+}
+
+/**
+ * A test file's case env and customs stand-in, started by a `before` hook and stopped by an `after`
+ * hook of the file; the returned handle's fields are set once `before` ran.
+ */
+export function useCaseEnv(run: string): CaseEnvHandle {
+  const handle = {} as CaseEnvHandle;
+  before(async () => {
+    handle.customs = await startCustomsServer();
+    handle.env = await startCaseEnv({ run, customsUrl: handle.customs.url });
+  });
+  after(async () => {
+    await handle.env?.stop();
+    await handle.customs?.close();
+  });
+  return handle;
+}

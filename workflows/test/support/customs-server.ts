@@ -41,3 +41,5 @@ export async function startCustomsServer(script: number[] = []) {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+export type CustomsServer = Awaited<ReturnType<typeof startCustomsServer>>;
