@@ -16,9 +16,8 @@ import {
   EventProducer,
   testConfig,
 } from '@zmwatch/test-support/detector-pipeline';
-import { DAY, declaration, registration } from '@zmwatch/test-support/events';
+import { mixedCases } from '@zmwatch/test-support/events';
 import { quietLogger, testKafka, uniqueName, waitFor } from '@zmwatch/test-support/stack';
-import { vinFor } from '@zmwatch/test-support/vins';
 import { cluster, killBusiestBroker, pidOf, offCluster, stackUpCluster } from './cluster-stack.js';
 
 /** Removes this run's keys from every master (SCAN is per node on a cluster). */
@@ -142,23 +141,14 @@ async function streamThroughFault(t: test.TestContext, name: string, fault: Faul
     // Two of three VINs are zero-mileage exports; registrants spread over every partition, so the
     // velocity reads cross slots (and masters).
     const now = Date.now();
-    const cases = Array.from({ length: 1500 }, (_, i) => {
-      const vin = vinFor(`${id}-${i}`);
-      const suspicious = i % 3 !== 0;
-      return {
-        vin,
-        suspicious,
-        reg: registration(vin, {
-          eventTime: now - (suspicious ? 12 : 500) * DAY,
-          party: { id: `P-${i % 97}`, type: 'DEALER' },
-        }),
-        decl: declaration(
-          vin,
-          suspicious
-            ? { eventTime: now }
-            : { eventTime: now, declaredCondition: 'NEW', declaredOdometerKm: null },
-        ),
-      };
+    const cases = mixedCases({
+      id,
+      count: 1500,
+      cleanEvery: 3,
+      now,
+      youngDays: 12,
+      oldDays: 500,
+      party: (i) => `P-${i % 97}`,
     });
     const expected = new Set(
       cases.filter((c) => c.suspicious).map((c) => alertIdFor(c.vin, c.decl.declarationId, ruleset.version)),

@@ -5,6 +5,7 @@
 import type { CustomsDeclarationEvent, RegistrationEvent } from '@zmwatch/schemas';
 import { DAY_MS } from '@zmwatch/schemas';
 import type { DetectorEvent } from '@zmwatch/detector';
+import { vinFor } from './vins.js';
 
 export const DAY = DAY_MS;
 /** A fixed "now" for pure tests: 2026-03-01T00:00:00Z. */
@@ -73,3 +74,45 @@ export const declEvent = (e: CustomsDeclarationEvent, arrival = e.eventTime): De
   event: e,
   arrival,
 });
+
+export interface MixedCase {
+  vin: string;
+  /** A zero-mileage export (the detector must alert): registered days ago, declared used now. */
+  suspicious: boolean;
+  reg: RegistrationEvent;
+  decl: CustomsDeclarationEvent;
+}
+
+/**
+ * A known data set for pipeline tests: `count` VINs named from `id`, every `cleanEvery`-th an old car
+ * exported as new (no alert), the others zero-mileage exports registered `youngDays` before `now`;
+ * registrant of VIN i: `party(i)`.
+ */
+export function mixedCases(opts: {
+  id: string;
+  count: number;
+  cleanEvery: number;
+  now: number;
+  youngDays: number;
+  oldDays: number;
+  party: (i: number) => string;
+}): MixedCase[] {
+  return Array.from({ length: opts.count }, (_, i) => {
+    const vin = vinFor(`${opts.id}-${i}`);
+    const suspicious = i % opts.cleanEvery !== 0;
+    return {
+      vin,
+      suspicious,
+      reg: registration(vin, {
+        eventTime: opts.now - (suspicious ? opts.youngDays : opts.oldDays) * DAY,
+        party: { id: opts.party(i), type: 'DEALER' },
+      }),
+      decl: declaration(
+        vin,
+        suspicious
+          ? { eventTime: opts.now }
+          : { eventTime: opts.now, declaredCondition: 'NEW', declaredOdometerKm: null },
+      ),
+    };
+  });
+}

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { alertIdFor } from '@zmwatch/schemas';
 import { createApp } from '../src/app.js';
 import { loadRuleset } from '../src/ruleset.js';
-import { DAY, declaration, registration } from '@zmwatch/test-support/events';
-import { vinFor } from '@zmwatch/test-support/vins';
+import { mixedCases } from '@zmwatch/test-support/events';
 import { PrivateRedis } from '@zmwatch/test-support/private-redis';
 import {
   collectAlerts,
@@ -38,23 +37,14 @@ test(
       await app.start();
       const now = Date.now();
       // 3 of 4 VINs are zero-mileage exports; every 4th is an old car exported as new (no alert).
-      const cases = Array.from({ length: 240 }, (_, i) => {
-        const vin = vinFor(`${id}-${i}`);
-        const suspicious = i % 4 !== 0;
-        return {
-          vin,
-          suspicious,
-          reg: registration(vin, {
-            eventTime: now - (suspicious ? 7 : 400) * DAY,
-            party: { id: `P-${i}`, type: 'DEALER' },
-          }),
-          decl: declaration(
-            vin,
-            suspicious
-              ? { eventTime: now }
-              : { eventTime: now, declaredCondition: 'NEW', declaredOdometerKm: null },
-          ),
-        };
+      const cases = mixedCases({
+        id,
+        count: 240,
+        cleanEvery: 4,
+        now,
+        youngDays: 7,
+        oldDays: 400,
+        party: (i) => `P-${i}`,
       });
       const expected = new Set(
         cases

@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alertIdFor } from '@zmwatch/schemas';
 import { loadRuleset } from '../src/ruleset.js';
-import { DAY, declaration, registration } from '@zmwatch/test-support/events';
-import { vinFor } from '@zmwatch/test-support/vins';
+import { mixedCases } from '@zmwatch/test-support/events';
 import { DetectorProcess } from './support/detector-process.js';
 import {
   collectAlerts,
@@ -52,23 +51,14 @@ test(
       // A known data set: two of three VINs are zero-mileage exports, registration and declaration
       // produced in either order across VINs.
       const now = Date.now();
-      const cases = Array.from({ length: 1200 }, (_, i) => {
-        const vin = vinFor(`${id}-${i}`);
-        const suspicious = i % 3 !== 0;
-        return {
-          vin,
-          suspicious,
-          reg: registration(vin, {
-            eventTime: now - (suspicious ? 12 : 500) * DAY,
-            party: { id: `P-${i % 97}`, type: 'DEALER' },
-          }),
-          decl: declaration(
-            vin,
-            suspicious
-              ? { eventTime: now }
-              : { eventTime: now, declaredCondition: 'NEW', declaredOdometerKm: null },
-          ),
-        };
+      const cases = mixedCases({
+        id,
+        count: 1200,
+        cleanEvery: 3,
+        now,
+        youngDays: 12,
+        oldDays: 500,
+        party: (i) => `P-${i % 97}`,
       });
       const expected = new Map(
         cases
