@@ -6,13 +6,15 @@
 // a noisy machine: interleave the runs and compare medians.
 //
 //   node --max-semi-space-size=64 --import tsx bench/detector-cpu.ts [events.ndjson] [--rounds 3]
-//        [--batch 4000] [--ruleset FILE] [--cpu-prof DIR]
+//        [--batch 4000] [--ruleset FILE] [--cpu-prof DIR] [--redis-commands]
 //   (default data: /tmp/zm-peer-data/v270000-s42/events.ndjson, made by ../shared/peer's run)
 //
 // Prints a table (CPU µs per event per step, from zm_detector_step_seconds_total and the decode
 // time; `redis`: the private redis-server's own CPU per event, from INFO cpu, since it shares the
-// cores) and one JSON line {"detectorCpu": ...}. Each round also gives a digest of the published
-// alerts (id, revision, status, reason, severity, score, rules, facts): a hot-path change must keep it.
+// cores; `--redis-commands` adds its time per command, INFO commandstats) and one JSON line
+// {"detectorCpu": ...}. Each round also gives a digest of the published alerts (id, revision,
+// status, reason, severity, score, rules, facts): a hot-path change must keep it. The pipeline's clock
+// stands still during a round, so the digest does not depend on how fast the box runs it.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -37,7 +39,7 @@ import {
   loadRuleset,
   type DetectorInput,
 } from '@zmwatch/detector';
-import { redisCpuSeconds, startPrivateRedis } from './lib/private-redis.js';
+import { commandUsec, redisCpuSeconds, startPrivateRedis } from './lib/private-redis.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -46,6 +48,7 @@ const { values: args, positionals } = parseArgs({
     batch: { type: 'string', default: '4000' },
     ruleset: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'redis-commands': { type: 'boolean', default: false },
   },
 });
 const file = positionals[0] ?? '/tmp/zm-peer-data/v270000-s42/events.ndjson';
@@ -134,6 +137,7 @@ try {
     ]);
     let alerts = 0;
     let rechecks = 0;
+    const startedAt = Date.now();
     const published: string[] = [];
     const entitySignals = ruleset.entitySignals;
     const processor = createProcessor({
@@ -150,6 +154,9 @@ try {
         : {}),
       ruleset,
       revisions: { minIntervalSeconds: 30 },
+      // One instant per round: with the wall clock, a round slower than the 30 s rate limit (a loaded
+      // box) publishes revisions a fast one defers, and the digest would change with the load.
+      now: () => startedAt,
       publish: async (a: Alert[]) => {
         for (const x of a) {
           codec.encode(TOPICS.alerts, x);
@@ -169,6 +176,7 @@ try {
     const cursors = new Map([...queues.keys()].map((k) => [k, 0]));
     let decodeNs = 0n;
     const r0 = await redisCpuSeconds(client);
+    const u0 = args['redis-commands'] ? await commandUsec(client) : undefined;
     const c0 = process.cpuUsage();
     // rounds over the partitions, each a batch of registrations then one of declarations
     for (let left = true; left;) {
@@ -193,6 +201,20 @@ try {
     }
     const c = process.cpuUsage(c0);
     const redisS = (await redisCpuSeconds(client)) - r0;
+    if (u0) {
+      // Server time per command (scripts' inner calls are counted under their own names too).
+      const per = [...(await commandUsec(client))].map(
+        ([cmd, us]) => [cmd, (us - (u0.get(cmd) ?? 0)) / n] as const,
+      );
+      console.error(
+        `round ${round} redis µs/ev by command: ` +
+          per
+            .filter(([, us]) => us >= 0.05)
+            .sort((a, b) => b[1] - a[1])
+            .map(([cmd, us]) => `${cmd} ${us.toFixed(2)}`)
+            .join(', '),
+      );
+    }
     if (profile) {
       const { profile: prof } = await new Promise<{ profile: object }>((r, j) =>
         profile.post('Profiler.stop', (e, v) => (e ? j(e) : r(v as { profile: object }))),

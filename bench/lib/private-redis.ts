@@ -61,3 +61,11 @@ export async function commandCalls(r: Redis): Promise<Map<string, number>> {
     out.set(m[1]!, Number(m[2]));
   return out;
 }
+
+/** Microseconds of server time per command since the server started (INFO commandstats `usec`). */
+export async function commandUsec(r: Pick<Redis, 'info'>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const m of (await r.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+)/gm))
+    out.set(m[1]!, Number(m[2]));
+  return out;
+}
