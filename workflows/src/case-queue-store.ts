@@ -58,6 +58,40 @@ export interface CaseRow {
 export const caseRowKey = (vin: string, prefix: string): string => `${prefix}row:{${vin}}`;
 export const caseQueueKey = (queue: string, prefix: string): string => `${prefix}queue:{${queue}}`;
 
+/**
+ * The entities a case relates to others by (the console's related cases): a sorted set per entity of
+ * the cases whose row holds it, scored by opening time like a queue, so listing the cases of one
+ * first registrant, holder or exporter is a few Redis reads instead of a visibility query.
+ */
+const RELATIONS = [
+  {
+    tag: 'fr',
+    ofRow: (r: CaseRow) => r.firstRegistrant,
+    ofFilters: (f: QueueFilters) => asList(f.firstRegistrant),
+  },
+  { tag: 'reg', ofRow: (r: CaseRow) => r.registrant, ofFilters: (f: QueueFilters) => asList(f.registrant) },
+  { tag: 'exp', ofRow: (r: CaseRow) => r.exporter, ofFilters: (f: QueueFilters) => asList(f.exporter) },
+] as const;
+export const caseRelationKey = (tag: string, id: string, prefix: string): string =>
+  `${prefix}rel:{${tag}:${id}}`;
+
+/** The relation sets a row belongs in (its first registrant, holder and latest exporter). */
+export function relationKeysOf(r: CaseRow, prefix: string): string[] {
+  return RELATIONS.flatMap((rel) => {
+    const id = rel.ofRow(r);
+    return id ? [caseRelationKey(rel.tag, id, prefix)] : [];
+  });
+}
+
+/** The relation sets that hold every case a listing with these filters can show, or null (none filters by an entity). */
+function relationKeysFor(f: QueueFilters, prefix: string): string[] | null {
+  for (const rel of RELATIONS) {
+    const ids = rel.ofFilters(f);
+    if (ids?.length) return ids.map((id) => caseRelationKey(rel.tag, id, prefix));
+  }
+  return null;
+}
+
 const isOpen = (s: CaseStatus | null): boolean => s !== null && OPEN_CASE_STATUSES.includes(s);
 
 /** The row of a case state (the same values its search attributes hold). */
@@ -145,9 +179,14 @@ export function parseCaseRow(raw: string | null): CaseRow | null {
 const asList = <T>(v: T | T[] | undefined): T[] | undefined =>
   v === undefined ? undefined : Array.isArray(v) ? v : [v];
 
-/** True when the projection can answer a listing with these filters: undecided statuses only. */
+/** True when the queues' sets can answer a listing with these filters: undecided statuses only. */
 export function servedByQueueStore(filters: QueueFilters = {}): boolean {
   return (asList(filters.status) ?? OPEN_CASE_STATUSES).every((s) => OPEN_CASE_STATUSES.includes(s));
+}
+
+/** True when the projection can answer a listing with these filters (`servedByQueueStore`, or by an entity's relation set). */
+export function servedByProjection(filters: QueueFilters = {}): boolean {
+  return servedByQueueStore(filters) || RELATIONS.some((rel) => (rel.ofFilters(filters)?.length ?? 0) > 0);
 }
 
 /** The filters of a queue listing (client.ts `QueueFilters`) applied to a row, as the visibility query does. */
@@ -207,7 +246,11 @@ const SCAN_BATCH = 200;
 const SCAN_LIMIT = 5_000;
 
 export interface CaseQueueStore {
-  /** A page of cases in any of `queues` (undecided statuses: `servedByQueueStore`), newest first. */
+  /**
+   * A page of cases in any of `queues`, newest first: undecided statuses (`servedByQueueStore`) from
+   * the queues' sets; any statuses when the filters name a first registrant, holder or exporter
+   * (`servedByRelation`: the console's related cases) from that entity's relation set.
+   */
   list(queues: readonly string[], filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
   /**
    * Adds to `queue`'s set the cases visibility lists in it that the set lacks (a row from their
@@ -234,14 +277,17 @@ export function createCaseQueueStore(redis: RedisClient, prefix: string): CaseQu
     // One GET per row (a Redis Cluster refuses an MGET across slots); sent together.
     (await Promise.all(vins.map((v) => redis.get(caseRowKey(v, prefix))))).map(parseCaseRow);
 
-  /** Up to `limit` matching rows of one queue after `after`, and whether more may follow. */
-  async function scanQueue(
-    queue: string,
-    filters: QueueFilters,
+  /**
+   * Up to `limit` rows of one sorted set (a queue's or a relation's) after `after` that `belongs`
+   * (still a member: else dropped from the set) and `matches`, and whether more may follow.
+   */
+  async function scanSet(
+    key: string,
+    belongs: (row: CaseRow) => boolean,
+    matches: (row: CaseRow) => boolean,
     limit: number,
     after: Cursor | undefined,
   ): Promise<{ rows: { row: CaseRow; cursor: Cursor }[]; more: boolean }> {
-    const key = caseQueueKey(queue, prefix);
     const rows: { row: CaseRow; cursor: Cursor }[] = [];
     const gone: string[] = [];
     let offset = 0;
@@ -264,9 +310,9 @@ export function createCaseQueueStore(redis: RedisClient, prefix: string): CaseQu
         const found = await readRows(fresh.map((m) => m.vin));
         fresh.forEach((m, i) => {
           const row = found[i];
-          // Expired, moved to another queue or decided: no longer a member (the row is the truth).
-          if (!row || row.queue !== queue || !isOpen(row.status)) gone.push(m.vin);
-          else if (rowMatches(row, filters) && rows.length < limit) rows.push({ row, cursor: m });
+          // Expired, moved to another queue, decided, another exporter: no longer a member (the row is the truth).
+          if (!row || !belongs(row)) gone.push(m.vin);
+          else if (matches(row) && rows.length < limit) rows.push({ row, cursor: m });
         });
         if (rows.length >= limit) {
           more = true;
@@ -297,7 +343,32 @@ export function createCaseQueueStore(redis: RedisClient, prefix: string): CaseQu
         };
       }
       const after = paging.pageToken ? decodeToken(paging.pageToken) : undefined;
-      const scans = await Promise.all(queues.map((q) => scanQueue(q, filters, pageSize, after)));
+      const relationKeys = servedByQueueStore(filters) ? null : relationKeysFor(filters, prefix);
+      if (!servedByQueueStore(filters) && relationKeys === null)
+        throw new Error(
+          'the projection lists decided statuses only by a first registrant, holder or exporter',
+        );
+      const scans = await Promise.all(
+        relationKeys
+          ? relationKeys.map((key) =>
+              scanSet(
+                key,
+                (row) => relationKeysOf(row, prefix).includes(key),
+                (row) => queues.includes(row.queue) && rowMatches(row, filters),
+                pageSize,
+                after,
+              ),
+            )
+          : queues.map((q) =>
+              scanSet(
+                caseQueueKey(q, prefix),
+                (row) => row.queue === q && isOpen(row.status),
+                (row) => rowMatches(row, filters),
+                pageSize,
+                after,
+              ),
+            ),
+      );
       const merged = scans.flatMap((s) => s.rows).sort((a, b) => (before(a.cursor, b.cursor) ? -1 : 1));
       const page = merged.slice(0, pageSize);
       const more = merged.length > pageSize || scans.some((s) => s.more);

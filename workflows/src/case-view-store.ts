@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { DAY_MS } from '@zmwatch/schemas';
 import type { RedisClient } from '@zmwatch/kit';
-import { caseQueueKey, caseRowKey, caseRowOf } from './case-queue-store.js';
+import { caseQueueKey, caseRowKey, caseRowOf, relationKeysOf } from './case-queue-store.js';
 import { OPEN_CASE_STATUSES, type CaseState } from './shared.js';
 
 /**
@@ -94,9 +94,17 @@ export function createCaseViewWriter(
         redis.set(caseRowKey(state.vin, prefix), JSON.stringify(row), 'PX', opts.ttlMs),
       ]);
       const queue = caseQueueKey(state.queue, prefix);
-      if (OPEN_CASE_STATUSES.includes(state.status))
-        await redis.zadd(queue, Date.parse(state.openedAt), state.vin);
-      else await redis.zrem(queue, state.vin);
+      const openedAt = Date.parse(state.openedAt);
+      // Its relation sets (related cases) whatever its status; each lives as long as its newest row.
+      await Promise.all([
+        OPEN_CASE_STATUSES.includes(state.status)
+          ? redis.zadd(queue, openedAt, state.vin)
+          : redis.zrem(queue, state.vin),
+        ...relationKeysOf(row, prefix).flatMap((key) => [
+          redis.zadd(key, openedAt, state.vin),
+          redis.pexpire(key, opts.ttlMs),
+        ]),
+      ]);
     },
   };
 }

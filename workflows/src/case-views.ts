@@ -297,8 +297,9 @@ export interface RelatedCases {
 }
 
 /**
- * Related cases: one visibility query per relation over the given queues (ZmFirstRegistrant,
- * ZmRegistrant, ZmExporter), each case once and never the case itself. A failed query lists nothing.
+ * Related cases: one listing per relation over the given queues (ZmFirstRegistrant, ZmRegistrant,
+ * ZmExporter; from the projection's relation sets when the client has a queue store, else visibility),
+ * each case once and never the case itself. A failed listing lists nothing.
  */
 export async function findRelatedCases(
   state: CaseState,

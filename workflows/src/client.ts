@@ -23,7 +23,7 @@ import {
   bySeverityThenSla,
   caseRowOf,
   isQueueStoreToken,
-  servedByQueueStore,
+  servedByProjection,
   type CaseQueueStore,
 } from './case-queue-store.js';
 import { caseSummaryOf, type CaseSummary } from './case-summary.js';
@@ -286,7 +286,10 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
     return { cases, nextPageToken: token, source: 'visibility' };
   }
 
-  /** From the projection when it can answer (undecided cases, its own page token), else visibility. */
+  /**
+   * From the projection when it can answer (undecided cases, or any statuses of one first
+   * registrant, holder or exporter: related cases; its own page token), else visibility.
+   */
   async function listQueues(
     queues: readonly string[],
     filters?: QueueFilters,
@@ -294,7 +297,7 @@ export function createCaseClient(client: Client, options: CaseClientOptions = {}
   ): Promise<CasePage> {
     const store = options.queueStore;
     const token = paging?.pageToken;
-    if (store && servedByQueueStore(filters) && (token === undefined || isQueueStoreToken(token))) {
+    if (store && servedByProjection(filters) && (token === undefined || isQueueStoreToken(token))) {
       try {
         return await store.list(queues, filters, paging);
       } catch (err) {

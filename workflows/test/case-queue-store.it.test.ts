@@ -2,7 +2,8 @@
 // worker's writer stores is listed newest first with the queue API's filters, leaves its queue when
 // decided or re-routed, pages with its own tokens, reconciliation from visibility adds what the
 // projection lacks without overriding what it holds, and a case admitted at its opening (the
-// escalator) is listed before the worker's first task without overriding a row.
+// escalator) is listed before the worker's first task without overriding a row; related cases (any
+// status) are listed from the relation sets.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedis, DEFAULT_REDIS_URL } from '@zmwatch/kit';
@@ -16,7 +17,7 @@ import {
 } from '../src/case-queue-store.js';
 import type { CaseSummary } from '../src/case-summary.js';
 import { CASE_VIEW_VERSION, createCaseViewWriter } from '../src/case-view-store.js';
-import type { CaseState } from '../src/shared.js';
+import { CASE_STATUSES, type CaseState } from '../src/shared.js';
 import { makeAlert, runId, testCaseConfig } from '@zmwatch/test-support/cases';
 import { randomVin } from '@zmwatch/test-support/vins';
 
@@ -207,4 +208,42 @@ test('a case admitted at its opening is listed before the worker writes it, and 
   const again = caseRowOf({ ...reopened.state, vin: decided.state.vin }, 'run-2', 'opening');
   assert.equal(await store.admit(again), false);
   assert.deepEqual(vins(await store.list([standard], { vins: [decided.state.vin] })), []);
+});
+
+test('related cases (one first registrant, holder or exporter, any status) are listed from the relation sets', async () => {
+  const fr = `FR-${run}`;
+  const firstRegistrant = { id: fr, type: 'TRADING_COMPANY' } as const;
+  const a = opened({ exporterId: `EXP-${run}-1`, firstRegistrant });
+  const b = opened({ exporterId: `EXP-${run}-1`, firstRegistrant });
+  const c = opened({ exporterId: `EXP-${run}-2`, firstRegistrant });
+  b.claim({ by: 'ana' });
+  b.decide({ by: 'ana', decision: 'confirm', reason: 'zero-mileage export' });
+  for (const m of [a, b, c]) await write(m.state);
+  const all = { status: [...CASE_STATUSES] };
+  const listed = async (filters: Parameters<typeof store.list>[1], queues = [standard, priority]) => {
+    const page = await store.list(queues, { ...all, ...filters });
+    assert.equal(page.source, 'projection');
+    return vins(page).sort();
+  };
+  // Newest first within the set, decided ones included (what visibility lists for related cases).
+  assert.deepEqual(await listed({ firstRegistrant: fr }), [a, b, c].map((m) => m.state.vin).sort());
+  assert.deepEqual(await listed({ exporter: [`EXP-${run}-1`] }), [a, b].map((m) => m.state.vin).sort());
+  assert.deepEqual(await listed({ firstRegistrant: fr }, [priority]), []);
+  assert.deepEqual(await listed({ firstRegistrant: fr, status: 'confirmed' }), [b.state.vin]);
+  // A case whose latest exporter changed leaves the old exporter's set (the row is the truth).
+  c.applyAlert(
+    makeAlert(c.state.vin, { destinationCountry: 'KZ', exporterId: `EXP-${run}-1`, firstRegistrant }),
+  );
+  await write(c.state);
+  assert.deepEqual(await listed({ exporter: `EXP-${run}-2` }), []);
+  assert.deepEqual(await listed({ exporter: `EXP-${run}-1` }), [a, b, c].map((m) => m.state.vin).sort());
+  // Pages go on with the projection's token.
+  const first = await store.list([standard], { ...all, firstRegistrant: fr }, { pageSize: 2 });
+  assert.equal(first.cases.length, 2);
+  const next = await store.list(
+    [standard],
+    { ...all, firstRegistrant: fr },
+    { pageToken: first.nextPageToken! },
+  );
+  assert.deepEqual([...vins(first), ...vins(next)].sort(), [a, b, c].map((m) => m.state.vin).sort());
 });

@@ -283,7 +283,7 @@ test('state-changing calls need the CSRF token and the same origin', async () =>
   assert.equal(actions().length, 0, 'nothing reached the case workflow');
 });
 
-test('a case page lists related cases with one visibility query per relation, not itself, and its actions reuse them', async () => {
+test('a case page lists related cases with one listing per relation, not itself, and its actions reuse them', async () => {
   const ana = await signIn('analyst');
   calls.length = 0;
   run.openedAt = new Date(60_000).toISOString();

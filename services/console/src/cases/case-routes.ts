@@ -58,9 +58,9 @@ export function registerCaseRoutes(api: Api, deps: CaseRouteDeps): void {
       page.source === 'projection' ? PROJECTION_LISTING_FRESH_MS : LISTING_CACHE_DEFAULTS.freshMs,
   });
   /**
-   * A case page's body. `related` is null when its visibility queries did not answer within
-   * RELATED_WAIT_MS: the page then asks `/api/cases/:vin/related` on its own, so a slow visibility
-   * store never holds up the case itself. `freshness` says whether what is shown may be behind.
+   * A case page's body. `related` is null when its listings (the projection's relation sets, or
+   * visibility without Redis) did not answer within RELATED_WAIT_MS: the page then asks
+   * `/api/cases/:vin/related` on its own, so a slow store never holds up the case itself. `freshness` says whether what is shown may be behind.
    */
   const caseView = async (state: CaseState, read?: CaseRead): Promise<Record<string, unknown>> => ({
     case: state,

@@ -2,7 +2,7 @@ import type { CaseState } from '@zmwatch/workflows';
 import type { CaseBackend } from './case-backend.js';
 import { findRelatedCases, summaryJson } from './case-views.js';
 
-/** How long a case's related cases are reused before a page load asks visibility again. */
+/** How long a case's related cases are reused before a page load lists them again. */
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 1_000;
 /** How long a case page waits for its related cases before answering without them (then fetched apart). */
@@ -11,7 +11,8 @@ export const RELATED_WAIT_MS = 200;
 type RelatedJson = Record<'byFirstRegistrant' | 'byHolder' | 'byExporter', Record<string, unknown>[]>;
 
 /**
- * Related cases (same first registrant, same holder, same exporter; one visibility query each) cached
+ * Related cases (same first registrant, same holder, same exporter; one listing each, from the case
+ * projection's relation sets, workflows README "Queues") cached
  * per case run and revision: a claim, note or decision does not change who a case relates to, so the
  * page's actions reuse what its load found; a new alert or revision (more evidence) or a minute
  * passing asks again. A lookup that fails is dropped from the cache, so the next load asks again.
