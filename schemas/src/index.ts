@@ -114,6 +114,9 @@ export {
   OutOfRangeError,
   rangeProblems,
   assertInRange,
+  maxLengthOf,
+  numberRangeOf,
+  hasControlCharacter,
   type RangeProblem,
 } from './value-ranges.js';
 export {

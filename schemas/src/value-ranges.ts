@@ -65,6 +65,29 @@ export class OutOfRangeError extends CodecError {
   }
 }
 
+/** The most characters a string field of this name may hold (ids 128, other text 256). */
+export function maxLengthOf(fieldName: string): number {
+  return ID_FIELDS.has(fieldName) ? VALUE_RANGES.idMaxLength : VALUE_RANGES.textMaxLength;
+}
+
+/**
+ * The range a numeric field of this name must lie in (beyond being finite); `undefined` when any
+ * finite number passes. For readers that check values as they decode them (the detector's direct
+ * reader): the same ranges `rangeProblems` applies.
+ */
+export function numberRangeOf(fieldName: string): { min: number; max: number } | undefined {
+  if (TIME_FIELDS.has(fieldName)) return VALUE_RANGES.timeMs;
+  if (ODOMETER_FIELDS.has(fieldName)) return VALUE_RANGES.odometerKm;
+  if (fieldName === 'modelYear') return VALUE_RANGES.modelYear;
+  if (AMOUNT_FIELDS.has(fieldName)) return VALUE_RANGES.amount;
+  return undefined;
+}
+
+/** True when `s` holds a control (C0, DEL, C1) or line/paragraph separator character. */
+export function hasControlCharacter(s: string): boolean {
+  return CONTROL.test(s);
+}
+
 function within(v: number, r: { min: number; max: number }): boolean {
   return v >= r.min && v <= r.max;
 }
@@ -81,14 +104,14 @@ const join = (parent: string | undefined, name: string) =>
 function check(name: string, parent: string | undefined, v: unknown, out: RangeProblem[]): void {
   if (v === null || v === undefined || typeof v === 'boolean') return;
   if (typeof v === 'string') {
-    const max = ID_FIELDS.has(name) ? VALUE_RANGES.idMaxLength : VALUE_RANGES.textMaxLength;
+    const max = maxLengthOf(name);
     if (v.length > max)
       out.push({
         path: join(parent, name),
         value: show(v),
         reason: `is ${v.length} characters (max ${max})`,
       });
-    else if (CONTROL.test(v))
+    else if (hasControlCharacter(v))
       out.push({
         path: join(parent, name),
         value: show(v),
@@ -98,15 +121,15 @@ function check(name: string, parent: string | undefined, v: unknown, out: RangeP
   }
   if (typeof v === 'number') {
     let reason: string | undefined;
+    const range = numberRangeOf(name);
     if (!Number.isFinite(v)) reason = 'is not a finite number';
-    else if (TIME_FIELDS.has(name) && !within(v, VALUE_RANGES.timeMs))
-      reason = 'is outside 1990-01-01..2100-01-01';
-    else if (ODOMETER_FIELDS.has(name) && !within(v, VALUE_RANGES.odometerKm))
-      reason = 'is beyond the safe integer range';
-    else if (name === 'modelYear' && !within(v, VALUE_RANGES.modelYear))
-      reason = `is outside ${VALUE_RANGES.modelYear.min}..${VALUE_RANGES.modelYear.max}`;
-    else if (AMOUNT_FIELDS.has(name) && !within(v, VALUE_RANGES.amount))
-      reason = `is outside ${VALUE_RANGES.amount.min}..${VALUE_RANGES.amount.max}`;
+    else if (range !== undefined && !within(v, range))
+      reason =
+        range === VALUE_RANGES.timeMs
+          ? 'is outside 1990-01-01..2100-01-01'
+          : range === VALUE_RANGES.odometerKm
+            ? 'is beyond the safe integer range'
+            : `is outside ${range.min}..${range.max}`;
     if (reason !== undefined)
       out.push({ path: join(parent, name), value: Number.isFinite(v) ? v : String(v), reason });
     return;

@@ -4,14 +4,17 @@ import {
   assertInRange,
   DLQ_ERROR_CLASSES,
   isCanonicalVin,
+  MAGIC_BYTE,
   repartitionTopicFor,
   TOPICS,
   validateVin,
+  WIRE_HEADER_BYTES,
   type Codec,
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
 import type { DetectorEvent } from './apply-events.js';
+import { createDirectReaders, type DirectReaders } from './direct-read.js';
 import { decodeRecheck, entityRecheckTopicFor, type DetectorInput } from './entity-recheck.js';
 
 export interface InputTopics {
@@ -63,12 +66,27 @@ export function repartitionTopicOf(topics: InputTopics, role: InputRole): string
  * the wrong type, an invalid VIN, a value out of the contract's ranges) throws NonRetriableError,
  * whose class ends up in the DLQ headers. A writer schema id not fetched yet from the registry
  * returns a promise that fetches it (the batch waits); a registry that cannot be reached throws a
- * RetriableError, so the batch is retried, never dead-lettered.
+ * RetriableError, so the batch is retried, never dead-lettered. Every other record is decoded
+ * synchronously: one written with its topic's current schema straight into the event by the direct
+ * reader (direct-read.ts), anything else — and anything the direct reader refuses — by the codec and
+ * the checks below, which name the fault.
  * The physical topic names are configurable (tests use unique ones); the contract is picked by role.
  */
-export function createDecoder(codec: Codec, topics: InputTopics) {
+export function createDecoder(
+  codec: Codec,
+  topics: InputTopics,
+  options: {
+    /** false: every record takes the generic path (what the direct reader is compared with in tests). */
+    direct?: boolean;
+  } = {},
+) {
   const roles = topicRoles(topics);
   const rechecks = entityRecheckTopicFor(topics.declarations);
+  const direct: DirectReaders = options.direct === false ? {} : createDirectReaders();
+  const currentIds = {
+    registration: codec.schemaIdFor(TOPICS.registrations),
+    declaration: codec.schemaIdFor(TOPICS.declarations),
+  };
   const finish = (
     role: InputRole,
     record: RegistrationEvent | CustomsDeclarationEvent,
@@ -91,6 +109,18 @@ export function createDecoder(codec: Codec, topics: InputTopics) {
     event.vin = checkedVin(event.vin);
     return { kind: 'declaration', event, arrival, source };
   };
+  const generic = (
+    role: InputRole,
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+  ): DetectorEvent | Promise<DetectorEvent> =>
+    decodeFramed(
+      codec,
+      message.value,
+      role === 'registration' ? TOPICS.registrations : TOPICS.declarations,
+      (record) => finish(role, record, message, topic, partition),
+    );
 
   return function decode(
     message: KafkaMessage,
@@ -100,11 +130,38 @@ export function createDecoder(codec: Codec, topics: InputTopics) {
     if (topic === rechecks) return decodeRecheck(message, topic, partition);
     const role = roles.get(topic);
     if (!role) throw new NonRetriableError(`not an input topic of the detector: ${topic}`, 'UnknownTopic');
-    const contract = role === 'registration' ? TOPICS.registrations : TOPICS.declarations;
-    return decodeFramed(codec, message.value, contract, (record) =>
-      finish(role, record, message, topic, partition),
-    );
+    const body = message.value;
+    if (framedId(body) === currentIds[role]) {
+      // Same object shape as finish() builds.
+      if (role === 'registration') {
+        const event = direct.registration?.(body!);
+        if (event !== undefined)
+          return {
+            kind: role,
+            event,
+            arrival: Number(message.timestamp),
+            source: { topic, partition, offset: message.offset },
+          };
+      } else {
+        const event = direct.declaration?.(body!);
+        if (event !== undefined)
+          return {
+            kind: role,
+            event,
+            arrival: Number(message.timestamp),
+            source: { topic, partition, offset: message.offset },
+          };
+      }
+    }
+    return generic(role, message, topic, partition);
   };
+}
+
+/** The writer schema id of a Confluent-framed Buffer with a body; -1 for anything else (the generic path judges it). */
+function framedId(body: Buffer | null): number {
+  if (body === null || !Buffer.isBuffer(body) || body.length <= WIRE_HEADER_BYTES || body[0] !== MAGIC_BYTE)
+    return -1;
+  return body.readUInt32BE(1);
 }
 
 /** Structure only: the check digit is a risk signal, computed when a declaration is evaluated. */

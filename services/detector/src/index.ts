@@ -2,6 +2,7 @@
 export { createApp, type DetectorApp, type AppOptions } from './app.js';
 export { loadConfig, type DetectorConfig } from './config.js';
 export { createDecoder } from './decode.js';
+export { createDirectReaders, SHAPES, shapeOf, type DirectReaders } from './direct-read.js';
 export { DETECTOR_NODE_FLAGS, hasDetectorNodeFlags } from './node-flags.js';
 export { loadRuleset, parseRuleset, DEFAULT_RULESET_FILE, RulesetError, type Ruleset } from './ruleset.js';
 export {
