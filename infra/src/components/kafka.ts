@@ -17,6 +17,21 @@ import type { Component } from './component.js';
 const CLUSTER_ID = 'zmwatchLocalKRaft0001A'; // fixed: the data dir is per clone, so one id is enough
 const LOG4J = `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra', 'kafka', 'log4j2.properties')}`;
 
+/**
+ * Request threads of a development broker. The defaults (3 network threads, 8 request handlers, 10
+ * background threads) are sized for a server of its own; here the broker shares 2 cores with the
+ * pipeline, and every thread that wakes (a fetch that completes every 100 ms tick, a poll timeout)
+ * waits for a core among the others' — what the load average counts (bench/README.md "Third
+ * round": Kafka's `data-plane-kafka-*` threads were runnable ~0.7 of the time for 0.1 core of CPU).
+ */
+export const KAFKA_DEV_THREADS = [
+  'num.network.threads=1',
+  'num.io.threads=2',
+  'background.threads=2',
+] as const;
+/** G1 with one parallel and one concurrent GC thread (2 and 1 by default on 2 cores): same reasoning. */
+export const KAFKA_DEV_JVM_FLAGS = ['-XX:ParallelGCThreads=1', '-XX:ConcGCThreads=1'] as const;
+
 export const kafkaHome = (s: StackSettings) => join(s.cacheDir, `kafka-${VERSIONS.kafka}`);
 const classpath = (s: StackSettings) => join(kafkaHome(s), 'libs', '*');
 
@@ -135,6 +150,8 @@ export function kafkaNodeComponent(s: StackSettings, o: KafkaNodeOptions): Compo
         // Topics are declared in infra/topics.yaml and created explicitly; a typo must not create one.
         'auto.create.topics.enable=false',
         'num.partitions=1',
+        // A development broker beside the whole pipeline on a 2-core machine (KAFKA_DEV_THREADS).
+        ...KAFKA_DEV_THREADS,
         '',
       ].join('\n'),
     );
@@ -180,6 +197,7 @@ export function kafkaNodeComponent(s: StackSettings, o: KafkaNodeOptions): Compo
           `-Xms${o.heap.min}`,
           `-Xmx${o.heap.max}`,
           '-XX:+UseG1GC',
+          ...KAFKA_DEV_JVM_FLAGS,
           '-Djava.awt.headless=true',
           LOG4J,
           '-cp',

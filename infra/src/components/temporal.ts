@@ -31,6 +31,22 @@ export function searchAttributes(): Record<string, string> {
  */
 export const TEMPORAL_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'] as const;
 
+/**
+ * Dynamic config of the dev server: one partition per task queue (default 4). With one case worker
+ * the 4 partitions only add forwarding between them and polls spread over them; one partition is what
+ * a single-node development server needs (bench/README.md "Third round").
+ */
+export const TEMPORAL_DEV_DYNAMIC_CONFIG = [
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+] as const;
+/**
+ * Go's garbage collector runs at twice the live heap instead of at its default 100% growth: fewer
+ * collections for a server that allocates per request; its resident memory grows by about its live
+ * heap (tens of MB).
+ */
+export const TEMPORAL_DEV_GOGC = '200';
+
 export function temporalBinary(s: StackSettings): string {
   return join(s.cacheDir, `temporal-${VERSIONS.temporalCli}`, 'bin', 'temporal');
 }
@@ -79,9 +95,14 @@ export function temporalComponent(s: StackSettings): Component {
           '--log-level',
           'warn',
           ...TEMPORAL_SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]),
+          ...TEMPORAL_DEV_DYNAMIC_CONFIG.flatMap((v) => ['--dynamic-config-value', v]),
           ...attrs,
         ],
-        { logFile: this.logFile, pidFile: this.pidFile },
+        {
+          logFile: this.logFile,
+          pidFile: this.pidFile,
+          env: { ...process.env, GOGC: process.env.GOGC ?? TEMPORAL_DEV_GOGC },
+        },
       );
     },
     async health() {
