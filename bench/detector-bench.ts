@@ -36,7 +36,12 @@ import {
 } from './lib/detector-harness.js';
 import { createBenchDetector } from './lib/bench-detector.js';
 import { createHashStateStore } from './lib/hash-state-store.js';
-import { redisCpuSeconds as redisCpu, startPrivateRedis, usedMemory } from './lib/private-redis.js';
+import {
+  memoryField,
+  redisCpuSeconds as redisCpu,
+  startPrivateRedis,
+  usedMemory,
+} from './lib/private-redis.js';
 
 // The detector runs in this process: give it the heap flags it runs with in production.
 await ensureDetectorNodeFlags();
@@ -272,6 +277,7 @@ async function main(): Promise<void> {
     // 2. detector, batched.
     await r.flushall();
     const memBefore = await usedMemory(r);
+    const clientsBefore = await memoryField(r, 'mem_clients_normal');
     const app = createApp(config('batched', redis.url, topics, 'zm'), { logger });
     const cpuBefore = process.cpuUsage();
     const redisCpuBefore = await redisCpu(r);
@@ -320,6 +326,20 @@ async function main(): Promise<void> {
     const encodings = new Set<string>();
     for (let b = 0; b < BUCKETS_PER_PARTITION; b += Math.max(1, Math.floor(BUCKETS_PER_PARTITION / 16)))
       encodings.add(String(await r.object('ENCODING', `zm:{p0}:s${b}`)));
+    // What used_memory holds besides the buckets: client buffers (the detector's connection keeps
+    // the query buffer of its largest request), scripts, and every other key (entity windows).
+    const clientsBytes = (await memoryField(r, 'mem_clients_normal')) - clientsBefore;
+    const scriptsBytes = await memoryField(r, 'used_memory_scripts');
+    let otherKeys = 0;
+    let otherKeyBytes = 0;
+    for await (const batch of r.scanStream({ count: 1000 }) as AsyncIterable<string[]>) {
+      const others = batch.filter((k) => !/^zm:\{p\d+\}:[sv]\d+$/.test(k));
+      if (others.length === 0) continue;
+      const ou = r.pipeline();
+      for (const k of others) ou.memory('USAGE', k, 'SAMPLES', 0);
+      for (const [, n] of (await ou.exec())!) otherKeyBytes += Number(n ?? 0);
+      otherKeys += others.length;
+    }
     console.error(`detector batched: ${Math.round(batchedRate)} events/s, ${tracked} VINs tracked`);
 
     // 3. latency at a steady rate, detector still running: pairs of (registration, declaration).
@@ -442,6 +462,10 @@ async function main(): Promise<void> {
       stateBytesPerVin: +(stateBytes / tracked).toFixed(1),
       velocityBytesPerVin: +(velocityBytes / tracked).toFixed(1),
       velocityFields,
+      clientBuffersBytesPerVin: +(clientsBytes / tracked).toFixed(1),
+      scriptsBytesPerVin: +(scriptsBytes / tracked).toFixed(1),
+      otherKeys,
+      otherKeysBytesPerVin: +(otherKeyBytes / tracked).toFixed(1),
       stateBucketEncodings: [...encodings],
       stateFormats: formats,
     };
@@ -478,6 +502,12 @@ async function main(): Promise<void> {
     row(
       '  of which registrant velocity counters',
       `${figures.velocityBytesPerVin} bytes (${velocityFields} counters)`,
+    );
+    row('  of which client buffers (mem_clients_normal delta)', `${figures.clientBuffersBytesPerVin} bytes`);
+    row('  of which scripts (used_memory_scripts)', `${figures.scriptsBytesPerVin} bytes`);
+    row(
+      '  of which other keys (MEMORY USAGE: entity windows, layout)',
+      `${figures.otherKeysBytesPerVin} bytes (${otherKeys} keys)`,
     );
     for (const [format, runs] of Object.entries(formats))
       runs.forEach((f, i) =>

@@ -54,6 +54,10 @@ export const redisCpuSeconds = async (r: Pick<Redis, 'info'>): Promise<number> =
 export const usedMemory = async (r: Redis): Promise<number> =>
   Number(/used_memory:(\d+)/.exec(await r.info('memory'))![1]);
 
+/** One numeric field of INFO memory (0 when this server does not report it). */
+export const memoryField = async (r: Redis, name: string): Promise<number> =>
+  Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(await r.info('memory'))?.[1] ?? 0);
+
 /** Calls per command since the server started (INFO commandstats), e.g. `evalsha`, `mget`. */
 export async function commandCalls(r: Redis): Promise<Map<string, number>> {
   const out = new Map<string, number>();
