@@ -33,6 +33,16 @@ export interface DetectorConsumerDeps {
 }
 
 /**
+ * Most bytes of one partition per fetch (kafkajs `maxBytesPerPartition`; the kit's default is 1 MB).
+ * One fetch of a partition is one batch, and a batch writes each state bucket it touches once, with
+ * all of its VINs (see "Per batch"): while the detector catches up, bigger batches spread that write,
+ * the read and the per-batch round trips over more events. At the head of the log batches stay as
+ * small as what arrived, so latency does not change. The fetch as a whole stays within kafkajs's
+ * `maxBytes` (10 MB).
+ */
+export const FETCH_BYTES_PER_PARTITION = 4 * 1_048_576;
+
+/**
  * The kit's batch consumer on both input topics (and their repartition topics, and the entity
  * rechecks): decode, re-route
  * records not on their contract partition, then each batch under its partition's lock through the
@@ -53,6 +63,7 @@ export function createDetectorConsumer(d: DetectorConsumerDeps): BatchConsumer {
     consumerConfig: {
       sessionTimeout: config.sessionTimeoutMs,
       heartbeatInterval: Math.floor(config.sessionTimeoutMs / 10),
+      maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
       ...(config.metadataMaxAgeMs ? { metadataMaxAge: config.metadataMaxAgeMs } : {}),
       // A VIN's state buckets belong to its partition number: one process must own that number on
       // both topics (round-robin is only the fallback during a rolling upgrade, see the kit).
