@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { DAY_MS as DAY } from '@zmwatch/schemas';
 import {
   createEntityStore,
+  ENTITIES_PER_CALL,
   entityOutboxKey,
   entityWindowKey,
   updateInMemory,
@@ -112,6 +113,47 @@ describe('entity store (real Redis)', () => {
         for (const v of memorySide.recheck.get(key) ?? []) assert.ok(outbox.includes(v), `${v} crossed`);
         await store.confirm(redisSide.recheck);
       }
+    }
+  });
+
+  it('a batch of many entities, several to a script call, gives each entity what it alone would get', async () => {
+    let seed = 7;
+    const rand = (n: number) => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % n;
+    const kinds = ['exporter', 'transferee', 'registrant', 'cohort'] as const;
+    const n = 2 * ENTITIES_PER_CALL + 3; // three calls, the last one short
+    const memory = new Map<string, EntityWindow>();
+    for (let step = 0; step < 4; step++) {
+      const batch: WindowUpdate[] = Array.from({ length: n }, (_, e) => ({
+        key: `m:${e}`,
+        kind: kinds[e % 4]!,
+        // some entities only read, the others join, move or leave a few of 6 VINs
+        changes:
+          e % 5 === 0
+            ? []
+            : [
+                ...new Map(
+                  Array.from({ length: 1 + rand(3) }, () => ({
+                    vin: `M${rand(6)}`,
+                    time: rand(5) === 0 ? null : T0 + rand(30) * DAY,
+                  })).map((c) => [c.vin, c]),
+                ).values(),
+              ],
+      }));
+      const redisSide = await store.update(batch);
+      const memorySide = updateInMemory(memory, batch, cfg);
+      for (const u of batch) {
+        assert.deepEqual(
+          [...redisSide.windows.get(u.key)!].sort(),
+          [...(memorySide.windows.get(u.key) ?? new Map<string, number>())].sort(),
+          `window ${u.key} after step ${step}`,
+        );
+        assert.deepEqual(
+          [...(redisSide.recheck.get(u.key) ?? [])].sort(),
+          [...(memorySide.recheck.get(u.key) ?? [])].sort(),
+          `crossings of ${u.key} at step ${step}`,
+        );
+      }
+      await store.confirm(redisSide.recheck);
     }
   });
 
