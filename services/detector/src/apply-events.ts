@@ -64,8 +64,31 @@ export function mergeEvents(
   ruleset: Ruleset,
   nowSeconds: number,
 ): MergeResult {
+  const state = previous ? cloneState(previous) : emptyState();
+  return mergeInto(state, previous?.expireAt ?? 0, events, ruleset, nowSeconds);
+}
+
+/**
+ * mergeEvents on a state the caller hands over and never reads again (one it has just unpacked):
+ * merged in place, without the copy. The result's state is `owned` itself (or a new one when absent).
+ */
+export function mergeEventsInPlace(
+  owned: VinState | undefined,
+  events: readonly DetectorEvent[],
+  ruleset: Ruleset,
+  nowSeconds: number,
+): MergeResult {
+  return mergeInto(owned ?? emptyState(), owned?.expireAt ?? 0, events, ruleset, nowSeconds);
+}
+
+function mergeInto(
+  state: VinState,
+  previousExpireAt: number,
+  events: readonly DetectorEvent[],
+  ruleset: Ruleset,
+  nowSeconds: number,
+): MergeResult {
   const grace = ruleset.timing.gracePeriodSeconds;
-  const state: VinState = previous ? cloneState(previous) : emptyState();
   // Every assignment below is guarded by a strict comparison, so "assigned" means "what the rules see
   // changed" (statuses and the header excepted), without serialising the state before and after.
   let changed = false;
@@ -142,7 +165,7 @@ export function mergeEvents(
     }
 
     const c = e.event;
-    const i = state.declarations.findIndex((d) => d.declarationId === c.declarationId);
+    const i = indexOfDeclaration(state, c.declarationId);
     const existing = i >= 0 ? state.declarations[i]! : undefined;
     const withdraw = c.eventType === 'CANCELLED' || c.eventType === 'REJECTED';
     if (!withdraw && c.eventType !== 'DECLARED' && c.eventType !== 'AMENDED' && c.eventType !== 'CLEARED') {
@@ -243,7 +266,7 @@ export function mergeEvents(
     else if (d.recheckAt !== undefined && nowSeconds >= d.recheckAt) delete d.recheckAt;
     due.push(d);
   }
-  state.expireAt = expiryOf(state, ruleset, lastArrivalS, previous?.expireAt ?? 0);
+  state.expireAt = expiryOf(state, ruleset, lastArrivalS, previousExpireAt);
   const result: MergeResult = { state, changed, due, withdrawals, notes };
   if (newFirstRegistration) result.newFirstRegistration = newFirstRegistration;
   return result;
@@ -262,7 +285,7 @@ export function recordVerdict(
   rulesetVersion: string,
   published?: Published,
 ): void {
-  const i = state.declarations.findIndex((d) => d.declarationId === declarationId);
+  const i = indexOfDeclaration(state, declarationId);
   const d = state.declarations[i];
   if (!d) return;
   if (d.status === 'cancelled') {
@@ -309,20 +332,28 @@ export function expiryOf(
   lastArrivalS: number,
   previousExpireAt: number,
 ): number {
-  let latest = 0;
-  const see = (t: number | undefined) => {
-    if (t !== undefined && t > latest) latest = t;
-  };
-  see(state.registration?.time);
-  see(state.lastTransfer?.time);
-  see(state.pendingExportTransferAt);
-  see(state.tempExportPlateAt);
-  see(state.deregistration?.time);
-  for (const d of state.declarations) see(d.eventTime);
+  let latest = later(0, state.registration?.time);
+  latest = later(latest, state.lastTransfer?.time);
+  latest = later(latest, state.pendingExportTransferAt);
+  latest = later(latest, state.tempExportPlateAt);
+  latest = later(latest, state.deregistration?.time);
+  for (const d of state.declarations) latest = later(latest, d.eventTime);
   const byEvents = Math.floor(latest / 1000) + Math.round(ruleset.timing.stateTtlDays * DAY_S);
   const byArrival =
     lastArrivalS > 0 ? lastArrivalS + ruleset.timing.gracePeriodSeconds + MIN_RETENTION_SECONDS : 0;
   return Math.max(byEvents, byArrival, previousExpireAt);
+}
+
+/** Where the state holds a declaration, or -1 (a loop, not findIndex with a closure per call). */
+function indexOfDeclaration(state: VinState, declarationId: string): number {
+  const ds = state.declarations;
+  for (let i = 0; i < ds.length; i++) if (ds[i]!.declarationId === declarationId) return i;
+  return -1;
+}
+
+/** The later of a time and a possibly absent one (no closure per call: expiryOf runs per VIN). */
+function later(latest: number, t: number | undefined): number {
+  return t !== undefined && t > latest ? t : latest;
 }
 
 function factsOf(c: CustomsDeclarationEvent): DeclarationFacts {

@@ -43,6 +43,8 @@ export function evaluateBatch(
   entities?: BatchEntities,
 ): BatchEvaluation {
   const out: BatchEvaluation = { alerts: [], alertWork: [], verdicts: [], arrivals: [] };
+  // Counted per batch, then added once per outcome: a labelled inc costs a label lookup each.
+  const outcomes = new Map<string, number>();
   for (const m of merged) {
     const { state, due, withdrawals } = m.result;
     if (due.length === 0 && withdrawals.length === 0) continue;
@@ -69,12 +71,10 @@ export function evaluateBatch(
       out.verdicts.push(verdict);
       const alert = o.alert;
       if (!alert) {
-        metrics.evaluations.inc({
-          outcome: o.deferred ? 'revision-deferred' : o.alerted ? 'already-alerted' : 'below-threshold',
-        });
+        tally(outcomes, o.deferred ? 'revision-deferred' : o.alerted ? 'already-alerted' : 'below-threshold');
         continue;
       }
-      metrics.evaluations.inc({ outcome: alert.revision === 0 ? 'alert' : 'revision' });
+      tally(outcomes, alert.revision === 0 ? 'alert' : 'revision');
       if (emitted.has(emittedKey(alert))) continue;
       out.alerts.push(alert);
       out.alertWork.push(m.work);
@@ -82,7 +82,13 @@ export function evaluateBatch(
       if (arrival > 0) out.arrivals.push(arrival);
     }
   }
+  for (const [outcome, n] of outcomes) metrics.evaluations.inc({ outcome }, n);
   return out;
+}
+
+/** Adds one to `key`'s count. */
+export function tally(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 /** The VIN is in the batch only because the reach-back asked for it. */

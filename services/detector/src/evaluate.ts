@@ -5,6 +5,7 @@
  * worker reaches the same verdict (and the same alert id) as the first.
  */
 import type { RuleHit, Severity, TypologyVerdict } from '@zmwatch/schemas';
+import type { EntityCounts } from './entity-windows.js';
 import type { Ruleset } from './ruleset.js';
 import { renderHit } from './rules/render.js';
 import { ruleSubject, type EvaluationSubject, type RuleSubject } from './rules/subject.js';
@@ -59,8 +60,14 @@ export interface Judgement {
   subject: RuleSubject;
 }
 
-export function judge(subject: EvaluationSubject, decl: OpenDeclaration, ruleset: Ruleset): Judgement {
-  const s = ruleSubject(subject, decl, ruleset);
+/** `entityCounts`, when given, are the declaration's (they stand for `subject.entityCounts`). */
+export function judge(
+  subject: EvaluationSubject,
+  decl: OpenDeclaration,
+  ruleset: Ruleset,
+  entityCounts?: EntityCounts,
+): Judgement {
+  const s = ruleSubject(subject, decl, ruleset, entityCounts ?? subject.entityCounts);
   const fired = fireRules(s);
   const typologies = typologyVerdicts(fired, ruleset);
   const lead = leadingVerdict(typologies);

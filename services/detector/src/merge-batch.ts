@@ -1,5 +1,5 @@
 import type { Logger } from '@zmwatch/kit';
-import { mergeEvents, type MergeResult } from './apply-events.js';
+import { mergeEventsInPlace, type MergeResult } from './apply-events.js';
 import type { DetectorMetrics } from './metrics.js';
 import type { Ruleset } from './ruleset.js';
 import { StateFormatError, unpackState, type VinState } from './vin-state.js';
@@ -23,7 +23,8 @@ export function mergeBatch(
 ): MergedVin[] {
   return work.map((w, i) => {
     const before = raw[i];
-    const result = mergeEvents(unpackOrFresh(w.vin, before, ctx.logger), w.events, ctx.ruleset, nowS);
+    // The unpacked state is nobody else's (the batch keeps the packed string): merged without a copy.
+    const result = mergeEventsInPlace(unpackOrFresh(w.vin, before, ctx.logger), w.events, ctx.ruleset, nowS);
     if (ctx.logger.isLevelEnabled('debug')) {
       ctx.logger.debug(
         {

@@ -1,7 +1,7 @@
 import type { Logger } from '@zmwatch/kit';
 import type { Alert } from '@zmwatch/schemas';
 import type { EmittedCache } from './emitted-cache.js';
-import { emittedKey, type BatchEvaluation } from './evaluate-batch.js';
+import { emittedKey, tally, type BatchEvaluation } from './evaluate-batch.js';
 import type { DetectorMetrics } from './metrics.js';
 
 /**
@@ -19,13 +19,18 @@ export async function publishAlerts(
   if (alerts.length === 0) return;
   await publish(alerts);
   const ackedAt = now();
+  // Counted per batch, then added once per label value: a labelled inc costs a label lookup each.
+  const severities = new Map<string, number>();
+  const rules = new Map<string, number>();
   for (const a of alerts) {
     emitted.add(emittedKey(a));
     if (a.revision === 0) {
-      metrics.alerts.inc({ severity: a.severity });
-      for (const r of a.rules) metrics.ruleHits.inc({ rule: r.ruleId });
+      tally(severities, a.severity);
+      for (const r of a.rules) tally(rules, r.ruleId);
     } else metrics.revisions.inc({ reason: a.revisionReason ?? 'EVIDENCE', status: a.status });
   }
+  for (const [severity, n] of severities) metrics.alerts.inc({ severity }, n);
+  for (const [rule, n] of rules) metrics.ruleHits.inc({ rule }, n);
   for (const arrival of arrivals) metrics.detectionLatency.observe(Math.max(0, ackedAt - arrival) / 1000);
 }
 

@@ -50,72 +50,95 @@ export function decideVerdicts(
   entitiesOf?: (decl: OpenDeclaration) => EntityCounts | undefined,
   trigger: EvaluationTrigger = 'events',
 ): DeclarationOutcome[] {
-  const nowS = Math.floor(nowMs / 1000);
   const out: DeclarationOutcome[] = [];
-  const decide = (
-    decl: OpenDeclaration,
-    timelineDecl: TimelineDeclaration & { declarationId: string },
-    previous: Published | undefined,
-    withdrawnBy: Verdict['withdrawnBy'],
-  ): void => {
-    const entityCounts = entitiesOf?.(decl);
-    const evaluation = judge(entityCounts ? { ...subject, entityCounts } : subject, decl, ruleset);
-    const verdict: Verdict = {
-      alert: evaluation.alert,
-      score: evaluation.score,
-      severity: evaluation.severity,
-      rules: evaluation.rules,
-    };
-    if (withdrawnBy) verdict.withdrawnBy = withdrawnBy;
-    const decision = decideRevision(previous, verdict, policy, nowS);
-    const base = { declarationId: decl.declarationId, evaluation, alerted: previous !== undefined };
-    if (decision.kind === 'publish') {
-      const published = publishedAfter(previous, decision, verdict, nowMs);
-      const rendered = renderEvaluation(evaluation);
-      const byEntity =
-        trigger === 'entity' || (trigger === 'deadline' && previous?.revisionDueForEntity === true);
-      const alert = buildAlert(subject.vin, subject.state, timelineDecl, rendered, ruleset.version, {
-        revision: decision.revision,
-        status: decision.status,
-        reason: byEntity && decision.reason === 'EVIDENCE' ? 'ENTITY' : decision.reason,
-        detectedAt: published.detectedAt,
-        revisedAt: nowMs,
-      });
-      out.push({ ...base, alert, alerted: true, published, deferred: false });
-    } else if (decision.kind === 'defer') {
-      const due = Math.min(previous?.revisionDueAt ?? Infinity, decision.until);
-      // ENTITY while no event of the VIN took part in the change held back (deadlines add nothing).
-      const byEntity =
-        trigger === 'entity'
-          ? previous!.revisionDueAt === undefined || previous!.revisionDueForEntity === true
-          : trigger === 'deadline' && previous!.revisionDueForEntity === true;
-      const { revisionDueForEntity: _was, ...kept } = previous!;
-      const published: Published = byEntity
-        ? { ...kept, revisionDueAt: due, revisionDueForEntity: true }
-        : { ...kept, revisionDueAt: due };
-      out.push({ ...base, alert: null, published, deferred: true });
-    } else if (previous?.revisionDueAt !== undefined) {
-      // The change that was held back is gone again: nothing left to publish.
-      const { revisionDueAt: _gone, revisionDueForEntity: _too, ...rest } = previous;
-      out.push({ ...base, alert: null, published: rest, deferred: false });
-    } else out.push({ ...base, alert: null, deferred: false });
-  };
-
+  const run: Run = { subject, ruleset, policy, nowMs, trigger };
   for (const decl of merged.due) {
     const current = decl.status === 'alerted' && decl.alertedVersion === ruleset.version;
-    decide(decl, decl, current ? (decl.published ?? legacyRevision0(nowMs)) : undefined, undefined);
+    const previous = current ? (decl.published ?? legacyRevision0(nowMs)) : undefined;
+    out.push(decide(run, decl, decl, previous, undefined, entitiesOf?.(decl)));
   }
   for (const tomb of merged.withdrawals) {
     const m = tomb.alerted!;
     const decl = asDeclaration(tomb);
-    decide(
-      decl,
-      { ...decl, withdrawn: { by: tomb.withdrawnBy, time: tomb.eventTime } },
-      m.published,
-      tomb.withdrawnBy,
-    );
+    const timelineDecl = { ...decl, withdrawn: { by: tomb.withdrawnBy, time: tomb.eventTime } };
+    out.push(decide(run, decl, timelineDecl, m.published, tomb.withdrawnBy, entitiesOf?.(decl)));
   }
   return out;
+}
+
+/** What every declaration of one decideVerdicts call shares. */
+interface Run {
+  subject: EvaluationSubject;
+  ruleset: Ruleset;
+  policy: RevisionPolicy;
+  nowMs: number;
+  trigger: EvaluationTrigger;
+}
+
+/** The outcome for one declaration (a module function, not a closure per call: it runs per VIN). */
+function decide(
+  run: Run,
+  decl: OpenDeclaration,
+  timelineDecl: TimelineDeclaration & { declarationId: string },
+  previous: Published | undefined,
+  withdrawnBy: Verdict['withdrawnBy'],
+  entityCounts: EntityCounts | undefined,
+): DeclarationOutcome {
+  const { subject, ruleset, nowMs, trigger } = run;
+  const evaluation = judge(subject, decl, ruleset, entityCounts);
+  const verdict: Verdict = {
+    alert: evaluation.alert,
+    score: evaluation.score,
+    severity: evaluation.severity,
+    rules: evaluation.rules,
+  };
+  if (withdrawnBy) verdict.withdrawnBy = withdrawnBy;
+  const decision = decideRevision(previous, verdict, run.policy, Math.floor(nowMs / 1000));
+  const declarationId = decl.declarationId;
+  if (decision.kind === 'publish') {
+    const published = publishedAfter(previous, decision, verdict, nowMs);
+    const rendered = renderEvaluation(evaluation);
+    const byEntity =
+      trigger === 'entity' || (trigger === 'deadline' && previous?.revisionDueForEntity === true);
+    const alert = buildAlert(subject.vin, subject.state, timelineDecl, rendered, ruleset.version, {
+      revision: decision.revision,
+      status: decision.status,
+      reason: byEntity && decision.reason === 'EVIDENCE' ? 'ENTITY' : decision.reason,
+      detectedAt: published.detectedAt,
+      revisedAt: nowMs,
+    });
+    return { declarationId, evaluation, alert, alerted: true, published, deferred: false };
+  }
+  const alerted = previous !== undefined;
+  if (decision.kind === 'defer') {
+    const due = Math.min(previous?.revisionDueAt ?? Infinity, decision.until);
+    // ENTITY while no event of the VIN took part in the change held back (deadlines add nothing).
+    const byEntity =
+      trigger === 'entity'
+        ? previous!.revisionDueAt === undefined || previous!.revisionDueForEntity === true
+        : trigger === 'deadline' && previous!.revisionDueForEntity === true;
+    const published = publishedWithoutDue(previous!);
+    published.revisionDueAt = due;
+    if (byEntity) published.revisionDueForEntity = true;
+    return { declarationId, evaluation, alert: null, alerted, published, deferred: true };
+  }
+  if (previous?.revisionDueAt !== undefined) {
+    // The change that was held back is gone again: nothing left to publish.
+    const published = publishedWithoutDue(previous);
+    return { declarationId, evaluation, alert: null, alerted, published, deferred: false };
+  }
+  return { declarationId, evaluation, alert: null, alerted, deferred: false };
+}
+
+/** The revision memory without a held-back change (a copy: the previous one stays as it was). */
+function publishedWithoutDue(p: Published): Published {
+  return {
+    revision: p.revision,
+    detectedAt: p.detectedAt,
+    publishedAt: p.publishedAt,
+    fingerprint: p.fingerprint,
+    withdrawn: p.withdrawn,
+  };
 }
 
 /** An alert published before revisions existed: revision 0, content unknown (any verdict differs). */

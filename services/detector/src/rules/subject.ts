@@ -20,8 +20,18 @@ export interface EvaluationSubject {
   entityCounts?: EntityCounts;
 }
 
-/** What every rule reads: the subject, the declaration, and the facts derived from them once. */
-export interface RuleSubject extends EvaluationSubject {
+/**
+ * What every rule reads: the subject, the declaration, and the facts derived from them once. Built
+ * field by field (no spread of the subject), always with every property, so every rule subject has
+ * one shape and the rules' property reads stay monomorphic.
+ */
+export interface RuleSubject {
+  vin: string;
+  vinCheckDigitValid: boolean;
+  state: VinState;
+  registrantVelocity: number | null;
+  /** The declaration's entity counts (EvaluationSubject.entityCounts); undefined: no entity signals. */
+  entityCounts: EntityCounts | undefined;
   decl: OpenDeclaration;
   reg: FirstRegistration | undefined;
   /** Days from first registration to the declaration (negative: declared before it); null: no registration. */
@@ -32,15 +42,24 @@ export interface RuleSubject extends EvaluationSubject {
   ruleset: Ruleset;
 }
 
+/**
+ * The rule subject of one declaration. `entityCounts`, when given, stands for the subject's own
+ * (the counts of this declaration's entities), so a caller need not copy the subject to add them.
+ */
 export function ruleSubject(
   subject: EvaluationSubject,
   decl: OpenDeclaration,
   ruleset: Ruleset,
+  entityCounts: EntityCounts | undefined = subject.entityCounts,
 ): RuleSubject {
   const reg = subject.state.registration;
   const odo = decl.declaredOdometerKm;
   return {
-    ...subject,
+    vin: subject.vin,
+    vinCheckDigitValid: subject.vinCheckDigitValid,
+    state: subject.state,
+    registrantVelocity: subject.registrantVelocity,
+    entityCounts,
     decl,
     reg,
     days: reg ? (decl.eventTime - reg.time) / DAY_MS : null,

@@ -82,17 +82,16 @@ export const RULES: readonly Rule[] = [
     typology: 'ZERO_MILEAGE',
     hit(s) {
       if (!s.reg || s.days === null) return null;
-      const days = s.days;
-      const tier = s.ruleset.rules.rapidExport.tiers.find((t) => days <= t.maxDays);
+      const tier = firstTier(s.ruleset.rules.rapidExport.tiers, s.days);
       if (!tier) return null;
       return {
-        daysSinceFirstRegistration: days,
+        daysSinceFirstRegistration: s.days,
         tierMaxDays: tier.maxDays,
         registrationTime: s.reg.time,
         declarationTime: s.decl.eventTime,
       };
     },
-    weight: (e, r) => r.rules.rapidExport.tiers.find((t) => t.maxDays === e.tierMaxDays)!.weight,
+    weight: (e, r) => firstTier(r.rules.rapidExport.tiers, e.tierMaxDays)!.weight,
   }),
   // Declared used with (almost) nothing on the odometer; an invalid reading is a finding, not "near zero".
   rule({
@@ -180,8 +179,8 @@ export const RULES: readonly Rule[] = [
       const reg = s.reg;
       if (!s.used || !reg || s.days === null || s.days > cfg.withinDays || s.decl.hasAfterSalesRef)
         return null;
-      if (s.decl.eventTime < Date.parse(cfg.effectiveFrom)) return null;
-      if (!cfg.jurisdictionPrefixes.some((p) => reg.jurisdiction.startsWith(p))) return null;
+      if (s.decl.eventTime < epochMs(cfg.effectiveFrom)) return null;
+      if (!startsWithAny(reg.jurisdiction, cfg.jurisdictionPrefixes)) return null;
       return {
         daysSinceFirstRegistration: s.days,
         jurisdiction: reg.jurisdiction,
@@ -248,13 +247,48 @@ export const RULES: readonly Rule[] = [
  * unless it says `aggravatingOnly: false`: it applies when the rules before it reach minAlertScore.
  */
 function destinationOf(s: RuleSubject, prior: readonly Fired[]) {
-  const dest = s.ruleset.rules.destinations.find((r) => r.country === s.decl.destinationCountry);
+  const dest = destinationRule(s.ruleset, s.decl.destinationCountry);
   const combined = s.ruleset.combined;
   if (!dest || !combined || dest.aggravatingOnly === false) return dest;
   return prior.reduce((sum, p) => sum + p.weight, 0) >= combined.minAlertScore ? dest : undefined;
 }
 function destinationWeight(country: string, r: Ruleset): number {
-  return r.rules.destinations.find((d) => d.country === country)!.weight;
+  return destinationRule(r, country)!.weight;
+}
+
+// The helpers below run for every evaluated declaration: plain loops and memos, no closure per call
+// and no date parsing per call.
+
+/** The first (tightest) tier whose maxDays is at least `days`. */
+function firstTier<T extends { maxDays: number }>(tiers: readonly T[], days: number): T | undefined {
+  for (const t of tiers) if (days <= t.maxDays) return t;
+  return undefined;
+}
+
+function startsWithAny(s: string, prefixes: readonly string[]): boolean {
+  for (const p of prefixes) if (s.startsWith(p)) return true;
+  return false;
+}
+
+const parsedDates = new Map<string, number>();
+/** Date.parse of a ruleset date, parsed once. */
+function epochMs(iso: string): number {
+  let t = parsedDates.get(iso);
+  if (t === undefined) parsedDates.set(iso, (t = Date.parse(iso)));
+  return t;
+}
+
+type Destination = Ruleset['rules']['destinations'][number];
+const destinationsByRuleset = new WeakMap<Ruleset, ReadonlyMap<string, Destination>>();
+/** The ruleset's destination rule for a country (the first listed), looked up in a map built once. */
+function destinationRule(r: Ruleset, country: string): Destination | undefined {
+  let byCountry = destinationsByRuleset.get(r);
+  if (!byCountry) {
+    const m = new Map<string, Destination>();
+    for (const d of r.rules.destinations) if (!m.has(d.country)) m.set(d.country, d);
+    destinationsByRuleset.set(r, (byCountry = m));
+  }
+  return byCountry.get(country);
 }
 
 export const RULE_BY_ID: ReadonlyMap<RuleId, Rule> = new Map(RULES.map((r) => [r.id, r]));
