@@ -16,20 +16,12 @@
 // status, reason, severity, score, rules, facts): a hot-path change must keep it. The pipeline's clock
 // stands still during a round, so the digest does not depend on how fast the box runs it.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector';
 import { writeFile } from 'node:fs/promises';
 import type { KafkaMessage } from 'kafkajs';
 import { createLogger, createRedis, createRegistry } from '@zmwatch/kit';
-import {
-  contractPartition,
-  createCodec,
-  parseNdjsonLine,
-  TOPICS,
-  type Alert,
-  type Topic,
-} from '@zmwatch/schemas';
+import { contractPartition, createCodec, TOPICS, type Alert } from '@zmwatch/schemas';
 import {
   createDecoder,
   createDetectorMetrics,
@@ -39,6 +31,7 @@ import {
   loadRuleset,
   type DetectorInput,
 } from '@zmwatch/detector';
+import { framedInputs } from './lib/framed-inputs.js';
 import { commandUsec, redisCpuSeconds, startPrivateRedis } from './lib/private-redis.js';
 
 const { values: args, positionals } = parseArgs({
@@ -63,25 +56,14 @@ type Msg = { topic: string; partition: number; message: KafkaMessage };
 const queues = new Map<string, Msg[]>();
 let n = 0;
 const ts = String(Date.now());
-for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
-  if (!line) continue;
-  const r = parseNdjsonLine(line, i + 1);
-  if (!r.ok) continue;
-  const t = r.topic as Topic;
-  if (t !== TOPICS.registrations && t !== TOPICS.declarations) continue;
-  let value: Buffer;
-  try {
-    value = codec.encode(t, r.record as never);
-  } catch {
-    continue; // what a producer could not write is not on the topic either
-  }
+for (const { topic: t, key, value } of framedInputs(file, codec)) {
   const topic = t === TOPICS.registrations ? topics.registrations : topics.declarations;
-  const partition = contractPartition(r.key, PARTITIONS);
+  const partition = contractPartition(key, PARTITIONS);
   const k = `${topic}/${partition}`;
   let q = queues.get(k);
   if (!q) queues.set(k, (q = []));
   const message = {
-    key: Buffer.from(r.key),
+    key: Buffer.from(key),
     value,
     timestamp: ts,
     attributes: 0,

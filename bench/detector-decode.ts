@@ -8,11 +8,11 @@
 //
 // Prints µs per record (CPU of this process, GC included) per path, and one JSON line
 // {"detectorDecode": ...}. DECODE_PATH=direct (or generic) runs one path only, e.g. under --cpu-prof.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
-import { contractPartition, createCodec, parseNdjsonLine, TOPICS, type Topic } from '@zmwatch/schemas';
+import { contractPartition, createCodec, TOPICS } from '@zmwatch/schemas';
 import { createDecoder, type DetectorInput } from '@zmwatch/detector';
+import { framedInputs } from './lib/framed-inputs.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,33 +22,18 @@ const file = positionals[0] ?? '/tmp/zm-peer-data/v270000-s42/events.ndjson';
 const topics = { registrations: 'bench.registrations', declarations: 'bench.declarations' };
 const codec = await createCodec();
 
-const records: { topic: string; partition: number; message: KafkaMessage }[] = [];
-for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
-  if (!line) continue;
-  const r = parseNdjsonLine(line, i + 1);
-  if (!r.ok) continue;
-  const t = r.topic as Topic;
-  if (t !== TOPICS.registrations && t !== TOPICS.declarations) continue;
-  let value: Buffer;
-  try {
-    value = codec.encode(t, r.record as never);
-  } catch {
-    continue;
-  }
-  const message = {
-    key: Buffer.from(r.key),
+const records = framedInputs(file, codec).map(({ topic, key, value }, i) => ({
+  topic: topic === TOPICS.registrations ? topics.registrations : topics.declarations,
+  partition: contractPartition(key, 6),
+  message: {
+    key: Buffer.from(key),
     value,
     timestamp: '1767600000000',
     attributes: 0,
     offset: String(i),
     headers: {},
-  } as unknown as KafkaMessage;
-  records.push({
-    topic: t === TOPICS.registrations ? topics.registrations : topics.declarations,
-    partition: contractPartition(r.key, 6),
-    message,
-  });
-}
+  } as unknown as KafkaMessage,
+}));
 
 const paths = {
   direct: createDecoder(codec, topics),

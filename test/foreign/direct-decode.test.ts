@@ -19,97 +19,40 @@ import {
   type CustomsDeclarationEvent,
   type RegistrationEvent,
 } from '@zmwatch/schemas';
+import { declaration, registration, T0 } from '@zmwatch/test-support/events';
 import { currentSchema, encodeAvro, fieldCases, withField, type AvroComplex } from './extreme-values.js';
 
 const topics = { registrations: 'dd.registrations', declarations: 'dd.declarations' };
 const VIN = 'LGXCE4CB5N0123456';
-const T0 = Date.parse('2026-03-01T08:00:00.000Z');
 
+// Ordinary records with every nullable field both ways, non-ASCII text, edge enum symbols.
 const registrations: RegistrationEvent[] = [
-  {
-    eventId: 'reg-0001',
-    eventType: 'FIRST_REGISTRATION',
-    vin: VIN,
-    vinCheckDigitValid: true,
-    jurisdiction: 'CN-GD',
-    party: { id: '91440300MA5XXXXX1', type: 'TRADING_COMPANY' },
-    pendingExport: false,
-    deregistrationReason: null,
-    condition: 'NEW',
-    make: 'BYD',
-    model: 'Song PLUS DM-i',
-    modelYear: 2026,
-    fuelType: 'PHEV',
-    odometerKm: 3,
-    priceCny: 159800,
-    plateNumber: '粤B12345',
-    sourceSystem: 'cn-gd-vms',
-    eventTime: T0,
-    recordedAt: T0 + 3_600_000,
-  },
-  {
-    eventId: 'reg-0002',
+  registration(VIN, { plateNumber: '粤B12345', recordedAt: T0 + 3_600_000 }),
+  registration('1M8GDM9AXKP042788', {
     eventType: 'DEREGISTRATION',
-    vin: '1M8GDM9AXKP042788',
     vinCheckDigitValid: false,
-    jurisdiction: 'CN-SH',
     party: { id: 'P-1', type: 'INDIVIDUAL' },
     pendingExport: true,
     deregistrationReason: 'EXPORT',
     condition: 'USED',
-    make: 'SAIC',
-    model: 'MG4',
     modelYear: 1950,
     fuelType: 'EREV',
     odometerKm: null,
     priceCny: null,
-    plateNumber: null,
-    sourceSystem: 'cn-sh-vms',
-    eventTime: T0 - 1,
-    recordedAt: T0,
-  },
+  }),
 ];
 const declarations: CustomsDeclarationEvent[] = [
-  {
-    eventId: 'dec-0001',
-    eventType: 'DECLARED',
-    declarationId: '531620260000123456',
-    vin: VIN,
-    vinCheckDigitValid: true,
-    exporterId: '91440300MA5XXXXX1',
-    exporterType: 'TRADING_COMPANY',
-    declaredCondition: 'USED',
-    declaredOdometerKm: 12,
-    destinationCountry: 'RU',
-    portOfExit: 'CNSZX',
-    hsCode: '8703600010',
-    declaredValue: 21500.5,
-    currency: 'USD',
-    afterSalesConfirmationRef: null,
-    exportLicenceRef: null,
-    eventTime: T0 + 6 * 86_400_000,
-    recordedAt: T0 + 6 * 86_400_000 + 60_000,
-  },
-  {
-    eventId: 'dec-0002',
+  declaration(VIN),
+  declaration(VIN, {
     eventType: 'REJECTED',
     declarationId: ' 5316 ',
-    vin: VIN,
     vinCheckDigitValid: false,
-    exporterId: '91440300MA5XXXXX2',
-    exporterType: 'LICENSED_EXPORTER',
     declaredCondition: 'NEW',
     declaredOdometerKm: null,
-    destinationCountry: 'KZ',
-    portOfExit: 'CNHGS',
-    hsCode: '8703800010',
     declaredValue: 0,
-    currency: 'CNY',
-    afterSalesConfirmationRef: 'ASC-1',
+    afterSalesConfirmationRef: null,
     exportLicenceRef: 'UCE-2025-1',
-    eventTime: T0,
-    recordedAt: T0,
-  },
+  }),
 ];
 
 function schemaFile(file: string): AvroComplex {

@@ -104,17 +104,25 @@ export class AvroCursor {
     return i >= 0 && i < count ? i : this.refuse();
   }
 
+  /** A string's length, then past its bytes: their start, or -1 when refused. */
+  private span(): number {
+    const len = this.long();
+    const start = this.pos;
+    if (len < 0 || start + len > this.end) return this.refuse() - 1;
+    this.pos = start + len;
+    return start;
+  }
+
   /**
    * A string of at most `max` characters without control characters. ASCII strings are checked
    * byte by byte (one comparison per byte: below 0x20 or from 0x7f on); UTF-8 ones are decoded as avsc
    * decodes them (invalid sequences become U+FFFD) and checked as characters.
    */
   string(max: number): string {
-    const len = this.long();
-    const start = this.pos;
-    const end = start + len;
-    if (len < 0 || end > this.end) return this.refuseString();
-    this.pos = end;
+    const start = this.span();
+    if (start < 0) return '';
+    const end = this.pos;
+    const len = end - start;
     const buf = this.buf;
     for (let i = start; i < end; i++)
       if ((buf[i]! - 0x20) >>> 0 >= 0x5f) return this.unusual(start, end, max);
@@ -123,11 +131,10 @@ export class AvroCursor {
 
   /** As `string`, but one equal to a recently read one (`intern`) is returned without allocating. */
   text(max: number, intern: InternTable): string {
-    const len = this.long();
-    const start = this.pos;
-    const end = start + len;
-    if (len < 0 || end > this.end) return this.refuseString();
-    this.pos = end;
+    const start = this.span();
+    if (start < 0) return '';
+    const end = this.pos;
+    const len = end - start;
     const buf = this.buf;
     let hash = 0x811c9dc5;
     for (let i = start; i < end; i++) {

@@ -132,26 +132,15 @@ export function createDecoder(
     if (!role) throw new NonRetriableError(`not an input topic of the detector: ${topic}`, 'UnknownTopic');
     const body = message.value;
     if (framedId(body) === currentIds[role]) {
+      const event = role === 'registration' ? direct.registration?.(body!) : direct.declaration?.(body!);
       // Same object shape as finish() builds.
-      if (role === 'registration') {
-        const event = direct.registration?.(body!);
-        if (event !== undefined)
-          return {
-            kind: role,
-            event,
-            arrival: Number(message.timestamp),
-            source: { topic, partition, offset: message.offset },
-          };
-      } else {
-        const event = direct.declaration?.(body!);
-        if (event !== undefined)
-          return {
-            kind: role,
-            event,
-            arrival: Number(message.timestamp),
-            source: { topic, partition, offset: message.offset },
-          };
-      }
+      if (event !== undefined)
+        return {
+          kind: role,
+          event,
+          arrival: Number(message.timestamp),
+          source: { topic, partition, offset: message.offset },
+        } as DetectorEvent;
     }
     return generic(role, message, topic, partition);
   };
