@@ -249,7 +249,7 @@ export interface CaseQueueStore {
   /**
    * A page of cases in any of `queues`, newest first: undecided statuses (`servedByQueueStore`) from
    * the queues' sets; any statuses when the filters name a first registrant, holder or exporter
-   * (`servedByRelation`: the console's related cases) from that entity's relation set.
+   * (`servedByProjection`: the console's related cases) from that entity's relation set.
    */
   list(queues: readonly string[], filters?: QueueFilters, paging?: Paging): Promise<CasePage>;
   /**
@@ -343,8 +343,9 @@ export function createCaseQueueStore(redis: RedisClient, prefix: string): CaseQu
         };
       }
       const after = paging.pageToken ? decodeToken(paging.pageToken) : undefined;
-      const relationKeys = servedByQueueStore(filters) ? null : relationKeysFor(filters, prefix);
-      if (!servedByQueueStore(filters) && relationKeys === null)
+      const byQueues = servedByQueueStore(filters);
+      const relationKeys = byQueues ? null : relationKeysFor(filters, prefix);
+      if (!byQueues && relationKeys === null)
         throw new Error(
           'the projection lists decided statuses only by a first registrant, holder or exporter',
         );

@@ -94,20 +94,18 @@ export function createDecoder(
     topic: string,
     partition: number,
   ): DetectorEvent => {
-    const source = { topic, partition, offset: message.offset };
-    const arrival = Number(message.timestamp);
     if (role === 'registration') {
       const event = record as RegistrationEvent;
       assertInRange(TOPICS.registrations, event);
       event.vin = checkedVin(event.vin); // the record is ours (freshly decoded): no copy
-      return { kind: 'registration', event, arrival, source };
+    } else {
+      const event = record as CustomsDeclarationEvent;
+      assertInRange(TOPICS.declarations, event);
+      if (event.declarationId.trim() === '')
+        throw new NonRetriableError('declarationId is empty', 'InvalidRecord');
+      event.vin = checkedVin(event.vin);
     }
-    const event = record as CustomsDeclarationEvent;
-    assertInRange(TOPICS.declarations, event);
-    if (event.declarationId.trim() === '')
-      throw new NonRetriableError('declarationId is empty', 'InvalidRecord');
-    event.vin = checkedVin(event.vin);
-    return { kind: 'declaration', event, arrival, source };
+    return inputOf(role, record, message, topic, partition);
   };
   const generic = (
     role: InputRole,
@@ -133,17 +131,26 @@ export function createDecoder(
     const body = message.value;
     if (framedId(body) === currentIds[role]) {
       const event = role === 'registration' ? direct.registration?.(body!) : direct.declaration?.(body!);
-      // Same object shape as finish() builds.
-      if (event !== undefined)
-        return {
-          kind: role,
-          event,
-          arrival: Number(message.timestamp),
-          source: { topic, partition, offset: message.offset },
-        } as DetectorEvent;
+      if (event !== undefined) return inputOf(role, event, message, topic, partition);
     }
     return generic(role, message, topic, partition);
   };
+}
+
+/** The event of a checked record, as both paths hand it on (one object shape). */
+function inputOf(
+  role: InputRole,
+  event: RegistrationEvent | CustomsDeclarationEvent,
+  message: KafkaMessage,
+  topic: string,
+  partition: number,
+): DetectorEvent {
+  return {
+    kind: role,
+    event,
+    arrival: Number(message.timestamp),
+    source: { topic, partition, offset: message.offset },
+  } as DetectorEvent;
 }
 
 /** The writer schema id of a Confluent-framed Buffer with a body; -1 for anything else (the generic path judges it). */

@@ -4,6 +4,7 @@ import {
   maxLengthOf,
   numberRangeOf,
   TOPICS,
+  WIRE_HEADER_BYTES,
   type Contract,
   type CustomsDeclarationEvent,
   type RegistrationEvent,
@@ -23,7 +24,7 @@ import { AvroCursor, InternTable } from './avro-cursor.js';
  *
  * The readers below follow the current .avsc field by field. `SHAPES` states the field list they
  * were written for; when a schema changes, `createDirectReaders` finds the shape differs and returns
- * no reader for that topic (everything takes the generic path) and direct-read.test.ts fails until
+ * no reader for that topic (everything takes the generic path) and test/foreign/direct-decode.test.ts fails until
  * the reader is brought up to date.
  */
 export interface DirectReaders {
@@ -154,7 +155,7 @@ export function createDirectReaders(): DirectReaders {
     const models = new InternTable();
     const systems = new InternTable();
     readers.registration = (body) => {
-      c.reset(body, 5);
+      c.reset(body, WIRE_HEADER_BYTES);
       // Property initialisers run in source order: the order of the schema's fields.
       const event: RegistrationEvent = {
         eventId: c.string(eventId),
@@ -208,7 +209,7 @@ export function createDirectReaders(): DirectReaders {
     const hsCodes = new InternTable();
     const currencies = new InternTable(6);
     readers.declaration = (body) => {
-      c.reset(body, 5);
+      c.reset(body, WIRE_HEADER_BYTES);
       const event: CustomsDeclarationEvent = {
         eventId: c.string(eventId),
         eventType: eventTypes[c.index(eventTypes.length)]!,

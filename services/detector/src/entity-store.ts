@@ -18,7 +18,7 @@
  * `confirm` removes the members once their requests are acknowledged by Kafka.
  */
 import type { ChainableCommander, Result } from 'ioredis';
-import { execSlotGroups, type RedisClient } from '@zmwatch/kit';
+import { execSlotGroups, isRedisCluster, type RedisClient } from '@zmwatch/kit';
 import { DAY_MS } from '@zmwatch/schemas';
 import {
   applyWindowChanges,
@@ -169,7 +169,7 @@ export function createEntityStore(redis: RedisClient, prefix: string, cfg: Entit
   }
   const kindIndex = new Map(KINDS.map((k, i) => [k, String(i + 1)]));
   // Each entity's keys have their own hash tag (its slot): a Redis Cluster takes one entity per call.
-  const perCall = (redis as { isCluster?: boolean }).isCluster ? 1 : ENTITIES_PER_CALL;
+  const perCall = isRedisCluster(redis) ? 1 : ENTITIES_PER_CALL;
   return {
     async update(updates) {
       const windows = new Map<string, EntityWindow>();

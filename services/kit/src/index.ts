@@ -66,6 +66,7 @@ export {
   createRedis,
   describeRedis,
   execSlotGroups,
+  isRedisCluster,
   loadRedisConnection,
   redisConnection,
   redisEnv,

@@ -149,6 +149,9 @@ export function createRedis(c: RedisConnection, o: CreateRedisOptions = {}): Red
   });
 }
 
+/** True for a Redis Cluster client (a command's keys must then share one slot). */
+export const isRedisCluster = (redis: RedisClient): redis is Cluster => (redis as Cluster).isCluster === true;
+
 /**
  * Runs groups of commands whose keys share a slot within each group. One server: one pipeline,
  * one round trip. A Cluster: one pipeline per group, all sent at once (ioredis sends a cluster
@@ -159,7 +162,7 @@ export async function execSlotGroups(
   redis: RedisClient,
   groups: ReadonlyArray<(p: ChainableCommander) => void>,
 ): Promise<Array<[Error | null, unknown]> | null> {
-  if (!(redis as Cluster).isCluster) {
+  if (!isRedisCluster(redis)) {
     const p = redis.pipeline();
     for (const g of groups) g(p);
     return p.exec();
